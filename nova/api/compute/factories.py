@@ -1,0 +1,24 @@
+"""Paste factories of the compute API's apps."""
+
+from nova import deploy
+from nova.api import services
+from nova.api.compute import router, routes, versions
+
+
+def api_factory(global_conf, **local_conf):
+    conf = deploy.loading_conf()
+    return router.ComputeApp(
+        routes.ROUTES, routes.MAX_VERSION,
+        services=services.for_conf(conf),
+        link_prefix=conf.api.compute_link_prefix,
+        max_limit=conf.api.max_limit)
+
+
+def versions_factory(global_conf, **local_conf):
+    which = local_conf.get("document", "root")
+    if which not in ("root", "v2", "v2.1"):
+        raise deploy.StartupError(
+            f"versions app: document = {which!r}; expected root, v2 or v2.1")
+    conf = deploy.loading_conf()
+    return versions.VersionsApp(which, routes.MAX_VERSION,
+                                conf.api.compute_link_prefix)

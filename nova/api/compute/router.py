@@ -1,0 +1,230 @@
+"""The compute API application: one declarative route table, one dispatcher.
+
+A ``Route`` says: this path, this method, this handler, this policy rule,
+these schemas for the query string and the body, from/to these
+microversions. The dispatcher does, in order: find the route (404, or 405
+with ``Allow``), negotiate the microversion, parse and validate the input,
+check policy, call the handler, render JSON with the version headers. A
+handler is a small function of the request and the path's variables.
+"""
+
+import dataclasses
+import json
+import re
+
+import webob
+
+from nova import context as nova_context
+from nova.api import errors, microversions, validation
+
+JSON_TYPES = ("application/json", "application/vnd.openstack.compute+json")
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    path: str  # "/flavors/{flavor_id}", relative to /v2.1
+    method: str
+    handler: object
+    policy: str | None  # oslo.policy rule name; None only for public routes
+    query: object = None  # validation.Schema, versioned or not
+    body: object = None
+    min_version: tuple = microversions.MIN_VERSION
+    max_version: tuple | None = None
+    resource: str = ""
+
+    def __post_init__(self):
+        if not self.resource:
+            object.__setattr__(self, "resource",
+                               self.path.strip("/").split("/")[0])
+
+
+class Result:
+    """What a handler returns when 200 with a JSON body is not enough."""
+
+    __slots__ = ("status", "body", "headers")
+
+    def __init__(self, status=200, body=None, headers=()):
+        self.status = status
+        self.body = body
+        self.headers = list(headers)
+
+
+_VAR = re.compile(r"\{(\w+)\}")
+
+
+def _compile(path):
+    pattern = "^" + _VAR.sub(r"(?P<\1>[^/]+)", re.escape(path)
+                             .replace(r"\{", "{").replace(r"\}", "}")) + "$"
+    return re.compile(pattern)
+
+
+class Request(webob.Request):
+    """A webob request with what the dispatcher worked out."""
+
+    context = None
+    version = microversions.MIN_VERSION
+    json = None
+    query = None
+    app = None
+
+    def is_version(self, minimum, maximum=None):
+        minimum = microversions.parse(minimum) if isinstance(
+            minimum, str) else minimum
+        if self.version < minimum:
+            return False
+        if maximum is not None:
+            maximum = microversions.parse(maximum) if isinstance(
+                maximum, str) else maximum
+            return self.version <= maximum
+        return True
+
+
+class ComputeApp:
+    """The WSGI app under ``/v2.1`` (after auth and context)."""
+
+    def __init__(self, routes, max_version, *, services=None,
+                 authorize=None, link_prefix=None, max_limit=1000):
+        self.routes = tuple(routes)
+        self.negotiator = microversions.Negotiator(max_version)
+        self.services = services  # the service layer handlers call
+        self.authorize = authorize or (lambda req, rule, target=None: None)
+        self.link_prefix = link_prefix
+        self.max_limit = max_limit
+        self.top_level = {r.resource for r in self.routes}
+        table = {}
+        for route in self.routes:
+            table.setdefault(route.path, []).append(route)
+        self._table = [(_compile(path), by_method)
+                       for path, by_method in table.items()]
+
+    # -- matching ---------------------------------------------------------
+
+    def _match(self, path):
+        for regex, candidates in self._table:
+            match = regex.match(path)
+            if match:
+                return candidates, match.groupdict()
+        return None, None
+
+    def match(self, path, context):
+        """Routes for ``path``, with the project-id prefix handled."""
+        candidates, params = self._match(path)
+        if candidates is not None:
+            return candidates, params
+        first, _sep, rest = path.lstrip("/").partition("/")
+        if first and first not in self.top_level:
+            candidates, params = self._match("/" + rest if rest else "/")
+            if candidates is not None:
+                if context is None or first != context.project_id:
+                    raise errors.BadRequest(
+                        f"Malformed request URL: URL's project_id '{first}' "
+                        f"doesn't match Context's project_id "
+                        f"'{getattr(context, 'project_id', None)}'")
+                return candidates, params
+        return None, None
+
+    # -- dispatch ---------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        version = None
+        try:
+            context = environ.get(nova_context.ENV_CONTEXT)
+            if context is None:
+                raise errors.Unauthorized()
+            version = self.negotiator.negotiate(environ)
+            path = environ.get("PATH_INFO", "") or "/"
+            if path != "/":
+                path = path.rstrip("/")
+            candidates, params = self.match(path, context)
+            if candidates is None:
+                raise errors.NotFound()
+            method = environ["REQUEST_METHOD"]
+            lookup = "GET" if method == "HEAD" else method
+            in_version = [r for r in candidates
+                          if r.min_version <= version
+                          and (r.max_version is None
+                               or version <= r.max_version)]
+            route = next((r for r in in_version if r.method == lookup), None)
+            if route is None:
+                if not in_version:
+                    raise errors.NotFound()
+                raise errors.MethodNotAllowed(
+                    sorted({r.method for r in in_version}))
+            req = Request(environ)
+            req.context = context
+            req.version = version
+            req.app = self
+            req.query = validation.validate_query(route.query, req, version)
+            if route.body is not None or method in ("POST", "PUT"):
+                req.json = read_json(environ, required=route.body is not None)
+                validation.validate_body(route.body, req.json, version)
+            result = route.handler(req, **params)
+            return self._respond(start_response, result, version,
+                                 head=method == "HEAD")
+        except errors.APIError as exc:
+            extra = []
+            if version is not None:
+                extra = microversions.header_list(version)
+            return errors.fault_response(exc, start_response, extra)
+        except Exception as exc:
+            error = errors.to_api_error(exc)
+            if error is None:
+                raise  # the fault wrapper logs it and answers 500
+            extra = microversions.header_list(version) if version else []
+            return errors.fault_response(error, start_response, extra)
+
+    def _respond(self, start_response, result, version, head=False):
+        if not isinstance(result, Result):
+            result = Result(200, result)
+        headers = [*result.headers, *microversions.header_list(version)]
+        if result.body is None:
+            body = b""
+        else:
+            body = json.dumps(result.body).encode()
+            headers.append(("Content-Type", "application/json"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(
+            f"{result.status} {errors.STATUS_TEXT.get(result.status, '')}",
+            headers)
+        return [b""] if head else [body]
+
+
+def read_json(environ, required=True):
+    """The request body as JSON; 400/415 in the fault format otherwise."""
+    ctype = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    raw = read_body(environ)
+    if not raw:
+        if required:
+            raise errors.BadRequest("Malformed request body")
+        return None
+    if ctype and ctype not in JSON_TYPES:
+        raise errors.UnsupportedMediaType(
+            f"Unsupported Content-Type {ctype!r}; send application/json.")
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise errors.BadRequest("Malformed request body") from None
+
+
+def read_body(environ):
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        try:
+            size = int(length)
+        except ValueError:
+            raise errors.BadRequest("Invalid Content-Length header.") from None
+        return stream.read(size) if size > 0 else b""
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked or environ.get("wsgi.input_terminated"):
+        parts = []
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                break
+            parts.append(chunk)
+        return b"".join(parts)
+    return b""

@@ -1,0 +1,23 @@
+"""oslo.config option groups, one module a group.
+
+Options are registered on a ``ConfigOpts`` object that the caller builds
+(``nova.deploy.build_conf`` at start-up, tests with their own); nothing here
+holds a global configuration.
+"""
+
+from nova.conf import api, database, default, oslo_middleware, wsgi
+
+_MODULES = (default, api, wsgi, database, oslo_middleware)
+
+
+def register_opts(conf):
+    for module in _MODULES:
+        module.register_opts(conf)
+
+
+def list_opts():
+    """Entry point for ``oslo-config-generator`` (namespace ``nova``)."""
+    opts = []
+    for module in _MODULES:
+        opts.extend(module.list_opts())
+    return opts

@@ -1,0 +1,211 @@
+"""Engines and transactions, per process and per backend.
+
+``Database(conf)`` is cheap and does not connect: the first request does.
+So a database that is down at start-up is not latched: requests get 503
+until it is back, then work again without a restart.
+
+- SQLite: WAL journal, a busy timeout of ``[database] lock_timeout``, and
+  ``BEGIN IMMEDIATE`` for writers so two writers queue instead of failing
+  half-way with "database is locked" on upgrade from a read lock.
+- MariaDB (PyMySQL) and PostgreSQL (psycopg 3): pre-ping on checkout (so
+  connections broken by a server restart are replaced), connect and lock
+  timeouts from ``[database]``.
+- Connections are never shared across a fork: the engine is re-created,
+  without closing the parent's sockets, when the pid changes (prefork
+  servers import the app in the master). Each transaction checks a
+  connection out of the pool for itself, so threads never share one.
+"""
+
+import contextlib
+import logging
+import math
+import os
+import threading
+
+import sqlalchemy
+from sqlalchemy import event, exc as sa_exc
+from sqlalchemy.orm import Session
+
+from nova import db as nova_db
+from nova.api import errors
+
+LOG = logging.getLogger(__name__)
+
+_DRIVERS = {"mysql": "mysql+pymysql", "postgresql": "postgresql+psycopg",
+            "postgres": "postgresql+psycopg"}
+
+
+class SchemaOutOfDate(errors.ServiceUnavailable):
+    pass
+
+
+def make_url(connection):
+    url = sqlalchemy.engine.make_url(connection)
+    if url.drivername in _DRIVERS:
+        url = url.set(drivername=_DRIVERS[url.drivername])
+    return url
+
+
+def create_engine(conf_db):
+    """An engine for ``[database]`` (the option group object)."""
+    url = make_url(conf_db.connection)
+    backend = url.get_backend_name()
+    kwargs = {"echo": conf_db.connection_debug, "future": True}
+    if backend == "sqlite":
+        kwargs["connect_args"] = {"timeout": conf_db.lock_timeout,
+                                  "check_same_thread": False}
+        engine = sqlalchemy.create_engine(url, **kwargs)
+        _setup_sqlite(engine, url)
+        return engine
+    kwargs.update(pool_pre_ping=True,
+                  pool_size=conf_db.max_pool_size,
+                  max_overflow=conf_db.max_overflow,
+                  pool_timeout=conf_db.pool_timeout,
+                  pool_recycle=conf_db.connection_recycle_time)
+    if backend == "mysql":
+        kwargs["connect_args"] = {
+            "connect_timeout": conf_db.connect_timeout,
+            "charset": "utf8mb4",
+            "init_command": "SET SESSION innodb_lock_wait_timeout = %d"
+                            % max(1, math.ceil(conf_db.lock_timeout)),
+        }
+    elif backend == "postgresql":
+        kwargs["connect_args"] = {
+            "connect_timeout": conf_db.connect_timeout,
+            "options": "-c lock_timeout=%d" % int(conf_db.lock_timeout * 1000),
+        }
+    return sqlalchemy.create_engine(url, **kwargs)
+
+
+def _setup_sqlite(engine, url):
+    in_memory = url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (below).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get("nova_writer"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """The store of one process; transactions come from ``reader``/``writer``."""
+
+    def __init__(self, conf_db):
+        self.conf_db = conf_db
+        self.backend = make_url(conf_db.connection).get_backend_name()
+        self._engine = None
+        self._pid = None
+        self._lock = threading.Lock()
+        self._schema_ok = False
+
+    @property
+    def engine(self):
+        pid = os.getpid()
+        if self._engine is None or self._pid != pid:
+            with self._lock:
+                if self._engine is None or self._pid != pid:
+                    if self._engine is not None:
+                        # Inherited from the parent: forget its connections
+                        # without closing the parent's sockets.
+                        self._engine.dispose(close=False)
+                    self._engine = create_engine(self.conf_db)
+                    self._writer_engine = self._engine.execution_options(
+                        nova_writer=True)
+                    self._pid = pid
+                    self._schema_ok = False
+        return self._engine
+
+    def dispose(self):
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def check_schema(self, connection):
+        if self._schema_ok:
+            return
+        try:
+            current = connection.exec_driver_sql(
+                "SELECT version_num FROM alembic_version").scalar()
+        except sa_exc.OperationalError as exc:
+            if _is_missing_table(exc):
+                current = None
+            else:
+                raise
+        except sa_exc.ProgrammingError:
+            current = None
+        if current != nova_db.SCHEMA_HEAD:
+            raise SchemaOutOfDate(
+                "The database schema is not up to date (revision "
+                f"{current or 'none'}, this code needs "
+                f"{nova_db.SCHEMA_HEAD}); the operator must run "
+                "'nova-manage db sync'.")
+        self._schema_ok = True
+
+    @contextlib.contextmanager
+    def reader(self):
+        """A read-only transaction (rolled back at the end)."""
+        engine = self.engine
+        with Session(bind=engine, expire_on_commit=False) as session:
+            self.check_schema(session.connection())
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextlib.contextmanager
+    def writer(self):
+        """A write transaction: committed when the block ends cleanly."""
+        self.engine  # noqa: B018 - make sure the engines exist for this pid
+        with Session(bind=self._writer_engine,
+                     expire_on_commit=False) as session:
+            with session.begin():
+                self.check_schema(session.connection())
+                yield session
+
+    def ping(self):
+        """None when the database answers, else a short reason."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+                self.check_schema(conn)
+        except SchemaOutOfDate as exc:
+            return exc.message
+        except sa_exc.SQLAlchemyError as exc:
+            return describe(exc)
+        return None
+
+
+def _is_missing_table(exc):
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "no such table" in text or "doesn't exist" in text
+
+
+def describe(exc):
+    """A loggable reason: the driver's message, never the SQL or its values."""
+    orig = getattr(exc, "orig", None)
+    if orig is not None:
+        return f"{type(orig).__name__}: {str(orig).splitlines()[0][:300]}"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+
+
+def _unavailable(exc):
+    LOG.error("Database unavailable: %s", describe(exc))
+    return errors.ServiceUnavailable(
+        "The database is unavailable; try again later.")
+
+
+for _klass in (sa_exc.OperationalError, sa_exc.InterfaceError,
+               sa_exc.TimeoutError, sa_exc.DisconnectionError):
+    errors.register(_klass, _unavailable)

@@ -1,0 +1,1 @@
+"""WSGI entry modules: ``nova.wsgi.osapi_compute`` and ``nova.wsgi.metadata``."""

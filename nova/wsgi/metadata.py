@@ -1,0 +1,5 @@
+"""The metadata API: ``nova.wsgi.metadata:application``."""
+
+from nova import deploy
+
+application = deploy.load_app("metadata")

@@ -1,0 +1,5 @@
+"""The compute API: ``nova.wsgi.osapi_compute:application``."""
+
+from nova import deploy
+
+application = deploy.load_app("osapi_compute")
