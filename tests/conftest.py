@@ -1,0 +1,170 @@
+"""Fixtures shared by every test: config directories, loaded apps, databases.
+
+Databases: ``db_url`` runs a test once per backend (SQLite, MariaDB,
+PostgreSQL). MariaDB and PostgreSQL get a fresh database per test session,
+dropped at the end. Outside CI a backend whose server cannot be reached is
+skipped with a message naming it; in CI (``CI=true``) that is a failure.
+"""
+
+import os
+import pathlib
+import tempfile
+import textwrap
+import uuid
+
+import pytest
+import webtest
+
+from nova import deploy
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+MYSQL_ADMIN_URL = os.environ.get(
+    "NOVA_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+PG_ADMIN_URL = os.environ.get(
+    "NOVA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def unavailable(what):
+    """Skip outside CI, fail in CI: a needed server is not there."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but unavailable")
+    pytest.skip(f"{what} is unavailable")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state(monkeypatch):
+    """Each test may load either API: forget which one this process holds."""
+    monkeypatch.setattr(deploy, "_loaded_api", None)
+    yield
+
+
+class ConfigDir:
+    """A config directory for one test, and the environment pointing at it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.env = {deploy.ENV_DIR: str(path)}
+
+    def write(self, name, text):
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text))
+        return target
+
+    def paste(self, name="api-paste.ini"):
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(PASTE.read_text())
+        return target
+
+    def load(self, api="osapi_compute", **env):
+        environ = dict(self.env, **env)
+        return deploy.load_app(api, environ)
+
+    def testapp(self, api="osapi_compute", **env):
+        return webtest.TestApp(self.load(api, **env), lint=True)
+
+
+@pytest.fixture
+def config_dir(tmp_path):
+    return ConfigDir(tmp_path / "etc-nova")
+
+
+def sync_db(url, revision="head"):
+    """Run ``nova-manage db sync`` against ``url``."""
+    from nova.cmd import manage
+
+    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf_file:
+        conf_file.write(f"[database]\nconnection = {url}\n")
+        conf_file.flush()
+        assert manage.main(["--config-file", conf_file.name, "db", "sync",
+                            "--revision", revision]) == 0
+
+
+@pytest.fixture
+def noauth_config(config_dir, tmp_path):
+    """A config dir for noauth2 on a synced SQLite file; returns ConfigDir."""
+    url = f"sqlite:///{tmp_path}/nova.sqlite"
+    config_dir.paste()
+    config_dir.write("nova.conf", f"""
+        [api]
+        auth_strategy = noauth2
+        [database]
+        connection = {url}
+        """)
+    sync_db(url)
+    config_dir.db_url = url
+    return config_dir
+
+
+@pytest.fixture
+def compute(noauth_config):
+    """The compute API through the whole paste pipeline, noauth2, SQLite."""
+    return noauth_config.testapp("osapi_compute")
+
+
+# -- SQL backends -------------------------------------------------------------
+
+def _server_database(admin_url, backend):
+    """Create a throwaway database on a server; yields its URL."""
+    import sqlalchemy
+
+    name = f"nova_test_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    except sqlalchemy.exc.OperationalError as exc:
+        engine.dispose()
+        where = sqlalchemy.engine.make_url(admin_url).render_as_string(
+            hide_password=True)
+        unavailable(f"{backend} at {where} ({exc.orig})")
+    url = sqlalchemy.engine.make_url(admin_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            if backend == "PostgreSQL":
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def mysql_url():
+    yield from _server_database(MYSQL_ADMIN_URL, "MariaDB")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    yield from _server_database(PG_ADMIN_URL, "PostgreSQL")
+
+
+@pytest.fixture(params=["sqlite", "mariadb", "postgresql"])
+def db_url(request, tmp_path):
+    """An empty database URL on each backend in turn (schema not synced)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/nova.sqlite"
+    server_url = request.getfixturevalue(
+        "mysql_url" if request.param == "mariadb" else "pg_url")
+    _wipe(server_url)
+    return server_url
+
+
+def _wipe(url):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        meta = sqlalchemy.MetaData()
+        meta.reflect(engine)
+        with engine.begin() as conn:
+            for table in reversed(meta.sorted_tables):
+                table.drop(conn)
+    finally:
+        engine.dispose()
