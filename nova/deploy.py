@@ -16,11 +16,11 @@ api_paste_config`` names it), empty entries are ignored,
 ``sys.argv`` is never parsed.
 """
 
-import contextlib
 import contextvars
 import dataclasses
 import logging
 import os
+import re
 import threading
 
 from oslo_config import cfg
@@ -92,9 +92,17 @@ def _check_readable(path, sources):
     if path in sources.conf_d:
         where = f"found in {os.path.join(sources.directory, CONF_D)}"
     where += f", in {ENV_DIR}={sources.directory!r}"
-    if not os.path.exists(path):
+    try:
+        os.stat(path)
+    except PermissionError:
         raise StartupError(
-            f"Config file {path} does not exist ({where}). {_HINT}")
+            f"Config file {path} cannot be reached by this process (uid "
+            f"{os.getuid()}): a directory on its path denies access "
+            f"({where}). Let the API's user traverse the directories."
+        ) from None
+    except OSError:
+        raise StartupError(
+            f"Config file {path} does not exist ({where}). {_HINT}") from None
     if os.path.isdir(path):
         raise StartupError(
             f"Config file {path} is a directory, not a file ({where}). "
@@ -135,14 +143,16 @@ def validate(conf):
         try:
             group[opt.dest]
         except (ValueError, cfg.Error) as exc:
-            where = ""
-            with contextlib.suppress(Exception):
-                where = conf.get_location(opt.dest, group_name).detail or ""
+            match = _LOCATION.search(str(exc))
+            where = match.group(1) if match else ""
             section = group_name or "DEFAULT"
             raise StartupError(
                 f"Invalid value for option [{section}] {opt.name}"
                 + (f" in {where}" if where else "")
                 + f": {_reason(exc)}") from None
+
+
+_LOCATION = re.compile(r"detail='([^']*)'\)")
 
 
 def _all_opts(conf):

@@ -53,8 +53,8 @@ HISTORY = [
      "(was silently dropped)."),
     ("2.6", ("servers",),
      "New POST /servers/{id}/remote-consoles {remote_console:{protocol,type}} "
-     "-> {remote_console:{protocol,type,url}}; os-getVNCConsole, "
-     "os-getSPICEConsole, os-getSerialConsole, os-getRDPConsole actions removed."),
+     "-> {remote_console:{protocol,type,url}}; the os-getVNCConsole, "
+     "-SPICEConsole, -SerialConsole, -RDPConsole actions are removed."),
     ("2.7", ("flavors",),
      "POST /flavors/{id}/action addTenantAccess on a public flavor (is_public "
      "true) returns 409 Conflict."),
@@ -153,8 +153,8 @@ HISTORY = [
               "os-snapshots", "os-baremetal-nodes", "os-fping", "limits",
               "os-quota-sets", "os-quota-class-sets"),
      "Proxy APIs and os-fping return 404; network quotas (floating_ips, "
-     "fixed_ips, security_groups, security_group_rules, networks) dropped "
-     "from limits and os-quota-sets (quota-class-sets filtered from 2.50)."),
+     "fixed_ips, security_groups, security_group_rules, networks) leave "
+     "limits and os-quota-sets (quota-class-sets only from 2.50)."),
     ("2.37", ("servers",),
      "POST /servers: 'networks' required, either a list or 'auto'/'none'; "
      "networks[].uuid must be a UUID; networks[].tag no longer accepted "
@@ -163,12 +163,13 @@ HISTORY = [
      "GET /servers(/detail) with an invalid 'status' filter returns 400 "
      "(was empty list for users, 500 for admins)."),
     ("2.39", ("images", "limits", "servers"),
-     "Image-metadata proxy (/images/{id}/metadata) returns 404; 'maxImageMeta' "
-     "removed from GET /limits; createImage/createBackup stop enforcing the "
-     "metadata quota."),
+     "Image-metadata proxy (/images/{id}/metadata) returns 404; "
+     "'maxImageMeta' removed from GET /limits; createImage/createBackup "
+     "stop enforcing the metadata quota."),
     ("2.40", ("os-simple-tenant-usage",),
      "GET /os-simple-tenant-usage(/{tenant_id}) accept 'limit' and 'marker' "
-     "(instance uuid) pagination, with tenant_usages_links/tenant_usage_links."),
+     "(instance uuid) pagination, with tenant_usages_links / "
+     "tenant_usage_links."),
     ("2.41", ("os-aggregates",),
      "Aggregate responses include the aggregate 'uuid'."),
     ("2.42", ("servers",),
@@ -235,8 +236,8 @@ HISTORY = [
      "Multiattach volumes may be attached to several servers (volume attach "
      "and boot from volume)."),
     ("2.61", ("flavors",),
-     "Flavor 'extra_specs' included in GET /flavors/detail, GET /flavors/{id}, "
-     "POST and PUT flavor responses (policy controlled)."),
+     "Flavor 'extra_specs' included in GET /flavors/detail, GET "
+     "/flavors/{id}, POST and PUT flavor responses (policy controlled)."),
     ("2.62", ("servers",),
      "Instance action events (GET .../os-instance-actions/{req_id}) include "
      "'hostId' and, per policy, 'host'."),
@@ -324,8 +325,8 @@ HISTORY = [
     ("2.88", ("os-hypervisors",),
      "Hypervisor detail/show drop vcpus(_used), memory_mb(_used), "
      "free_ram_mb, local_gb(_used), free_disk_gb, disk_available_least, "
-     "running_vms, current_workload, cpu_info; add uptime; statistics and "
-     "/uptime -> 404."),
+     "running_vms, current_workload, cpu_info, add uptime; /statistics and "
+     "/{id}/uptime 404."),
     ("2.89", ("servers",),
      "os-volume_attachments list/show add 'attachment_id' and 'bdm_uuid' and "
      "drop 'id'."),

@@ -1,0 +1,316 @@
+"""Cold start and memory of the two WSGI entry modules.
+
+Every measurement runs in a fresh interpreter (a subprocess of the venv's
+python), is repeated ``--repeat`` times (rounds interleaved, one unmeasured
+warm-up round first so byte-code caches exist) and the median is printed.
+
+Cases:
+
+* baseline: ``python -c pass`` (interpreter start only);
+* floor: a bare ``import`` of exactly the third-party top-level packages
+  that loading that API imports with the bench configuration (found by
+  loading the app in a subprocess and listing the new top-level modules of
+  ``sys.modules`` that live in site-packages: not stdlib, not ``nova``);
+* floor+ (reference only): an import of every third-party module, submodules
+  included, that loading the API leaves in ``sys.modules``: what remains
+  above it is nova's own code, the config parsing and the app build;
+* the API: ``import nova.wsgi.osapi_compute`` / ``nova.wsgi.metadata``
+  (importing the module builds the app);
+* the same for the compute API with ``[api] auth_strategy = keystone``
+  (the metadata pipeline has no auth, so the strategy does not change it).
+
+"cold start" is wall time from spawning the process until the app is
+built (interpreter start included); "import" is the time of the payload
+alone, measured inside the child. Memory is VmRSS (and the peak, VmHWM) of
+the child right after the payload.
+
+Usage: .venv/bin/python bench/startup.py [--repeat N] [--importtime]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+TARGET_RATIO = 1.3
+TARGET_SECONDS = 0.5
+TARGET_MB = 80
+APIS = ("osapi_compute", "metadata")
+
+# -- child programs ---------------------------------------------------------
+
+_DISCOVER = r"""
+import json, os, site, sys
+before = set(sys.modules)
+import importlib
+importlib.import_module(sys.argv[1])
+sites = [os.path.realpath(p) for p in site.getsitepackages()]
+user = site.getusersitepackages()
+if user:
+    sites.append(os.path.realpath(user))
+
+def in_site(mod):
+    paths = []
+    if getattr(mod, "__file__", None):
+        paths.append(mod.__file__)
+    paths.extend(getattr(mod, "__path__", []) or [])
+    for p in paths:
+        real = os.path.realpath(p)
+        if any(real == s or real.startswith(s + os.sep) for s in sites):
+            return True
+    return False
+
+tops, subs, other = [], [], []
+for name in list(sys.modules):
+    if name in before:
+        continue
+    top = name.partition(".")[0]
+    if top in sys.stdlib_module_names or top == "nova":
+        continue
+    mod = sys.modules.get(top)
+    if mod is None or not in_site(mod):
+        if top not in other:
+            other.append(top)
+        continue
+    if top not in tops:
+        tops.append(top)
+    if sys.modules.get(name) is not None:
+        subs.append(name)
+print(json.dumps({"top": tops, "all": subs, "other": other}))
+"""
+
+_TIMED = r"""
+import time
+_t0 = time.monotonic()
+{payload}
+_t1 = time.monotonic()
+import json, resource
+mem = {{}}
+try:
+    with open("/proc/self/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                mem[key] = int(value.split()[0])
+except OSError:
+    mem["VmHWM"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"t0": _t0, "t1": _t1, "rss_kb": mem.get("VmRSS"),
+                  "hwm_kb": mem.get("VmHWM"), "extra": globals().get("_extra")}}))
+"""
+
+_FLOOR_PLUS = r"""
+_extra = []
+for _name in {names!r}:
+    try:
+        __import__(_name)
+    except Exception as _exc:
+        _extra.append(_name)
+"""
+
+
+class Case:
+    def __init__(self, label, payload, env, floor=None, kind="api"):
+        self.label = label
+        self.payload = payload
+        self.env = env
+        self.floor = floor  # the Case this one is compared with
+        self.kind = kind
+        self.samples = []
+
+    def run_once(self):
+        code = _TIMED.format(payload=self.payload)
+        start = time.monotonic()
+        proc = subprocess.run([common.PYTHON, "-c", code], env=self.env,
+                              capture_output=True, text=True, timeout=120)
+        end = time.monotonic()
+        if proc.returncode != 0:
+            raise RuntimeError(f"{self.label}: child failed "
+                               f"({proc.returncode}):\n{proc.stderr}")
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        data["ready"] = data["t1"] - start
+        data["import"] = data["t1"] - data["t0"]
+        data["process"] = end - start
+        return data
+
+    def measure(self):
+        self.samples.append(self.run_once())
+
+    def med(self, key):
+        return common.median([s[key] for s in self.samples
+                              if s.get(key) is not None])
+
+
+def discover(module, env):
+    proc = subprocess.run([common.PYTHON, "-c", _DISCOVER, module], env=env,
+                          capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"loading {module} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def floor_payload(tops):
+    return "\n".join(f"import {name}" for name in tops) or "pass"
+
+
+def importtime_report(module, env, top_n=15):
+    """Where the import time goes, from ``python -X importtime``."""
+    proc = subprocess.run([common.PYTHON, "-X", "importtime", "-c",
+                           f"import {module}"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    rows = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        fields = line[len("import time:"):].split("|")
+        self_us, cumul_us, name = int(fields[0]), int(fields[1]), fields[2]
+        depth = (len(name) - len(name.lstrip())) // 2
+        rows.append((self_us, cumul_us, name.strip(), depth))
+    by_pkg = {}
+    for self_us, _cumul, name, _depth in rows:
+        top = name.partition(".")[0]
+        if top in sys.stdlib_module_names:
+            top = "(stdlib)"
+        by_pkg[top] = by_pkg.get(top, 0) + self_us
+    total = sum(by_pkg.values())
+    print(f"\n  -X importtime {module}: {total / 1e6:.3f} s of imports "
+          "(single run, tracing overhead included)")
+    print("    self time per top-level package:")
+    for top, us in sorted(by_pkg.items(), key=lambda kv: -kv[1])[:top_n]:
+        print(f"      {us / 1e3:8.1f} ms  {100 * us / total:5.1f} %  {top}")
+    print("    heaviest single modules (self time):")
+    for self_us, cumul_us, name, _depth in sorted(rows, reverse=True)[:top_n]:
+        print(f"      {self_us / 1e3:8.1f} ms  (cumulative {cumul_us / 1e3:7.1f}"
+              f" ms)  {name}")
+
+
+def mb(kb):
+    return float("nan") if kb is None else kb / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=7,
+                        help="runs per case; the median is printed "
+                             "(default 7)")
+    parser.add_argument("--importtime", action="store_true",
+                        help="also print where import time goes "
+                             "(python -X importtime) for each API")
+    parser.add_argument("--no-keystone", action="store_true",
+                        help="skip the auth_strategy = keystone variant")
+    args = parser.parse_args()
+
+    with common.config_dir("noauth2") as noauth_dir, \
+            common.config_dir("keystone") as ks_dir:
+        env = common.env_for(noauth_dir)
+        ks_env = common.env_for(ks_dir)
+        baseline = Case("baseline: python -c pass", "pass", env,
+                        kind="baseline")
+        cases, deps = [baseline], {}
+        variants = [(api, "noauth2", env) for api in APIS]
+        if not args.no_keystone:
+            variants.append(("osapi_compute", "keystone", ks_env))
+        for api, strategy, var_env in variants:
+            module = f"nova.wsgi.{api}"
+            found = discover(module, var_env)
+            deps[(api, strategy)] = found
+            tag = f"{api}, {strategy}"
+            floor = Case(f"floor: import {len(found['top'])} deps "
+                         f"[{tag}]", floor_payload(found["top"]), var_env,
+                         kind="floor")
+            floor_plus = Case(
+                f"floor+: {len(found['all'])} dep modules [{tag}]",
+                _FLOOR_PLUS.format(names=found["all"]), var_env,
+                floor=floor, kind="floor+")
+            app = Case(f"{module} [{strategy}]", f"import {module}",
+                       var_env, floor=floor, kind="api")
+            app.api, app.strategy = api, strategy
+            cases += [floor, floor_plus, app]
+
+        print(f"Python {sys.version.split()[0]} ({common.PYTHON}), "
+              f"{os.cpu_count()} CPUs; median of {args.repeat} fresh "
+              "interpreters per case (+1 warm-up round)")
+        for (api, strategy), found in deps.items():
+            print(f"\nThird-party packages imported by nova.wsgi.{api} "
+                  f"[{strategy}] ({len(found['top'])} packages, "
+                  f"{len(found['all'])} modules):")
+            print("  " + ", ".join(found["top"]))
+            if found["other"]:
+                print("  (new top-level modules outside site-packages, not "
+                      "counted: " + ", ".join(found["other"]) + ")")
+        if ("osapi_compute", "keystone") in deps:
+            extra = [t for t in deps[("osapi_compute", "keystone")]["top"]
+                     if t not in deps[("osapi_compute", "noauth2")]["top"]]
+            print(f"\n  keystone adds {len(extra)} packages: "
+                  + ", ".join(extra))
+
+        for case in cases:  # warm-up: byte-code caches, page cache
+            case.run_once()
+        for _ in range(args.repeat):
+            for case in cases:
+                case.measure()
+
+        failed = [c for c in cases if c.kind == "floor+" and
+                  any(s["extra"] for s in c.samples)]
+        for case in failed:
+            print(f"\n  note: {case.label}: could not import "
+                  f"{case.samples[0]['extra']}")
+
+        print(f"\n{'case':52} {'cold start':>10} {'import':>8} "
+              f"{'x floor':>8} {'VmRSS':>8} {'VmHWM':>8}")
+        print(f"{'':52} {'s':>10} {'s':>8} {'':>8} {'MB':>8} {'MB':>8}")
+        for case in cases:
+            ratio = "" if case.floor is None else \
+                f"{case.med('ready') / case.floor.med('ready'):.2f}"
+            if case.kind == "floor":
+                ratio = "1.00"
+            print(f"{case.label:52} {case.med('ready'):10.3f} "
+                  f"{case.med('import'):8.3f} {ratio:>8} "
+                  f"{mb(case.med('rss_kb')):8.1f} {mb(case.med('hwm_kb')):8.1f}")
+
+        print(f"\nTargets: cold start <= {TARGET_RATIO}x floor and <= "
+              f"{TARGET_SECONDS} s per API; <= {TARGET_MB} MB resident")
+        misses = 0
+        noauth_floor = {c.api: c.floor for c in cases
+                        if c.kind == "api" and c.strategy == "noauth2"}
+        for case in cases:
+            if case.kind != "api":
+                continue
+            ready, rss = case.med("ready"), mb(case.med("rss_kb"))
+            ratio = ready / case.floor.med("ready")
+            checks = [ratio <= TARGET_RATIO, ready <= TARGET_SECONDS,
+                      rss <= TARGET_MB]
+            label = "ok" if all(checks) else "MISS"
+            misses += not all(checks)
+            line = (f"  {label:4} {case.label}: {ready:.3f} s = "
+                    f"{ratio:.2f}x its floor "
+                    f"({'ok' if checks[0] else 'miss'}), "
+                    f"{'ok' if checks[1] else 'miss'} on {TARGET_SECONDS} s, "
+                    f"{rss:.1f} MB ({'ok' if checks[2] else 'miss'})")
+            if case.strategy != "noauth2":
+                base = noauth_floor[case.api].med("ready")
+                line += f"; {ready / base:.2f}x the noauth2 floor"
+            print(line)
+        floors = [c for c in cases if c.kind == "floor"]
+        for case in floors:
+            rss = mb(case.med("rss_kb"))
+            print(f"  {'ok' if rss <= TARGET_MB else 'MISS':4} {case.label}:"
+                  f" {rss:.1f} MB")
+        print(f"  import-only view: " + "; ".join(
+            f"{c.label} {c.med('import'):.3f} s = "
+            f"{c.med('import') / c.floor.med('import'):.2f}x floor import"
+            for c in cases if c.kind == "api"))
+
+        if args.importtime:
+            for api, strategy, var_env in variants:
+                print(f"\n[{strategy}]", end="")
+                importtime_report(f"nova.wsgi.{api}", var_env)
+    return 1 if misses else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,692 @@
+"""Every ``[api] auth_strategy``, through HTTP and the whole paste pipeline.
+
+Each test writes its own config directory (the packaged api-paste.ini and a
+nova.conf on a synced SQLite file) and loads ``osapi_compute`` with
+``nova.deploy.load_app``, so the pipeline under test is the one deployers
+get. The identity that reaches the router is observed through a test-only
+``GET /v2.1/whoami`` route added to the route table before the app is built.
+
+- keystone: the real keystonemiddleware auth_token against a fake Keystone
+  (pytest-httpserver) that answers what auth_token asks for: version
+  discovery, the service user's password login (POST /v3/auth/tokens) and
+  the validation of the caller's token (GET /v3/auth/tokens).
+- http_basic: a bcrypt htpasswd file written with the ``bcrypt`` package.
+- noauth2: ``X-Auth-Token: user:project``.
+"""
+
+import base64
+import datetime
+import json
+import logging
+import os
+import subprocess
+import sys
+import uuid
+
+import bcrypt
+import pytest
+from werkzeug import Response
+
+from nova import deploy
+from nova.api.compute import routes as compute_routes
+from nova.api.compute.router import Route
+from tests.conftest import sync_db
+
+# Headers only the authentication layer may set; a client sending them must
+# gain nothing (OSSA-2026-001).
+SPOOFED = {
+    "X-Identity-Status": "Confirmed",
+    "X-Roles": "admin",
+    "X-Role": "admin",
+    "X-User-Id": "spoofed-user",
+    "X-User": "spoofed-user",
+    "X-User-Name": "spoofed-user",
+    "X-Project-Id": "spoofed-project",
+    "X-Tenant-Id": "spoofed-project",
+    "X-Project-Name": "spoofed-project",
+    "X-Is-Admin-Project": "True",
+    "OpenStack-System-Scope": "all",
+}
+
+
+# -- shared fixtures -------------------------------------------------------
+
+def _whoami(req):
+    ctx = req.context
+    return {"user_id": ctx.user_id, "project_id": ctx.project_id,
+            "roles": sorted(ctx.roles), "is_admin": ctx.is_admin,
+            "user_name": ctx.user_name, "project_name": ctx.project_name,
+            "system_scope": ctx.system_scope}
+
+
+@pytest.fixture(autouse=True)
+def whoami_route(monkeypatch):
+    """``GET /v2.1/whoami`` answers the request context (built into the app)."""
+    monkeypatch.setattr(
+        compute_routes, "ROUTES",
+        (*compute_routes.ROUTES, Route("/whoami", "GET", _whoami, policy=None)))
+
+
+@pytest.fixture
+def make_config(config_dir, tmp_path):
+    """Write api-paste.ini and nova.conf for a strategy; returns the dir."""
+    url = f"sqlite:///{tmp_path}/nova.sqlite"
+    sync_db(url)
+
+    def make(strategy, extra=""):
+        config_dir.paste()
+        text = f"[api]\nauth_strategy = {strategy}\n"
+        if extra:
+            text += extra.strip("\n") + "\n"
+        text += f"[database]\nconnection = {url}\n"
+        config_dir.write("nova.conf", text)
+        return config_dir
+
+    return make
+
+
+def assert_reached_router(resp):
+    """Our router's 404: authentication let the request through."""
+    assert resp.status_int == 404
+    assert resp.json == {"itemNotFound": {
+        "code": 404, "message": "The resource could not be found."}}
+
+
+# -- keystone --------------------------------------------------------------
+
+def _iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class FakeKeystone:
+    """Just enough of Keystone v3 for keystonemiddleware 13's auth_token."""
+
+    SERVICE_USER = "nova"
+    SERVICE_PASSWORD = "nova-service-secret"
+    SERVICE_PROJECT = "service"
+
+    def __init__(self, httpserver):
+        self.server = httpserver
+        self.base = httpserver.url_for("/").rstrip("/")
+        self.service_token = "svc-" + uuid.uuid4().hex
+        self.tokens = {}  # user token id -> token body
+        self.logins = []  # bodies of the service user's logins
+        self.validations = []  # (X-Auth-Token, X-Subject-Token) per check
+        self.fail_validation = False
+        for path in ("/", "/v3", "/v3/"):
+            httpserver.expect_request(path, method="GET").respond_with_handler(
+                self._discovery)
+        httpserver.expect_request(
+            "/v3/auth/tokens", method="POST").respond_with_handler(self._login)
+        httpserver.expect_request(
+            "/v3/auth/tokens", method="GET").respond_with_handler(
+                self._validate)
+
+    # configuration ---------------------------------------------------------
+
+    def authtoken_conf(self):
+        return f"""
+[keystone_authtoken]
+www_authenticate_uri = {self.base}
+auth_url = {self.base}/v3
+auth_type = password
+username = {self.SERVICE_USER}
+password = {self.SERVICE_PASSWORD}
+project_name = {self.SERVICE_PROJECT}
+user_domain_name = Default
+project_domain_name = Default
+service_token_roles_required = true
+"""
+
+    def issue(self, user_id, project_id, roles, user_name=None,
+              project_name=None):
+        """A valid token for a user, as Keystone would have issued it."""
+        token_id = "tok-" + uuid.uuid4().hex
+        self.tokens[token_id] = self._token_body(
+            user_id, user_name or user_id, project_id,
+            project_name or project_id, roles)
+        return token_id
+
+    # Keystone's answers ----------------------------------------------------
+
+    def _version(self):
+        return {"id": "v3.14", "status": "stable",
+                "updated": "2020-04-07T00:00:00Z",
+                "links": [{"rel": "self", "href": self.base + "/v3/"}],
+                "media-types": [{
+                    "base": "application/json",
+                    "type": "application/vnd.openstack.identity-v3+json"}]}
+
+    def _catalog(self):
+        return [{"type": "identity", "name": "keystone", "id": "svc-identity",
+                 "endpoints": [
+                     {"id": f"ep-{interface}", "interface": interface,
+                      "region": "RegionOne", "region_id": "RegionOne",
+                      "url": self.base + "/v3"}
+                     for interface in ("public", "internal", "admin")]}]
+
+    def _token_body(self, user_id, user_name, project_id, project_name,
+                    roles):
+        now = datetime.datetime.now(datetime.timezone.utc)
+        domain = {"id": "default", "name": "Default"}
+        return {"token": {
+            "methods": ["password"],
+            "user": {"id": user_id, "name": user_name, "domain": domain,
+                     "password_expires_at": None},
+            "project": {"id": project_id, "name": project_name,
+                        "domain": domain},
+            "roles": [{"id": f"role-{name}", "name": name} for name in roles],
+            "catalog": self._catalog(),
+            "is_domain": False,
+            "audit_ids": [uuid.uuid4().hex[:22]],
+            "issued_at": _iso(now),
+            "expires_at": _iso(now + datetime.timedelta(hours=1)),
+        }}
+
+    @staticmethod
+    def _json(body, status=200, headers=None):
+        return Response(json.dumps(body), status=status, headers=headers,
+                        content_type="application/json")
+
+    def _error(self, code, title, message):
+        return self._json(
+            {"error": {"code": code, "title": title, "message": message}},
+            status=code)
+
+    def _discovery(self, request):
+        if request.path.rstrip("/") == "/v3":
+            return self._json({"version": self._version()})
+        return self._json({"versions": {"values": [self._version()]}},
+                          status=300)
+
+    def _login(self, request):
+        body = request.get_json()
+        self.logins.append(body)
+        user = body["auth"]["identity"]["password"]["user"]
+        if (user.get("name") != self.SERVICE_USER
+                or user.get("password") != self.SERVICE_PASSWORD):
+            return self._error(401, "Unauthorized",
+                               "The request you have made requires "
+                               "authentication.")
+        token = self._token_body("nova-id", self.SERVICE_USER, "service-id",
+                                 self.SERVICE_PROJECT, ["service"])
+        return self._json(token, status=201,
+                          headers={"X-Subject-Token": self.service_token})
+
+    def _validate(self, request):
+        caller = request.headers.get("X-Auth-Token")
+        subject = request.headers.get("X-Subject-Token")
+        self.validations.append((caller, subject))
+        if caller != self.service_token:
+            return self._error(401, "Unauthorized",
+                               "The request you have made requires "
+                               "authentication.")
+        if self.fail_validation:
+            return self._error(500, "Internal Server Error",
+                               "An unexpected error prevented the server "
+                               "from fulfilling your request.")
+        if subject not in self.tokens:
+            return self._error(404, "Not Found",
+                               f"Could not find token: {subject}.")
+        return self._json(self.tokens[subject],
+                          headers={"X-Subject-Token": subject})
+
+
+@pytest.fixture
+def keystone(httpserver):
+    fake = FakeKeystone(httpserver)
+    yield fake
+    httpserver.check_assertions()  # nothing asked that Keystone lacks
+
+
+@pytest.fixture
+def keystone_api(make_config, keystone):
+    # auth_strategy left at its default: keystone.
+    config = make_config("keystone", keystone.authtoken_conf())
+    text = (config.path / "nova.conf").read_text()
+    config.write("nova.conf", text.replace("auth_strategy = keystone\n", ""))
+    return config.testapp()
+
+
+def test_keystone_is_the_default_strategy(make_config, keystone):
+    config = make_config("keystone", keystone.authtoken_conf())
+    config.write("nova.conf", (config.path / "nova.conf").read_text()
+                 .replace("auth_strategy = keystone\n", ""))
+    app = config.testapp()
+    resp = app.get("/v2.1/whoami", status=401)
+    assert resp.headers["WWW-Authenticate"] == (
+        f'Keystone uri="{keystone.base}"')
+
+
+def test_keystone_no_token_is_401_from_auth_token(keystone_api, keystone):
+    resp = keystone_api.get("/v2.1/flavors", status=401)
+    assert resp.json == {"error": {
+        "code": 401, "title": "Unauthorized",
+        "message": "The request you have made requires authentication."}}
+    assert resp.content_type == "application/json"
+    assert resp.headers["WWW-Authenticate"] == (
+        f'Keystone uri="{keystone.base}"')
+    # Upstream's answer carries the request id too (no_token_flavors.txt).
+    assert resp.headers["x-compute-request-id"].startswith("req-")
+    assert resp.headers["x-openstack-request-id"] == (
+        resp.headers["x-compute-request-id"])
+    assert keystone.validations == []
+
+
+def test_keystone_invalid_token_is_401(keystone_api, keystone):
+    resp = keystone_api.get("/v2.1/whoami",
+                            headers={"X-Auth-Token": "not-a-token"},
+                            status=401)
+    assert resp.json["error"]["code"] == 401
+    assert resp.headers["WWW-Authenticate"] == (
+        f'Keystone uri="{keystone.base}"')
+    # auth_token asked Keystone, as the service user, about that token.
+    assert keystone.validations == [(keystone.service_token, "not-a-token")]
+    [login] = keystone.logins
+    user = login["auth"]["identity"]["password"]["user"]
+    assert user["name"] == FakeKeystone.SERVICE_USER
+    assert user["domain"] == {"name": "Default"}
+
+
+def test_keystone_valid_token_reaches_the_router(keystone_api, keystone):
+    token = keystone.issue("u-1", "p-1", ["member", "reader"],
+                           user_name="alice", project_name="demo")
+    assert_reached_router(keystone_api.get(
+        "/v2.1/nonexistent", headers={"X-Auth-Token": token}, status=404))
+    resp = keystone_api.get("/v2.1/whoami", headers={"X-Auth-Token": token})
+    assert resp.json == {
+        "user_id": "u-1", "project_id": "p-1", "roles": ["member", "reader"],
+        "is_admin": False, "user_name": "alice", "project_name": "demo",
+        "system_scope": None}
+
+
+def test_keystone_admin_role_comes_from_keystone(keystone_api, keystone):
+    token = keystone.issue("u-admin", "p-admin", ["admin", "member",
+                                                  "reader"])
+    resp = keystone_api.get("/v2.1/whoami", headers={"X-Auth-Token": token})
+    assert resp.json["is_admin"] is True
+    assert resp.json["roles"] == ["admin", "member", "reader"]
+
+
+@pytest.mark.parametrize("token", [None, "not-a-token"])
+def test_keystone_client_identity_headers_without_valid_token_are_401(
+        keystone_api, keystone, token):
+    headers = dict(SPOOFED)
+    if token:
+        headers["X-Auth-Token"] = token
+    resp = keystone_api.get("/v2.1/whoami", headers=headers, status=401)
+    assert resp.json["error"]["code"] == 401
+
+
+def test_keystone_client_identity_headers_do_not_add_to_a_valid_token(
+        keystone_api, keystone):
+    token = keystone.issue("u-1", "p-1", ["member"], user_name="alice",
+                           project_name="demo")
+    resp = keystone_api.get("/v2.1/whoami",
+                            headers={**SPOOFED, "X-Auth-Token": token})
+    assert resp.json == {
+        "user_id": "u-1", "project_id": "p-1", "roles": ["member"],
+        "is_admin": False, "user_name": "alice", "project_name": "demo",
+        "system_scope": None}
+
+
+def test_keystone_failing_is_503_not_401_nor_500(keystone_api, keystone):
+    keystone.fail_validation = True
+    token = keystone.issue("u-1", "p-1", ["member"])
+    resp = keystone_api.get("/v2.1/whoami", headers={"X-Auth-Token": token},
+                            status=503)
+    assert b"Keystone" in resp.body
+
+
+@pytest.mark.parametrize("path", ["/", "/v2", "/v2.1", "/v2.1/"])
+def test_keystone_version_documents_need_no_token(keystone_api, keystone,
+                                                  httpserver, path):
+    resp = keystone_api.get(path, status=200)
+    assert "version" in resp.json or "versions" in resp.json
+    assert httpserver.log == []  # Keystone was never asked
+
+
+def test_keystone_healthcheck_needs_no_token(keystone_api, httpserver):
+    resp = keystone_api.get("/healthcheck", status=200)
+    assert resp.text == "OK\n"
+    assert httpserver.log == []
+
+
+# -- http_basic ------------------------------------------------------------
+
+def _hash(password, prefix=b"$2b$"):
+    hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4))
+    return (prefix + hashed[4:]).decode()
+
+
+def _basic(user, password):
+    raw = f"{user}:{password}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+class BasicSite:
+    def __init__(self, make_config, tmp_path):
+        self.make_config = make_config
+        self.htpasswd = tmp_path / "htpasswd"
+        self.entries = {}
+
+    def add(self, user, password, prefix=b"$2y$"):
+        self.entries[user] = _hash(password, prefix)
+        self.save()
+
+    def save(self):
+        self.htpasswd.write_text(
+            "# written by htpasswd -B\n"
+            + "".join(f"{u}:{h}\n" for u, h in self.entries.items()))
+
+    def config(self, extra=""):
+        return self.make_config("http_basic", f"""
+http_basic_auth_user_file = {self.htpasswd}
+http_basic_user_projects = alice:proj-a,bob:proj-b
+http_basic_admin_users = root
+{extra}""")
+
+
+@pytest.fixture
+def basic(make_config, tmp_path):
+    site = BasicSite(make_config, tmp_path)
+    site.add("alice", "alice-pw", b"$2y$")  # htpasswd -B writes $2y$
+    site.add("root", "root-pw", b"$2b$")  # the bcrypt package writes $2b$
+    return site
+
+
+@pytest.fixture
+def basic_api(basic):
+    return basic.config().testapp()
+
+
+def test_http_basic_correct_password(basic_api):
+    assert_reached_router(basic_api.get(
+        "/v2.1/nonexistent", headers=_basic("alice", "alice-pw"), status=404))
+    resp = basic_api.get("/v2.1/whoami", headers=_basic("alice", "alice-pw"))
+    assert resp.json == {
+        "user_id": "alice", "project_id": "proj-a",
+        "roles": ["member", "reader"], "is_admin": False,
+        "user_name": "alice", "project_name": None, "system_scope": None}
+
+
+def test_http_basic_admin_users_are_admin(basic_api):
+    resp = basic_api.get("/v2.1/whoami", headers=_basic("root", "root-pw"))
+    assert resp.json["is_admin"] is True
+    assert resp.json["roles"] == ["admin", "member", "reader"]
+    # Not in http_basic_user_projects: a project named like the user.
+    assert resp.json["project_id"] == "root"
+
+
+def test_http_basic_password_with_colon_and_repeated_requests(basic):
+    basic.add("carol", "pa:ss:word")
+    app = basic.config().testapp()
+    for _ in range(2):  # the second check is served from the cache
+        resp = app.get("/v2.1/whoami", headers=_basic("carol", "pa:ss:word"))
+        assert resp.json["user_id"] == "carol"
+    app.get("/v2.1/whoami", headers=_basic("carol", "pa"), status=401)
+
+
+def _assert_basic_401(resp):
+    assert resp.status_int == 401
+    assert resp.json == {"unauthorized": {
+        "code": 401,
+        "message": "The request you have made requires authentication."}}
+    assert resp.headers["WWW-Authenticate"].startswith("Basic ")
+    assert 'realm="' in resp.headers["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize("headers", [
+    pytest.param({}, id="no-header"),
+    pytest.param(_basic("alice", "wrong"), id="wrong-password"),
+    pytest.param(_basic("alice", ""), id="empty-password"),
+    pytest.param(_basic("alice", "alice-pw" * 10), id="over-72-bytes"),
+    pytest.param(_basic("mallory", "alice-pw"), id="unknown-user"),
+    pytest.param(_basic("", "alice-pw"), id="empty-user"),
+    pytest.param({"Authorization": "Basic !!!not-base64!!!"},
+                 id="not-base64"),
+    pytest.param({"Authorization": "Basic " + base64.b64encode(
+        b"alice").decode()}, id="no-colon"),
+    pytest.param({"Authorization": "Basic " + base64.b64encode(
+        b"\xffalice:alice-pw").decode()}, id="user-not-utf8"),
+    pytest.param({"Authorization": "Basic"}, id="scheme-only"),
+    pytest.param({"Authorization": "Bearer " + base64.b64encode(
+        b"alice:alice-pw").decode()}, id="other-scheme"),
+    pytest.param({"X-Auth-Token": "alice:proj-a"}, id="noauth2-token"),
+])
+def test_http_basic_rejections(basic_api, headers):
+    _assert_basic_401(basic_api.get("/v2.1/whoami", headers=headers,
+                                    status=401))
+
+
+def test_http_basic_scheme_is_case_insensitive(basic_api):
+    raw = base64.b64encode(b"alice:alice-pw").decode()
+    resp = basic_api.get("/v2.1/whoami",
+                         headers={"Authorization": "basic " + raw})
+    assert resp.json["user_id"] == "alice"
+
+
+def test_http_basic_client_identity_headers_are_ignored(basic_api):
+    resp = basic_api.get("/v2.1/whoami",
+                         headers={**SPOOFED, **_basic("alice", "alice-pw")})
+    assert resp.json["user_id"] == "alice"
+    assert resp.json["project_id"] == "proj-a"
+    assert resp.json["roles"] == ["member", "reader"]
+    assert resp.json["is_admin"] is False
+    _assert_basic_401(basic_api.get("/v2.1/whoami", headers=SPOOFED,
+                                    status=401))
+
+
+def test_http_basic_version_documents_and_healthcheck_need_no_password(
+        basic_api):
+    basic_api.get("/", status=200)
+    basic_api.get("/v2.1", status=200)
+    assert basic_api.get("/healthcheck", status=200).text == "OK\n"
+
+
+@pytest.mark.parametrize("entry", [
+    "bob:$apr1$3qE8s9yb$Y0xQ2O8tQn0U2yDgq8oPm/",  # htpasswd -m (MD5)
+    "bob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",  # htpasswd -s
+    "bob:plain-text-password",  # htpasswd -p
+    "bob",  # no hash at all
+])
+def test_http_basic_non_bcrypt_entry_fails_the_load(basic, entry):
+    basic.htpasswd.write_text(
+        f"alice:{basic.entries['alice']}\n\n{entry}\n")
+    config = basic.config()
+    with pytest.raises(deploy.StartupError) as info:
+        config.load()
+    message = str(info.value)
+    assert f"{basic.htpasswd} line 3" in message
+
+
+def test_http_basic_missing_file_names_the_option(basic):
+    basic.htpasswd.unlink()
+    config = basic.config()
+    with pytest.raises(deploy.StartupError) as info:
+        config.load()
+    message = str(info.value)
+    assert "http_basic_auth_user_file" in message
+    assert str(basic.htpasswd) in message
+
+
+def test_http_basic_file_not_utf8_fails_the_load_naming_it(basic):
+    basic.htpasswd.write_bytes(
+        f"alice:{basic.entries['alice']}\n".encode() + b"b\xe9b:x\n")
+    config = basic.config()
+    with pytest.raises(deploy.StartupError) as info:
+        config.load()
+    assert str(basic.htpasswd) in str(info.value)
+
+
+def test_http_basic_new_user_is_picked_up_without_reload(basic, basic_api):
+    _assert_basic_401(basic_api.get(
+        "/v2.1/whoami", headers=_basic("bob", "bob-pw"), status=401))
+    basic.add("bob", "bob-pw")
+    resp = basic_api.get("/v2.1/whoami", headers=_basic("bob", "bob-pw"))
+    assert resp.json["user_id"] == "bob"
+    assert resp.json["project_id"] == "proj-b"
+
+
+def _touch_later(path):
+    """Give the file a new mtime, whatever the clock's granularity."""
+    stat = os.stat(path)
+    later = stat.st_mtime_ns + 10**9
+    os.utime(path, ns=(later, later))
+
+
+def test_http_basic_changed_password_is_picked_up(basic, basic_api):
+    assert basic_api.get("/v2.1/whoami",
+                         headers=_basic("alice", "alice-pw")).status_int == 200
+    basic.add("alice", "new-pw")  # same size: only the mtime tells
+    _touch_later(basic.htpasswd)
+    _assert_basic_401(basic_api.get(
+        "/v2.1/whoami", headers=_basic("alice", "alice-pw"), status=401))
+    assert basic_api.get("/v2.1/whoami",
+                         headers=_basic("alice", "new-pw")).status_int == 200
+
+
+def test_http_basic_removed_user_is_refused(basic, basic_api):
+    assert basic_api.get("/v2.1/whoami",
+                         headers=_basic("alice", "alice-pw")).status_int == 200
+    del basic.entries["alice"]
+    basic.save()
+    _assert_basic_401(basic_api.get(
+        "/v2.1/whoami", headers=_basic("alice", "alice-pw"), status=401))
+    assert basic_api.get("/v2.1/whoami",
+                         headers=_basic("root", "root-pw")).status_int == 200
+
+
+@pytest.mark.parametrize("bad", [
+    pytest.param(b"eve:$apr1$3qE8s9yb$Y0xQ2O8tQn0U2yDgq8oPm/\n", id="md5"),
+    pytest.param(b"b\xe9b:x\n", id="not-utf8"),
+])
+def test_http_basic_broken_file_on_disk_keeps_the_previous_users(
+        basic, basic_api, caplog, bad):
+    good = basic.htpasswd.read_bytes()
+    basic.htpasswd.write_bytes(good + bad)
+    with caplog.at_level(logging.ERROR, logger="nova"):
+        resp = basic_api.get("/v2.1/whoami",
+                             headers=_basic("alice", "alice-pw"))
+    assert resp.json["user_id"] == "alice"
+    assert any(str(basic.htpasswd) in r.getMessage() and "line 3"
+               in r.getMessage() for r in caplog.records), caplog.text
+    # Fixed on disk: read again.
+    basic.add("bob", "bob-pw")
+    assert basic_api.get("/v2.1/whoami",
+                         headers=_basic("bob", "bob-pw")).status_int == 200
+
+
+# -- noauth2 ---------------------------------------------------------------
+
+@pytest.fixture
+def noauth_api(make_config):
+    return make_config("noauth2").testapp()
+
+
+@pytest.mark.parametrize("token,user,project,admin", [
+    ("alice:proj-a", "alice", "proj-a", False),
+    ("bob", "bob", "bob", False),
+    ("admin:proj-x", "admin", "proj-x", True),
+    ("admin", "admin", "admin", True),
+    ("administrator:proj-x", "administrator", "proj-x", False),
+    ("Admin:proj-x", "Admin", "proj-x", False),
+])
+def test_noauth2_token_is_user_and_project(noauth_api, token, user, project,
+                                           admin):
+    resp = noauth_api.get("/v2.1/whoami", headers={"X-Auth-Token": token})
+    assert resp.json["user_id"] == user
+    assert resp.json["project_id"] == project
+    assert resp.json["is_admin"] is admin
+    assert ("admin" in resp.json["roles"]) is admin
+
+
+def test_noauth2_token_reaches_the_router(noauth_api):
+    assert_reached_router(noauth_api.get(
+        "/v2.1/nonexistent", headers={"X-Auth-Token": "alice:p"}, status=404))
+
+
+def test_noauth2_no_token_is_204_with_token_and_url(noauth_api):
+    resp = noauth_api.get("/v2.1/flavors", status=204)
+    assert resp.headers["X-Auth-Token"] == "admin:admin"
+    assert resp.headers["X-Server-Management-Url"] == (
+        "http://localhost:80/v2.1/flavors/admin"
+        if ":80" in resp.request.host_url else
+        "http://localhost/v2.1/flavors/admin")
+    assert resp.body == b""
+    resp = noauth_api.get("/v2.1/flavors", status=204, headers={
+        "X-Auth-User": "alice", "X-Auth-Project-Id": "proj-a"})
+    assert resp.headers["X-Auth-Token"] == "alice:proj-a"
+    assert resp.headers["X-Server-Management-Url"].endswith(
+        "/v2.1/flavors/proj-a")
+
+
+def test_noauth2_client_identity_headers_do_not_make_an_admin(noauth_api):
+    resp = noauth_api.get("/v2.1/whoami",
+                          headers={**SPOOFED, "X-Auth-Token": "alice:proj-a"})
+    assert resp.json["user_id"] == "alice"
+    assert resp.json["project_id"] == "proj-a"
+    assert resp.json["is_admin"] is False
+    assert resp.json["roles"] == ["member", "reader"]
+
+
+def test_noauth2_logs_a_development_only_warning(make_config, caplog):
+    config = make_config("noauth2")
+    with caplog.at_level(logging.WARNING):
+        config.load()
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING
+                and "noauth2" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "development" in warnings[0].getMessage()
+
+
+def test_other_strategies_log_no_noauth2_warning(basic, caplog):
+    with caplog.at_level(logging.WARNING):
+        basic.config().load()
+    assert not [r for r in caplog.records if "noauth2" in r.getMessage()]
+
+
+# -- only the configured strategy is imported ------------------------------
+
+_PROBE = (
+    "import sys\n"
+    "import nova.wsgi.osapi_compute\n"
+    "print(' '.join(m for m in ('keystonemiddleware', 'bcrypt')"
+    " if m in sys.modules))\n"
+)
+
+
+def _imported_after_load(config):
+    env = {k: v for k, v in os.environ.items()
+           if k not in (deploy.ENV_DIR, deploy.ENV_FILES)}
+    env[deploy.ENV_DIR] = str(config.path)
+    proc = subprocess.run([sys.executable, "-c", _PROBE], env=env,
+                          capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    return set(proc.stdout.split())
+
+
+def test_noauth2_imports_neither_keystonemiddleware_nor_bcrypt(make_config):
+    assert _imported_after_load(make_config("noauth2")) == set()
+
+
+def test_http_basic_does_not_import_keystonemiddleware(basic):
+    assert "keystonemiddleware" not in _imported_after_load(basic.config())
+
+
+def test_keystone_imports_keystonemiddleware_not_bcrypt(make_config):
+    # The positive control: the probe does see what a strategy imports.
+    config = make_config("keystone", """
+[keystone_authtoken]
+www_authenticate_uri = http://127.0.0.1:9/
+auth_url = http://127.0.0.1:9/v3
+auth_type = password
+username = nova
+password = x
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+service_token_roles_required = true
+""")
+    assert _imported_after_load(config) == {"keystonemiddleware"}
