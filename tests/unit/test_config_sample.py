@@ -1,0 +1,45 @@
+"""The checked-in nova.conf.sample is what oslo-config-generator writes."""
+
+import pathlib
+import subprocess
+import sys
+
+from oslo_config import cfg
+
+import nova.conf
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GENERATOR_CONF = ROOT / "etc" / "nova" / "nova-config-generator.conf"
+SAMPLE = ROOT / "etc" / "nova" / "nova.conf.sample"
+
+
+def test_sample_is_current(tmp_path):
+    out = tmp_path / "nova.conf.sample"
+    generator = pathlib.Path(sys.executable).parent / "oslo-config-generator"
+    subprocess.run([str(generator), "--config-file", str(GENERATOR_CONF),
+                    "--output-file", str(out)], check=True, cwd=ROOT,
+                   timeout=120)
+    assert out.read_text() == SAMPLE.read_text(), (
+        "etc/nova/nova.conf.sample is stale: run "
+        "'oslo-config-generator --config-file "
+        "etc/nova/nova-config-generator.conf' and commit the result")
+
+
+def test_list_opts_covers_every_registered_option():
+    conf = cfg.ConfigOpts()
+    nova.conf.register_opts(conf)
+    listed = {(group, opt.dest) for group, opts in nova.conf.list_opts()
+              for opt in opts}
+    registered = {("DEFAULT", key) for key in conf._opts}  # noqa: SLF001
+    for group in conf:
+        attr = conf[group]
+        if isinstance(attr, cfg.ConfigOpts.GroupAttr):
+            registered |= {(group, key) for key in attr._group._opts}  # noqa: SLF001
+    assert listed == registered
+
+
+def test_entry_point_is_installed():
+    from importlib.metadata import entry_points
+
+    names = {ep.name: ep.value for ep in entry_points(group="oslo.config.opts")}
+    assert names.get("nova") == "nova.conf:list_opts"
