@@ -61,10 +61,13 @@ def _whoami(req):
 
 @pytest.fixture(autouse=True)
 def whoami_route(monkeypatch):
-    """``GET /v2.1/whoami`` answers the request context (built into the app)."""
-    monkeypatch.setattr(
-        compute_routes, "ROUTES",
-        (*compute_routes.ROUTES, Route("/whoami", "GET", _whoami, policy=None)))
+    """``GET /v2.1/whoami`` answers the request context.
+
+    Set before the app is loaded, so the router is built with it.
+    """
+    route = Route("/whoami", "GET", _whoami, policy=None)
+    monkeypatch.setattr(compute_routes, "ROUTES",
+                        (*compute_routes.ROUTES, route))
 
 
 @pytest.fixture
@@ -74,8 +77,11 @@ def make_config(config_dir, tmp_path):
     sync_db(url)
 
     def make(strategy, extra=""):
+        """``strategy`` None leaves auth_strategy at its default."""
         config_dir.paste()
-        text = f"[api]\nauth_strategy = {strategy}\n"
+        text = "[api]\n"
+        if strategy:
+            text += f"auth_strategy = {strategy}\n"
         if extra:
             text += extra.strip("\n") + "\n"
         text += f"[database]\nconnection = {url}\n"
@@ -241,21 +247,17 @@ def keystone(httpserver):
 
 @pytest.fixture
 def keystone_api(make_config, keystone):
-    # auth_strategy left at its default: keystone.
-    config = make_config("keystone", keystone.authtoken_conf())
-    text = (config.path / "nova.conf").read_text()
-    config.write("nova.conf", text.replace("auth_strategy = keystone\n", ""))
-    return config.testapp()
+    return make_config("keystone", keystone.authtoken_conf()).testapp()
 
 
 def test_keystone_is_the_default_strategy(make_config, keystone):
-    config = make_config("keystone", keystone.authtoken_conf())
-    config.write("nova.conf", (config.path / "nova.conf").read_text()
-                 .replace("auth_strategy = keystone\n", ""))
-    app = config.testapp()
+    app = make_config(None, keystone.authtoken_conf()).testapp()
     resp = app.get("/v2.1/whoami", status=401)
     assert resp.headers["WWW-Authenticate"] == (
         f'Keystone uri="{keystone.base}"')
+    token = keystone.issue("u-1", "p-1", ["member"])
+    resp = app.get("/v2.1/whoami", headers={"X-Auth-Token": token})
+    assert resp.json["user_id"] == "u-1"
 
 
 def test_keystone_no_token_is_401_from_auth_token(keystone_api, keystone):
@@ -298,6 +300,19 @@ def test_keystone_valid_token_reaches_the_router(keystone_api, keystone):
         "user_id": "u-1", "project_id": "p-1", "roles": ["member", "reader"],
         "is_admin": False, "user_name": "alice", "project_name": "demo",
         "system_scope": None}
+
+
+def test_keystone_legacy_v2_path_is_authenticated_the_same_way(
+        keystone_api, keystone):
+    keystone_api.get("/v2/whoami", status=401)
+    token = keystone.issue("u-1", "p-1", ["member"])
+    for path in ("/v2/whoami", "/v2.1/whoami"):
+        resp = keystone_api.get(path, headers={"X-Auth-Token": token})
+        assert resp.json["user_id"] == "u-1"
+    # One auth_token serves both paths: the token was checked once, by one
+    # service user login.
+    assert len(keystone.validations) == 1
+    assert len(keystone.logins) == 1
 
 
 def test_keystone_admin_role_comes_from_keystone(keystone_api, keystone):
@@ -459,6 +474,13 @@ def test_http_basic_rejections(basic_api, headers):
                                     status=401))
 
 
+def test_http_basic_legacy_v2_path_is_authenticated_the_same_way(
+        basic_api):
+    _assert_basic_401(basic_api.get("/v2/whoami", status=401))
+    resp = basic_api.get("/v2/whoami", headers=_basic("alice", "alice-pw"))
+    assert resp.json["project_id"] == "proj-a"
+
+
 def test_http_basic_scheme_is_case_insensitive(basic_api):
     raw = base64.b64encode(b"alice:alice-pw").decode()
     resp = basic_api.get("/v2.1/whoami",
@@ -516,7 +538,7 @@ def test_http_basic_file_not_utf8_fails_the_load_naming_it(basic):
     config = basic.config()
     with pytest.raises(deploy.StartupError) as info:
         config.load()
-    assert str(basic.htpasswd) in str(info.value)
+    assert f"{basic.htpasswd} line 2" in str(info.value)
 
 
 def test_http_basic_new_user_is_picked_up_without_reload(basic, basic_api):
@@ -565,12 +587,14 @@ def test_http_basic_broken_file_on_disk_keeps_the_previous_users(
         basic, basic_api, caplog, bad):
     good = basic.htpasswd.read_bytes()
     basic.htpasswd.write_bytes(good + bad)
+    lineno = len(good.splitlines()) + 1
+    bad_line = f"{basic.htpasswd} line {lineno}"
     with caplog.at_level(logging.ERROR, logger="nova"):
         resp = basic_api.get("/v2.1/whoami",
                              headers=_basic("alice", "alice-pw"))
     assert resp.json["user_id"] == "alice"
-    assert any(str(basic.htpasswd) in r.getMessage() and "line 3"
-               in r.getMessage() for r in caplog.records), caplog.text
+    assert [r.levelno for r in caplog.records
+            if bad_line in r.getMessage()] == [logging.ERROR], caplog.text
     # Fixed on disk: read again.
     basic.add("bob", "bob-pw")
     assert basic_api.get("/v2.1/whoami",
@@ -601,24 +625,31 @@ def test_noauth2_token_is_user_and_project(noauth_api, token, user, project,
     assert ("admin" in resp.json["roles"]) is admin
 
 
+def test_noauth2_legacy_v2_path_is_authenticated_the_same_way(noauth_api):
+    noauth_api.get("/v2/whoami", status=204)
+    resp = noauth_api.get("/v2/whoami", headers={"X-Auth-Token": "alice:p"})
+    assert resp.json["project_id"] == "p"
+
+
 def test_noauth2_token_reaches_the_router(noauth_api):
     assert_reached_router(noauth_api.get(
         "/v2.1/nonexistent", headers={"X-Auth-Token": "alice:p"}, status=404))
 
 
 def test_noauth2_no_token_is_204_with_token_and_url(noauth_api):
-    resp = noauth_api.get("/v2.1/flavors", status=204)
+    resp = noauth_api.get("/v2.1/flavors", status=204,
+                          headers={"Host": "api.example:8774"})
     assert resp.headers["X-Auth-Token"] == "admin:admin"
     assert resp.headers["X-Server-Management-Url"] == (
-        "http://localhost:80/v2.1/flavors/admin"
-        if ":80" in resp.request.host_url else
-        "http://localhost/v2.1/flavors/admin")
+        "http://api.example:8774/v2.1/flavors/admin")
     assert resp.body == b""
-    resp = noauth_api.get("/v2.1/flavors", status=204, headers={
-        "X-Auth-User": "alice", "X-Auth-Project-Id": "proj-a"})
+    noauth_api.get("/v2.1/", status=200)  # the version document, no 204
+    resp = noauth_api.get("/v2.1/servers/", status=204, headers={
+        "Host": "api.example", "X-Auth-User": "alice",
+        "X-Auth-Project-Id": "proj-a"})
     assert resp.headers["X-Auth-Token"] == "alice:proj-a"
-    assert resp.headers["X-Server-Management-Url"].endswith(
-        "/v2.1/flavors/proj-a")
+    assert resp.headers["X-Server-Management-Url"] == (
+        "http://api.example/v2.1/servers/proj-a")
 
 
 def test_noauth2_client_identity_headers_do_not_make_an_admin(noauth_api):
@@ -648,15 +679,35 @@ def test_other_strategies_log_no_noauth2_warning(basic, caplog):
 
 # -- only the configured strategy is imported ------------------------------
 
-_PROBE = (
-    "import sys\n"
-    "import nova.wsgi.osapi_compute\n"
-    "print(' '.join(m for m in ('keystonemiddleware', 'bcrypt')"
-    " if m in sys.modules))\n"
-)
+# Loads the app in a fresh interpreter and prints, for each watched package,
+# the modules that imported it (the first frame outside importlib).
+_PROBE = """
+import json, sys
+
+WATCHED = ("keystonemiddleware", "bcrypt")
+importers = {}
+
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name in WATCHED and name not in sys.modules:
+            frame = sys._getframe(1)
+            while frame.f_globals.get("__name__", "").startswith(
+                    ("importlib", "_frozen_importlib")):
+                frame = frame.f_back
+            importers.setdefault(name, []).append(
+                frame.f_globals.get("__name__"))
+        return None
+
+sys.meta_path.insert(0, Watch())
+import nova.wsgi.osapi_compute
+print(json.dumps({
+    "importers": importers,
+    "loaded": [m for m in (*WATCHED, "nova.api.middleware.http_basic")
+               if m in sys.modules]}))
+"""
 
 
-def _imported_after_load(config):
+def _imports_at_load(config):
     env = {k: v for k, v in os.environ.items()
            if k not in (deploy.ENV_DIR, deploy.ENV_FILES)}
     env[deploy.ENV_DIR] = str(config.path)
@@ -664,15 +715,30 @@ def _imported_after_load(config):
                           capture_output=True, text=True, timeout=120,
                           check=False)
     assert proc.returncode == 0, proc.stderr
-    return set(proc.stdout.split())
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# oslo.middleware's package __init__ imports its basic_auth module, which
+# imports bcrypt; every pipeline has oslo.middleware's CORS, so bcrypt is in
+# sys.modules whatever the strategy. What is ours to prove: nothing of nova
+# imports bcrypt (or keystonemiddleware) unless its strategy is chosen.
+_OSLO_BCRYPT = ["oslo_middleware.basic_auth"]
 
 
 def test_noauth2_imports_neither_keystonemiddleware_nor_bcrypt(make_config):
-    assert _imported_after_load(make_config("noauth2")) == set()
+    seen = _imports_at_load(make_config("noauth2"))
+    assert "keystonemiddleware" not in seen["loaded"]
+    assert "keystonemiddleware" not in seen["importers"]
+    assert "nova.api.middleware.http_basic" not in seen["loaded"]
+    assert seen["importers"].get("bcrypt", _OSLO_BCRYPT) == _OSLO_BCRYPT
 
 
 def test_http_basic_does_not_import_keystonemiddleware(basic):
-    assert "keystonemiddleware" not in _imported_after_load(basic.config())
+    seen = _imports_at_load(basic.config())
+    assert "keystonemiddleware" not in seen["loaded"]
+    assert "nova.api.middleware.http_basic" in seen["loaded"]
+    # bcrypt itself is imported on the first check, not at load.
+    assert seen["importers"].get("bcrypt", _OSLO_BCRYPT) == _OSLO_BCRYPT
 
 
 def test_keystone_imports_keystonemiddleware_not_bcrypt(make_config):
@@ -689,4 +755,8 @@ user_domain_name = Default
 project_domain_name = Default
 service_token_roles_required = true
 """)
-    assert _imported_after_load(config) == {"keystonemiddleware"}
+    seen = _imports_at_load(config)
+    assert seen["importers"]["keystonemiddleware"] == [
+        "nova.api.middleware.auth"]
+    assert "nova.api.middleware.http_basic" not in seen["loaded"]
+    assert seen["importers"].get("bcrypt", _OSLO_BCRYPT) == _OSLO_BCRYPT

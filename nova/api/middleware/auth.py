@@ -46,6 +46,9 @@ def strip_filter_factory(global_conf, **local_conf):
     return StripIdentityHeaders
 
 
+_PIPELINES = "_nova_auth_pipelines"  # built pipelines, on the ConfigOpts
+
+
 def pipeline_factory(loader, global_conf, **local_conf):
     """Build the pipeline named after ``[api] auth_strategy``."""
     conf = deploy.loading_conf()
@@ -55,14 +58,23 @@ def pipeline_factory(loader, global_conf, **local_conf):
             f"[api] auth_strategy = {strategy!r} has no pipeline in the paste "
             f"file: add a '{strategy} = ...' line to the composite that uses "
             f"nova.api.middleware.auth:pipeline_factory.")
+    # The urlmap names this composite twice (/v2/+ and /v2.1/+) and paste
+    # loads it each time: build it once per configuration, so both paths
+    # share one auth middleware (one token cache, one user file, one
+    # warning in the log).
+    built = conf.__dict__.setdefault(_PIPELINES, {})
+    names = local_conf[strategy].split()
+    key = (strategy, tuple(names))
+    if key in built:
+        return built[key]
     if strategy == "noauth2":
         LOG.warning("auth_strategy = noauth2: anyone can act as any user and "
                     "project, 'admin' included. Never use it outside "
                     "development.")
-    names = local_conf[strategy].split()
     app = loader.get_app(names[-1], global_conf=global_conf)
     for name in reversed(names[:-1]):
         app = loader.get_filter(name, global_conf=global_conf)(app)
+    built[key] = app
     return app
 
 

@@ -61,13 +61,19 @@ class _UserFile:
     def load(self):
         try:
             stat = os.stat(self.path)
-            with open(self.path, encoding="utf-8") as fh:
-                text = fh.read()
+            with open(self.path, "rb") as fh:
+                data = fh.read()
         except OSError as exc:
             raise HtpasswdError(
                 f"[api] http_basic_auth_user_file = {self.path}: cannot read "
                 f"it ({exc.strerror}). Create it with 'htpasswd -B -c "
                 f"{self.path} USER' and let the API's user read it.") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            lineno = data.count(b"\n", 0, exc.start) + 1
+            raise HtpasswdError(
+                f"{self.path} line {lineno}: not UTF-8 text") from None
         self.users = parse_htpasswd(text, self.path)
         self._stamp = (stat.st_mtime_ns, stat.st_size)
 
@@ -128,7 +134,7 @@ class HttpBasic:
             return errors.fault_response(
                 errors.Unauthorized(), start_response,
                 [("WWW-Authenticate", _REALM)])
-        user = credentials[0].decode()
+        user = credentials[0]
         is_admin = user in self.admins
         environ[nova_context.ENV_CONTEXT] = nova_context.RequestContext(
             user_id=user,
@@ -156,7 +162,7 @@ def _credentials(header):
     if not sep or not user:
         return None
     try:
-        user.decode("utf-8")
+        user = user.decode("utf-8")  # the file's names are text
     except UnicodeDecodeError:
         return None
     return user, password
