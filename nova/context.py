@@ -33,6 +33,7 @@ class RequestContext:
             "user_domain_id": self.user_domain_id,
             "project_domain_id": self.project_domain_id,
             "system_scope": self.system_scope,
+            "system": self.system_scope,
         }
 
 

@@ -1,6 +1,6 @@
 """Paste factories of the compute API's apps."""
 
-from nova import deploy
+from nova import deploy, policy
 from nova.api import services
 from nova.api.compute import router, routes, versions
 
@@ -10,6 +10,7 @@ def api_factory(global_conf, **local_conf):
     return router.ComputeApp(
         routes.ROUTES, routes.MAX_VERSION,
         services=services.for_conf(conf),
+        enforcer=policy.get_enforcer(conf),
         link_prefix=conf.api.compute_link_prefix,
         max_limit=conf.api.max_limit)
 

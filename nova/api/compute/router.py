@@ -31,6 +31,10 @@ class Route:
     min_version: tuple = microversions.MIN_VERSION
     max_version: tuple | None = None
     resource: str = ""
+    # True: the dispatcher checks ``policy`` against the caller's own
+    # project before the handler runs. False: the handler loads the object
+    # and calls ``req.authorize(target)`` with the object's project.
+    check_first: bool = True
 
     def __post_init__(self):
         if not self.resource:
@@ -67,6 +71,19 @@ class Request(webob.Request):
     query = None
     app = None
 
+    route = None
+
+    def authorize(self, target=None, rule=None, do_raise=True):
+        """Check ``rule`` (default: the route's) for the caller."""
+        from nova import policy
+
+        return policy.check(self.app.enforcer, self.context,
+                            rule or self.route.policy, target, do_raise)
+
+    def can(self, rule, target=None):
+        """Whether the caller passes ``rule`` (never raises)."""
+        return self.authorize(target, rule, do_raise=False)
+
     def is_version(self, minimum, maximum=None):
         minimum = microversions.parse(minimum) if isinstance(
             minimum, str) else minimum
@@ -83,11 +100,11 @@ class ComputeApp:
     """The WSGI app under ``/v2.1`` (after auth and context)."""
 
     def __init__(self, routes, max_version, *, services=None,
-                 authorize=None, link_prefix=None, max_limit=1000):
+                 enforcer=None, link_prefix=None, max_limit=1000):
         self.routes = tuple(routes)
         self.negotiator = microversions.Negotiator(max_version)
         self.services = services  # the service layer handlers call
-        self.authorize = authorize or (lambda req, rule, target=None: None)
+        self.enforcer = enforcer
         self.link_prefix = link_prefix
         self.max_limit = max_limit
         self.top_level = {r.resource for r in self.routes}
@@ -106,7 +123,7 @@ class ComputeApp:
                 return candidates, match.groupdict()
         return None, None
 
-    def match(self, path, context):
+    def match(self, path, context, environ=None):
         """Routes for ``path``, with the project-id prefix handled."""
         candidates, params = self._match(path)
         if candidates is not None:
@@ -120,6 +137,8 @@ class ComputeApp:
                         f"Malformed request URL: URL's project_id '{first}' "
                         f"doesn't match Context's project_id "
                         f"'{getattr(context, 'project_id', None)}'")
+                if environ is not None:
+                    environ["nova.url_project_id"] = first
                 return candidates, params
         return None, None
 
@@ -135,7 +154,7 @@ class ComputeApp:
             path = environ.get("PATH_INFO", "") or "/"
             if path != "/":
                 path = path.rstrip("/")
-            candidates, params = self.match(path, context)
+            candidates, params = self.match(path, context, environ)
             if candidates is None:
                 raise errors.NotFound()
             method = environ["REQUEST_METHOD"]
@@ -154,10 +173,13 @@ class ComputeApp:
             req.context = context
             req.version = version
             req.app = self
+            req.route = route
             req.query = validation.validate_query(route.query, req, version)
             if route.body is not None or method in ("POST", "PUT"):
                 req.json = read_json(environ, required=route.body is not None)
                 validation.validate_body(route.body, req.json, version)
+            if route.policy and route.check_first:
+                req.authorize()
             result = route.handler(req, **params)
             return self._respond(start_response, result, version,
                                  head=method == "HEAD")

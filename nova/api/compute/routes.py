@@ -6,8 +6,9 @@ resource it implements); the advertised maximum microversion follows.
 """
 
 from nova.api import microversions
+from nova.api.compute.handlers import flavors
 
-_MODULES = ()
+_MODULES = (flavors,)
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
 

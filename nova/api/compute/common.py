@@ -1,0 +1,95 @@
+"""Links and pagination, shared by every collection of the compute API."""
+
+import urllib.parse
+
+from nova.api import errors, wsgi_util
+
+ENV_URL_PROJECT = "nova.url_project_id"
+
+
+def parse_bool(value, name):
+    """Upstream's strict boolean parsing for query parameters."""
+    text = str(value).strip().lower()
+    if text in ("1", "t", "true", "on", "y", "yes"):
+        return True
+    if text in ("0", "f", "false", "off", "n", "no"):
+        return False
+    raise errors.BadRequest(f"Invalid {name} filter [{value}]")
+
+
+def last(query, name, default=None):
+    """The last value of a repeated query parameter (upstream's reading)."""
+    values = query.get(name)
+    return values[-1] if values else default
+
+
+class Links:
+    """Builds self/bookmark/next links the way upstream does."""
+
+    def __init__(self, req):
+        env = req.environ
+        root = env.get(wsgi_util.ENV_ROOT, "")
+        version_part = env.get("SCRIPT_NAME", "")[len(root):]  # "/v2.1"
+        base = wsgi_util.application_url(env, req.app.link_prefix)
+        project = env.get(ENV_URL_PROJECT)
+        project_part = f"/{project}" if project else ""
+        self.api_base = base + version_part + project_part
+        self.bookmark_base = base + project_part
+        self.req = req
+
+    def resource(self, collection, ident):
+        return [
+            {"rel": "self", "href": f"{self.api_base}/{collection}/{ident}"},
+            {"rel": "bookmark",
+             "href": f"{self.bookmark_base}/{collection}/{ident}"},
+        ]
+
+    def bookmark(self, collection, ident):
+        return [{"rel": "bookmark",
+                 "href": f"{self.bookmark_base}/{collection}/{ident}"}]
+
+    def next(self, collection, marker, path_suffix=""):
+        params = [(k, v) for k, v in self.req.GET.items() if k != "marker"]
+        params.append(("marker", marker))
+        return [{"rel": "next",
+                 "href": f"{self.api_base}/{collection}{path_suffix}?"
+                         + urllib.parse.urlencode(params)}]
+
+
+def page_params(req):
+    """(limit, marker) from the query; limit clamped to [api] max_limit."""
+    max_limit = req.app.max_limit
+    raw = last(req.query, "limit")
+    if raw is None:
+        limit = max_limit
+    else:
+        try:
+            limit = int(raw)
+        except ValueError:
+            raise errors.BadRequest("limit param must be an integer") from None
+        if limit < 0:
+            raise errors.BadRequest("limit param must be positive")
+        limit = min(limit, max_limit)
+    return limit, last(req.query, "marker")
+
+
+def collection(req, key, items, limit, marker_of, collection_name=None,
+               path_suffix=""):
+    """``{key: items}`` plus ``<key>_links`` when the page is full."""
+    body = {key: items}
+    if items and len(items) == limit:
+        links = Links(req)
+        body[f"{key}_links"] = links.next(collection_name or key,
+                                          marker_of(items[-1]), path_suffix)
+    return body
+
+
+# Query schema pieces (values arrive as lists of strings).
+LIMIT = {"type": "array", "items": {"type": "string"}}
+MARKER = {"type": "array", "items": {"type": "string", "maxLength": 255}}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def query_schema(properties, strict=False):
+    return {"type": "object", "properties": properties,
+            "additionalProperties": not strict}

@@ -1,0 +1,266 @@
+"""/flavors, /flavors/{id}/os-extra_specs, /flavors/{id}/os-flavor-access."""
+
+from nova.api import errors
+from nova.api.compute import common
+from nova.api.compute.common import last
+from nova.api.compute.router import Result, Route
+from nova.api.compute.schemas import flavors as schemas
+from nova.api.compute.schemas import types
+from nova.api.compute.views import flavors as views
+from nova.compute import extra_specs as spec_rules
+from nova.compute import flavors as service
+from nova.policies import flavors as rules
+
+# Microversions whose changes to flavors these handlers implement.
+HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102",
+                        "2.103"}}
+
+
+def _db(req):
+    return req.app.services.db
+
+
+def _who(req):
+    return {"project_id": req.context.project_id,
+            "is_admin": req.can("context_is_admin")}
+
+
+def _show_specs(req):
+    return req.is_version("2.61") and req.can(rules.EXTRA_SPECS % "index")
+
+
+def _parse_is_public(req, is_admin):
+    raw = last(req.query, "is_public")
+    if raw is None:
+        return True
+    if raw.strip().lower() == "none":
+        return None if is_admin else True
+    return common.parse_bool(raw, "is_public")
+
+
+def _parse_min(req, name):
+    raw = last(req.query, name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise errors.BadRequest(f"Invalid {name} filter [{raw}]") from None
+    if value < 0:
+        raise errors.BadRequest(f"Invalid {name} filter [{raw}]")
+    return value
+
+
+def _list(req, detailed):
+    who = _who(req)
+    sort_key = last(req.query, "sort_key", "flavorid")
+    if sort_key not in schemas.SORT_KEYS:
+        raise errors.BadRequest("Invalid sort key")
+    sort_dir = last(req.query, "sort_dir", "asc")
+    if sort_dir not in ("asc", "desc"):
+        raise errors.BadRequest("Invalid sort direction")
+    limit, marker = common.page_params(req)
+    with _db(req).reader() as session:
+        rows = service.list_flavors(
+            session, project_id=who["project_id"], is_admin=who["is_admin"],
+            is_public=_parse_is_public(req, who["is_admin"]),
+            min_ram=_parse_min(req, "minRam"),
+            min_disk=_parse_min(req, "minDisk"),
+            sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker)
+        specs = (service.extra_specs(session, [r.id for r in rows])
+                 if detailed and _show_specs(req) else None)
+    links = common.Links(req)
+    if detailed:
+        items = [views.detail(req, r, specs[r.id] if specs is not None
+                              else None, links) for r in rows]
+    else:
+        items = [views.basic(req, r, links) for r in rows]
+    suffix = "/detail" if detailed else ""
+    return common.collection(req, "flavors", items, limit,
+                             lambda item: item["id"], path_suffix=suffix)
+
+
+def index(req):
+    return _list(req, detailed=False)
+
+
+def detail(req):
+    return _list(req, detailed=True)
+
+
+def _one(req, session, flavor_id):
+    who = _who(req)
+    return service.get(session, flavor_id, project_id=who["project_id"],
+                       is_admin=who["is_admin"])
+
+
+def _detail_view(req, session, flavor, status=200):
+    specs = None
+    if _show_specs(req):
+        specs = service.extra_specs(session, [flavor.id])[flavor.id]
+    return Result(status, {"flavor": views.detail(req, flavor, specs)})
+
+
+def show(req, flavor_id):
+    with _db(req).reader() as session:
+        flavor = _one(req, session, flavor_id)
+        return _detail_view(req, session, flavor)
+
+
+def create(req):
+    body = req.json["flavor"]
+
+    def number(key, minimum, default=0):
+        if key not in body:
+            return default
+        return types.coerce_int(body[key], key, minimum)
+
+    rxtx = float(body.get("rxtx_factor", 1.0))
+    if not 0 < rxtx <= 3.40282e38:
+        raise errors.BadRequest(
+            f"Invalid input for field/attribute rxtx_factor. Value: {rxtx}.")
+    values = dict(
+        name=body["name"], flavorid=body.get("id"),
+        memory_mb=number("ram", 1), vcpus=number("vcpus", 1),
+        root_gb=number("disk", 0),
+        ephemeral_gb=number("OS-FLV-EXT-DATA:ephemeral", 0),
+        swap=number("swap", 0), rxtx_factor=rxtx,
+        is_public=types.to_bool(body.get("os-flavor-access:is_public", True)),
+        description=body.get("description"))
+    with _db(req).writer() as session:
+        flavor = service.create(session, **values)
+        return _detail_view(req, session, flavor)
+
+
+def update(req, flavor_id):
+    with _db(req).writer() as session:
+        flavor = service.get(session, flavor_id)
+        flavor.description = req.json["flavor"]["description"]
+        session.flush()
+        return _detail_view(req, session, flavor)
+
+
+def delete(req, flavor_id):
+    with _db(req).writer() as session:
+        service.delete(session, flavor_id)
+    return Result(202)
+
+
+# -- extra specs ------------------------------------------------------------
+
+def _specs_of(req, session, flavor_id):
+    flavor = _one(req, session, flavor_id)
+    return flavor, service.extra_specs(session, [flavor.id])[flavor.id]
+
+
+def specs_index(req, flavor_id):
+    with _db(req).reader() as session:
+        _flavor, specs = _specs_of(req, session, flavor_id)
+    return {"extra_specs": specs}
+
+
+def specs_show(req, flavor_id, key):
+    with _db(req).reader() as session:
+        flavor, specs = _specs_of(req, session, flavor_id)
+    if key not in specs:
+        raise errors.NotFound(
+            f"Flavor {flavor.flavorid} has no extra specs with key {key}.")
+    return {key: specs[key]}
+
+
+def _stringify(specs):
+    return {key: str(value) for key, value in specs.items()}
+
+
+def specs_create(req, flavor_id):
+    specs = _stringify(req.json["extra_specs"])
+    if req.is_version("2.86"):
+        spec_rules.validate(specs)
+    with _db(req).writer() as session:
+        flavor = service.get(session, flavor_id)
+        service.set_extra_specs(session, flavor, specs)
+    return {"extra_specs": specs}
+
+
+def specs_update(req, flavor_id, key):
+    body = req.json
+    if key not in body:
+        raise errors.BadRequest("Request body and URI mismatch")
+    specs = _stringify(body)
+    if req.is_version("2.86"):
+        spec_rules.validate(specs)
+    with _db(req).writer() as session:
+        flavor = service.get(session, flavor_id)
+        service.set_extra_specs(session, flavor, specs)
+    return specs
+
+
+def specs_delete(req, flavor_id, key):
+    with _db(req).writer() as session:
+        flavor = service.get(session, flavor_id)
+        service.delete_extra_spec(session, flavor, key)
+    return Result(200)
+
+
+# -- access -------------------------------------------------------------------
+
+def _access_view(flavor, projects):
+    return {"flavor_access": [{"flavor_id": flavor.flavorid, "tenant_id": p}
+                              for p in projects]}
+
+
+def access_index(req, flavor_id):
+    with _db(req).reader() as session:
+        flavor = service.get(session, flavor_id)
+        if flavor.is_public:
+            raise errors.NotFound(
+                "Access list not available for public flavors.")
+        return _access_view(flavor, service.access_list(session, flavor))
+
+
+def action(req, flavor_id):
+    (name, body), = req.json.items()
+    req.authorize(rule=rules.ACCESS + (":add_tenant_access"
+                                       if name == "addTenantAccess"
+                                       else ":remove_tenant_access"))
+    with _db(req).writer() as session:
+        flavor = service.get(session, flavor_id)
+        if name == "addTenantAccess":
+            if flavor.is_public and req.is_version("2.7"):
+                raise errors.Conflict("Can not add access to a public flavor.")
+            service.add_access(session, flavor, body["tenant"])
+        else:
+            service.remove_access(session, flavor, body["tenant"])
+        return _access_view(flavor, service.access_list(session, flavor))
+
+
+ROUTES = (
+    Route("/flavors", "GET", index, rules.LIST, query=schemas.INDEX_QUERY),
+    Route("/flavors/detail", "GET", detail, rules.LIST,
+          query=schemas.INDEX_QUERY),
+    Route("/flavors", "POST", create, rules.MANAGE % "create",
+          query=schemas.NO_QUERY, body=schemas.CREATE),
+    Route("/flavors/{flavor_id}", "GET", show, rules.LIST,
+          query=schemas.NO_QUERY),
+    Route("/flavors/{flavor_id}", "PUT", update, rules.MANAGE % "update",
+          query=schemas.NO_QUERY, body=schemas.UPDATE, min_version=(2, 55)),
+    Route("/flavors/{flavor_id}", "DELETE", delete, rules.MANAGE % "delete",
+          query=schemas.NO_QUERY),
+    Route("/flavors/{flavor_id}/os-extra_specs", "GET", specs_index,
+          rules.EXTRA_SPECS % "index", query=schemas.NO_QUERY),
+    Route("/flavors/{flavor_id}/os-extra_specs", "POST", specs_create,
+          rules.EXTRA_SPECS % "create", query=schemas.NO_QUERY,
+          body=schemas.EXTRA_SPECS_CREATE),
+    Route("/flavors/{flavor_id}/os-extra_specs/{key}", "GET", specs_show,
+          rules.EXTRA_SPECS % "show", query=schemas.NO_QUERY),
+    Route("/flavors/{flavor_id}/os-extra_specs/{key}", "PUT", specs_update,
+          rules.EXTRA_SPECS % "update", query=schemas.NO_QUERY,
+          body=schemas.EXTRA_SPEC_UPDATE),
+    Route("/flavors/{flavor_id}/os-extra_specs/{key}", "DELETE",
+          specs_delete, rules.EXTRA_SPECS % "delete", query=schemas.NO_QUERY),
+    Route("/flavors/{flavor_id}/os-flavor-access", "GET", access_index,
+          rules.ACCESS, query=schemas.NO_QUERY),
+    Route("/flavors/{flavor_id}/action", "POST", action,
+          rules.ACCESS + ":add_tenant_access", query=schemas.NO_QUERY,
+          body=schemas.ACTION, check_first=False),
+)

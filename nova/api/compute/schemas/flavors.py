@@ -1,0 +1,95 @@
+"""Request schemas of /flavors."""
+
+import copy
+
+from nova.api.compute.common import query_schema, STRINGS
+from nova.api.compute.schemas import types
+from nova.api.validation import Versioned
+
+SORT_KEYS = ["created_at", "description", "disabled", "ephemeral_gb",
+             "flavorid", "id", "is_public", "memory_mb", "name", "root_gb",
+             "rxtx_factor", "swap", "updated_at", "vcpu_weight", "vcpus"]
+
+_INDEX_PROPS = {
+    "is_public": STRINGS, "minRam": STRINGS, "minDisk": STRINGS,
+    "sort_key": STRINGS, "sort_dir": STRINGS, "limit": STRINGS,
+    "marker": STRINGS,
+}
+INDEX_QUERY = Versioned(
+    ("2.1", "2.101", query_schema(_INDEX_PROPS)),
+    ("2.102", None, query_schema(_INDEX_PROPS, strict=True)),
+)
+NO_QUERY = Versioned(
+    ("2.1", "2.101", query_schema({})),
+    ("2.102", None, query_schema({}, strict=True)),
+)
+
+_FLAVOR = {
+    "type": "object",
+    "properties": {
+        "name": types.NAME,
+        "id": {"oneOf": [
+            {"type": "string", "minLength": 1, "maxLength": 255,
+             "pattern": r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"},
+            {"type": "null"}]},
+        "ram": types.int_param(1),
+        "vcpus": types.int_param(1),
+        "disk": types.int_param(0),
+        "OS-FLV-EXT-DATA:ephemeral": types.int_param(0),
+        "swap": types.int_param(0),
+        "rxtx_factor": {"oneOf": [
+            {"type": "number", "exclusiveMinimum": 0,
+             "maximum": 3.40282e38},
+            {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"}]},
+        "os-flavor-access:is_public": types.BOOLEAN,
+    },
+    "required": ["name", "ram", "vcpus", "disk"],
+    "additionalProperties": False,
+}
+_CREATE_21 = {"type": "object", "properties": {"flavor": _FLAVOR},
+              "required": ["flavor"], "additionalProperties": False}
+_CREATE_255 = copy.deepcopy(_CREATE_21)
+_CREATE_255["properties"]["flavor"]["properties"]["description"] = \
+    types.DESCRIPTION
+CREATE = Versioned(("2.1", "2.54", _CREATE_21), ("2.55", None, _CREATE_255))
+
+UPDATE = {
+    "type": "object",
+    "properties": {"flavor": {
+        "type": "object",
+        "properties": {"description": types.DESCRIPTION},
+        "required": ["description"], "additionalProperties": False}},
+    "required": ["flavor"], "additionalProperties": False,
+}
+
+_SPEC_KEY = r"^[a-zA-Z0-9-_:. /]{1,255}$"
+_SPEC_VALUE = {"type": ["string", "number", "boolean"], "minLength": 0,
+               "maxLength": 255}
+EXTRA_SPECS_CREATE = {
+    "type": "object",
+    "properties": {"extra_specs": {
+        "type": "object", "patternProperties": {_SPEC_KEY: _SPEC_VALUE},
+        "additionalProperties": False}},
+    "required": ["extra_specs"], "additionalProperties": False,
+}
+EXTRA_SPEC_UPDATE = {
+    "type": "object", "patternProperties": {_SPEC_KEY: _SPEC_VALUE},
+    "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+}
+
+ACTION = {
+    "type": "object",
+    "properties": {
+        "addTenantAccess": {
+            "type": "object",
+            "properties": {"tenant": {"type": "string", "minLength": 1,
+                                      "maxLength": 255}},
+            "required": ["tenant"], "additionalProperties": False},
+        "removeTenantAccess": {
+            "type": "object",
+            "properties": {"tenant": {"type": "string", "minLength": 1,
+                                      "maxLength": 255}},
+            "required": ["tenant"], "additionalProperties": False},
+    },
+    "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+}

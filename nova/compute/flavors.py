@@ -1,0 +1,186 @@
+"""Flavors: storage and rules, independent of HTTP.
+
+Functions take a session (``db.reader()``/``db.writer()``) and plain
+values, and raise ``nova.api.errors`` exceptions with upstream's messages.
+"""
+
+import datetime
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from nova.api import errors
+from nova.db.models import Flavor, FlavorExtraSpec, FlavorProject
+
+_EPOCH = sa.literal(datetime.datetime(1970, 1, 1))
+# Sort expressions never NULL, so keyset pagination compares the same way
+# on SQLite, MariaDB and PostgreSQL (which order NULLs differently).
+SORT_COLUMNS = {
+    "created_at": Flavor.created_at,
+    "description": sa.func.coalesce(Flavor.description, ""),
+    "disabled": Flavor.disabled, "ephemeral_gb": Flavor.ephemeral_gb,
+    "flavorid": Flavor.flavorid, "id": Flavor.id,
+    "is_public": Flavor.is_public, "memory_mb": Flavor.memory_mb,
+    "name": Flavor.name, "root_gb": Flavor.root_gb,
+    "rxtx_factor": Flavor.rxtx_factor, "swap": Flavor.swap,
+    "updated_at": sa.func.coalesce(Flavor.updated_at, _EPOCH),
+    "vcpu_weight": sa.func.coalesce(Flavor.vcpu_weight, -1),
+    "vcpus": Flavor.vcpus,
+}
+
+
+def not_found(flavorid):
+    return errors.NotFound(f"Flavor {flavorid} could not be found.")
+
+
+def _accessible(project_id):
+    """Public flavors, or private ones shared with ``project_id``."""
+    shared = sa.select(FlavorProject.flavor_id).where(
+        FlavorProject.project_id == project_id)
+    return sa.or_(Flavor.is_public.is_(True), Flavor.id.in_(shared))
+
+
+def list_flavors(session, *, project_id, is_admin, is_public=True,
+                 min_ram=None, min_disk=None, sort_key="flavorid",
+                 sort_dir="asc", limit=1000, marker=None):
+    query = sa.select(Flavor).where(Flavor.disabled.is_(False))
+    if is_admin:
+        if is_public is not None:
+            query = query.where(Flavor.is_public.is_(bool(is_public)))
+    else:
+        query = query.where(_accessible(project_id))
+    if min_ram is not None:
+        query = query.where(Flavor.memory_mb >= min_ram)
+    if min_disk is not None:
+        query = query.where(Flavor.root_gb >= min_disk)
+    column = SORT_COLUMNS[sort_key]
+    descending = sort_dir == "desc"
+    if marker is not None:
+        row = session.execute(
+            sa.select(column, Flavor.id).where(Flavor.flavorid == marker)
+        ).first()
+        if row is None:
+            raise errors.BadRequest(f"marker [{marker}] not found")
+        value, row_id = row
+        if descending:
+            query = query.where(sa.or_(
+                column < value, sa.and_(column == value, Flavor.id < row_id)))
+        else:
+            query = query.where(sa.or_(
+                column > value, sa.and_(column == value, Flavor.id > row_id)))
+    order = [column.desc() if descending else column.asc(),
+             Flavor.id.desc() if descending else Flavor.id.asc()]
+    return list(session.execute(query.order_by(*order).limit(limit))
+                .scalars())
+
+
+def get(session, flavorid, *, project_id=None, is_admin=True):
+    query = sa.select(Flavor).where(Flavor.flavorid == flavorid)
+    if not is_admin:
+        query = query.where(_accessible(project_id))
+    flavor = session.execute(query).scalar()
+    if flavor is None:
+        raise not_found(flavorid)
+    return flavor
+
+
+def extra_specs(session, flavor_ids):
+    """{flavor row id: {key: value}} for the given flavor row ids."""
+    specs = {fid: {} for fid in flavor_ids}
+    if not flavor_ids:
+        return specs
+    rows = session.execute(
+        sa.select(FlavorExtraSpec.flavor_id, FlavorExtraSpec.key,
+                  FlavorExtraSpec.value)
+        .where(FlavorExtraSpec.flavor_id.in_(list(flavor_ids))))
+    for fid, key, value in rows:
+        specs[fid][key] = value
+    return specs
+
+
+def create(session, *, name, flavorid, memory_mb, vcpus, root_gb,
+           ephemeral_gb=0, swap=0, rxtx_factor=1.0, is_public=True,
+           description=None):
+    if flavorid is None:
+        flavorid = str(uuid.uuid4())
+    clash = session.execute(
+        sa.select(Flavor.name, Flavor.flavorid).where(
+            sa.or_(Flavor.name == name, Flavor.flavorid == flavorid))).first()
+    if clash is not None:
+        raise _conflict(name, flavorid, clash.name == name)
+    flavor = Flavor(name=name, flavorid=flavorid, memory_mb=memory_mb,
+                    vcpus=vcpus, root_gb=root_gb, ephemeral_gb=ephemeral_gb,
+                    swap=swap, rxtx_factor=rxtx_factor, is_public=is_public,
+                    disabled=False, description=description)
+    session.add(flavor)
+    try:
+        session.flush()
+    except sa_exc.IntegrityError:
+        # A concurrent create won the race for the name or the id.
+        raise _conflict(name, flavorid, True) from None
+    return flavor
+
+
+def _conflict(name, flavorid, by_name):
+    if by_name:
+        return errors.Conflict(f"Flavor with name {name} already exists.")
+    return errors.Conflict(f"Flavor with ID {flavorid} already exists.")
+
+
+def delete(session, flavorid):
+    flavor = get(session, flavorid)
+    session.delete(flavor)
+
+
+def set_extra_specs(session, flavor, specs):
+    existing = {row.key: row for row in session.execute(
+        sa.select(FlavorExtraSpec).where(
+            FlavorExtraSpec.flavor_id == flavor.id)).scalars()}
+    for key, value in specs.items():
+        if key in existing:
+            existing[key].value = value
+        else:
+            session.add(FlavorExtraSpec(flavor_id=flavor.id, key=key,
+                                        value=value))
+    session.flush()
+
+
+def delete_extra_spec(session, flavor, key):
+    row = session.execute(sa.select(FlavorExtraSpec).where(
+        FlavorExtraSpec.flavor_id == flavor.id,
+        FlavorExtraSpec.key == key)).scalar()
+    if row is None:
+        raise errors.NotFound(
+            f"Flavor {flavor.flavorid} has no extra specs with key {key}.")
+    session.delete(row)
+
+
+def access_list(session, flavor):
+    return [row for row in session.execute(
+        sa.select(FlavorProject.project_id).where(
+            FlavorProject.flavor_id == flavor.id)
+        .order_by(FlavorProject.project_id)).scalars()]
+
+
+def add_access(session, flavor, project_id):
+    exists = session.execute(sa.select(FlavorProject.id).where(
+        FlavorProject.flavor_id == flavor.id,
+        FlavorProject.project_id == project_id)).first()
+    if exists:
+        raise errors.Conflict(
+            f"Flavor access already exists for flavor {flavor.flavorid} and "
+            f"project {project_id} combination.")
+    session.add(FlavorProject(flavor_id=flavor.id, project_id=project_id))
+    session.flush()
+
+
+def remove_access(session, flavor, project_id):
+    row = session.execute(sa.select(FlavorProject).where(
+        FlavorProject.flavor_id == flavor.id,
+        FlavorProject.project_id == project_id)).scalar()
+    if row is None:
+        raise errors.NotFound(
+            f"Flavor access not found for {flavor.flavorid} / {project_id} "
+            f"combination.")
+    session.delete(row)

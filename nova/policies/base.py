@@ -1,0 +1,41 @@
+"""Personas, as upstream defines them: admin, project member, project reader.
+
+Keystone's implied roles make an admin a member and a member a reader;
+noauth2 and http_basic give the same role sets.
+"""
+
+from oslo_policy import policy
+
+ADMIN = "rule:context_is_admin"
+PROJECT_MEMBER = "rule:project_member_api"
+PROJECT_READER = "rule:project_reader_api"
+PROJECT_MEMBER_OR_ADMIN = "rule:project_member_or_admin"
+PROJECT_READER_OR_ADMIN = "rule:project_reader_or_admin"
+ANY = "@"
+
+RULES = [
+    policy.RuleDefault("context_is_admin", "role:admin",
+                       "Decides what is an admin."),
+    policy.RuleDefault("admin_api", "role:admin",
+                       "Default rule for most admin APIs."),
+    policy.RuleDefault("project_member_api",
+                       "role:member and project_id:%(project_id)s",
+                       "A member of the project the target belongs to."),
+    policy.RuleDefault("project_reader_api",
+                       "role:reader and project_id:%(project_id)s",
+                       "A reader of the project the target belongs to."),
+    policy.RuleDefault("project_member_or_admin",
+                       "rule:project_member_api or rule:context_is_admin",
+                       "A project member, or an admin."),
+    policy.RuleDefault("project_reader_or_admin",
+                       "rule:project_reader_api or rule:context_is_admin",
+                       "A project reader, or an admin."),
+]
+
+
+def rule(name, check, description, operations, scope_types=("project",)):
+    """A documented rule; ``operations`` is [(method, path), ...]."""
+    return policy.DocumentedRuleDefault(
+        name=name, check_str=check, description=description,
+        operations=[{"method": m, "path": p} for m, p in operations],
+        scope_types=list(scope_types))
