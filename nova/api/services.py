@@ -14,6 +14,22 @@ class Services:
 
         self.conf = conf
         self.db = db_api.Database(conf.database)
+        self._compute = None
+
+    @property
+    def compute(self):
+        """The compute driver and the flat network (built on first use)."""
+        if self._compute is None:
+            self._compute = Compute(self.conf)
+        return self._compute
+
+
+class Compute:
+    def __init__(self, conf):
+        from nova.compute import driver, network
+
+        self.driver = driver.load(conf)
+        self.network = network.FlatNetwork(conf)
 
 
 def for_conf(conf):

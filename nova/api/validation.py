@@ -7,6 +7,8 @@ Errors read like upstream's: "Invalid input for field/attribute X. Value:
 V. <reason>", with the value cut short so a hostile body cannot flood logs.
 """
 
+import base64
+
 import jsonschema
 
 from nova.api import errors, microversions
@@ -49,6 +51,14 @@ def _validator(schema):
 
 
 FORMAT_CHECKER = jsonschema.FormatChecker()
+
+
+@FORMAT_CHECKER.checks("base64", raises=ValueError)
+def _is_base64(instance):
+    if not isinstance(instance, str):
+        return True
+    base64.b64decode(instance, validate=True)
+    return True
 
 
 def _resolve(spec, version):

@@ -58,6 +58,74 @@ def db_version(args, conf):
     return 0
 
 
+def _db(conf):
+    from nova.db import api as db_api
+
+    return db_api.Database(conf.database)
+
+
+def image_create(args, conf):
+    from nova.compute import images
+
+    properties = {}
+    for item in args.property:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            print(f"nova-manage: --property {item!r}: expected KEY=VALUE",
+                  file=sys.stderr)
+            return 2
+        properties[key] = value
+    db = _db(conf)
+    try:
+        with db.writer() as session:
+            image = images.create(
+                session, name=args.name, image_id=args.id,
+                visibility=args.visibility, owner=args.owner,
+                min_disk=args.min_disk, min_ram=args.min_ram,
+                size=args.size, disk_format=args.disk_format,
+                container_format=args.container_format,
+                properties=properties)
+            print(image.id)
+    finally:
+        db.dispose()
+    return 0
+
+
+def image_list(args, conf):
+    import sqlalchemy as sa
+
+    from nova.db.models import Image
+
+    db = _db(conf)
+    try:
+        with db.reader() as session:
+            rows = session.execute(sa.select(Image).order_by(
+                Image.created_at)).scalars().all()
+    finally:
+        db.dispose()
+    for image in rows:
+        print(f"{image.id}  {image.visibility:<8} {image.status:<8} "
+              f"{image.name}")
+    return 0
+
+
+def image_delete(args, conf):
+    from nova.api import errors
+    from nova.compute import images
+
+    db = _db(conf)
+    try:
+        with db.writer() as session:
+            images.delete(session, args.id)
+    except errors.NotFound as exc:
+        print(f"nova-manage: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"Deleted image {args.id}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="nova-manage")
     parser.add_argument("--config-file", action="append", default=[],
@@ -75,6 +143,31 @@ def build_parser():
     sync.set_defaults(func=db_sync)
     version = db_cmds.add_parser("version", help="print the schema revision")
     version.set_defaults(func=db_version)
+
+    image = categories.add_parser(
+        "image", help="the local image catalogue servers boot from")
+    image_cmds = image.add_subparsers(dest="action", required=True)
+    create = image_cmds.add_parser("create", help="add an image; prints "
+                                                   "its id")
+    create.add_argument("name")
+    create.add_argument("--id", help="image UUID (default: a new one)")
+    create.add_argument("--visibility", default="public",
+                        choices=("public", "private", "shared",
+                                 "community"))
+    create.add_argument("--owner", help="owning project (private images)")
+    create.add_argument("--min-disk", type=int, default=0)
+    create.add_argument("--min-ram", type=int, default=0)
+    create.add_argument("--size", type=int, default=0)
+    create.add_argument("--disk-format", default="qcow2")
+    create.add_argument("--container-format", default="bare")
+    create.add_argument("--property", action="append", default=[],
+                        metavar="KEY=VALUE")
+    create.set_defaults(func=image_create)
+    listing = image_cmds.add_parser("list", help="list the images")
+    listing.set_defaults(func=image_list)
+    delete = image_cmds.add_parser("delete", help="remove an image")
+    delete.add_argument("id")
+    delete.set_defaults(func=image_delete)
     return parser
 
 

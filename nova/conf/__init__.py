@@ -5,9 +5,11 @@ Options are registered on a ``ConfigOpts`` object that the caller builds
 holds a global configuration.
 """
 
-from nova.conf import api, database, default, oslo_middleware, wsgi
+from nova.conf import (api, compute, database, default, network,
+                       oslo_middleware, wsgi)
 
-_MODULES = (default, api, wsgi, database, oslo_middleware)
+_MODULES = (default, api, wsgi, database, oslo_middleware, compute,
+            network)
 
 
 def register_opts(conf):

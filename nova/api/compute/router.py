@@ -25,7 +25,9 @@ class Route:
     path: str  # "/flavors/{flavor_id}", relative to /v2.1
     method: str
     handler: object
-    policy: str | None  # oslo.policy rule name; None only for public routes
+    # oslo.policy rule name; a tuple when the body picks one of several
+    # rules (server actions), which the handler then checks itself.
+    policy: str | tuple | None
     query: object = None  # validation.Schema, versioned or not
     body: object = None
     min_version: tuple = microversions.MIN_VERSION
@@ -37,9 +39,19 @@ class Route:
     check_first: bool = True
 
     def __post_init__(self):
+        if isinstance(self.policy, tuple) and self.check_first:
+            raise ValueError(f"{self.path}: a tuple of rules needs "
+                             "check_first=False")
         if not self.resource:
-            object.__setattr__(self, "resource",
-                               self.path.strip("/").split("/")[0])
+            object.__setattr__(self, "resource", resource_of(self.path))
+
+
+def resource_of(path):
+    """The name microversion_history uses for the resource at ``path``."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "servers" and len(parts) > 2 and parts[2] != "action":
+        return f"servers/{parts[2]}"
+    return parts[0]
 
 
 class Result:
@@ -107,7 +119,8 @@ class ComputeApp:
         self.enforcer = enforcer
         self.link_prefix = link_prefix
         self.max_limit = max_limit
-        self.top_level = {r.resource for r in self.routes}
+        self.top_level = {r.path.strip("/").split("/")[0]
+                          for r in self.routes}
         table = {}
         for route in self.routes:
             table.setdefault(route.path, []).append(route)

@@ -7,8 +7,12 @@ resource it implements); the advertised maximum microversion follows.
 
 from nova.api import microversions
 from nova.api.compute.handlers import flavors
+from nova.api.compute.handlers import keypairs
+from nova.api.compute.handlers import (images, server_metadata, server_tags,
+                                       servers)
 
-_MODULES = (flavors,)
+_MODULES = (flavors, keypairs, images, servers, server_metadata,
+            server_tags)
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
 
@@ -17,6 +21,9 @@ for _module in _MODULES:
     for _resource, _versions in _module.HONOURED.items():
         HONOURED.setdefault(_resource, set()).update(_versions)
 
-IMPLEMENTED = frozenset(route.resource for route in ROUTES)
+# Server actions count as resources of their own ("servers/action:NAME").
+IMPLEMENTED = frozenset(
+    {route.resource for route in ROUTES}
+    | {f"servers/action:{name}" for name in servers.ACTIONS})
 
 MAX_VERSION = microversions.compute_max(IMPLEMENTED, HONOURED)

@@ -1,0 +1,237 @@
+"""Request schemas of /servers and what hangs below it."""
+
+import copy
+
+from nova.api.compute.common import STRINGS, query_schema
+from nova.api.compute.schemas import types
+from nova.api.validation import Versioned
+
+METADATA = {
+    "type": "object",
+    "patternProperties": {
+        r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string", "maxLength": 255}},
+    "additionalProperties": False,
+}
+TAG = {"type": "string", "minLength": 1, "maxLength": 60,
+       "pattern": r"^[^,/]*$"}
+HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 63,
+            "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"}
+FQDN = {"type": "string", "minLength": 1, "maxLength": 255,
+        "pattern": r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
+                   r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$"}
+_SERVER_DESCRIPTION = {"type": ["string", "null"], "minLength": 0,
+                       "maxLength": 255,
+                       "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
+_IMAGE_REF = {"oneOf": [types.UUID, {"type": "string", "maxLength": 0}]}
+_NETWORK = {
+    "type": "object",
+    "properties": {
+        "fixed_ip": {"type": "string", "oneOf": [{"format": "ipv4"},
+                                                 {"format": "ipv6"}]},
+        "port": {"oneOf": [types.UUID, {"type": "null"}]},
+        "uuid": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+_NETWORK_TAGGED = copy.deepcopy(_NETWORK)
+_NETWORK_TAGGED["properties"]["tag"] = {
+    "type": "string", "minLength": 1, "maxLength": 60,
+    "pattern": r"^[^,/]*$"}
+
+_BASE_SERVER = {
+    "type": "object",
+    "properties": {
+        "name": types.NAME,
+        "imageRef": _IMAGE_REF,
+        "flavorRef": {"type": ["string", "integer"], "minLength": 1},
+        "adminPass": {"type": "string"},
+        "metadata": METADATA,
+        "networks": {"type": "array", "items": _NETWORK},
+        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+        "accessIPv4": {"type": "string", "format": "ipv4"},
+        "accessIPv6": {"type": "string", "format": "ipv6"},
+        "availability_zone": {"type": "string", "minLength": 1,
+                              "maxLength": 255},
+        "key_name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "user_data": {"type": "string", "format": "base64",
+                      "maxLength": 65535},
+        "security_groups": {
+            "type": "array",
+            "items": {"type": "object",
+                      "properties": {"name": {"type": "string",
+                                              "minLength": 1,
+                                              "maxLength": 255}},
+                      "required": ["name"], "additionalProperties": False}},
+        "config_drive": types.BOOLEAN,
+        "min_count": types.int_param(1),
+        "max_count": types.int_param(1),
+        "return_reservation_id": types.BOOLEAN,
+        "block_device_mapping_v2": {"type": "array",
+                                    "items": {"type": "object"}},
+    },
+    "required": ["name", "flavorRef"],
+    "additionalProperties": False,
+}
+
+
+def _create(server_changes=None, required=None, top=None):
+    server = copy.deepcopy(_BASE_SERVER)
+    for key, value in (server_changes or {}).items():
+        if value is None:
+            server["properties"].pop(key, None)
+        else:
+            server["properties"][key] = value
+    if required:
+        server["required"] = server["required"] + list(required)
+    schema = {
+        "type": "object",
+        "properties": {
+            "server": server,
+            "OS-SCH-HNT:scheduler_hints": {"type": "object"},
+            "os:scheduler_hints": {"type": "object"},
+        },
+        "required": ["server"],
+        "additionalProperties": False,
+    }
+    schema["properties"].update(top or {})
+    return schema
+
+
+_V219 = {"description": _SERVER_DESCRIPTION}
+_V232 = {**_V219, "networks": {"type": "array", "items": _NETWORK_TAGGED}}
+_NETWORK_UUID = copy.deepcopy(_NETWORK)
+_NETWORK_UUID["properties"]["uuid"] = types.UUID
+_NETWORK_UUID_TAGGED = copy.deepcopy(_NETWORK_TAGGED)
+_NETWORK_UUID_TAGGED["properties"]["uuid"] = types.UUID
+# 2.37 made networks required (a list, "auto" or "none") and, by mistake,
+# dropped networks[].tag; 2.42 restored it.
+_V237 = {**_V219, "networks": {"oneOf": [
+    {"type": "array", "items": _NETWORK_UUID},
+    {"type": "string", "enum": ["none", "auto"]}]}}
+_V242 = {**_V219, "networks": {"oneOf": [
+    {"type": "array", "items": _NETWORK_UUID_TAGGED},
+    {"type": "string", "enum": ["none", "auto"]}]}}
+_V252 = {**_V242, "tags": {"type": "array", "items": TAG, "maxItems": 50}}
+_V257 = {**_V252, "personality": None}
+_V263 = {**_V257, "trusted_image_certificates": {
+    "type": ["array", "null"], "minItems": 1, "maxItems": 50,
+    "uniqueItems": True,
+    "items": {"type": "string", "minLength": 1}}}
+_V274 = {**_V263, "host": {"type": "string", "minLength": 1,
+                           "maxLength": 255},
+         "hypervisor_hostname": {"type": "string", "minLength": 1,
+                                 "maxLength": 255}}
+_V290 = {**_V274, "hostname": HOSTNAME}
+_V294 = {**_V290, "hostname": FQDN}
+_PERSONALITY = {"personality": {
+    "type": "array",
+    "items": {"type": "object",
+              "properties": {"path": {"type": "string"},
+                             "contents": {"type": "string",
+                                          "format": "base64"}},
+              "additionalProperties": False}}}
+
+CREATE = Versioned(
+    ("2.1", "2.18", _create(_PERSONALITY)),
+    ("2.19", "2.31", _create({**_PERSONALITY, **_V219})),
+    ("2.32", "2.36", _create({**_PERSONALITY, **_V232})),
+    ("2.37", "2.41", _create({**_PERSONALITY, **_V237}, ["networks"])),
+    ("2.42", "2.51", _create({**_PERSONALITY, **_V242}, ["networks"])),
+    ("2.52", "2.56", _create({**_PERSONALITY, **_V252}, ["networks"])),
+    ("2.57", "2.62", _create(_V257, ["networks"])),
+    ("2.63", "2.73", _create(_V263, ["networks"])),
+    ("2.74", "2.89", _create(_V274, ["networks"])),
+    ("2.90", "2.93", _create(_V290, ["networks"])),
+    ("2.94", None, _create(_V294, ["networks"])),
+)
+
+_UPDATE_BASE = {
+    "name": types.NAME,
+    "accessIPv4": {"type": "string", "format": "ipv4"},
+    "accessIPv6": {"type": "string", "format": "ipv6"},
+    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+}
+
+
+def _update(extra=None):
+    return {"type": "object",
+            "properties": {"server": {
+                "type": "object",
+                "properties": {**_UPDATE_BASE, **(extra or {})},
+                "additionalProperties": False}},
+            "required": ["server"], "additionalProperties": False}
+
+
+_PINNED = {"pinned_availability_zone": {"type": ["string", "null"],
+                                        "minLength": 1, "maxLength": 255}}
+UPDATE = Versioned(
+    ("2.1", "2.18", _update()),
+    ("2.19", "2.89", _update({"description": _SERVER_DESCRIPTION})),
+    ("2.90", "2.93", _update({"description": _SERVER_DESCRIPTION,
+                              "hostname": HOSTNAME})),
+    ("2.94", "2.103", _update({"description": _SERVER_DESCRIPTION,
+                               "hostname": FQDN})),
+    ("2.104", None, _update({"description": _SERVER_DESCRIPTION,
+                             "hostname": FQDN, **_PINNED})),
+)
+
+# Query parameters of GET /servers and /servers/detail. Before 2.75 unknown
+# ones are ignored; from 2.75 they are refused.
+_LIST_PROPS = {name: STRINGS for name in (
+    "user_id", "project_id", "tenant_id", "launch_index", "image_ref",
+    "image", "kernel_id", "ramdisk_id", "hostname", "key_name",
+    "power_state", "vm_state", "task_state", "host", "node", "flavor",
+    "reservation_id", "launched_at", "terminated_at", "availability_zone",
+    "name", "display_name", "description", "display_description",
+    "locked_by", "uuid", "root_device_name", "config_drive",
+    "access_ip_v4", "access_ip_v6", "auto_disk_config", "progress",
+    "sort_key", "sort_dir", "all_tenants", "soft_deleted", "deleted",
+    "status", "changes-since", "ip", "ip6", "created_at", "limit", "marker",
+    "block_device_mapping", "services", "metadata", "system_metadata",
+    "info_cache", "security_groups", "pci_devices")}
+_LIST_226 = {**_LIST_PROPS, "tags": STRINGS, "tags-any": STRINGS,
+             "not-tags": STRINGS, "not-tags-any": STRINGS}
+_LIST_266 = {**_LIST_226, "changes-before": STRINGS}
+_LIST_273 = {**_LIST_266, "locked": STRINGS}
+LIST_QUERY = Versioned(
+    ("2.1", "2.25", query_schema(_LIST_PROPS)),
+    ("2.26", "2.65", query_schema(_LIST_226)),
+    ("2.66", "2.72", query_schema(_LIST_266)),
+    ("2.73", "2.74", query_schema(_LIST_273)),
+    ("2.75", None, query_schema(_LIST_273, strict=True)),
+)
+NO_QUERY = Versioned(
+    ("2.1", "2.74", query_schema({})),
+    ("2.75", None, query_schema({}, strict=True)),
+)
+
+METADATA_SET = {"type": "object", "properties": {"metadata": METADATA},
+                "required": ["metadata"], "additionalProperties": False}
+METADATA_ITEM = {
+    "type": "object",
+    "properties": {"meta": {**METADATA, "minProperties": 1,
+                            "maxProperties": 1}},
+    "required": ["meta"], "additionalProperties": False}
+TAGS_SET = {"type": "object",
+            "properties": {"tags": {"type": "array", "items": TAG,
+                                    "maxItems": 50}},
+            "required": ["tags"], "additionalProperties": False}
+
+ACTION = {
+    "type": "object",
+    "minProperties": 1, "maxProperties": 1,
+}
+REBOOT = {
+    "type": "object",
+    "properties": {"reboot": {
+        "type": "object",
+        "properties": {"type": {"type": "string",
+                                "enum": ["HARD", "Hard", "hard", "SOFT",
+                                         "Soft", "soft"]}},
+        "required": ["type"], "additionalProperties": False}},
+    "required": ["reboot"], "additionalProperties": False,
+}
+STOP = {"type": "object", "properties": {"os-stop": {"type": "null"}},
+        "required": ["os-stop"], "additionalProperties": False}
+START = {"type": "object", "properties": {"os-start": {"type": "null"}},
+         "required": ["os-start"], "additionalProperties": False}

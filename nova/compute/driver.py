@@ -1,0 +1,221 @@
+"""The compute driver interface, and the built-in driver.
+
+A driver places servers on hosts and runs their power transitions. The API
+never waits on it longer than a database write: a transition is recorded
+as "at ``task_deadline`` the server reaches ``next_vm_state``", and every
+reader sees the state as of now (``effective``), so no background worker,
+thread or timer is needed, and any number of API processes agree.
+"""
+
+import datetime
+import logging
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from nova.conf import compute as compute_conf
+from nova.db.models import ComputeHost, Instance, utcnow
+
+LOG = logging.getLogger(__name__)
+
+# Power states, as upstream numbers them.
+NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
+
+
+class ComputeDriver:
+    """What the service layer asks of a hypervisor."""
+
+    def place(self, session, instance, zone=None, host=None):
+        """Claim room for ``instance``; the host's name, or None."""
+        raise NotImplementedError
+
+    def release(self, session, instance):
+        """Give back what ``place`` claimed."""
+        raise NotImplementedError
+
+    def spawn(self, instance):
+        raise NotImplementedError
+
+    def reboot(self, instance, hard):
+        raise NotImplementedError
+
+    def power_off(self, instance):
+        raise NotImplementedError
+
+    def power_on(self, instance):
+        raise NotImplementedError
+
+
+class BuiltinDriver(ComputeDriver):
+    """A faithful state machine over the hosts of ``[compute] hosts``."""
+
+    def __init__(self, conf):
+        self.hosts = compute_conf.parse_hosts(conf)
+        self.ratios = (conf.compute.cpu_allocation_ratio,
+                       conf.compute.ram_allocation_ratio,
+                       conf.compute.disk_allocation_ratio)
+        self.build_time = datetime.timedelta(seconds=conf.compute.build_time)
+        self.action_time = datetime.timedelta(
+            seconds=conf.compute.action_time)
+        self._synced = False
+        self._lock = threading.Lock()
+
+    # -- hosts ---------------------------------------------------------------
+
+    def sync_hosts(self, session):
+        """Make the configured hosts exist in the database (once a process)."""
+        if self._synced:
+            return
+        with self._lock:
+            existing = {row.host: row for row in
+                        session.execute(sa.select(ComputeHost)).scalars()}
+            for name, zone, vcpus, ram, disk in self.hosts:
+                row = existing.get(name)
+                if row is None:
+                    nested = session.begin_nested()
+                    session.add(ComputeHost(
+                        host=name, availability_zone=zone, vcpus=vcpus,
+                        memory_mb=ram, local_gb=disk, vcpus_used=0,
+                        memory_mb_used=0, local_gb_used=0, running_vms=0,
+                        disabled=False))
+                    try:
+                        nested.commit()
+                    except sa_exc.IntegrityError:
+                        nested.rollback()  # another process added it
+                elif (row.availability_zone, row.vcpus, row.memory_mb,
+                      row.local_gb) != (zone, vcpus, ram, disk):
+                    row.availability_zone, row.vcpus = zone, vcpus
+                    row.memory_mb, row.local_gb = ram, disk
+            session.flush()
+            self._synced = True
+
+    @staticmethod
+    def _needs(instance):
+        return (instance.vcpus, instance.memory_mb,
+                instance.root_gb + instance.ephemeral_gb)
+
+    def place(self, session, instance, zone=None, host=None):
+        self.sync_hosts(session)
+        vcpus, ram, disk = self._needs(instance)
+        cpu_r, ram_r, disk_r = self.ratios
+        query = sa.select(ComputeHost.id, ComputeHost.host,
+                          ComputeHost.availability_zone).where(
+            ComputeHost.disabled.is_(False),
+            ComputeHost.host.in_([h[0] for h in self.hosts]))
+        if zone:
+            query = query.where(ComputeHost.availability_zone == zone)
+        if host:
+            query = query.where(ComputeHost.host == host)
+        # Spread: the host with the most free RAM first.
+        query = query.order_by(
+            (ComputeHost.memory_mb * ram_r - ComputeHost.memory_mb_used)
+            .desc(), ComputeHost.id)
+        for host_id, name, host_zone in session.execute(query):
+            claimed = session.execute(
+                sa.update(ComputeHost)
+                .where(ComputeHost.id == host_id,
+                       ComputeHost.vcpus_used + vcpus
+                       <= ComputeHost.vcpus * cpu_r,
+                       ComputeHost.memory_mb_used + ram
+                       <= ComputeHost.memory_mb * ram_r,
+                       ComputeHost.local_gb_used + disk
+                       <= ComputeHost.local_gb * disk_r)
+                .values(vcpus_used=ComputeHost.vcpus_used + vcpus,
+                        memory_mb_used=ComputeHost.memory_mb_used + ram,
+                        local_gb_used=ComputeHost.local_gb_used + disk,
+                        running_vms=ComputeHost.running_vms + 1)
+                .execution_options(synchronize_session=False)).rowcount
+            if claimed:
+                instance.host = name
+                instance.availability_zone = host_zone
+                return name
+        return None
+
+    def release(self, session, instance):
+        if not instance.host:
+            return
+        vcpus, ram, disk = self._needs(instance)
+        session.execute(
+            sa.update(ComputeHost).where(ComputeHost.host == instance.host)
+            .values(vcpus_used=ComputeHost.vcpus_used - vcpus,
+                    memory_mb_used=ComputeHost.memory_mb_used - ram,
+                    local_gb_used=ComputeHost.local_gb_used - disk,
+                    running_vms=ComputeHost.running_vms - 1)
+            .execution_options(synchronize_session=False))
+
+    # -- transitions --------------------------------------------------------
+
+    @staticmethod
+    def _transition(instance, task_state, next_vm_state, next_power, delay):
+        now = utcnow()
+        instance.task_state = task_state
+        instance.next_vm_state = next_vm_state
+        instance.next_power_state = next_power
+        instance.task_deadline = now + delay
+        instance.updated_at = now
+
+    def spawn(self, instance):
+        self._transition(instance, "spawning", "active", RUNNING,
+                         self.build_time)
+        instance.launched_at = instance.task_deadline
+
+    def reboot(self, instance, hard):
+        self._transition(instance, "rebooting_hard" if hard else "rebooting",
+                         "active", RUNNING, self.action_time)
+
+    def power_off(self, instance):
+        self._transition(instance, "powering-off", "stopped", SHUTDOWN,
+                         self.action_time)
+
+    def power_on(self, instance):
+        self._transition(instance, "powering-on", "active", RUNNING,
+                         self.action_time)
+
+
+def settle(instance, now=None):
+    """Apply ``instance``'s pending transition if it is due (before a write)."""
+    now = now or utcnow()
+    if instance.task_deadline is not None and instance.task_deadline <= now:
+        instance.vm_state = instance.next_vm_state
+        instance.power_state = instance.next_power_state
+        instance.task_state = None
+        instance.updated_at = instance.task_deadline
+        instance.task_deadline = None
+        instance.next_vm_state = None
+        instance.next_power_state = None
+
+
+def effective(instance, now=None):
+    """(vm_state, task_state, power_state, updated_at) as of now."""
+    now = now or utcnow()
+    if instance.task_deadline is not None and instance.task_deadline <= now:
+        return (instance.next_vm_state, None, instance.next_power_state,
+                instance.task_deadline)
+    return (instance.vm_state, instance.task_state, instance.power_state,
+            instance.updated_at)
+
+
+def vm_state_condition(states, now):
+    """SQL: the server's vm_state as of ``now`` is one of ``states``."""
+    due = sa.and_(Instance.task_deadline.is_not(None),
+                  Instance.task_deadline <= now)
+    return sa.or_(
+        sa.and_(sa.not_(due), Instance.vm_state.in_(states)),
+        sa.and_(due, Instance.next_vm_state.in_(states)))
+
+
+def task_state_condition(task_states, now):
+    """SQL: the server's task_state as of now is one of ``task_states``
+    (None in the list means "no task")."""
+    due = sa.and_(Instance.task_deadline.is_not(None),
+                  Instance.task_deadline <= now)
+    named = [t for t in task_states if t is not None]
+    clauses = [sa.and_(sa.not_(due), Instance.task_state.in_(named))]
+    if None in task_states:
+        clauses += [due, Instance.task_state.is_(None)]
+    return sa.or_(*clauses)
+
+
+def load(conf):
+    return BuiltinDriver(conf)

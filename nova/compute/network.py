@@ -1,0 +1,149 @@
+"""The built-in flat network: unique fixed IPs and MAC addresses.
+
+Addresses are handed out in the same transaction that creates the server
+and returned when it is deleted. The unique constraints on address and MAC
+decide races between API processes: a loser of a race retries with the next
+candidate (SQLite never races, its writers queue with BEGIN IMMEDIATE).
+"""
+
+import ipaddress
+import random
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from nova.api import errors
+from nova.conf import network as network_conf
+from nova.db.models import FixedIP
+
+MAC_PREFIX = "fa:16:3e"
+
+
+class FlatNetwork:
+    def __init__(self, conf):
+        self.name = conf.network.name
+        self.uuid = network_conf.network_uuid(conf)
+        self.cidr = ipaddress.ip_network(conf.network.cidr, strict=False)
+        self.gateway = ipaddress.ip_address(
+            conf.network.gateway) if conf.network.gateway else next(
+                self.cidr.hosts())
+        self.dns_servers = list(conf.network.dns_servers)
+        self.mtu = conf.network.mtu
+        # Usable addresses: the hosts of the range but the gateway.
+        first = int(self.cidr.network_address) + 1
+        last = int(self.cidr.broadcast_address) - 1
+        self._first, self._last = first, last
+        self._size = last - first + 1
+
+    def _candidates(self, start):
+        gateway = int(self.gateway)
+        for offset in range(self._size):
+            value = self._first + (start + offset) % self._size
+            if value != gateway:
+                yield str(ipaddress.ip_address(value))
+
+    def allocate(self, session, instance_uuid, requested=None):
+        """A FixedIP row for the server, flushed in ``session``."""
+        if requested is not None:
+            address = ipaddress.ip_address(requested)
+            if address not in self.cidr or address == self.gateway or int(
+                    address) not in range(self._first, self._last + 1):
+                raise errors.BadRequest(
+                    f"Fixed IP address {requested} is not valid on network "
+                    f"{self.uuid}.")
+            if self._taken(session, str(address)):
+                raise errors.Conflict(
+                    f"Fixed IP address {requested} is already in use.")
+            return self._insert(session, instance_uuid, str(address))
+        used = session.execute(sa.select(sa.func.count(FixedIP.id)).where(
+            FixedIP.network == self.name)).scalar()
+        if used >= self._size - 1:
+            raise errors.Conflict(
+                f"No more fixed IP addresses are available on network "
+                f"{self.uuid}.")
+        # Start after the highest address handed out so far: new servers get
+        # fresh addresses and the search is short until the range wraps.
+        top = session.execute(sa.select(FixedIP.address).where(
+            FixedIP.network == self.name).order_by(
+                FixedIP.id.desc()).limit(1)).scalar()
+        start = 0 if top is None else (
+            int(ipaddress.ip_address(top)) - self._first + 1)
+        for candidate in self._candidates(start):
+            if self._taken(session, candidate):
+                continue
+            try:
+                return self._insert(session, instance_uuid, candidate)
+            except _Collision:
+                continue
+        raise errors.Conflict(
+            f"No more fixed IP addresses are available on network "
+            f"{self.uuid}.")
+
+    def _taken(self, session, address):
+        return session.execute(sa.select(FixedIP.id).where(
+            FixedIP.address == address)).first() is not None
+
+    def _insert(self, session, instance_uuid, address):
+        for _attempt in range(8):
+            mac = "%s:%02x:%02x:%02x" % (MAC_PREFIX, random.randrange(256),
+                                         random.randrange(256),
+                                         random.randrange(256))
+            row = FixedIP(network=self.name, address=address,
+                          mac_address=mac, instance_uuid=instance_uuid)
+            nested = session.begin_nested()
+            session.add(row)
+            try:
+                nested.commit()
+                return row
+            except sa_exc.IntegrityError:
+                nested.rollback()
+                if self._taken(session, address):
+                    raise _Collision() from None
+        raise errors.Conflict("Could not allocate a unique MAC address.")
+
+    @staticmethod
+    def release(session, instance_uuid):
+        session.execute(sa.delete(FixedIP).where(
+            FixedIP.instance_uuid == instance_uuid))
+
+    @staticmethod
+    def addresses(session, instance_uuids):
+        """{uuid: [FixedIP, ...]} for the given servers."""
+        found = {u: [] for u in instance_uuids}
+        if not instance_uuids:
+            return found
+        rows = session.execute(sa.select(FixedIP).where(
+            FixedIP.instance_uuid.in_(list(instance_uuids)))
+            .order_by(FixedIP.id)).scalars()
+        for row in rows:
+            found[row.instance_uuid].append(row)
+        return found
+
+
+class _Collision(Exception):
+    pass
+
+
+def check_config(conf):
+    """A reason the [network] options cannot work, or None."""
+    try:
+        cidr = ipaddress.ip_network(conf.network.cidr, strict=False)
+    except ValueError as exc:
+        return f"[network] cidr = {conf.network.cidr!r}: {exc}"
+    if cidr.version != 4 or cidr.num_addresses < 4:
+        return (f"[network] cidr = {conf.network.cidr!r}: an IPv4 range of "
+                "at least 4 addresses is needed")
+    if conf.network.gateway:
+        try:
+            gateway = ipaddress.ip_address(conf.network.gateway)
+        except ValueError as exc:
+            return f"[network] gateway = {conf.network.gateway!r}: {exc}"
+        if gateway not in cidr:
+            return (f"[network] gateway = {conf.network.gateway!r} is not "
+                    f"in [network] cidr {conf.network.cidr}")
+    for server in conf.network.dns_servers:
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            return f"[network] dns_servers: {server!r} is not an IP address"
+    return None

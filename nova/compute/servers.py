@@ -1,0 +1,607 @@
+"""Servers: create, find, list, change and delete, independent of HTTP.
+
+Everything a create needs (flavor and image checks, placement on a host,
+fixed IP and MAC) happens in the caller's one write transaction, so a
+server either exists whole or not at all.
+"""
+
+import dataclasses
+import datetime
+import json
+import secrets
+import string
+import uuid
+
+import sqlalchemy as sa
+
+from nova.api import errors
+from nova.compute import driver as driver_mod
+from nova.compute import flavors as flavor_service
+from nova.compute import images as image_service
+from nova.compute import states
+from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
+                            InstanceTag, KeyPair, utcnow)
+
+MAX_METADATA_ITEMS = 128
+MAX_TAGS = 50
+
+
+def not_found(server_id):
+    return errors.NotFound(f"Instance {server_id} could not be found.")
+
+
+def conflict_state(action, server_id, attr, state):
+    return errors.Conflict(
+        f"Cannot '{action}' instance {server_id} while it is in {attr} "
+        f"{state}")
+
+
+def is_uuid(value):
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+# -- lookup -------------------------------------------------------------------
+
+def get(session, server_id, *, project_id=None, read_deleted=False,
+        for_update=False):
+    """The server, or 404; ``project_id`` None means any project."""
+    if not is_uuid(server_id):
+        raise not_found(server_id)
+    query = sa.select(Instance).where(Instance.uuid == server_id)
+    if not read_deleted:
+        query = query.where(Instance.deleted == 0)
+    if project_id is not None:
+        query = query.where(Instance.project_id == project_id)
+    if for_update:
+        query = query.with_for_update()
+    instance = session.execute(query).scalar()
+    if instance is None:
+        raise not_found(server_id)
+    return instance
+
+
+def metadata_of(session, uuids):
+    found = {u: {} for u in uuids}
+    if uuids:
+        for u, key, value in session.execute(
+                sa.select(InstanceMetadata.instance_uuid,
+                          InstanceMetadata.key, InstanceMetadata.value)
+                .where(InstanceMetadata.instance_uuid.in_(list(uuids)))):
+            found[u][key] = value
+    return found
+
+
+def tags_of(session, uuids):
+    found = {u: [] for u in uuids}
+    if uuids:
+        for u, tag in session.execute(
+                sa.select(InstanceTag.instance_uuid, InstanceTag.tag)
+                .where(InstanceTag.instance_uuid.in_(list(uuids)))
+                .order_by(InstanceTag.tag)):
+            found[u].append(tag)
+    return found
+
+
+def fault_of(session, uuids):
+    found = {}
+    if uuids:
+        for fault in session.execute(
+                sa.select(InstanceFault)
+                .where(InstanceFault.instance_uuid.in_(list(uuids)))
+                .order_by(InstanceFault.id)).scalars():
+            found[fault.instance_uuid] = fault
+    return found
+
+
+# -- listing ------------------------------------------------------------------
+
+SORT_KEYS = {
+    "access_ip_v4": sa.func.coalesce(Instance.access_ip_v4, ""),
+    "access_ip_v6": sa.func.coalesce(Instance.access_ip_v6, ""),
+    "availability_zone": sa.func.coalesce(Instance.availability_zone, ""),
+    "config_drive": Instance.config_drive,
+    "created_at": Instance.created_at,
+    "display_description": sa.func.coalesce(Instance.display_description,
+                                            ""),
+    "display_name": Instance.display_name,
+    "host": sa.func.coalesce(Instance.host, ""),
+    "hostname": Instance.hostname,
+    "image_ref": Instance.image_ref,
+    "instance_type_id": Instance.flavorid,
+    "key_name": sa.func.coalesce(Instance.key_name, ""),
+    "launch_index": Instance.launch_index,
+    "launched_at": sa.func.coalesce(Instance.launched_at,
+                                    datetime.datetime(1970, 1, 1)),
+    "locked": Instance.locked,
+    "locked_by": sa.func.coalesce(Instance.locked_by, ""),
+    "node": sa.func.coalesce(Instance.host, ""),
+    "power_state": Instance.power_state,
+    "project_id": Instance.project_id,
+    "task_state": sa.func.coalesce(Instance.task_state, ""),
+    "terminated_at": sa.func.coalesce(Instance.terminated_at,
+                                      datetime.datetime(1970, 1, 1)),
+    "updated_at": sa.func.coalesce(Instance.updated_at,
+                                   datetime.datetime(1970, 1, 1)),
+    "user_id": Instance.user_id,
+    "uuid": Instance.uuid,
+    "vm_state": Instance.vm_state,
+    # Accepted as upstream does, with nothing to sort by here.
+    "auto_disk_config": sa.literal(0), "kernel_id": sa.literal(""),
+    "progress": sa.literal(0), "ramdisk_id": sa.literal(""),
+    "root_device_name": sa.literal(""), "vm_mode": sa.literal(""),
+}
+ADMIN_SORT_KEYS = ("host", "node")
+
+
+@dataclasses.dataclass
+class ListRequest:
+    project_id: str | None  # None: every project
+    user_id: str | None = None
+    deleted: bool | None = False  # None: both
+    vm_states: tuple | None = None
+    task_states: tuple | None = None
+    excluded_tasks: tuple = ()
+    image: str | None = None
+    flavor: str | None = None
+    changes_since: datetime.datetime | None = None
+    changes_before: datetime.datetime | None = None
+    locked: bool | None = None
+    tags: tuple = ()
+    tags_any: tuple = ()
+    not_tags: tuple = ()
+    not_tags_any: tuple = ()
+    uuid: str | None = None
+    host: str | None = None
+    availability_zone: str | None = None
+    key_name: str | None = None
+    reservation_id: str | None = None
+    hostname: str | None = None
+    exact: dict = dataclasses.field(default_factory=dict)
+    predicates: list = dataclasses.field(default_factory=list)
+    ip_predicates: list = dataclasses.field(default_factory=list)
+    sort: list = dataclasses.field(
+        default_factory=lambda: [("created_at", "desc")])
+    limit: int = 1000
+    marker: str | None = None
+    empty: bool = False  # a filter that can match nothing
+
+
+def _where(req, now):
+    conds = []
+    if req.project_id is not None:
+        conds.append(Instance.project_id == req.project_id)
+    if req.user_id is not None:
+        conds.append(Instance.user_id == req.user_id)
+    if req.deleted is True:
+        conds.append(Instance.deleted != 0)
+    elif req.deleted is False:
+        conds.append(Instance.deleted == 0)
+    if req.vm_states is not None:
+        conds.append(driver_mod.vm_state_condition(req.vm_states, now))
+    if req.task_states is not None:
+        conds.append(driver_mod.task_state_condition(req.task_states, now))
+    if req.excluded_tasks:
+        conds.append(sa.not_(sa.and_(
+            Instance.task_state.in_(req.excluded_tasks),
+            sa.or_(Instance.task_deadline.is_(None),
+                   Instance.task_deadline > now))))
+    if req.image is not None:
+        conds.append(Instance.image_ref == req.image)
+    if req.flavor is not None:
+        conds.append(Instance.flavorid == req.flavor)
+    effective_updated = sa.case(
+        (sa.and_(Instance.task_deadline.is_not(None),
+                 Instance.task_deadline <= now), Instance.task_deadline),
+        else_=sa.func.coalesce(Instance.updated_at, Instance.created_at))
+    if req.changes_since is not None:
+        conds.append(effective_updated >= req.changes_since)
+    if req.changes_before is not None:
+        conds.append(effective_updated <= req.changes_before)
+    if req.locked is not None:
+        conds.append(Instance.locked.is_(req.locked))
+    for tag in req.tags:
+        conds.append(Instance.uuid.in_(sa.select(InstanceTag.instance_uuid)
+                                       .where(InstanceTag.tag == tag)))
+    if req.tags_any:
+        conds.append(Instance.uuid.in_(sa.select(InstanceTag.instance_uuid)
+                                       .where(InstanceTag.tag.in_(
+                                           req.tags_any))))
+    if req.not_tags:
+        having_all = (sa.select(InstanceTag.instance_uuid)
+                      .where(InstanceTag.tag.in_(req.not_tags))
+                      .group_by(InstanceTag.instance_uuid)
+                      .having(sa.func.count(sa.distinct(InstanceTag.tag))
+                              == len(set(req.not_tags))))
+        conds.append(Instance.uuid.not_in(having_all))
+    if req.not_tags_any:
+        conds.append(Instance.uuid.not_in(
+            sa.select(InstanceTag.instance_uuid)
+            .where(InstanceTag.tag.in_(req.not_tags_any))))
+    for attr in ("uuid", "host", "availability_zone", "key_name",
+                 "reservation_id", "hostname"):
+        value = getattr(req, attr)
+        if value is not None:
+            conds.append(getattr(Instance, attr) == value)
+    for column, value in req.exact.items():
+        conds.append(getattr(Instance, column) == value)
+    return conds
+
+
+def _order(sort):
+    order, exprs = [], []
+    for key, direction in sort:
+        expr = SORT_KEYS[key]
+        exprs.append((expr, direction))
+        order.append(expr.desc() if direction == "desc" else expr.asc())
+    last_dir = sort[-1][1] if sort else "desc"
+    order.append(Instance.id.desc() if last_dir == "desc"
+                 else Instance.id.asc())
+    exprs.append((Instance.id, last_dir))
+    return order, exprs
+
+
+def _after_marker(session, exprs, marker):
+    if not is_uuid(marker):
+        raise errors.BadRequest(f"marker [{marker}] not found")
+    values = session.execute(
+        sa.select(*[e for e, _d in exprs]).where(Instance.uuid == marker)
+    ).first()
+    if values is None:
+        raise errors.BadRequest(f"marker [{marker}] not found")
+    directions = {d for _e, d in exprs}
+    if len(directions) == 1:
+        left = sa.tuple_(*[e for e, _d in exprs])
+        right = sa.tuple_(*[sa.literal(v) for v in values])
+        return left < right if directions == {"desc"} else left > right
+    # Mixed directions: (a after A) or (a = A and b after B) or ...
+    clauses = []
+    for i, (expr, direction) in enumerate(exprs):
+        equal = [exprs[j][0] == values[j] for j in range(i)]
+        after = expr < values[i] if direction == "desc" else \
+            expr > values[i]
+        clauses.append(sa.and_(*equal, after))
+    return sa.or_(*clauses)
+
+
+def list_servers(session, req, network=None):
+    """A page of servers: (rows, {uuid: [FixedIP]}) in the requested order."""
+    if req.empty or req.limit == 0:
+        return [], {}
+    now = utcnow()
+    order, exprs = _order(req.sort)
+    query = sa.select(Instance).where(*_where(req, now))
+    if req.marker is not None:
+        query = query.where(_after_marker(session, exprs, req.marker))
+    query = query.order_by(*order)
+    predicates = req.predicates
+    if not predicates and not req.ip_predicates:
+        rows = list(session.execute(query.limit(req.limit)).scalars())
+        addresses = network.addresses(session, [r.uuid for r in rows]) \
+            if network else {}
+        return rows, addresses
+    # Regular-expression filters run here, with RE2 (linear time), over
+    # batches in sort order until the page is full: bounded work per row.
+    page, addresses = [], {}
+    batch = max(req.limit * 2, 200)
+    offset = 0
+    while len(page) < req.limit:
+        rows = list(session.execute(query.limit(batch).offset(offset))
+                    .scalars())
+        if not rows:
+            break
+        offset += len(rows)
+        batch_addresses = network.addresses(session, [r.uuid for r in rows]) \
+            if network else {}
+        for row in rows:
+            if not all(p(row) for p in predicates):
+                continue
+            ips = [ip.address for ip in batch_addresses.get(row.uuid, [])]
+            if req.ip_predicates and not all(
+                    any(p(ip) for ip in ips) for p in req.ip_predicates):
+                continue
+            page.append(row)
+            addresses[row.uuid] = batch_addresses.get(row.uuid, [])
+            if len(page) == req.limit:
+                break
+    return page, addresses
+
+
+# -- create -------------------------------------------------------------------
+
+@dataclasses.dataclass
+class CreateRequest:
+    name: str
+    flavor_ref: str
+    image_ref: str
+    project_id: str
+    user_id: str
+    is_admin: bool
+    key_name: str | None = None
+    user_data: str | None = None
+    metadata: dict = dataclasses.field(default_factory=dict)
+    availability_zone: str | None = None
+    host: str | None = None
+    networks: object = "auto"  # "auto", "none", or [{"uuid", "fixed_ip"}]
+    security_groups: tuple = ("default",)
+    config_drive: bool = False
+    description: str | None = None
+    tags: tuple = ()
+    hostname: str | None = None
+    min_count: int = 1
+    max_count: int = 1
+    admin_pass: str | None = None
+    access_ip_v4: str | None = None
+    access_ip_v6: str | None = None
+    scheduler_hints: dict = dataclasses.field(default_factory=dict)
+    trusted_certs: list | None = None
+
+
+def generate_password(length=12):
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _sanitize_hostname(name):
+    """Upstream's hostname from a display name: lowercase, [a-z0-9-]."""
+    out = []
+    for char in name.lower():
+        if char.isascii() and (char.isalnum() or char == "-"):
+            out.append(char)
+        elif char in " _.":
+            out.append("-")
+    hostname = "".join(out).strip("-")[:63].strip("-")
+    return hostname or "server"
+
+
+def create(session, req, *, driver, network, conf):
+    """Create ``req.min_count`` to ``req.max_count`` servers; return them."""
+    try:
+        flavor = flavor_service.get(session, req.flavor_ref,
+                                    project_id=req.project_id,
+                                    is_admin=req.is_admin)
+    except errors.NotFound:
+        raise errors.BadRequest(
+            f"Flavor {req.flavor_ref} could not be found.") from None
+    image = image_service.find(session, req.image_ref,
+                               project_id=req.project_id,
+                               is_admin=req.is_admin) \
+        if req.image_ref else None
+    if image is None:
+        raise errors.BadRequest("Can not find requested image")
+    if flavor.memory_mb < image.min_ram:
+        raise errors.BadRequest("Flavor's memory is too small for requested "
+                                "image.")
+    if flavor.root_gb and flavor.root_gb < image.min_disk:
+        raise errors.BadRequest("Flavor's disk is too small for requested "
+                                "image.")
+    key = None
+    if req.key_name is not None:
+        key = session.execute(sa.select(KeyPair).where(
+            KeyPair.user_id == req.user_id,
+            KeyPair.name == req.key_name)).scalar()
+        if key is None:
+            raise errors.BadRequest("Invalid key_name provided.")
+    requested_nets = _requested_networks(req, network)
+    specs = flavor_service.extra_specs(session, [flavor.id])[flavor.id]
+    flavor_json = json.dumps({
+        "flavorid": flavor.flavorid, "name": flavor.name,
+        "memory_mb": flavor.memory_mb, "vcpus": flavor.vcpus,
+        "root_gb": flavor.root_gb, "ephemeral_gb": flavor.ephemeral_gb,
+        "swap": flavor.swap, "extra_specs": specs})
+    reservation_id = "r-" + secrets.token_hex(4)
+    now = utcnow()
+    count = req.max_count
+    created = []
+    for index in range(count):
+        name = req.name if count == 1 else f"{req.name}-{index + 1}"
+        hostname = req.hostname or _sanitize_hostname(req.name)
+        if count > 1:
+            hostname = f"{hostname}-{index + 1}"
+        instance = Instance(
+            uuid=str(uuid.uuid4()), project_id=req.project_id,
+            user_id=req.user_id, display_name=name,
+            display_description=req.description, hostname=hostname,
+            image_ref=image.id, flavor=flavor_json, flavorid=flavor.flavorid,
+            vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+            root_gb=flavor.root_gb, ephemeral_gb=flavor.ephemeral_gb,
+            key_name=key.name if key else None,
+            key_data=key.public_key if key else None,
+            key_type=key.type if key else None,
+            user_data=req.user_data, vm_state=states.BUILDING,
+            task_state="scheduling", power_state=driver_mod.NOSTATE,
+            locked=False, config_drive="True" if req.config_drive else "",
+            access_ip_v4=req.access_ip_v4, access_ip_v6=req.access_ip_v6,
+            launch_index=index, reservation_id=reservation_id,
+            security_groups=json.dumps(list(req.security_groups)),
+            scheduler_hints=json.dumps(req.scheduler_hints),
+            trusted_certs=(json.dumps(req.trusted_certs)
+                           if req.trusted_certs is not None else None),
+            admin_password=None, created_at=now, updated_at=now, deleted=0)
+        placed = driver.place(session, instance, zone=req.availability_zone,
+                              host=req.host)
+        session.add(instance)
+        session.flush()
+        if placed is None:
+            if index < req.min_count:
+                _fail_no_host(session, instance, req, conf)
+            else:
+                session.delete(instance)
+                session.flush()
+                break
+        else:
+            driver.spawn(instance)
+            # Like upstream, a server that found no host gets no port.
+            for net in requested_nets:
+                network.allocate(session, instance.uuid, net.get("fixed_ip"))
+        for key_, value in req.metadata.items():
+            session.add(InstanceMetadata(instance_uuid=instance.uuid,
+                                         key=key_, value=value))
+        for tag in dict.fromkeys(req.tags):
+            session.add(InstanceTag(instance_uuid=instance.uuid, tag=tag))
+        created.append(instance)
+    session.flush()
+    return created, reservation_id
+
+
+def _fail_no_host(session, instance, req, conf):
+    instance.vm_state = states.ERROR
+    instance.task_state = None
+    instance.availability_zone = (req.availability_zone or
+                                  conf.compute.default_availability_zone)
+    session.add(InstanceFault(
+        instance_uuid=instance.uuid, code=500,
+        message="No valid host was found. There are not enough hosts "
+                "available.",
+        details=""))
+
+
+def _requested_networks(req, network):
+    if req.networks == "none":
+        return []
+    if req.networks == "auto":
+        return [{"uuid": network.uuid}]
+    nets = []
+    for entry in req.networks:
+        if entry.get("port"):
+            raise errors.BadRequest(
+                f"Port {entry['port']} could not be found.")
+        if entry.get("uuid") != network.uuid:
+            raise errors.BadRequest(
+                f"Network {entry.get('uuid')} could not be found.")
+        nets.append(entry)
+    if len(nets) > 1 and any(n.get("fixed_ip") for n in nets):
+        fixed = [n["fixed_ip"] for n in nets if n.get("fixed_ip")]
+        if len(set(fixed)) != len(fixed):
+            raise errors.BadRequest(
+                "Fixed IP address requested more than once.")
+    return nets
+
+
+# -- changes ----------------------------------------------------------------------
+
+def delete(session, instance, *, driver, network):
+    now = utcnow()
+    driver.release(session, instance)
+    network.release(session, instance.uuid)
+    instance.vm_state = states.DELETED
+    instance.task_state = None
+    instance.power_state = driver_mod.NOSTATE
+    instance.task_deadline = None
+    instance.next_vm_state = None
+    instance.next_power_state = None
+    instance.terminated_at = now
+    instance.deleted_at = now
+    instance.updated_at = now
+    instance.deleted = instance.id
+
+
+def set_metadata(session, instance, items, replace=False):
+    existing = {row.key: row for row in session.execute(
+        sa.select(InstanceMetadata).where(
+            InstanceMetadata.instance_uuid == instance.uuid)).scalars()}
+    final = dict(items) if replace else {
+        **{k: r.value for k, r in existing.items()}, **items}
+    if len(final) > MAX_METADATA_ITEMS:
+        raise errors.Forbidden(
+            f"Quota exceeded for metadata_items: Requested {len(final)}, "
+            f"but already used 0 of {MAX_METADATA_ITEMS} metadata_items")
+    for key, row in existing.items():
+        if key not in final:
+            session.delete(row)
+        elif row.value != final[key]:
+            row.value = final[key]
+    for key, value in final.items():
+        if key not in existing:
+            session.add(InstanceMetadata(instance_uuid=instance.uuid,
+                                         key=key, value=value))
+    instance.updated_at = utcnow()
+    session.flush()
+    return final
+
+
+def delete_metadata(session, instance, key):
+    row = session.execute(sa.select(InstanceMetadata).where(
+        InstanceMetadata.instance_uuid == instance.uuid,
+        InstanceMetadata.key == key)).scalar()
+    if row is None:
+        raise errors.NotFound("Metadata item was not found")
+    session.delete(row)
+    instance.updated_at = utcnow()
+
+
+def set_tags(session, instance, tags):
+    tags = list(dict.fromkeys(tags))
+    if len(tags) > MAX_TAGS:
+        raise errors.BadRequest(
+            f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+    session.execute(sa.delete(InstanceTag).where(
+        InstanceTag.instance_uuid == instance.uuid))
+    for tag in tags:
+        session.add(InstanceTag(instance_uuid=instance.uuid, tag=tag))
+    instance.updated_at = utcnow()
+    session.flush()
+    return sorted(tags)
+
+
+def add_tag(session, instance, tag):
+    current = tags_of(session, [instance.uuid])[instance.uuid]
+    if tag in current:
+        return False
+    if len(current) >= MAX_TAGS:
+        raise errors.BadRequest(
+            f"The number of tags exceeded the per-server limit {MAX_TAGS}")
+    session.add(InstanceTag(instance_uuid=instance.uuid, tag=tag))
+    instance.updated_at = utcnow()
+    session.flush()
+    return True
+
+
+def delete_tag(session, instance, tag):
+    deleted = session.execute(sa.delete(InstanceTag).where(
+        InstanceTag.instance_uuid == instance.uuid,
+        InstanceTag.tag == tag)).rowcount
+    if not deleted:
+        raise errors.NotFound(
+            f"Tag {tag} could not be found for instance {instance.uuid}.")
+    instance.updated_at = utcnow()
+
+
+# -- actions ----------------------------------------------------------------------
+
+def check_state(instance, action, vm_states, task_states=(None,)):
+    if instance.vm_state not in vm_states:
+        raise conflict_state(action, instance.uuid, "vm_state",
+                             instance.vm_state)
+    if task_states is not None and instance.task_state not in task_states:
+        raise conflict_state(action, instance.uuid, "task_state",
+                             instance.task_state)
+
+
+def reboot(instance, hard, driver):
+    soft_ok = (states.ACTIVE,)
+    hard_ok = (states.ACTIVE, states.STOPPED, states.PAUSED,
+               states.SUSPENDED, states.ERROR)
+    if hard:
+        check_state(instance, "reboot", hard_ok,
+                    (None, *states.REBOOT_TASKS, "reboot_pending_hard",
+                     "reboot_started_hard"))
+    else:
+        if instance.vm_state not in soft_ok:
+            raise conflict_state("reboot", instance.uuid, "vm_state",
+                                 instance.vm_state)
+        check_state(instance, "reboot", soft_ok, (None,))
+    driver.reboot(instance, hard)
+
+
+def stop(instance, driver):
+    check_state(instance, "stop", (states.ACTIVE, states.ERROR))
+    driver.power_off(instance)
+
+
+def start(instance, driver):
+    check_state(instance, "start", (states.STOPPED,))
+    driver.power_on(instance)
