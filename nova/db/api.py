@@ -155,14 +155,15 @@ class Database:
 
     @contextlib.contextmanager
     def reader(self):
-        """A read-only transaction (rolled back at the end)."""
+        """A read-only transaction, ended (rolled back) when the block ends.
+
+        Objects loaded in it stay readable afterwards: closing the session
+        detaches them without expiring their attributes.
+        """
         engine = self.engine
         with Session(bind=engine, expire_on_commit=False) as session:
             self.check_schema(session.connection())
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextlib.contextmanager
     def writer(self):
