@@ -283,7 +283,7 @@ HISTORY = [
     ("2.74", ("servers",),
      "POST /servers accepts 'host' and/or 'hypervisor_hostname' (admin, "
      "scheduler validated, exclusive with zone:host:node)."),
-    ("2.75", ('servers', 'flavors', 'os-hypervisors', 'servers/action:rebuild'),
+    ("2.75", ('servers', 'flavors', 'os-hypervisors', 'os-keypairs', 'servers/action:rebuild'),
      "Servers reject unknown query/body params (400); PUT/rebuild return the "
      "full server like GET; flavor 'swap' default 0 not ''; hypervisor "
      "'servers' always returned."),

@@ -107,6 +107,9 @@ def validate_query(spec, req, version):
     except UnicodeDecodeError:
         raise errors.BadRequest("The query string is not valid UTF-8.") from None
     for key, value in items:
+        if "\x00" in key or "\x00" in value:
+            raise errors.BadRequest(
+                "The query string must not contain NUL characters.")
         query.setdefault(key, []).append(value)
     schema = _resolve(spec, version)
     if schema is not None:

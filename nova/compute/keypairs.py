@@ -4,6 +4,10 @@ Key pairs belong to a USER, not a project: the same user id sees the same
 key pairs from every project, as upstream. Functions that touch the store
 take a session (``db.reader()``/``db.writer()``); key generation is CPU
 work and runs outside any transaction (see ``generate``).
+
+``cryptography`` is imported by the functions that use it, on the first
+key pair request: loading the app stays light, and its SSH module's import
+of bcrypt stays out of processes that never see a key pair.
 """
 
 import base64
@@ -12,11 +16,6 @@ import hashlib
 import threading
 
 import sqlalchemy as sa
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import exc as sa_exc
 
 from nova.api import errors
@@ -37,7 +36,7 @@ MAX_PUBLIC_KEY_BYTES = 65535
 _GENERATORS = threading.BoundedSemaphore(2)
 
 # Microsoft's User Principal Name, in the WinRM client certificate.
-_UPN_OID = x509.ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")
+_UPN_OID = "1.3.6.1.4.1.311.20.2.3"
 
 
 def invalid(reason):
@@ -80,6 +79,8 @@ def _encode(public_key):
 
 def ssh_fingerprint(public_key):
     """MD5 colon-hex of the key blob, after checking it is an SSH key."""
+    from cryptography.hazmat.primitives import serialization
+
     _check_size(public_key)
     try:
         serialization.load_ssh_public_key(_encode(public_key))
@@ -91,6 +92,9 @@ def ssh_fingerprint(public_key):
 
 def x509_fingerprint(pem):
     """SHA-1 colon-hex of the DER certificate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
     _check_size(pem)
     try:
         cert = x509.load_pem_x509_certificate(_encode(pem))
@@ -110,6 +114,9 @@ def fingerprint(public_key, key_type):
 # -- generation ---------------------------------------------------------------
 
 def _generate_ssh():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -139,6 +146,12 @@ def _generate_x509(user_id):
     Returns (base64 of a PKCS#12 bundle of key and certificate, the PEM
     certificate, its fingerprint).
     """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
     key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
     # X.509 limits a common name to 64 characters; the UPN has the full id.
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
@@ -153,8 +166,8 @@ def _generate_x509(user_id):
             .not_valid_after(now + datetime.timedelta(days=3650))
             .add_extension(x509.ExtendedKeyUsage(
                 [ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.OtherName(_UPN_OID, upn)]), critical=False)
+            .add_extension(x509.SubjectAlternativeName([x509.OtherName(
+                x509.ObjectIdentifier(_UPN_OID), upn)]), critical=False)
             .sign(key, hashes.SHA256()))
     bundle = pkcs12.serialize_key_and_certificates(
         None, key, cert, None, serialization.NoEncryption())

@@ -166,6 +166,13 @@ class Database:
             yield session
 
     @contextlib.contextmanager
+    def connection(self):
+        """A plain connection for Core reads on a hot path (no ORM session)."""
+        with self.engine.connect() as conn:
+            self.check_schema(conn)
+            yield conn
+
+    @contextlib.contextmanager
     def writer(self):
         """A write transaction: committed when the block ends cleanly."""
         self.engine  # noqa: B018 - make sure the engines exist for this pid
@@ -206,6 +213,14 @@ def _unavailable(exc):
     return errors.ServiceUnavailable(
         "The database is unavailable; try again later.")
 
+
+def _bad_value(exc):
+    LOG.warning("A value was refused by the database: %s", describe(exc))
+    return errors.BadRequest(
+        "Invalid input: a value does not fit what the database can store.")
+
+
+errors.register(sa_exc.DataError, _bad_value)
 
 for _klass in (sa_exc.OperationalError, sa_exc.InterfaceError,
                sa_exc.TimeoutError, sa_exc.DisconnectionError):

@@ -165,6 +165,8 @@ class ComputeApp:
                 raise errors.Unauthorized()
             version = self.negotiator.negotiate(environ)
             path = environ.get("PATH_INFO", "") or "/"
+            if "\x00" in path:
+                raise errors.NotFound()
             if path != "/":
                 path = path.rstrip("/")
             candidates, params = self.match(path, context, environ)
@@ -235,6 +237,10 @@ def read_json(environ, required=True):
     if ctype and ctype not in JSON_TYPES:
         raise errors.UnsupportedMediaType(
             f"Unsupported Content-Type {ctype!r}; send application/json.")
+    if b"\\u0000" in raw:
+        # No database stores NUL in text (PostgreSQL refuses it).
+        raise errors.BadRequest(
+            "Malformed request body: NUL characters are not allowed")
     try:
         text = raw.decode("utf-8")
         return json.loads(text)
