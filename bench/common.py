@@ -77,7 +77,8 @@ def db_sync(directory):
     proc = subprocess.run(
         [PYTHON, "-c", "import sys; from nova.cmd import manage; "
                        "sys.exit(manage.main(['db', 'sync']))"],
-        env=env_for(directory), capture_output=True, text=True, timeout=120)
+        env=env_for(directory), cwd=directory, capture_output=True,
+        text=True, timeout=120)
     if proc.returncode != 0:
         raise RuntimeError(f"nova-manage db sync failed ({proc.returncode}):"
                            f"\n{proc.stdout}{proc.stderr}")

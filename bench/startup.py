@@ -1,8 +1,9 @@
 """Cold start and memory of the two WSGI entry modules.
 
 Every measurement runs in a fresh interpreter (a subprocess of the venv's
-python), is repeated ``--repeat`` times (rounds interleaved, one unmeasured
-warm-up round first so byte-code caches exist) and the median is printed.
+python), is repeated ``--repeat`` (default 9) times, rounds interleaved
+after one unmeasured warm-up round (so byte-code caches exist), and the
+median is printed (and the fastest run, steadier on a busy machine).
 
 Cases:
 
@@ -34,7 +35,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# bench/ holds http.py: keep it behind the standard library on sys.path.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+sys.path.append(_HERE)
 import common  # noqa: E402
 
 TARGET_RATIO = 1.3
@@ -126,6 +130,7 @@ class Case:
         code = _TIMED.format(payload=self.payload)
         start = time.monotonic()
         proc = subprocess.run([common.PYTHON, "-c", code], env=self.env,
+                              cwd=self.env[common.ENV_DIR],
                               capture_output=True, text=True, timeout=120)
         end = time.monotonic()
         if proc.returncode != 0:
@@ -144,9 +149,13 @@ class Case:
         return common.median([s[key] for s in self.samples
                               if s.get(key) is not None])
 
+    def best(self, key):
+        return min(s[key] for s in self.samples)
+
 
 def discover(module, env):
     proc = subprocess.run([common.PYTHON, "-c", _DISCOVER, module], env=env,
+                          cwd=env[common.ENV_DIR],
                           capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise RuntimeError(f"loading {module} failed:\n{proc.stderr}")
@@ -157,35 +166,111 @@ def floor_payload(tops):
     return "\n".join(f"import {name}" for name in tops) or "pass"
 
 
-def importtime_report(module, env, top_n=15):
-    """Where the import time goes, from ``python -X importtime``."""
-    proc = subprocess.run([common.PYTHON, "-X", "importtime", "-c",
-                           f"import {module}"], env=env, capture_output=True,
-                          text=True, timeout=120)
-    rows = []
-    for line in proc.stderr.splitlines():
+def _parse_importtime(stderr):
+    """Rows [self_us, cumulative_us, name, depth, children, parent]."""
+    rows, pending = [], {}
+    for line in stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
         fields = line[len("import time:"):].split("|")
-        self_us, cumul_us, name = int(fields[0]), int(fields[1]), fields[2]
-        depth = (len(name) - len(name.lstrip())) // 2
-        rows.append((self_us, cumul_us, name.strip(), depth))
+        name = fields[2]
+        depth = (len(name) - len(name.lstrip()) - 1) // 2
+        row = [int(fields[0]), int(fields[1]), name.strip(), depth,
+               pending.pop(depth + 1, []), None]
+        for child in row[4]:
+            child[5] = row
+        pending.setdefault(depth, []).append(row)
+        rows.append(row)
+    return rows
+
+
+def _importtime(code, env):
+    proc = subprocess.run([common.PYTHON, "-X", "importtime", "-c", code],
+                          env=env, cwd=env[common.ENV_DIR],
+                          capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"-X importtime failed:\n{proc.stderr[-2000:]}")
+    return _parse_importtime(proc.stderr)
+
+
+def _group(name):
+    parts = name.split(".")
+    if parts[0] in sys.stdlib_module_names:
+        return "(stdlib)"
+    return ".".join(parts[:2])
+
+
+def _is_nova(name):
+    return name.partition(".")[0] == "nova"
+
+
+def _chain(row):
+    """'a <- b <- nova.x': who imported ``row``, up to the first nova one."""
+    names = []
+    row = row[5]
+    while row is not None:
+        names.append(row[2])
+        if _is_nova(row[2]):
+            break
+        row = row[5]
+    if len(names) > 3:
+        names = names[:1] + ["..."] + names[-2:]
+    return " <- ".join(names)
+
+
+def importtime_report(module, floor_tops, env, top_n=12):
+    """Where the time goes, from ``python -X importtime`` (single runs).
+
+    First ``import <module>`` alone: the heaviest imports and which nova
+    module pulls each in. Then the floor's packages first and the module
+    after them: what the module adds on top of its floor.
+    """
+    rows = _importtime(f"import {module}", env)
+    total = sum(r[0] for r in rows)
+    print(f"\n  python -X importtime -c 'import {module}' (one run, tracing "
+          f"adds overhead): {total / 1e3:.1f} ms of imports")
     by_pkg = {}
-    for self_us, _cumul, name, _depth in rows:
-        top = name.partition(".")[0]
-        if top in sys.stdlib_module_names:
-            top = "(stdlib)"
-        by_pkg[top] = by_pkg.get(top, 0) + self_us
-    total = sum(by_pkg.values())
-    print(f"\n  -X importtime {module}: {total / 1e6:.3f} s of imports "
-          "(single run, tracing overhead included)")
+    for row in rows:
+        top = row[2].partition(".")[0]
+        key = "(stdlib)" if top in sys.stdlib_module_names else top
+        by_pkg[key] = by_pkg.get(key, 0) + row[0]
     print("    self time per top-level package:")
     for top, us in sorted(by_pkg.items(), key=lambda kv: -kv[1])[:top_n]:
-        print(f"      {us / 1e3:8.1f} ms  {100 * us / total:5.1f} %  {top}")
-    print("    heaviest single modules (self time):")
-    for self_us, cumul_us, name, _depth in sorted(rows, reverse=True)[:top_n]:
-        print(f"      {self_us / 1e3:8.1f} ms  (cumulative {cumul_us / 1e3:7.1f}"
-              f" ms)  {name}")
+        print(f"      {us / 1e3:7.1f} ms  {100 * us / total:5.1f} %  {top}")
+    print("    third-party imports made directly by nova modules "
+          "(cumulative, >= 2 ms):")
+    edges = sorted(((child[1], row[2], child[2]) for row in rows
+                    if _is_nova(row[2]) for child in row[4]
+                    if not _is_nova(child[2])
+                    and child[2].partition(".")[0]
+                    not in sys.stdlib_module_names), reverse=True)
+    for cumul, parent, child in edges[:top_n]:
+        if cumul >= 2000:
+            print(f"      {cumul / 1e3:7.1f} ms  {parent} -> {child}")
+    print("    heaviest single modules (self time) and who imports them:")
+    for row in sorted(rows, key=lambda r: -r[0])[:8]:
+        print(f"      {row[0] / 1e3:7.1f} ms  {row[2]}"
+              + (f"  <- {_chain(row)}" if row[5] is not None else ""))
+
+    rows = _importtime(floor_payload(floor_tops) + f"\nimport {module}", env)
+    app_at = max(i for i, r in enumerate(rows)
+                 if r[3] == 0 and r[2] == module)
+    floor_at = max((i for i, r in enumerate(rows[:app_at]) if r[3] == 0),
+                   default=-1)
+    floor_us = sum(r[0] for r in rows[:floor_at + 1])
+    gap = rows[floor_at + 1:app_at + 1]
+    gap_us = sum(r[0] for r in gap)
+    print(f"    with the floor's {len(floor_tops)} packages imported first "
+          f"({floor_us / 1e3:.1f} ms), import {module} adds "
+          f"{gap_us / 1e3:.1f} ms:")
+    by_group = {}
+    for row in gap:
+        key = _group(row[2])
+        if row[2] == module:
+            key = f"{module} module body (config, logging, paste app build)"
+        by_group[key] = by_group.get(key, 0) + row[0]
+    for key, us in sorted(by_group.items(), key=lambda kv: -kv[1])[:top_n]:
+        print(f"      {us / 1e3:7.1f} ms  {key}")
 
 
 def mb(kb):
@@ -194,9 +279,9 @@ def mb(kb):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=7,
+    parser.add_argument("--repeat", type=int, default=9,
                         help="runs per case; the median is printed "
-                             "(default 7)")
+                             "(default 9)")
     parser.add_argument("--importtime", action="store_true",
                         help="also print where import time goes "
                              "(python -X importtime) for each API")
@@ -256,21 +341,31 @@ def main():
 
         failed = [c for c in cases if c.kind == "floor+" and
                   any(s["extra"] for s in c.samples)]
+        if failed:
+            print()
         for case in failed:
-            print(f"\n  note: {case.label}: could not import "
-                  f"{case.samples[0]['extra']}")
+            print(f"  note: {case.label}: could not be imported on their "
+                  f"own (skipped): {', '.join(case.samples[0]['extra'])}")
 
-        print(f"\n{'case':52} {'cold start':>10} {'import':>8} "
-              f"{'x floor':>8} {'VmRSS':>8} {'VmHWM':>8}")
-        print(f"{'':52} {'s':>10} {'s':>8} {'':>8} {'MB':>8} {'MB':>8}")
+        print(f"\n{'case':50} {'cold start':>10} {'import':>7} "
+              f"{'x floor':>7} {'best':>6} {'x floor':>7} "
+              f"{'VmRSS':>6} {'VmHWM':>6}")
+        print(f"{'':50} {'s':>10} {'s':>7} {'':>7} {'s':>6} {'(best)':>7} "
+              f"{'MB':>6} {'MB':>6}")
         for case in cases:
-            ratio = "" if case.floor is None else \
-                f"{case.med('ready') / case.floor.med('ready'):.2f}"
+            ratio = best_ratio = ""
+            if case.floor is not None:
+                ratio = f"{case.med('ready') / case.floor.med('ready'):.2f}"
+                best = case.best("ready") / case.floor.best("ready")
+                best_ratio = f"{best:.2f}"
             if case.kind == "floor":
-                ratio = "1.00"
-            print(f"{case.label:52} {case.med('ready'):10.3f} "
-                  f"{case.med('import'):8.3f} {ratio:>8} "
-                  f"{mb(case.med('rss_kb')):8.1f} {mb(case.med('hwm_kb')):8.1f}")
+                ratio = best_ratio = "1.00"
+            print(f"{case.label:50} {case.med('ready'):10.3f} "
+                  f"{case.med('import'):7.3f} {ratio:>7} "
+                  f"{case.best('ready'):6.3f} {best_ratio:>7} "
+                  f"{mb(case.med('rss_kb')):6.1f} {mb(case.med('hwm_kb')):6.1f}")
+        print("(cold start, import, VmRSS, VmHWM: medians; best: the fastest "
+              "run, steadier on a busy machine; targets use the medians)")
 
         print(f"\nTargets: cold start <= {TARGET_RATIO}x floor and <= "
               f"{TARGET_SECONDS} s per API; <= {TARGET_MB} MB resident")
@@ -307,8 +402,9 @@ def main():
 
         if args.importtime:
             for api, strategy, var_env in variants:
-                print(f"\n[{strategy}]", end="")
-                importtime_report(f"nova.wsgi.{api}", var_env)
+                print(f"\n[{api}, auth_strategy = {strategy}]", end="")
+                importtime_report(f"nova.wsgi.{api}",
+                                  deps[(api, strategy)]["top"], var_env)
     return 1 if misses else 0
 
 

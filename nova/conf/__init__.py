@@ -5,11 +5,11 @@ Options are registered on a ``ConfigOpts`` object that the caller builds
 holds a global configuration.
 """
 
-from nova.conf import (api, compute, database, default, network,
+from nova.conf import (api, compute, database, default, metadata, network,
                        oslo_middleware, wsgi)
 
 _MODULES = (default, api, wsgi, database, oslo_middleware, compute,
-            network)
+            network, metadata)
 
 
 def register_opts(conf):

@@ -25,6 +25,7 @@ import threading
 import sqlalchemy
 from sqlalchemy import event, exc as sa_exc
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import exc as orm_exc
 
 from nova import db as nova_db
 from nova.api import errors
@@ -221,6 +222,11 @@ def _bad_value(exc):
 
 
 errors.register(sa_exc.DataError, _bad_value)
+# Another request changed the same row between our read and our write
+# (the version counter of instances caught it).
+errors.register(orm_exc.StaleDataError, lambda exc: errors.Conflict(
+    "The resource was changed by another request at the same time; "
+    "try again."))
 
 for _klass in (sa_exc.OperationalError, sa_exc.InterfaceError,
                sa_exc.TimeoutError, sa_exc.DisconnectionError):

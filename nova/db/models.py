@@ -4,7 +4,13 @@ import datetime
 
 from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint)
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Microseconds on MariaDB too (its DATETIME keeps whole seconds otherwise):
+# servers are sorted and filtered by these.
+PreciseDateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql",
+                                          "mariadb")
 
 
 def utcnow():
@@ -159,7 +165,7 @@ class Instance(Base):
     # The built-in driver's pending transition: at task_deadline the server
     # reaches next_vm_state/next_power_state and task_state clears.
     task_deadline: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime, nullable=True)
+        PreciseDateTime, nullable=True)
     next_vm_state: Mapped[str | None] = mapped_column(String(32),
                                                       nullable=True)
     next_power_state: Mapped[int | None] = mapped_column(Integer,
@@ -181,17 +187,25 @@ class Instance(Base):
     pinned_availability_zone: Mapped[str | None] = mapped_column(
         String(255), nullable=True)
     admin_password: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the guest POSTed to the metadata API's password (os-server-password).
+    password: Mapped[str | None] = mapped_column(Text, nullable=True)
     launched_at: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime, nullable=True)
+        PreciseDateTime, nullable=True)
     terminated_at: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime, nullable=True)
+        PreciseDateTime, nullable=True)
     created_at: Mapped[datetime.datetime] = mapped_column(
-        DateTime, default=utcnow, nullable=False)
+        PreciseDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime, nullable=True)
+        PreciseDateTime, nullable=True)
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(
-        DateTime, nullable=True)
+        PreciseDateTime, nullable=True)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
+    # Moves on every change of the row (SQLAlchemy's version counter): the
+    # metadata API's cache is keyed by it.
+    revision: Mapped[int] = mapped_column(Integer, default=0,
+                                          server_default="0")
+
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class InstanceMetadata(Base):

@@ -1,0 +1,201 @@
+"""The OpenStack and EC2 metadata trees of one instance, by version.
+
+A tree is nested dicts; a leaf is a ``Leaf`` (body and content type) or a
+plain string. Listings are the keys, one a line, sub-trees ending in "/".
+"""
+
+import base64
+import datetime
+import json
+import os
+import uuid
+
+OPENSTACK_VERSIONS = ("2012-08-10", "2013-04-04", "2013-10-17", "2015-10-15",
+                      "2016-06-30", "2016-10-06", "2017-02-22", "2018-08-27",
+                      "2020-10-14", "2025-04-04")
+EC2_VERSIONS = ("1.0", "2007-01-19", "2007-03-01", "2007-08-29",
+                "2007-10-10", "2007-12-15", "2008-02-01", "2008-09-01",
+                "2009-04-04")
+
+JSON = "application/json"
+TEXT = "text/plain; charset=UTF-8"
+HTML = "text/html; charset=UTF-8"
+
+
+class Leaf:
+    __slots__ = ("body", "content_type")
+
+    def __init__(self, body, content_type=TEXT):
+        self.body = body if isinstance(body, bytes) else body.encode()
+        self.content_type = content_type
+
+
+def published_openstack_versions(today=None):
+    """Dated versions not after today (upstream hides future ones)."""
+    today = (today or datetime.date.today()).isoformat()
+    return [v for v in OPENSTACK_VERSIONS if v <= today]
+
+
+def resolve_openstack_version(name, today=None):
+    if name == "latest":
+        return published_openstack_versions(today)[-1]
+    if name in OPENSTACK_VERSIONS:
+        return name
+    return None
+
+
+def resolve_ec2_version(name):
+    if name == "latest":
+        return EC2_VERSIONS[-1]
+    return name if name in EC2_VERSIONS else None
+
+
+def _ec2_on_or_after(version, date):
+    return version != "1.0" and version >= date
+
+
+# -- OpenStack ------------------------------------------------------------------
+
+def openstack_listing(version, data):
+    names = ["meta_data.json"]
+    if data.user_data is not None:
+        names.append("user_data")
+    if version >= "2013-04-04":
+        names.append("password")
+    if version >= "2013-10-17":
+        names.append("vendor_data.json")
+    if version >= "2015-10-15":
+        names.append("network_data.json")
+    if version >= "2016-10-06":
+        names.append("vendor_data2.json")
+    return names
+
+
+def meta_data(version, data, fqdn):
+    """meta_data.json as a dict, without random_seed (added per request)."""
+    doc = {"uuid": data.uuid, "meta": data.metadata}
+    if data.key_name:
+        doc["public_keys"] = {data.key_name: data.key_data}
+        doc["keys"] = [{"name": data.key_name,
+                        "type": data.key_type or "ssh",
+                        "data": data.key_data}]
+    doc["hostname"] = fqdn
+    doc["name"] = data.name
+    doc["launch_index"] = data.launch_index
+    doc["availability_zone"] = data.availability_zone
+    if version >= "2015-10-15":
+        doc["project_id"] = data.project_id
+    if version >= "2016-06-30":
+        doc["devices"] = []
+    if version >= "2020-10-14":
+        doc["dedicated_cpus"] = []
+    return doc
+
+
+_AFTER_SEED = ("project_id", "devices", "dedicated_cpus")
+
+
+def render_meta_data(version, data, fqdn):
+    """The meta_data.json body: the cached rest plus a fresh random_seed."""
+    key = ("meta_data", version)
+    cached = data.rendered.get(key)
+    if cached is None:
+        doc = meta_data(version, data, fqdn)
+        if version < "2013-04-04":
+            cached = (json.dumps(doc), None)
+        else:
+            # Upstream's key order: random_seed after availability_zone.
+            before = {k: v for k, v in doc.items() if k not in _AFTER_SEED}
+            after = {k: v for k, v in doc.items() if k in _AFTER_SEED}
+            first = json.dumps(before)[:-1] + ', "random_seed": "'
+            rest = '"' + (", " + json.dumps(after)[1:] if after else "}")
+            cached = (first, rest)
+        data.rendered[key] = cached
+    first, rest = cached
+    if rest is None:
+        return first.encode()
+    seed = base64.b64encode(os.urandom(512)).decode()
+    return (first + seed + rest).encode()
+
+
+def network_data(data, network):
+    links, networks = [], []
+    for index, (address, mac) in enumerate(data.fixed_ips):
+        port = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{data.uuid}/{mac}"))
+        link_id = "tap" + port[:11]
+        links.append({"id": link_id, "vif_id": port, "type": "ovs",
+                      "mtu": network.mtu, "ethernet_mac_address": mac})
+        net = {"id": f"network{index}", "type": "ipv4", "link": link_id,
+               "ip_address": address,
+               "netmask": str(network.cidr.netmask),
+               "routes": [{"network": "0.0.0.0", "netmask": "0.0.0.0",
+                           "gateway": str(network.gateway)}],
+               "network_id": network.uuid,
+               "services": [{"type": "dns", "address": dns}
+                            for dns in network.dns_servers]}
+        networks.append(net)
+    services = [{"type": "dns", "address": dns} for dns in
+                network.dns_servers] if data.fixed_ips else []
+    return {"links": links, "networks": networks, "services": services}
+
+
+# -- EC2 ------------------------------------------------------------------------
+
+def ec2_tree(version, data, fqdn):
+    local_ipv4 = data.fixed_ips[0][0] if data.fixed_ips else ""
+    meta = {
+        "ami-id": "ami-%08x" % data.image_int,
+        "ami-launch-index": str(data.launch_index),
+        "ami-manifest-path": "FIXME",
+        "instance-id": "i-%08x" % data.id,
+        "hostname": fqdn,
+        "local-ipv4": local_ipv4,
+        "reservation-id": data.reservation_id,
+        "security-groups": "\n".join(data.security_groups),
+    }
+    if data.key_name:
+        meta["public-keys"] = {
+            "0": {"_name": f"0={data.key_name}",
+                  "openssh-key": data.key_data}}
+    if _ec2_on_or_after(version, "2007-01-19"):
+        meta["local-hostname"] = fqdn
+        meta["public-hostname"] = fqdn
+        meta["public-ipv4"] = ""
+    if _ec2_on_or_after(version, "2007-08-29"):
+        meta["instance-type"] = data.flavor_name
+    if _ec2_on_or_after(version, "2007-12-15"):
+        mapping = {"ami": "vda", "root": "/dev/vda"}
+        if data.ephemeral_gb:
+            mapping["ephemeral0"] = "/dev/vdb"
+        meta["block-device-mapping"] = mapping
+    if _ec2_on_or_after(version, "2008-02-01"):
+        meta["placement"] = {"availability-zone": data.availability_zone}
+    if _ec2_on_or_after(version, "2008-09-01"):
+        meta["instance-action"] = "none"
+    tree = {"meta-data": meta}
+    if data.user_data is not None:
+        tree["user-data"] = Leaf(data.user_data, HTML)
+    return tree
+
+
+def listing(node):
+    lines = []
+    for key, value in node.items():
+        if key == "_name":
+            continue
+        if isinstance(value, dict):
+            lines.append(value.get("_name") or f"{key}/")
+        else:
+            lines.append(key)
+    return sorted(lines)
+
+
+def ec2_lookup(tree, parts):
+    """The node at ``parts`` (list of path segments), or None."""
+    node = tree
+    for part in parts:
+        if not isinstance(node, dict) or part not in node or part == "_name":
+            return None
+        node = node[part]
+    return node
+
