@@ -8,6 +8,7 @@ SHOW_HOST_STATUS = S % "show:host_status"
 META = "os_compute_api:server-metadata:%s"
 TAGS = "os_compute_api:os-server-tags:%s"
 IPS = "os_compute_api:ips:%s"
+PASSWORD = "os_compute_api:os-server-password:%s"
 
 _SERVER = "/servers/{server_id}"
 
@@ -85,6 +86,12 @@ RULES = [
               "Delete all tags.", [("DELETE", _SERVER + "/tags")]),
     base.rule(TAGS % "delete", base.PROJECT_MEMBER_OR_ADMIN,
               "Delete one tag.", [("DELETE", _SERVER + "/tags/{tag}")]),
+    base.rule(PASSWORD % "show", base.PROJECT_READER_OR_ADMIN,
+              "Show the password the guest posted to the metadata API.",
+              [("GET", _SERVER + "/os-server-password")]),
+    base.rule(PASSWORD % "clear", base.PROJECT_MEMBER_OR_ADMIN,
+              "Clear that password.",
+              [("DELETE", _SERVER + "/os-server-password")]),
     base.rule(IPS % "index", base.PROJECT_READER_OR_ADMIN,
               "List a server's addresses.", [("GET", _SERVER + "/ips")]),
     base.rule(IPS % "show", base.PROJECT_READER_OR_ADMIN,

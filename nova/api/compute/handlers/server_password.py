@@ -1,0 +1,32 @@
+"""/servers/{id}/os-server-password: what the guest posted to the metadata
+API's ``password`` (encrypted with the server's key by the guest)."""
+
+from nova.api.compute.handlers.servers import load
+from nova.api.compute.router import Result, Route
+from nova.api.compute.schemas.servers import NO_QUERY
+from nova.db.models import utcnow
+from nova.policies import servers as rules
+
+HONOURED = {"servers/os-server-password": set()}
+
+
+def show(req, server_id):
+    with req.app.services.db.reader() as session:
+        instance = load(req, session, server_id)
+        return {"password": instance.password or ""}
+
+
+def clear(req, server_id):
+    with req.app.services.db.writer() as session:
+        instance = load(req, session, server_id, for_update=True)
+        instance.password = None
+        instance.updated_at = utcnow()
+    return Result(204)
+
+
+ROUTES = (
+    Route("/servers/{server_id}/os-server-password", "GET", show,
+          rules.PASSWORD % "show", query=NO_QUERY, check_first=False),
+    Route("/servers/{server_id}/os-server-password", "DELETE", clear,
+          rules.PASSWORD % "clear", query=NO_QUERY, check_first=False),
+)
