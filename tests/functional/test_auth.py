@@ -350,7 +350,11 @@ def test_keystone_failing_is_503_not_401_nor_500(keystone_api, keystone):
     token = keystone.issue("u-1", "p-1", ["member"])
     resp = keystone_api.get("/v2.1/whoami", headers={"X-Auth-Token": token},
                             status=503)
-    assert b"Keystone" in resp.body
+    # In the compute API's fault format, not keystonemiddleware's text.
+    assert resp.json == {"serviceUnavailable": {
+        "code": 503, "message": "The authentication service is unavailable; "
+                                "try again later."}}
+    assert resp.headers["x-openstack-request-id"].startswith("req-")
 
 
 @pytest.mark.parametrize("path", ["/", "/v2", "/v2.1", "/v2.1/"])
@@ -577,6 +581,21 @@ def test_http_basic_removed_user_is_refused(basic, basic_api):
         "/v2.1/whoami", headers=_basic("alice", "alice-pw"), status=401))
     assert basic_api.get("/v2.1/whoami",
                          headers=_basic("root", "root-pw")).status_int == 200
+
+
+def test_http_basic_deleted_file_refuses_everyone_until_back(
+        basic, basic_api, caplog):
+    good = basic.htpasswd.read_bytes()
+    assert basic_api.get("/v2.1/whoami",
+                         headers=_basic("alice", "alice-pw")).status_int == 200
+    basic.htpasswd.unlink()
+    with caplog.at_level(logging.ERROR, logger="nova"):
+        _assert_basic_401(basic_api.get(
+            "/v2.1/whoami", headers=_basic("alice", "alice-pw"), status=401))
+    assert any("is gone" in r.getMessage() for r in caplog.records)
+    basic.htpasswd.write_bytes(good)
+    assert basic_api.get("/v2.1/whoami",
+                         headers=_basic("alice", "alice-pw")).status_int == 200
 
 
 @pytest.mark.parametrize("bad", [

@@ -34,12 +34,35 @@ def strip_identity_headers(environ):
 
 
 class StripIdentityHeaders:
+    """Before auth_token: drop client identity headers; after it, turn its
+    plain-text 5xx (Keystone unreachable) into the compute fault format."""
+
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
         strip_identity_headers(environ)
-        return self.app(environ, start_response)
+        captured = {}
+
+        def _start_response(status, headers, exc_info=None):
+            ctype = next((v for k, v in headers
+                          if k.lower() == "content-type"), "")
+            if status[:1] == "5" and "json" not in ctype:
+                captured["status"] = status
+                return lambda data: None
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, _start_response)
+        if not captured:
+            return result
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        LOG.error("Authentication failed with %s (is Keystone reachable?)",
+                  captured["status"])
+        return errors.fault_response(errors.ServiceUnavailable(
+            "The authentication service is unavailable; try again later."),
+            start_response)
 
 
 def strip_filter_factory(global_conf, **local_conf):

@@ -80,8 +80,16 @@ class _UserFile:
     def refresh(self):
         try:
             stat = os.stat(self.path)
-        except OSError:
-            return  # keep the last good copy; the error is logged below
+        except OSError as exc:
+            # Removing the file revokes every user: fail closed.
+            if self._stamp is not None:
+                LOG.error("[api] http_basic_auth_user_file %s is gone (%s): "
+                          "refusing every user until it is back.",
+                          self.path, exc.strerror)
+                with self._lock:
+                    self.users = {}
+                    self._stamp = None
+            return
         if (stat.st_mtime_ns, stat.st_size) != self._stamp:
             with self._lock:
                 try:
