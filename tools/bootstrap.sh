@@ -3,11 +3,15 @@
 # system packages, then a virtualenv in .venv built from Debian's
 # /usr/bin/python3 (Apache's mod_wsgi must be able to read the interpreter,
 # which the one under /root is not), with the project and its test tools.
+# Apache (apache2, apache2-dev for apxs) is installed for mod_wsgi, which pip
+# compiles against it; Debian's policy-rc.d keeps apt from starting the
+# system Apache, and if anything did start it, it is stopped again here (the
+# tests and tools/run.sh run private Apache instances only).
 # Safe to run again; it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv python3-dev)
+APT_PACKAGES=(python3-venv python3-dev apache2 apache2-dev)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \
@@ -18,6 +22,33 @@ if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+    # Debian's policy-rc.d usually keeps apt from starting the system
+    # Apache; where it does not, stop it (the project runs its own).
+    if [ -s /var/run/apache2/apache2.pid ] \
+            && kill -0 "$(cat /var/run/apache2/apache2.pid)" 2>/dev/null; then
+        echo "bootstrap: stopping the system Apache (not used by this project)"
+        if [ -d /run/systemd/system ]; then
+            $SUDO systemctl stop apache2 || true
+        else
+            $SUDO apache2ctl -k stop || true
+        fi
+    fi
+fi
+
+# cloud-init's own metadata readers (Debian's cloud-init 22.4, importable by
+# /usr/bin/python3) read the metadata API in tests/deploy/test_cloud_init.py.
+# It is installed only for that: when this script installs it, the marker
+# /etc/cloud/cloud-init.disabled (written first) keeps its systemd units and
+# generator from doing anything at boot; a machine that already had
+# cloud-init is left as it was.
+if ! dpkg-query -W -f='${Status}' cloud-init 2>/dev/null | grep -q "ok installed"; then
+    echo "bootstrap: installing cloud-init (its metadata readers, for the tests)"
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+    $SUDO mkdir -p /etc/cloud
+    $SUDO touch /etc/cloud/cloud-init.disabled
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+        --no-install-recommends cloud-init
 fi
 
 VENV=${NOVA_VENV:-.venv}
@@ -27,4 +58,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --upgrade pip >/dev/null
 "$VENV/bin/pip" install -q -e ".[test]"
+# The WSGI servers the deployment tests and tools/run.sh use: mod_wsgi
+# (compiled against the Apache above) and uWSGI (compiled on install).
+for dist in mod_wsgi uwsgi; do
+    if ! "$VENV/bin/pip" show -q "$dist" >/dev/null 2>&1; then
+        echo "bootstrap: installing $dist into $VENV"
+        "$VENV/bin/pip" install -q "$dist"
+    fi
+done
 echo "bootstrap: ready ($VENV)"

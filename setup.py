@@ -1,0 +1,98 @@
+"""The wheel build's hook: render the two .wsgi scripts into every wheel.
+
+Everything about the project is in pyproject.toml; this file only adds one
+step to setuptools' ``build`` command. ``build_wsgi_scripts`` loads
+``nova/packaging/render.py`` by its path (standard library only, so none of
+the project's dependencies is needed at build time), writes
+``nova-compute-api.wsgi`` and ``nova-metadata.wsgi`` into
+``<build_base>/wsgi-scripts/``, and the wheel installs them as data files:
+``<prefix>/share/nova-wsgi/wsgi-scripts/`` (in a virtualenv,
+``<venv>/share/nova-wsgi/wsgi-scripts/``).
+
+Options come from the environment of the build, as nova-wsgi-build takes
+them on its command line::
+
+    NOVA_WSGI_PYTHON_HOME=/opt/nova NOVA_WSGI_CONFIG_DIR=/etc/nova pip wheel .
+
+(``NOVA_WSGI_PYTHON_HOME``, ``NOVA_WSGI_CONFIG_DIR``,
+``NOVA_WSGI_CONFIG_FILES``). Packagers who place the scripts themselves run
+``nova-wsgi-build`` in ``%install`` instead. Editable installs (``pip
+install -e``) carry no data files; the checkout's ``wsgi-scripts/`` holds
+the same scripts.
+"""
+
+import importlib.util
+import os
+
+from setuptools import Command, setup
+from setuptools.command.build import build
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA_DIR = "share/nova-wsgi/wsgi-scripts"
+OPTIONS = {"python_home": "NOVA_WSGI_PYTHON_HOME",
+           "config_dir": "NOVA_WSGI_CONFIG_DIR",
+           "config_files": "NOVA_WSGI_CONFIG_FILES"}
+
+
+def load_render():
+    """``nova/packaging/render.py`` as a module, without importing ``nova``."""
+    path = os.path.join(HERE, "nova", "packaging", "render.py")
+    spec = importlib.util.spec_from_file_location("_nova_wsgi_render", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class build_wsgi_scripts(Command):
+    description = "render nova-compute-api.wsgi and nova-metadata.wsgi"
+    user_options = [("build-base=", "b", "base directory for build")]
+
+    def initialize_options(self):
+        self.build_base = None
+        self.outputs = []
+        # Set by setuptools for editable installs, which install no data
+        # files: there the checkout's wsgi-scripts/ serves.
+        self.editable_mode = False
+
+    def finalize_options(self):
+        self.set_undefined_options("build", ("build_base", "build_base"))
+
+    def run(self):
+        if self.editable_mode:
+            return
+        render = load_render()
+        options = {name: os.environ.get(var) or None
+                   for name, var in OPTIONS.items()}
+        out_dir = os.path.join(self.build_base, "wsgi-scripts")
+        os.makedirs(out_dir, exist_ok=True)
+        self.outputs = []
+        for api in render.APIS:
+            path = os.path.join(out_dir, render.script_filename(api))
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(render.render_wsgi_script(api, **options))
+            self.outputs.append(path)
+        # install_data (run after build, by bdist_wheel and editable_wheel)
+        # copies them; replace any entry of an earlier run.
+        data_files = self.distribution.data_files
+        if data_files is None:
+            data_files = self.distribution.data_files = []
+        data_files[:] = [entry for entry in data_files
+                         if not (isinstance(entry, tuple)
+                                 and entry[0] == DATA_DIR)]
+        data_files.append((DATA_DIR, list(self.outputs)))
+
+    # Asked for by setuptools' editable installs; none of these files is a
+    # module, so none maps to the source tree.
+    def get_outputs(self):
+        return []
+
+    def get_output_mapping(self):
+        return {}
+
+
+class build_with_wsgi_scripts(build):
+    sub_commands = [*build.sub_commands, ("build_wsgi_scripts", None)]
+
+
+setup(cmdclass={"build": build_with_wsgi_scripts,
+                "build_wsgi_scripts": build_wsgi_scripts})

@@ -1,0 +1,150 @@
+"""What the deployment tests ask of a served API, over HTTP.
+
+- ``versions``: ``GET /`` of the compute API is the versions document, its
+  links built on the URL it was asked on (or on compute_link_prefix);
+- ``authenticated_404``: ``GET /v2.1/nonexistent`` with credentials goes
+  through the whole pipeline (request id, auth, router) to the JSON 404;
+- ``metadata_root``: ``GET /`` of the metadata API lists the EC2 versions;
+- ``loaded``: the log says the API was loaded (``nova.deploy`` logs
+  "Loaded the <api> API" once per process);
+- ``Load``: a bounded load of concurrent clients, each request on a new
+  connection, every outcome recorded with its start time.
+"""
+
+import dataclasses
+import re
+import threading
+import time
+
+from tests.deploy.servers import request, wait_for
+
+NOAUTH = {"X-Auth-Token": "admin:admin"}
+
+
+def versions(base, link_base=None):
+    resp = request(base + "/")
+    assert resp.status == 200, (resp.status, resp.text)
+    doc = resp.json()
+    hrefs = [v["links"][0]["href"] for v in doc["versions"]]
+    assert [v["id"] for v in doc["versions"]] == ["v2.0", "v2.1"]
+    expected = (link_base or base).rstrip("/")
+    assert hrefs == [f"{expected}/v2/", f"{expected}/v2.1/"], hrefs
+    return doc
+
+
+def authenticated_404(base, headers=NOAUTH):
+    resp = request(base + "/v2.1/nonexistent", headers=headers)
+    assert resp.status == 404, (resp.status, resp.text)
+    assert resp.json() == {"itemNotFound": {
+        "code": 404, "message": "The resource could not be found."}}
+    assert resp.headers["x-openstack-request-id"].startswith("req-")
+    assert resp.headers["openstack-api-version"] == "compute 2.1"
+    return resp
+
+
+def metadata_root(base):
+    resp = request(base + "/")
+    assert resp.status == 200, (resp.status, resp.text)
+    assert resp.text.splitlines()[0] == "1.0"
+    assert resp.text.splitlines()[-1] == "latest"
+    return resp
+
+
+def body_limit(base, size, headers=NOAUTH):
+    """POST ``size`` bytes: True when the API refused it with its 413."""
+    resp = request(base + "/v2.1/nonexistent", method="POST",
+                   body=b"x" * size,
+                   headers={**headers, "Content-Type": "application/json"})
+    if resp.status == 413:
+        assert "overLimit" in resp.json(), resp.text
+        return True
+    return False
+
+
+def loaded_count(log_text, api):
+    return len(re.findall(rf"INFO nova\.deploy .*Loaded the {api} API",
+                          log_text))
+
+
+def wait_loaded(read_log, api, count=1, timeout=90):
+    """Wait, without sending any request, until ``count`` processes
+    logged that they loaded ``api`` (``osapi_compute``/``metadata``)."""
+    return wait_for(lambda: loaded_count(read_log(), api) >= count, timeout,
+                    f"{count} 'Loaded the {api} API' lines in the log")
+
+
+@dataclasses.dataclass
+class Outcome:
+    start: float
+    end: float
+    status: object  # an HTTP status, or the exception's repr
+
+
+class Load:
+    """``clients`` threads sending ``GET url`` until ``after`` seconds past
+    the end of the action that ``run`` performs during the load."""
+
+    def __init__(self, url, headers=None, clients=3, ok=(200,), timeout=30):
+        self.url, self.headers, self.ok = url, headers or {}, ok
+        self.clients, self.timeout = clients, timeout
+        self.outcomes = []
+        self._lock = threading.Lock()
+        self._stop_at = float("inf")
+
+    def _client(self):
+        while time.monotonic() < self._stop_at:
+            start = time.monotonic()
+            try:
+                status = request(self.url, headers=self.headers,
+                                 timeout=self.timeout).status
+            except Exception as exc:  # noqa: BLE001 - recorded, asserted on
+                status = repr(exc)
+            with self._lock:
+                self.outcomes.append(Outcome(start, time.monotonic(), status))
+
+    def run(self, action, at=1.0, after=2.0):
+        """Start the load, call ``action()`` ``at`` seconds in, keep the
+        load going ``after`` more seconds once it returns."""
+        threads = [threading.Thread(target=self._client, daemon=True)
+                   for _ in range(self.clients)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(at)
+            action()
+        finally:
+            self._stop_at = time.monotonic() + after
+            for thread in threads:
+                thread.join(after + self.timeout + 10)
+        assert not any(t.is_alive() for t in threads), "a load client hung"
+
+    def failures(self):
+        return [o for o in self.outcomes if o.status not in self.ok]
+
+    def summary(self):
+        counts = {}
+        for o in self.outcomes:
+            counts[o.status] = counts.get(o.status, 0) + 1
+        return counts
+
+
+def request_across(port, action, pause=0.5):
+    """A request whose headers arrive in two halves, ``action()`` running
+    in between: the server holds it in flight when ``action`` happens.
+    Returns the status of the answer (0 when none came)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GET /healthcheck HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        time.sleep(pause)
+        action()
+        time.sleep(pause)
+        sock.sendall(b"Connection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    match = re.match(rb"HTTP/1\.[01] (\d{3}) ", data)
+    return int(match.group(1)) if match else 0
