@@ -54,6 +54,11 @@ class Conflict(MetadataFault):
                    "request.")
 
 
+class TooLarge(MetadataFault):
+    status = "413 Request Entity Too Large"
+    explanation = "The body of your request was too large for this server."
+
+
 class Unavailable(MetadataFault):
     status = "503 Service Unavailable"
     explanation = ("The server is currently unavailable. Please try again "

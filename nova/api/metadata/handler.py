@@ -42,6 +42,10 @@ class MetadataApp:
             error = errors.to_api_error(exc)
             if error is not None and error.code == 503:
                 return faults.Unavailable().respond(start_response, head)
+            if error is not None and error.code == 413:
+                # A body without Content-Length read past the size limit.
+                return faults.TooLarge(error.message).respond(
+                    start_response, head)
             LOG.exception("Unexpected error serving %s %s", method,
                           environ.get("PATH_INFO"))
             return faults.MetadataFault().respond(start_response, head)
@@ -97,7 +101,7 @@ class MetadataApp:
             return ("200 OK", trees.render_meta_data(version, data, fqdn),
                     trees.JSON)
         if name == "user_data":
-            return "200 OK", data.user_data, trees.HTML
+            return "200 OK", data.user_data, trees.TEXT
         if name == "vendor_data.json":
             return ("200 OK", json.dumps(self.vendordata.static_data)
                     .encode(), trees.JSON)
@@ -107,8 +111,11 @@ class MetadataApp:
                 body = json.dumps(trees.network_data(data, self.network))
                 data.rendered["network_data"] = body
             return "200 OK", body.encode(), trees.TEXT
-        # vendor_data2.json
-        doc = {"static": self.vendordata.static_data}
+        # vendor_data2.json: "static" only when StaticJSON is a provider,
+        # as upstream; target names never collide (checked at start-up).
+        doc = {}
+        if self.vendordata.static_enabled:
+            doc["static"] = self.vendordata.static_data
         doc.update(self.vendordata.dynamic(data))
         return "200 OK", json.dumps(doc).encode(), trees.JSON
 
@@ -171,7 +178,7 @@ class MetadataApp:
 
 def _only_get(method):
     if method not in ("GET", "HEAD"):
-        raise faults.MetadataFault.__new__(_MethodNotAllowed)
+        raise _MethodNotAllowed()
 
 
 class _MethodNotAllowed(faults.MetadataFault):

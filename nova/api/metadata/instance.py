@@ -26,6 +26,24 @@ LOG = logging.getLogger(__name__)
 
 _STAMP_COLUMNS = (Instance.uuid, Instance.project_id, Instance.revision)
 
+# The statements are built once, their values bound when they run: building
+# a statement per request cost more than running it.
+_STAMP_BY_UUID = sa.select(*_STAMP_COLUMNS).where(
+    Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
+_STAMP_BY_ADDRESS = (
+    sa.select(*_STAMP_COLUMNS)
+    .join(FixedIP, FixedIP.instance_uuid == Instance.uuid)
+    .where(FixedIP.address == sa.bindparam("address"),
+           Instance.deleted == 0))
+_INSTANCE = sa.select(Instance).where(
+    Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
+_METADATA = (sa.select(InstanceMetadata.key, InstanceMetadata.value)
+             .where(InstanceMetadata.instance_uuid == sa.bindparam("uuid"))
+             .order_by(InstanceMetadata.id))
+_FIXED_IPS = (sa.select(FixedIP.address, FixedIP.mac_address)
+              .where(FixedIP.instance_uuid == sa.bindparam("uuid"))
+              .order_by(FixedIP.id))
+
 
 @dataclasses.dataclass
 class InstanceData:
@@ -44,6 +62,7 @@ class InstanceData:
     image_int: int
     flavor_name: str
     ephemeral_gb: int
+    swap_mb: int
     key_name: str | None
     key_data: str | None
     key_type: str | None
@@ -99,24 +118,28 @@ class Finder:
     # -- who is asking --------------------------------------------------------
 
     def client_address(self, environ):
-        """REMOTE_ADDR, or the forwarded address when the peer is trusted."""
+        """REMOTE_ADDR, or the forwarded address when the peer is trusted.
+
+        A trusted proxy appends the address it saw to what the client
+        sent, so the list is read from the right: the first hop that is
+        not one of our proxies is the guest; anything left of it is the
+        guest's own claim and is ignored. When both X-Forwarded-For and
+        Forwarded are present and name different guests, one of them was
+        written by the client: the request is refused.
+        """
         peer = environ.get("REMOTE_ADDR", "")
         if not self.trusted or not self._is_trusted(peer):
             return peer
-        forwarded = environ.get("HTTP_X_FORWARDED_FOR")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-        header = environ.get("HTTP_FORWARDED", "")
-        for part in header.split(",")[0].split(";"):
-            key, _sep, value = part.strip().partition("=")
-            if key.lower() == "for" and value:
-                value = value.strip('"')
-                if value.startswith("["):
-                    value = value[1:value.find("]")]
-                elif value.count(":") == 1:
-                    value = value.split(":")[0]
-                return value
-        return peer
+        found = set()
+        for hops in (_x_forwarded_for(environ), _forwarded_for(environ)):
+            if hops:
+                found.add(_canonical(next(
+                    (h for h in reversed(hops) if not self._is_trusted(h)),
+                    hops[0])))
+        if len(found) > 1:
+            raise faults.BadRequest(
+                "X-Forwarded-For and Forwarded name different clients.")
+        return found.pop() if found else peer
 
     def _is_trusted(self, address):
         try:
@@ -146,16 +169,13 @@ class Finder:
             address = str(ipaddress.ip_address(address))
         except ValueError:
             return None
-        query = (sa.select(*_STAMP_COLUMNS)
-                 .join(FixedIP, FixedIP.instance_uuid == Instance.uuid)
-                 .where(FixedIP.address == address, Instance.deleted == 0))
-        with self.db.connection() as conn:
-            return conn.execute(query).first()
+        return self.db.first(_STAMP_BY_ADDRESS, {"address": address})
 
     def _by_proxy_headers(self, environ):
+        # Upstream's order, so the same request gets the same message.
         instance_id = _single_header(environ, "X-Instance-ID")
-        tenant_id = _single_header(environ, "X-Tenant-ID")
         signature = _single_header(environ, "X-Instance-ID-Signature")
+        tenant_id = _single_header(environ, "X-Tenant-ID")
         expected = hmac.new(self._secret, instance_id.encode(),
                             hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected.encode(),
@@ -164,12 +184,10 @@ class Finder:
                         "instance %s (request from %s)", instance_id[:64],
                         environ.get("REMOTE_ADDR"))
             raise faults.Forbidden("Invalid proxy request signature.")
-        query = sa.select(*_STAMP_COLUMNS).where(
-            Instance.uuid == instance_id, Instance.deleted == 0)
-        with self.db.connection() as conn:
-            row = conn.execute(query).first()
+        row = self.db.first(_STAMP_BY_UUID, {"uuid": instance_id})
         if row is None:
-            LOG.info("Metadata request for unknown instance %s", instance_id)
+            LOG.info("Metadata request for unknown instance %s",
+                     instance_id[:64])
             return None
         if row.project_id != tenant_id:
             LOG.warning("Tenant %s asked for the metadata of instance %s of "
@@ -181,18 +199,12 @@ class Finder:
 
     def _load(self, uuid):
         with self.db.connection() as conn:
-            inst = conn.execute(sa.select(Instance).where(
-                Instance.uuid == uuid, Instance.deleted == 0)).first()
+            inst = conn.execute(_INSTANCE, {"uuid": uuid}).first()
             if inst is None:
                 return None
-            meta = dict(conn.execute(
-                sa.select(InstanceMetadata.key, InstanceMetadata.value)
-                .where(InstanceMetadata.instance_uuid == uuid)
-                .order_by(InstanceMetadata.id)).all())
-            ips = [(a, m) for a, m in conn.execute(
-                sa.select(FixedIP.address, FixedIP.mac_address)
-                .where(FixedIP.instance_uuid == uuid)
-                .order_by(FixedIP.id))]
+            meta = dict(conn.execute(_METADATA, {"uuid": uuid}).all())
+            ips = [(a, m) for a, m in conn.execute(_FIXED_IPS,
+                                                   {"uuid": uuid})]
         flavor = json.loads(inst.flavor)
         user_data = None
         if inst.user_data:
@@ -210,6 +222,7 @@ class Finder:
                           .hexdigest()[:8], 16),
             flavor_name=flavor.get("name", ""),
             ephemeral_gb=flavor.get("ephemeral_gb", 0),
+            swap_mb=flavor.get("swap", 0) or 0,
             key_name=inst.key_name, key_data=inst.key_data,
             key_type=inst.key_type, user_data=user_data, metadata=meta,
             fixed_ips=ips,
@@ -230,5 +243,36 @@ def _single_header(environ, name):
     if "," in value:
         # A server joins repeated headers with commas; none of these
         # values can contain one.
-        raise faults.BadRequest(f"{name} header is repeated in the request.")
+        raise faults.BadRequest(
+            f"Multiple {name} headers found within request.")
     return value.strip()
+
+
+def _canonical(address):
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address
+
+
+def _x_forwarded_for(environ):
+    """The hops of X-Forwarded-For (repeats joined by the server)."""
+    value = environ.get("HTTP_X_FORWARDED_FOR", "")
+    return [hop.strip() for hop in value.split(",") if hop.strip()]
+
+
+def _forwarded_for(environ):
+    """The ``for=`` hops of RFC 7239 Forwarded, without quotes or ports."""
+    hops = []
+    for element in environ.get("HTTP_FORWARDED", "").split(","):
+        for pair in element.split(";"):
+            key, _sep, value = pair.strip().partition("=")
+            if key.lower() != "for" or not value:
+                continue
+            value = value.strip().strip('"')
+            if value.startswith("["):
+                value = value[1:value.find("]")]
+            elif value.count(":") == 1:
+                value = value.split(":")[0]
+            hops.append(value)
+    return hops

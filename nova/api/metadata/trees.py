@@ -30,15 +30,20 @@ class Leaf:
         self.content_type = content_type
 
 
-def published_openstack_versions(today=None):
+def today():
+    """Today's date in UTC, as upstream compares versions with it."""
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def published_openstack_versions(day=None):
     """Dated versions not after today (upstream hides future ones)."""
-    today = (today or datetime.date.today()).isoformat()
-    return [v for v in OPENSTACK_VERSIONS if v <= today]
+    day = (day or today()).isoformat()
+    return [v for v in OPENSTACK_VERSIONS if v <= day]
 
 
-def resolve_openstack_version(name, today=None):
+def resolve_openstack_version(name, day=None):
     if name == "latest":
-        return published_openstack_versions(today)[-1]
+        return published_openstack_versions(day)[-1]
     if name in OPENSTACK_VERSIONS:
         return name
     return None
@@ -73,7 +78,9 @@ def openstack_listing(version, data):
 
 def meta_data(version, data, fqdn):
     """meta_data.json as a dict, without random_seed (added per request)."""
-    doc = {"uuid": data.uuid, "meta": data.metadata}
+    doc = {"uuid": data.uuid}
+    if data.metadata:  # upstream leaves "meta" out when there is none
+        doc["meta"] = data.metadata
     if data.key_name:
         doc["public_keys"] = {data.key_name: data.key_data}
         doc["keys"] = [{"name": data.key_name,
@@ -165,8 +172,11 @@ def ec2_tree(version, data, fqdn):
         meta["instance-type"] = data.flavor_name
     if _ec2_on_or_after(version, "2007-12-15"):
         mapping = {"ami": "vda", "root": "/dev/vda"}
+        disks = iter(("/dev/vdb", "/dev/vdc"))
         if data.ephemeral_gb:
-            mapping["ephemeral0"] = "/dev/vdb"
+            mapping["ephemeral0"] = next(disks)
+        if data.swap_mb:
+            mapping["swap"] = next(disks)
         meta["block-device-mapping"] = mapping
     if _ec2_on_or_after(version, "2008-02-01"):
         meta["placement"] = {"availability-zone": data.availability_zone}
@@ -174,7 +184,7 @@ def ec2_tree(version, data, fqdn):
         meta["instance-action"] = "none"
     tree = {"meta-data": meta}
     if data.user_data is not None:
-        tree["user-data"] = Leaf(data.user_data, HTML)
+        tree["user-data"] = Leaf(data.user_data, TEXT)
     return tree
 
 

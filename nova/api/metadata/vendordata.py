@@ -31,11 +31,12 @@ class VendorData:
             raise deploy.StartupError(
                 f"[api] vendordata_providers: unknown provider(s) "
                 f"{', '.join(unknown)}; known: {', '.join(PROVIDERS)}")
+        self.static_enabled = "StaticJSON" in api.vendordata_providers
         self.static_data = {}
-        if "StaticJSON" in api.vendordata_providers and \
-                api.vendordata_jsonfile_path:
+        if self.static_enabled and api.vendordata_jsonfile_path:
             self.static_data = _load_static(api.vendordata_jsonfile_path)
         self.targets = []
+        taken = {"static"} if self.static_enabled else set()
         if "DynamicJSON" in api.vendordata_providers:
             for entry in api.vendordata_dynamic_targets:
                 name, sep, url = entry.partition("@")
@@ -45,6 +46,11 @@ class VendorData:
                     raise deploy.StartupError(
                         f"[api] vendordata_dynamic_targets: {entry!r} is not "
                         "'name@http(s)://host[:port]/path'")
+                if name in taken:
+                    raise deploy.StartupError(
+                        f"[api] vendordata_dynamic_targets: {entry!r}: the "
+                        f"name {name!r} is used twice in vendor_data2.json")
+                taken.add(name)
                 self.targets.append((name, parsed))
         self.connect_timeout = api.vendordata_dynamic_connect_timeout
         self.read_timeout = api.vendordata_dynamic_read_timeout

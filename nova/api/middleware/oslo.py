@@ -26,11 +26,37 @@ def cors_filter_factory(global_conf, **local_conf):
     return lambda app: cors.CORS(app, conf)
 
 
+_PEER = "nova.peer_address"
+
+
 def http_proxy_to_wsgi_filter_factory(global_conf, **local_conf):
+    """Scheme, host and prefix from the proxy's headers; never the peer.
+
+    oslo.middleware also rewrites REMOTE_ADDR from X-Forwarded-For, for any
+    peer: a guest could then pose as another guest to the metadata API.
+    The real peer is put back; the metadata API believes forwarded
+    addresses only from ``[metadata] trusted_proxies``.
+    """
     from oslo_middleware import http_proxy_to_wsgi
 
     conf = deploy.loading_conf()
     conf.register_opts(http_proxy_to_wsgi.OPTS, group="oslo_middleware")
     if not conf.oslo_middleware.enable_proxy_headers_parsing:
         return _unchanged
-    return lambda app: http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+
+    def wrap(app):
+        def restore_peer(environ, start_response):
+            if _PEER in environ:
+                environ["REMOTE_ADDR"] = environ.pop(_PEER)
+            return app(environ, start_response)
+
+        proxied = http_proxy_to_wsgi.HTTPProxyToWSGI(restore_peer, conf)
+
+        def keep_peer(environ, start_response):
+            if "REMOTE_ADDR" in environ:
+                environ[_PEER] = environ["REMOTE_ADDR"]
+            return proxied(environ, start_response)
+
+        return keep_peer
+
+    return wrap
