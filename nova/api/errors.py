@@ -174,5 +174,16 @@ def _register_library_errors():
 
     register(webob.exc.HTTPException, from_webob)
 
+    def from_unicode_encode(exc):
+        # JSON may carry "\ud800" alone: it parses, but no database driver
+        # can encode it. Any other encoding failure is a bug of ours (500).
+        if exc.reason != "surrogates not allowed":
+            return None
+        return BadRequest("Invalid input: a string holds an unpaired "
+                          "surrogate (U+D800 to U+DFFF), which is not a "
+                          "character.")
+
+    register(UnicodeEncodeError, from_unicode_encode)
+
 
 _register_library_errors()

@@ -104,7 +104,7 @@ def validate_query(spec, req, version):
     query = {}
     try:
         items = list(req.GET.items())
-    except UnicodeDecodeError:
+    except UnicodeError:  # not UTF-8 (or, from a lax server, not Latin-1)
         raise errors.BadRequest("The query string is not valid UTF-8.") from None
     for key, value in items:
         if "\x00" in key or "\x00" in value:

@@ -8,6 +8,7 @@ is given (repeatable, in order).
 import argparse
 import os
 import sys
+import uuid
 
 from nova import deploy
 
@@ -78,6 +79,10 @@ def image_create(args, conf):
     db = _db(conf)
     try:
         with db.writer() as session:
+            if args.id and images.exists(session, args.id):
+                print(f"nova-manage: an image with id {args.id} already "
+                      "exists", file=sys.stderr)
+                return 1
             image = images.create(
                 session, name=args.name, image_id=args.id,
                 visibility=args.visibility, owner=args.owner,
@@ -126,6 +131,26 @@ def image_delete(args, conf):
     return 0
 
 
+def _image_id(text):
+    """An image id as ``imageRef`` must name it: a UUID, canonical form."""
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a UUID (servers name images by UUID)") from None
+
+
+def _non_negative(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a non-negative integer")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="nova-manage")
     parser.add_argument("--config-file", action="append", default=[],
@@ -150,14 +175,18 @@ def build_parser():
     create = image_cmds.add_parser("create", help="add an image; prints "
                                                    "its id")
     create.add_argument("name")
-    create.add_argument("--id", help="image UUID (default: a new one)")
+    create.add_argument("--id", type=_image_id,
+                        help="image UUID (default: a new one)")
     create.add_argument("--visibility", default="public",
                         choices=("public", "private", "shared",
                                  "community"))
     create.add_argument("--owner", help="owning project (private images)")
-    create.add_argument("--min-disk", type=int, default=0)
-    create.add_argument("--min-ram", type=int, default=0)
-    create.add_argument("--size", type=int, default=0)
+    create.add_argument("--min-disk", type=_non_negative, default=0,
+                        help="GB of root disk a flavor must have")
+    create.add_argument("--min-ram", type=_non_negative, default=0,
+                        help="MB of RAM a flavor must have")
+    create.add_argument("--size", type=_non_negative, default=0,
+                        help="size in bytes, as shown by the API")
     create.add_argument("--disk-format", default="qcow2")
     create.add_argument("--container-format", default="bare")
     create.add_argument("--property", action="append", default=[],

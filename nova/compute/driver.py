@@ -64,8 +64,12 @@ class BuiltinDriver(ComputeDriver):
     # -- hosts ---------------------------------------------------------------
 
     def sync_hosts(self, session):
-        """Make the configured hosts exist in the database (once a process)."""
-        if self._synced:
+        """Make the configured hosts exist in the database (once a process).
+
+        Done in the caller's transaction, and counted as done only once that
+        commits: a create that fails later rolls the hosts back too.
+        """
+        if self._synced or session.info.get("nova_hosts_synced"):
             return
         with self._lock:
             existing = {row.host: row for row in
@@ -88,6 +92,12 @@ class BuiltinDriver(ComputeDriver):
                     row.availability_zone, row.vcpus = zone, vcpus
                     row.memory_mb, row.local_gb = ram, disk
             session.flush()
+            session.info["nova_hosts_synced"] = True
+            sa.event.listen(session, "after_commit", self._after_commit)
+
+    def _after_commit(self, session):
+        # Releasing a SAVEPOINT fires this too; only the real commit counts.
+        if not session.in_nested_transaction():
             self._synced = True
 
     @staticmethod
@@ -203,6 +213,16 @@ def vm_state_condition(states, now):
     return sa.or_(
         sa.and_(sa.not_(due), Instance.vm_state.in_(states)),
         sa.and_(due, Instance.next_vm_state.in_(states)))
+
+
+def power_state_condition(power_states, now):
+    """SQL: the server's power state as of ``now`` is one of
+    ``power_states``."""
+    due = sa.and_(Instance.task_deadline.is_not(None),
+                  Instance.task_deadline <= now)
+    return sa.or_(
+        sa.and_(sa.not_(due), Instance.power_state.in_(power_states)),
+        sa.and_(due, Instance.next_power_state.in_(power_states)))
 
 
 def task_state_condition(task_states, now):

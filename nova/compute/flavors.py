@@ -45,11 +45,12 @@ def list_flavors(session, *, project_id, is_admin, is_public=True,
                  min_ram=None, min_disk=None, sort_key="flavorid",
                  sort_dir="asc", limit=1000, marker=None):
     query = sa.select(Flavor).where(Flavor.disabled.is_(False))
-    if is_admin:
-        if is_public is not None:
-            query = query.where(Flavor.is_public.is_(bool(is_public)))
-    else:
+    if not is_admin or is_public is True:
+        # Upstream: "public" also means "private but shared with my project",
+        # for admins too; only admins may ask for private (False) or all.
         query = query.where(_accessible(project_id))
+    elif is_public is False:
+        query = query.where(Flavor.is_public.is_(False))
     if min_ram is not None:
         query = query.where(Flavor.memory_mb >= min_ram)
     if min_disk is not None:

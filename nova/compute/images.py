@@ -50,6 +50,10 @@ def list_images(session, *, project_id, is_admin, limit, marker=None,
     return list(session.execute(query.limit(limit)).scalars())
 
 
+def exists(session, image_id):
+    return session.get(Image, image_id) is not None
+
+
 def create(session, *, name, image_id=None, visibility="public", owner=None,
            min_disk=0, min_ram=0, size=0, disk_format="qcow2",
            container_format="bare", properties=None):

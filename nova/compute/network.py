@@ -55,12 +55,6 @@ class FlatNetwork:
                 raise errors.Conflict(
                     f"Fixed IP address {requested} is already in use.")
             return self._insert(session, instance_uuid, str(address))
-        used = session.execute(sa.select(sa.func.count(FixedIP.id)).where(
-            FixedIP.network == self.name)).scalar()
-        if used >= self._size - 1:
-            raise errors.Conflict(
-                f"No more fixed IP addresses are available on network "
-                f"{self.uuid}.")
         # Start after the highest address handed out so far: new servers get
         # fresh addresses and the search is short until the range wraps.
         top = session.execute(sa.select(FixedIP.address).where(
@@ -68,8 +62,14 @@ class FlatNetwork:
                 FixedIP.id.desc()).limit(1)).scalar()
         start = 0 if top is None else (
             int(ipaddress.ip_address(top)) - self._first + 1)
+        counted = False
         for candidate in self._candidates(start):
             if self._taken(session, candidate):
+                if not counted:
+                    # The range may be full: count (a scan of fixed_ips)
+                    # only now, not on every allocation, and stop early.
+                    counted = True
+                    self._check_room(session)
                 continue
             try:
                 return self._insert(session, instance_uuid, candidate)
@@ -78,6 +78,14 @@ class FlatNetwork:
         raise errors.Conflict(
             f"No more fixed IP addresses are available on network "
             f"{self.uuid}.")
+
+    def _check_room(self, session):
+        used = session.execute(sa.select(sa.func.count(FixedIP.id)).where(
+            FixedIP.network == self.name)).scalar()
+        if used >= self._size - 1:
+            raise errors.Conflict(
+                f"No more fixed IP addresses are available on network "
+                f"{self.uuid}.")
 
     def _taken(self, session, address):
         return session.execute(sa.select(FixedIP.id).where(
@@ -108,13 +116,16 @@ class FlatNetwork:
 
     @staticmethod
     def addresses(session, instance_uuids):
-        """{uuid: [FixedIP, ...]} for the given servers."""
+        """{uuid: [fixed IP row, ...]} for the given servers.
+
+        Read-only rows with the columns of ``fixed_ips`` as attributes.
+        """
         found = {u: [] for u in instance_uuids}
         if not instance_uuids:
             return found
-        rows = session.execute(sa.select(FixedIP).where(
+        rows = session.execute(sa.select(FixedIP.__table__).where(
             FixedIP.instance_uuid.in_(list(instance_uuids)))
-            .order_by(FixedIP.id)).scalars()
+            .order_by(FixedIP.id))
         for row in rows:
             found[row.instance_uuid].append(row)
         return found

@@ -7,6 +7,11 @@ from nova.api import errors, wsgi_util
 ENV_URL_PROJECT = "nova.url_project_id"
 
 
+def is_true(value):
+    """Upstream's lax boolean: true, or else false (never an error)."""
+    return str(value).strip().lower() in ("1", "t", "true", "on", "y", "yes")
+
+
 def parse_bool(value, name):
     """Upstream's strict boolean parsing for query parameters."""
     text = str(value).strip().lower()
@@ -15,6 +20,12 @@ def parse_bool(value, name):
     if text in ("0", "f", "false", "off", "n", "no"):
         return False
     raise errors.BadRequest(f"Invalid {name} filter [{value}]")
+
+
+def id_from_href(ref):
+    """The id a reference names: "2", or the last segment of a link such as
+    "http://host/v2.1/flavors/2" (upstream's ``get_id_from_href``)."""
+    return urllib.parse.urlsplit(str(ref)).path.split("/")[-1]
 
 
 def last(query, name, default=None):

@@ -30,11 +30,16 @@ def _show_specs(req):
 
 
 def _parse_is_public(req, is_admin):
+    """True (public or shared with the caller), False, or None (all).
+
+    Only admins may filter; for others the parameter is ignored, as
+    upstream ignores it (it is not even parsed).
+    """
     raw = last(req.query, "is_public")
-    if raw is None:
+    if raw is None or not is_admin:
         return True
     if raw.strip().lower() == "none":
-        return None if is_admin else True
+        return None
     return common.parse_bool(raw, "is_public")
 
 
@@ -48,7 +53,9 @@ def _parse_min(req, name):
         raise errors.BadRequest(f"Invalid {name} filter [{raw}]") from None
     if value < 0:
         raise errors.BadRequest(f"Invalid {name} filter [{raw}]")
-    return value
+    # Beyond any column's range: matches nothing, and stays a number every
+    # database can bind.
+    return min(value, types.MAX_INT + 1)
 
 
 def _list(req, detailed):

@@ -107,7 +107,8 @@ def detail_context(req, session, instances, fixed_ips):
         else {},
         fixed_ips=fixed_ips, faults=service.fault_of(session, [
             i.uuid for i in instances
-            if driver_mod.effective(i)[0] == states.ERROR]),
+            if driver_mod.effective(i)[0] in (states.ERROR,
+                                              states.DELETED)]),
         network_name=_compute(req).network.name, hosts_disabled=disabled,
         images=images)
 
@@ -131,7 +132,13 @@ def _time_param(query, name):
             f"Invalid input for field/attribute {name}. Value: {raw}. "
             f"'{raw}' is not a 'date-time'") from None
     if value.tzinfo is not None:
-        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        try:
+            value = value.astimezone(datetime.timezone.utc).replace(
+                tzinfo=None)
+        except OverflowError:  # "0001-01-01T00:00:00+05:00"
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute {name}. Value: {raw}. "
+                "Out of range") from None
     return value
 
 
@@ -147,8 +154,10 @@ def _regex(pattern, name):
 
 def _csv(query, name):
     raw = last(query, name)
-    return tuple(t.strip() for t in raw.split(",") if t.strip()) if raw \
-        else ()
+    if not raw:
+        return ()
+    return tuple(dict.fromkeys(t.strip() for t in raw.split(",")
+                               if t.strip()))
 
 
 def _sort(req, is_admin):
@@ -164,12 +173,15 @@ def _sort(req, is_admin):
             raise errors.BadRequest(f"Invalid sort key: {key}")
         if key in service.ADMIN_SORT_KEYS and not is_admin:
             raise errors.Forbidden(
-                "Only administrators can sort servers by host or node")
+                f"Only administrators can sort servers by {key}")
         direction = dirs[i] if i < len(dirs) else (
             dirs[-1] if dirs else "desc")
         if direction not in ("asc", "desc"):
             raise errors.BadRequest("Invalid sort direction")
-        sort.append((key, direction))
+        # A key again changes nothing (the first one decides), and a
+        # thousand of them must not reach the database.
+        if all(key != seen for seen, _d in sort):
+            sort.append((key, direction))
     return sort
 
 
@@ -199,11 +211,14 @@ def build_list_request(req, detailed):
             lreq.empty = True
         lreq.vm_states, lreq.task_states = vm_states, task_states
         lreq.excluded_tasks = excluded
-        if status.upper() == "DELETED":
-            lreq.deleted = None
     if is_admin and "deleted" in query:
-        deleted = common.parse_bool(last(query, "deleted"), "deleted")
-        lreq.deleted = True if deleted else False
+        # Upstream: anything but a true value means False, never a 400.
+        lreq.deleted = common.is_true(last(query, "deleted"))
+    if status is not None and status.upper() == "DELETED":
+        if not is_admin:
+            raise errors.Forbidden(
+                "Only administrators may list deleted instances")
+        lreq.deleted = True
     lreq.changes_since = _time_param(query, "changes-since")
     if lreq.changes_since is not None and "deleted" not in query:
         lreq.deleted = None  # upstream: changes-since shows deleted ones too
@@ -277,10 +292,12 @@ def _apply_filter(lreq, param, value):
         lreq.exact[param] = _time_param({param: [value]}, param)
     elif param == "power_state":
         try:
-            lreq.exact["power_state"] = int(value)
+            lreq.power_states = (int(value),)
         except ValueError:
             raise errors.BadRequest(
                 f"Invalid power_state filter [{value}]") from None
+        if not 0 <= lreq.power_states[0] <= types.MAX_INT:
+            lreq.empty = True  # no such power state
     elif param == "vm_state":
         lreq.vm_states = (value,)
     elif param == "task_state":
@@ -396,11 +413,16 @@ def create(req):
         req.authorize(rule=rules.S % "create:trusted_certs")
     hints = body.get("OS-SCH-HNT:scheduler_hints") or body.get(
         "os:scheduler_hints") or {}
-    admin_pass = server.get("adminPass")
-    if admin_pass is None and conf.compute.enable_instance_password:
-        admin_pass = service.generate_password()
+    # Upstream: with enable_instance_password off no adminPass is returned,
+    # not even one the caller chose.
+    admin_pass = None
+    if conf.compute.enable_instance_password:
+        admin_pass = server.get("adminPass")
+        if admin_pass is None:
+            admin_pass = service.generate_password()
     creq = service.CreateRequest(
-        name=server["name"], flavor_ref=str(server["flavorRef"]),
+        name=server["name"],
+        flavor_ref=common.id_from_href(server["flavorRef"]),
         image_ref=_image_ref(server), project_id=req.context.project_id,
         user_id=req.context.user_id, is_admin=req.can("context_is_admin"),
         key_name=server.get("key_name"), user_data=server.get("user_data"),
@@ -434,9 +456,9 @@ def create(req):
 
 # -- update and delete ----------------------------------------------------------
 
+# What PUT leaves out before 2.75 (upstream's show_* flags; a fault stays).
 _EXTENSION_KEYS = ("OS-EXT-", "OS-SRV-USG:", "config_drive", "key_name",
-                   "security_groups", "os-extended-volumes:", "host_status",
-                   "fault")
+                   "security_groups", "os-extended-volumes:", "host_status")
 
 
 def update(req, server_id):
@@ -505,7 +527,8 @@ def ips_show(req, server_id, network_label):
         fixed = network.addresses(session, [instance.uuid])[instance.uuid]
     found = views.addresses(network.name, fixed, with_extensions=False)
     if network_label not in found:
-        raise errors.NotFound(f"There's no such network {network_label}")
+        raise errors.NotFound(
+            "Instance is not a member of specified network")
     return {network_label: found[network_label]}
 
 

@@ -10,7 +10,8 @@ from nova.policies import servers as rules
 
 
 def _time(value):
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    # Naive UTC datetimes: the same text as strftime("%Y-%m-%dT%H:%M:%SZ").
+    return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
 def _iso(value):
@@ -43,7 +44,16 @@ def basic(req, instance, links):
 
 
 class DetailContext:
-    """What a detailed view needs besides the row, loaded in bulk."""
+    """What a detailed view needs besides the row, loaded in bulk.
+
+    Everything that is the same for every server of a request (the
+    microversion checks, policy answers, "now", parsed flavor snapshots and
+    security groups) is worked out once here, not once per server.
+    """
+
+    # Microversions at which the detailed view changes.
+    _VERSIONS = ("2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.63",
+                 "2.71", "2.73", "2.90", "2.96", "2.98", "2.100")
 
     def __init__(self, req, *, metadata, tags, fixed_ips, faults,
                  network_name, hosts_disabled=(), images=None):
@@ -55,30 +65,61 @@ class DetailContext:
         self.network_name = network_name
         self.hosts_disabled = set(hosts_disabled)
         self.images = images or {}
+        self.at = at = {v: req.is_version(v) for v in self._VERSIONS}
         self.show_extended = req.can(rules.EXTENDED_ATTRIBUTES)
-        self.show_host_status = req.can(rules.SHOW_HOST_STATUS)
-        self.show_flavor_specs = req.can(
+        # Policy is asked only where the microversion shows the answer.
+        self.show_host_status = at["2.16"] and req.can(
+            rules.SHOW_HOST_STATUS)
+        self.show_flavor_specs = at["2.47"] and req.can(
             "os_compute_api:os-flavor-extra-specs:index")
+        self.now = driver_mod.utcnow()
+        self._json = {}
+        self._host_ids = {}
+
+    def parsed(self, text):
+        """json.loads(text), once per distinct text; treat as read-only."""
+        try:
+            return self._json[text]
+        except KeyError:
+            value = self._json[text] = json.loads(text)
+            return value
+
+    def host_id(self, instance):
+        key = (instance.project_id, instance.host)
+        try:
+            return self._host_ids[key]
+        except KeyError:
+            value = self._host_ids[key] = host_id(instance)
+            return value
+
+
+# Upstream shows "progress" only in these statuses, and a fault only in
+# FAULT_STATUSES.
+_PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE",
+                      "MIGRATING")
+FAULT_STATUSES = ("ERROR", "DELETED")
 
 
 def detail(req, instance, ctx):
     vm_state, task_state, power_state, updated = driver_mod.effective(
-        instance)
+        instance, ctx.now)
+    at = ctx.at
     uuid = instance.uuid
+    status = states.status(vm_state, task_state)
+    fixed_ips = ctx.fixed_ips.get(uuid)
     view = {
         "accessIPv4": instance.access_ip_v4 or "",
         "accessIPv6": instance.access_ip_v6 or "",
-        "addresses": addresses(ctx.network_name,
-                               ctx.fixed_ips.get(uuid, [])),
+        "addresses": addresses(ctx.network_name, fixed_ips),
         "created": _time(instance.created_at),
         "flavor": _flavor(req, instance, ctx),
-        "hostId": host_id(instance),
+        "hostId": ctx.host_id(instance),
         "id": uuid,
         "image": _image(req, instance, ctx),
         "links": ctx.links.resource("servers", uuid),
         "metadata": ctx.metadata.get(uuid, {}),
         "name": instance.display_name,
-        "status": states.status(vm_state, task_state),
+        "status": status,
         "tenant_id": instance.project_id,
         "user_id": instance.user_id,
         "updated": _time(updated or instance.created_at),
@@ -91,14 +132,16 @@ def detail(req, instance, ctx):
         else _iso(instance.launched_at),
         "OS-SRV-USG:terminated_at": _iso(instance.terminated_at),
     }
-    if ctx.fixed_ips.get(uuid):
+    if status not in _PROGRESS_STATUSES:
+        del view["progress"]
+    if fixed_ips:
         view["security_groups"] = [
-            {"name": name} for name in json.loads(instance.security_groups)]
+            {"name": name} for name in ctx.parsed(instance.security_groups)]
     if ctx.show_extended:
         view["OS-EXT-SRV-ATTR:host"] = instance.host
         view["OS-EXT-SRV-ATTR:instance_name"] = "instance-%08x" % instance.id
         view["OS-EXT-SRV-ATTR:hypervisor_hostname"] = instance.host
-        if req.is_version("2.3"):
+        if at["2.3"]:
             view.update({
                 "OS-EXT-SRV-ATTR:hostname": instance.hostname,
                 "OS-EXT-SRV-ATTR:kernel_id": "",
@@ -108,37 +151,39 @@ def detail(req, instance, ctx):
                 "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
                 "OS-EXT-SRV-ATTR:user_data": instance.user_data,
             })
-    elif req.is_version("2.90"):
+    elif at["2.90"]:
         view["OS-EXT-SRV-ATTR:hostname"] = instance.hostname
     view["OS-EXT-STS:task_state"] = task_state
     view["OS-EXT-STS:vm_state"] = vm_state
     view["OS-EXT-STS:power_state"] = power_state
     view["os-extended-volumes:volumes_attached"] = []
-    if vm_state == states.ERROR and uuid in ctx.faults:
+    if status in FAULT_STATUSES and uuid in ctx.faults:
         fault = ctx.faults[uuid]
         view["fault"] = {"code": fault.code, "created": _time(
             fault.created_at), "message": fault.message}
-        if ctx.show_extended:
-            view["fault"]["details"] = fault.details or ""
-    if req.is_version("2.9"):
+        # Details (a trace upstream) only when there are some, and those of
+        # a 500 only to admins.
+        if fault.details and (ctx.show_extended or fault.code != 500):
+            view["fault"]["details"] = fault.details
+    if at["2.9"]:
         view["locked"] = instance.locked
-    if req.is_version("2.16") and ctx.show_host_status:
+    if at["2.16"] and ctx.show_host_status:
         view["host_status"] = _host_status(instance, ctx)
-    if req.is_version("2.19"):
+    if at["2.19"]:
         view["description"] = instance.display_description
-    if req.is_version("2.26"):
+    if at["2.26"]:
         view["tags"] = ctx.tags.get(uuid, [])
-    if req.is_version("2.63"):
+    if at["2.63"]:
         view["trusted_image_certificates"] = (
             json.loads(instance.trusted_certs) if instance.trusted_certs
             else None)
-    if req.is_version("2.71"):
+    if at["2.71"]:
         view["server_groups"] = []
-    if req.is_version("2.73"):
+    if at["2.73"]:
         view["locked_reason"] = instance.locked_reason
-    if req.is_version("2.96"):
+    if at["2.96"]:
         view["pinned_availability_zone"] = instance.pinned_availability_zone
-    if req.is_version("2.100"):
+    if at["2.100"]:
         view["scheduler_hints"] = json.loads(instance.scheduler_hints or "{}")
     return view
 
@@ -150,15 +195,15 @@ def _host_status(instance, ctx):
 
 
 def _flavor(req, instance, ctx):
-    flavor = json.loads(instance.flavor)
-    if not req.is_version("2.47"):
+    flavor = ctx.parsed(instance.flavor)
+    if not ctx.at["2.47"]:
         return {"id": flavor["flavorid"],
                 "links": ctx.links.bookmark("flavors", flavor["flavorid"])}
     view = {"vcpus": flavor["vcpus"], "ram": flavor["memory_mb"],
             "disk": flavor["root_gb"], "ephemeral": flavor["ephemeral_gb"],
             "swap": flavor["swap"], "original_name": flavor["name"]}
     if ctx.show_flavor_specs:
-        view["extra_specs"] = flavor.get("extra_specs", {})
+        view["extra_specs"] = dict(flavor.get("extra_specs", {}))
     return view
 
 
@@ -167,7 +212,7 @@ def _image(req, instance, ctx):
         return ""
     view = {"id": instance.image_ref,
             "links": ctx.links.bookmark("images", instance.image_ref)}
-    if req.is_version("2.98"):
+    if ctx.at["2.98"]:
         view["properties"] = ctx.images.get(instance.image_ref, {})
     return view
 
