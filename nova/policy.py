@@ -30,8 +30,26 @@ def get_enforcer(conf=None):
         enforcer = oslo_policy.Enforcer(conf)
         enforcer.register_defaults(policies.list_rules())
         enforcer.load_rules()
+        if enforcer.policy_path is None and not any(
+                _exists(enforcer, d) for d in conf.oslo_policy.policy_dirs):
+            # No policy.yaml (nor policy.d): the defaults in code are the
+            # rules. Without this, oslo.policy searches the config
+            # directories for the file again on every single check, which
+            # costs more than the rest of a typical request. An existing
+            # file is still re-read whenever it changes.
+            enforcer.use_conf = False
         conf.__dict__[_ATTR] = enforcer
     return enforcer
+
+
+def _exists(enforcer, path):
+    from oslo_config import cfg
+
+    try:
+        enforcer._get_policy_path(path)  # noqa: SLF001 - oslo's own lookup
+    except cfg.ConfigFilesNotFoundError:
+        return False
+    return True
 
 
 def check(enforcer, context, rule, target=None, do_raise=True):

@@ -85,12 +85,28 @@ class Request(webob.Request):
 
     route = None
 
+    _decisions = None
+
     def authorize(self, target=None, rule=None, do_raise=True):
-        """Check ``rule`` (default: the route's) for the caller."""
+        """Check ``rule`` (default: the route's) for the caller.
+
+        Decisions are remembered for the request: handlers and views ask
+        the same question (is the caller an admin?) many times.
+        """
         from nova import policy
 
-        return policy.check(self.app.enforcer, self.context,
-                            rule or self.route.policy, target, do_raise)
+        rule = rule or self.route.policy
+        key = (rule, tuple(sorted(target.items())) if target else None)
+        if self._decisions is None:
+            self._decisions = {}
+        allowed = self._decisions.get(key)
+        if allowed is None:
+            allowed = policy.check(self.app.enforcer, self.context, rule,
+                                   target, do_raise=False)
+            self._decisions[key] = allowed
+        if not allowed and do_raise:
+            policy.check(self.app.enforcer, self.context, rule, target)
+        return allowed
 
     def can(self, rule, target=None):
         """Whether the caller passes ``rule`` (never raises)."""
