@@ -42,6 +42,16 @@ def get_enforcer(conf=None):
     return enforcer
 
 
+_CACHE = "_nova_decisions"
+_CACHE_SIZE = 20000
+
+
+def _freeze(values):
+    return tuple(sorted(
+        (k, tuple(v) if isinstance(v, list) else v)
+        for k, v in values.items()))
+
+
 def _exists(enforcer, path):
     from oslo_config import cfg
 
@@ -58,7 +68,21 @@ def check(enforcer, context, rule, target=None, do_raise=True):
                   "user_id": context.user_id}
     elif "project_id" not in target:
         raise ValueError(f"policy target for {rule} lacks project_id")
-    allowed = enforcer.authorize(rule, target, context.to_policy_values())
+    creds = context.to_policy_values()
+    if enforcer.use_conf:
+        # A policy file may change under us: ask oslo.policy every time.
+        allowed = enforcer.authorize(rule, target, creds)
+    else:
+        # Rules in code only: a decision depends on nothing but the rule,
+        # the target and the credentials, so it can be remembered.
+        key = (rule, _freeze(target), _freeze(creds))
+        cache = enforcer.__dict__.setdefault(_CACHE, {})
+        allowed = cache.get(key)
+        if allowed is None:
+            allowed = bool(enforcer.authorize(rule, target, creds))
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[key] = allowed
     if not allowed and do_raise:
         raise errors.Forbidden(
             f"Policy doesn't allow {rule} to be performed.")

@@ -8,6 +8,7 @@ listed among the versions that resource's handlers honour.
 """
 
 import dataclasses
+import functools
 import re
 
 import microversion_parse
@@ -42,6 +43,7 @@ UPSTREAM_MAX = (2, 104)
 _FORMAT = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
 
+@functools.lru_cache(maxsize=512)
 def parse(text):
     match = _FORMAT.match(text)
     if not match:

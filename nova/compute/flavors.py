@@ -41,39 +41,69 @@ def _accessible(project_id):
     return sa.or_(Flavor.is_public.is_(True), Flavor.id.in_(shared))
 
 
-def list_flavors(session, *, project_id, is_admin, is_public=True,
-                 min_ram=None, min_disk=None, sort_key="flavorid",
-                 sort_dir="asc", limit=1000, marker=None):
-    query = sa.select(Flavor).where(Flavor.disabled.is_(False))
-    if not is_admin or is_public is True:
-        # Upstream: "public" also means "private but shared with my project",
-        # for admins too; only admins may ask for private (False) or all.
-        query = query.where(_accessible(project_id))
-    elif is_public is False:
-        query = query.where(Flavor.is_public.is_(False))
-    if min_ram is not None:
-        query = query.where(Flavor.memory_mb >= min_ram)
-    if min_disk is not None:
-        query = query.where(Flavor.root_gb >= min_disk)
+_STATEMENTS = {}  # the shapes of list queries, built once each
+
+
+def _list_statement(shape):
+    """The list query for ``shape``, with bind parameters for the values."""
+    statement = _STATEMENTS.get(shape)
+    if statement is not None:
+        return statement
+    (accessible, only_private, min_ram, min_disk, sort_key, descending,
+     marker) = shape
+    statement = sa.select(*Flavor.__table__.columns).where(
+        Flavor.disabled.is_(False))
+    if accessible:
+        statement = statement.where(sa.or_(
+            Flavor.is_public.is_(True),
+            Flavor.id.in_(sa.select(FlavorProject.flavor_id).where(
+                FlavorProject.project_id == sa.bindparam("project_id")))))
+    elif only_private:
+        statement = statement.where(Flavor.is_public.is_(False))
+    if min_ram:
+        statement = statement.where(
+            Flavor.memory_mb >= sa.bindparam("min_ram"))
+    if min_disk:
+        statement = statement.where(
+            Flavor.root_gb >= sa.bindparam("min_disk"))
     column = SORT_COLUMNS[sort_key]
-    descending = sort_dir == "desc"
-    if marker is not None:
-        row = session.execute(
-            sa.select(column, Flavor.id).where(Flavor.flavorid == marker)
-        ).first()
-        if row is None:
-            raise errors.BadRequest(f"marker [{marker}] not found")
-        value, row_id = row
-        if descending:
-            query = query.where(sa.or_(
-                column < value, sa.and_(column == value, Flavor.id < row_id)))
-        else:
-            query = query.where(sa.or_(
-                column > value, sa.and_(column == value, Flavor.id > row_id)))
+    if marker:
+        value, row_id = sa.bindparam("marker_value"), sa.bindparam(
+            "marker_id")
+        after = ((column < value) | ((column == value) & (Flavor.id < row_id))
+                 if descending else
+                 (column > value) | ((column == value) & (Flavor.id > row_id)))
+        statement = statement.where(after)
     order = [column.desc() if descending else column.asc(),
              Flavor.id.desc() if descending else Flavor.id.asc()]
-    return list(session.execute(query.order_by(*order).limit(limit))
-                .scalars())
+    statement = statement.order_by(*order).limit(sa.bindparam("limit"))
+    _STATEMENTS[shape] = statement
+    return statement
+
+
+def list_flavors(conn, *, project_id, is_admin, is_public=True,
+                 min_ram=None, min_disk=None, sort_key="flavorid",
+                 sort_dir="asc", limit=1000, marker=None):
+    """Rows (read-only, attribute access) of one page of flavors.
+
+    ``conn`` is a connection or a session. Upstream: "public" also means
+    "private but shared with my project", for admins too; only admins may
+    ask for private ones (False) or all (None).
+    """
+    params = {"project_id": project_id, "min_ram": min_ram,
+              "min_disk": min_disk, "limit": limit}
+    if marker is not None:
+        found = conn.execute(
+            sa.select(SORT_COLUMNS[sort_key], Flavor.id).where(
+                Flavor.flavorid == marker)).first()
+        if found is None:
+            raise errors.BadRequest(f"marker [{marker}] not found")
+        params["marker_value"], params["marker_id"] = found
+    shape = (not is_admin or is_public is True,
+             bool(is_admin and is_public is False),
+             min_ram is not None, min_disk is not None, sort_key,
+             sort_dir == "desc", marker is not None)
+    return conn.execute(_list_statement(shape), params).all()
 
 
 def get(session, flavorid, *, project_id=None, is_admin=True):

@@ -67,14 +67,14 @@ def _list(req, detailed):
     if sort_dir not in ("asc", "desc"):
         raise errors.BadRequest("Invalid sort direction")
     limit, marker = common.page_params(req)
-    with _db(req).reader() as session:
+    with _db(req).connection() as conn:
         rows = service.list_flavors(
-            session, project_id=who["project_id"], is_admin=who["is_admin"],
+            conn, project_id=who["project_id"], is_admin=who["is_admin"],
             is_public=_parse_is_public(req, who["is_admin"]),
             min_ram=_parse_min(req, "minRam"),
             min_disk=_parse_min(req, "minDisk"),
             sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker)
-        specs = (service.extra_specs(session, [r.id for r in rows])
+        specs = (service.extra_specs(conn, [r.id for r in rows])
                  if detailed and _show_specs(req) else None)
     links = common.Links(req)
     if detailed:
