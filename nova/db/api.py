@@ -14,6 +14,9 @@ until it is back, then work again without a restart.
   without closing the parent's sockets, when the pid changes (prefork
   servers import the app in the master). Each transaction checks a
   connection out of the pool for itself, so threads never share one.
+- ``first()``: a lone SELECT on every request's hot path (the metadata
+  API's lookup), compiled once and run on the driver's connection; on
+  SQLite each thread keeps its own connection for it.
 """
 
 import collections
@@ -23,6 +26,7 @@ import math
 import os
 import sqlite3
 import threading
+import weakref
 
 import sqlalchemy
 from sqlalchemy import event, exc as sa_exc
@@ -120,7 +124,7 @@ class Database:
         self._schema_ok = False
         self._plans = {}  # statement -> _Plan, for first()
         self._local = threading.local()  # SQLite: the thread's first() conn
-        self._held = []  # those connections, closed by dispose()
+        self._held = weakref.WeakSet()  # those alive, closed by dispose()
 
     @property
     def engine(self):
@@ -137,13 +141,14 @@ class Database:
                         nova_writer=True)
                     self._pid = pid
                     self._schema_ok = False
-                    self._held = []  # a parent's are left alone, as above
+                    # A parent's are left alone, as above.
+                    self._held = weakref.WeakSet()
         return self._engine
 
     def dispose(self):
-        for conn in self._held:
+        for conn in list(self._held):
             conn.close()
-        self._held = []
+        self._held = weakref.WeakSet()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -195,10 +200,13 @@ class Database:
         the asking server): a SELECT built once, its values bound by
         name (``sa.bindparam``), of columns the driver returns as they are
         (strings, integers). Its SQL is compiled once, and it runs on the
-        pool's driver connection, skipping SQLAlchemy's per-execution
-        objects (context, cursor wrapper, result, events), which cost
-        about three times the indexed query itself on SQLite. The row is
-        a named tuple of the selected columns. Driver errors are raised
+        driver's connection (on SQLite the thread's own, see
+        ``_held_connection``; else one from the pool), skipping
+        SQLAlchemy's per-execution objects (context, cursor wrapper,
+        result, events), which cost about three times the indexed query
+        itself on SQLite. No BEGIN of its own: a single SELECT is
+        consistent by itself. The row is a named tuple of the
+        selected columns. Driver errors are raised
         as SQLAlchemy's (so they map to the same API errors), and a
         connection the driver reports as lost is invalidated, as
         SQLAlchemy would. Until the schema has been found current, this is
@@ -260,7 +268,7 @@ class Database:
             conn = engine.raw_connection()
             conn.detach()
             self._local.conn, self._local.engine = conn, engine
-            self._held.append(conn)
+            self._held.add(conn)
         return conn
 
     @contextlib.contextmanager

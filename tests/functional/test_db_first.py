@@ -1,0 +1,210 @@
+"""``Database.first``: the metadata API's per-request read, on every backend.
+
+It must answer exactly what ``connection().execute(...).first()`` answers,
+see every commit made elsewhere, keep threads apart, and fail the way
+SQLAlchemy does (so a database that is down is still a 503). The first
+tests run on every backend; those named for SQLite check its connection
+kept per thread.
+"""
+
+import datetime
+import gc
+import os
+import sqlite3
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from nova import deploy
+from nova.api import errors
+from nova.cmd import manage
+from nova.db import api as db_api
+from nova.db import models
+
+Instance, FixedIP = models.Instance, models.FixedIP
+COLUMNS = (Instance.uuid, Instance.project_id, Instance.revision)
+BY_UUID = sa.select(*COLUMNS).where(Instance.uuid == sa.bindparam("uuid"),
+                                    Instance.deleted == 0)
+BY_ADDRESS = (sa.select(*COLUMNS)
+              .join(FixedIP, FixedIP.instance_uuid == Instance.uuid)
+              .where(FixedIP.address == sa.bindparam("address"),
+                     Instance.deleted == 0))
+
+
+def synced_database(url, tmp_path):
+    """A ``Database`` on ``url`` after ``nova-manage db sync``; disposed."""
+    path = tmp_path / "etc" / "nova.conf"
+    path.parent.mkdir()
+    path.write_text(f"[database]\nconnection = {url}\n")
+    assert manage.main(["--config-file", str(path), "db", "sync"]) == 0
+    conf = deploy.build_conf(deploy.ConfigSources(
+        directory=str(path.parent), files=(str(path),), conf_d=(),
+        files_setting=str(path), from_env=True))
+    database = db_api.Database(conf.database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def db(db_url, tmp_path):
+    """On each backend in turn."""
+    yield from synced_database(db_url, tmp_path)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    yield from synced_database(f"sqlite:///{tmp_path}/nova.sqlite", tmp_path)
+
+
+def add_server(db, address, project="p1", deleted=0):
+    ident = str(uuid.uuid4())
+    with db.writer() as session:
+        session.execute(sa.insert(Instance.__table__).values(
+            uuid=ident, project_id=project, user_id="u", display_name="n",
+            hostname="h", image_ref="", flavor="{}", flavorid="1", vcpus=1,
+            memory_mb=64, root_gb=1, ephemeral_gb=0, vm_state="active",
+            reservation_id="r-1", created_at=datetime.datetime(2025, 1, 1),
+            deleted=deleted, revision=1))
+        session.execute(sa.insert(FixedIP.__table__).values(
+            network="private", address=address,
+            mac_address="fa:16:3e:00:00:%02x" % int(address.split(".")[-1]),
+            instance_uuid=ident, created_at=datetime.datetime(2025, 1, 1)))
+    return ident
+
+
+def plain(db, statement, params):
+    with db.connection() as conn:
+        return conn.execute(statement, params).first()
+
+
+def test_first_answers_what_execute_first_answers(db):
+    live = add_server(db, "10.0.0.2")
+    gone = add_server(db, "10.0.0.3", deleted=1)
+    cases = [(BY_UUID, {"uuid": live}), (BY_UUID, {"uuid": gone}),
+             (BY_UUID, {"uuid": "no-such-server"}),
+             (BY_ADDRESS, {"address": "10.0.0.2"}),
+             (BY_ADDRESS, {"address": "10.0.0.3"}),
+             (BY_ADDRESS, {"address": "10.0.0.9"})]
+    for _ in range(2):  # the first round also checks the schema
+        for statement, params in cases:
+            want = plain(db, statement, params)
+            got = db.first(statement, params)
+            assert (got is None) == (want is None), params
+            if got is not None:
+                assert tuple(got) == tuple(want) == (live, "p1", 1)
+                assert (got.uuid, got.project_id, got.revision) == (
+                    live, "p1", 1)
+
+
+def test_first_sees_every_commit_made_elsewhere(db):
+    ident = add_server(db, "10.0.0.2")
+    for revision in range(1, 6):
+        assert db.first(BY_UUID, {"uuid": ident}).revision == revision
+        with db.writer() as session:
+            session.execute(sa.update(Instance).where(
+                Instance.uuid == ident).values(revision=revision + 1))
+    with db.writer() as session:
+        session.execute(sa.update(Instance).where(
+            Instance.uuid == ident).values(deleted=1))
+    assert db.first(BY_UUID, {"uuid": ident}) is None
+
+
+def test_first_from_many_threads_at_once(db):
+    servers = {f"10.0.0.{i}": add_server(db, f"10.0.0.{i}")
+               for i in range(2, 10)}
+    db.first(BY_UUID, {"uuid": "warm-up"})
+    failures = []
+
+    def reader(address, ident):
+        try:
+            for _ in range(100):
+                row = db.first(BY_ADDRESS, {"address": address})
+                if row is None or row.uuid != ident:
+                    failures.append((address, row))
+                    return
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append((address, exc))
+
+    threads = [threading.Thread(target=reader, args=item)
+               for item in servers.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not failures
+
+
+def test_first_on_sqlite_keeps_one_connection_per_thread(sqlite_db):
+    db = sqlite_db
+    ident = add_server(db, "10.0.0.2")
+    db.first(BY_UUID, {"uuid": ident})  # schema check
+    seen = {}
+
+    def reader(name):
+        for _ in range(3):
+            assert db.first(BY_UUID, {"uuid": ident}).uuid == ident
+        seen[name] = db._local.conn.dbapi_connection
+
+    for name in ("a", "b"):
+        thread = threading.Thread(target=reader, args=(name,))
+        thread.start()
+        thread.join(30)
+    reader("main")
+    assert len({id(conn) for conn in seen.values()}) == 3
+    # Held apart from the pool, which still lends connections as before.
+    with db.connection() as conn:
+        assert conn.connection.dbapi_connection not in seen.values()
+    # A finished thread's connection goes with it; dispose() closes the rest.
+    gc.collect()
+    assert list(db._held) == [db._local.conn]
+    db.dispose()
+    with pytest.raises(sqlite3.ProgrammingError):
+        seen["main"].execute("SELECT 1")
+    assert db.first(BY_UUID, {"uuid": ident}).uuid == ident
+
+
+def test_first_on_sqlite_after_a_fork_uses_the_childs_own(sqlite_db):
+    db = sqlite_db
+    ident = add_server(db, "10.0.0.2")
+    db.first(BY_UUID, {"uuid": ident})
+    parent = db._local.conn
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 1
+        try:
+            # A new engine for the new pid: the first read checks the
+            # schema, the second is on a connection of the child's own.
+            rows = [db.first(BY_UUID, {"uuid": ident}) for _ in range(2)]
+            code = 0 if (all(r.uuid == ident for r in rows)
+                         and db._local.conn is not parent) else 2
+        finally:
+            os._exit(code)
+    _pid, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert db._local.conn is parent
+    assert db.first(BY_UUID, {"uuid": ident}).uuid == ident
+
+
+def test_first_on_sqlite_fails_as_sqlalchemy_would(sqlite_db):
+    db = sqlite_db
+    ident = add_server(db, "10.0.0.2")
+    db.first(BY_UUID, {"uuid": ident})
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE instances RENAME TO moved")
+    with pytest.raises(sa.exc.OperationalError) as caught:
+        db.first(BY_UUID, {"uuid": ident})
+    assert errors.to_api_error(caught.value).code == 503
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE moved RENAME TO instances")
+    assert db.first(BY_UUID, {"uuid": ident}).uuid == ident
+
+
+def test_first_on_sqlite_refuses_columns_needing_conversion(sqlite_db):
+    # SQLite keeps datetimes as text, which SQLAlchemy converts.
+    db = sqlite_db
+    db.first(BY_UUID, {"uuid": "x"})  # schema check
+    with pytest.raises(TypeError):
+        db.first(sa.select(Instance.created_at).where(
+            Instance.uuid == sa.bindparam("uuid")), {"uuid": "x"})
