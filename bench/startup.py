@@ -395,7 +395,7 @@ def main():
             rss = mb(case.med("rss_kb"))
             print(f"  {'ok' if rss <= TARGET_MB else 'MISS':4} {case.label}:"
                   f" {rss:.1f} MB")
-        print(f"  import-only view: " + "; ".join(
+        print("  import-only view: " + "; ".join(
             f"{c.label} {c.med('import'):.3f} s = "
             f"{c.med('import') / c.floor.med('import'):.2f}x floor import"
             for c in cases if c.kind == "api"))

@@ -36,6 +36,12 @@ def unavailable(what):
     pytest.skip(f"{what} is unavailable")
 
 
+@pytest.fixture(name="unavailable")
+def unavailable_fixture():
+    """``unavailable(what)`` for test modules: skip outside CI, fail in CI."""
+    return unavailable
+
+
 @pytest.fixture(autouse=True)
 def _fresh_process_state(monkeypatch):
     """Each test may load either API: forget which one this process holds."""

@@ -1,10 +1,9 @@
 """/servers/{id}/metadata: the server's key/value metadata."""
 
 from nova.api import errors
-from nova.api.compute.handlers.servers import check_locked, load
+from nova.api.compute.handlers.servers import load, load_for_change
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
-from nova.compute import driver as driver_mod
 from nova.compute import servers as service
 from nova.compute import states
 from nova.policies import servers as rules
@@ -20,9 +19,7 @@ def _db(req):
 
 
 def _writable(req, session, server_id, rule, action):
-    instance = load(req, session, server_id, rule=rule, for_update=True)
-    check_locked(req, instance)
-    driver_mod.settle(instance)
+    instance = load_for_change(req, session, server_id, rule)
     service.check_state(instance, action, _ALLOWED)
     return instance
 

@@ -4,10 +4,9 @@ import re
 
 from nova.api import errors
 from nova.api.compute.common import Links
-from nova.api.compute.handlers.servers import check_locked, load
+from nova.api.compute.handlers.servers import load, load_for_change
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
-from nova.compute import driver as driver_mod
 from nova.compute import servers as service
 from nova.compute import states
 from nova.policies import servers as rules
@@ -24,9 +23,7 @@ def _db(req):
 
 
 def _writable(req, session, server_id, rule, action):
-    instance = load(req, session, server_id, rule=rule, for_update=True)
-    check_locked(req, instance)
-    driver_mod.settle(instance)
+    instance = load_for_change(req, session, server_id, rule)
     service.check_state(instance, action, _ALLOWED, task_states=None)
     return instance
 

@@ -88,6 +88,16 @@ def check_locked(req, instance):
         raise errors.Conflict(f"Instance {instance.uuid} is locked")
 
 
+def load_for_change(req, session, server_id, rule=None):
+    """The server, locked for this transaction, for a change by the caller:
+    policy checked, refused when locked (non-admins), pending transition
+    applied."""
+    instance = load(req, session, server_id, rule=rule, for_update=True)
+    check_locked(req, instance)
+    driver_mod.settle(instance)
+    return instance
+
+
 def detail_context(req, session, instances, fixed_ips):
     uuids = [i.uuid for i in instances]
     images = {}
@@ -569,9 +579,7 @@ def action(req, server_id):
     handler, rule, schema, _min = entry
     validation.check(schema, req.json)
     with _db(req).writer() as session:
-        instance = load(req, session, server_id, rule=rule, for_update=True)
-        check_locked(req, instance)
-        driver_mod.settle(instance)
+        instance = load_for_change(req, session, server_id, rule)
         result = handler(req, session, instance, body)
     return result if result is not None else Result(202)
 
