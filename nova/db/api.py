@@ -198,24 +198,32 @@ class Database:
 
         For the reads every request makes (the metadata API's lookup of
         the asking server): a SELECT built once, its values bound by
-        name (``sa.bindparam``), of columns the driver returns as they are
-        (strings, integers). Its SQL is compiled once, and it runs on the
-        driver's connection (on SQLite the thread's own, see
+        name (``sa.bindparam``). Its SQL is compiled once, and it runs on
+        the driver's connection (on SQLite the thread's own, see
         ``_held_connection``; else one from the pool), skipping
         SQLAlchemy's per-execution objects (context, cursor wrapper,
         result, events), which cost about three times the indexed query
-        itself on SQLite. No BEGIN of its own: a single SELECT is
-        consistent by itself. The row is a named tuple of the
-        selected columns. Driver errors are raised
-        as SQLAlchemy's (so they map to the same API errors), and a
-        connection the driver reports as lost is invalidated, as
-        SQLAlchemy would. Until the schema has been found current, this is
-        a plain ``connection()`` read, which checks it.
+        itself on SQLite. Values that need converting (booleans on
+        SQLite, say) go through the column type's own processors. No
+        BEGIN of its own: a single SELECT is consistent by itself. The
+        row is a named tuple of the selected columns. Driver errors are
+        raised as SQLAlchemy's (so they map to the same API errors), and
+        a connection the driver reports as lost is invalidated, as
+        SQLAlchemy would. Until the schema has been found current, this
+        is a plain ``connection()`` read, which checks it.
         """
+        return self._run(statement, params, many=False)
+
+    def all(self, statement, params):
+        """Every row of ``statement``, the same fast way as ``first()``."""
+        return self._run(statement, params, many=True)
+
+    def _run(self, statement, params, many):
         engine = self.engine
         if not self._schema_ok:
             with self.connection() as conn:
-                return conn.execute(statement, params).first()
+                result = conn.execute(statement, params)
+                return result.all() if many else result.first()
         dialect = engine.dialect  # initialised: the schema was read
         plan = self._plans.get(statement)
         if plan is None:
@@ -233,7 +241,9 @@ class Database:
             cursor = raw.cursor()
             try:
                 cursor.execute(plan.sql, args)
-                row = cursor.fetchone()
+                if plan.processors is False:
+                    plan.learn(cursor.description)
+                rows = cursor.fetchall() if many else cursor.fetchone()
             finally:
                 cursor.close()
         except error as exc:
@@ -248,8 +258,10 @@ class Database:
                 dialect=dialect) from exc
         finally:
             if not held:
-                raw.close()
-        return None if row is None else plan.row(*row)
+                raw.close()  # back to the pool, which rolls it back
+        if many:
+            return [plan.make(row) for row in rows]
+        return None if rows is None else plan.make(rows)
 
     def _held_connection(self, engine):
         """SQLite: this thread's own connection for ``first()``.
@@ -295,33 +307,52 @@ class Database:
 
 
 class _Plan:
-    """A SELECT compiled for one dialect, for ``Database.first``."""
+    """A SELECT compiled for one dialect, for ``Database.first``/``all``."""
 
     def __init__(self, statement, dialect):
         compiled = statement.compile(dialect=dialect)
         columns = list(statement.selected_columns)
-        for what in (*compiled.binds.values(), *columns):
-            impl = what.type.dialect_impl(dialect)
-            if impl.bind_processor(dialect) or impl.result_processor(
-                    dialect, None):
-                raise TypeError(f"Database.first(): {what} needs type "
-                                "processing; use connection()")
         self.sql = compiled.string
         self.fixed = {name: bind.effective_value for name, bind in
                       compiled.binds.items() if not bind.required}
         self.required = {name: bind.key for name, bind in
                          compiled.binds.items() if bind.required}
+        self.binders = {}
+        for name, bind in compiled.binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                self.binders[name] = process
         self.order = (list(compiled.positiontup) if compiled.positional
                       else None)
+        # Result processors need the driver's type of each column (the
+        # cursor's description), known after the first execution.
+        self._types = [c.type.dialect_impl(dialect) for c in columns]
+        self._dialect = dialect
+        self.processors = False  # not yet known
         self.row = collections.namedtuple("Row", [c.key for c in columns])
+
+    def learn(self, description):
+        """Pick the result processors from a cursor's ``description``."""
+        processors = [
+            impl.result_processor(self._dialect, column[1])
+            for impl, column in zip(self._types, description)]
+        self.processors = processors if any(processors) else None
 
     def args(self, params):
         values = dict(self.fixed)
         for name, key in self.required.items():
             values[name] = params[key]
+        for name, process in self.binders.items():
+            values[name] = process(values[name])
         if self.order is None:
             return values
         return tuple(values[name] for name in self.order)
+
+    def make(self, row):
+        if self.processors is None:
+            return self.row(*row)
+        return self.row(*[value if process is None else process(value)
+                          for process, value in zip(self.processors, row)])
 
 
 def _is_missing_table(exc):

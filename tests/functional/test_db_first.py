@@ -201,10 +201,32 @@ def test_first_on_sqlite_fails_as_sqlalchemy_would(sqlite_db):
     assert db.first(BY_UUID, {"uuid": ident}).uuid == ident
 
 
-def test_first_on_sqlite_refuses_columns_needing_conversion(sqlite_db):
-    # SQLite keeps datetimes as text, which SQLAlchemy converts.
-    db = sqlite_db
-    db.first(BY_UUID, {"uuid": "x"})  # schema check
-    with pytest.raises(TypeError):
-        db.first(sa.select(Instance.created_at).where(
-            Instance.uuid == sa.bindparam("uuid")), {"uuid": "x"})
+FLAVORS = sa.select(*models.Flavor.__table__.columns).where(
+    models.Flavor.is_public == sa.bindparam("public")).order_by(
+    models.Flavor.flavorid).limit(sa.bindparam("limit"))
+
+
+def test_all_converts_values_as_sqlalchemy_does(db):
+    """Booleans, datetimes and floats (which SQLite stores as integers and
+    text) come back as Python values, bound values are converted too, and
+    the rows equal what a plain ``execute().all()`` gives."""
+    when = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    with db.writer() as session:
+        for n, public in ((1, True), (2, False), (3, True)):
+            session.add(models.Flavor(
+                flavorid=f"f{n}", name=f"flavor{n}", memory_mb=64 * n,
+                vcpus=n, rxtx_factor=1.5, is_public=public,
+                created_at=when))
+    db.first(BY_UUID, {"uuid": "x"})  # the schema check, as a request's
+    params = {"public": True, "limit": 10}
+    rows = db.all(FLAVORS, params)
+    with db.connection() as conn:
+        expected = conn.execute(FLAVORS, params).all()
+    assert [tuple(r) for r in rows] == [tuple(r) for r in expected]
+    assert [r.flavorid for r in rows] == ["f1", "f3"]
+    assert rows[0].is_public is True and rows[0].disabled is False
+    assert rows[0].created_at == when and rows[0].rxtx_factor == 1.5
+    assert db.all(FLAVORS, {"public": False, "limit": 10})[0].flavorid \
+        == "f2"
+    assert db.all(FLAVORS, {"public": True, "limit": 1})[0].flavorid == "f1"
+    assert db.all(FLAVORS, {"public": True, "limit": 0}) == []

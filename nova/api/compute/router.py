@@ -233,7 +233,9 @@ class ComputeApp:
         if result.body is None:
             body = b""
         else:
-            body = json.dumps(result.body).encode()
+            body = result.body
+            if not isinstance(body, bytes):  # bytes: JSON encoded already
+                body = json.dumps(body).encode()
             headers.append(("Content-Type", "application/json"))
         headers.append(("Content-Length", str(len(body))))
         start_response(

@@ -1,7 +1,7 @@
 """/flavors, /flavors/{id}/os-extra_specs, /flavors/{id}/os-flavor-access."""
 
 from nova.api import errors
-from nova.api.compute import common
+from nova.api.compute import common, memo
 from nova.api.compute.common import last
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import flavors as schemas
@@ -14,6 +14,9 @@ from nova.policies import flavors as rules
 # Microversions whose changes to flavors these handlers implement.
 HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102",
                         "2.103"}}
+
+
+_MEMO = memo.Memo()
 
 
 def _db(req):
@@ -67,24 +70,36 @@ def _list(req, detailed):
     if sort_dir not in ("asc", "desc"):
         raise errors.BadRequest("Invalid sort direction")
     limit, marker = common.page_params(req)
-    with _db(req).connection() as conn:
-        rows = service.list_flavors(
-            conn, project_id=who["project_id"], is_admin=who["is_admin"],
-            is_public=_parse_is_public(req, who["is_admin"]),
-            min_ram=_parse_min(req, "minRam"),
-            min_disk=_parse_min(req, "minDisk"),
-            sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker)
-        specs = (service.extra_specs(conn, [r.id for r in rows])
-                 if detailed and _show_specs(req) else None)
+    db = _db(req)
+    rows = service.list_flavors(
+        db, project_id=who["project_id"], is_admin=who["is_admin"],
+        is_public=_parse_is_public(req, who["is_admin"]),
+        min_ram=_parse_min(req, "minRam"),
+        min_disk=_parse_min(req, "minDisk"),
+        sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker)
+    specs = None
+    if detailed and _show_specs(req):
+        with db.connection() as conn:
+            specs = service.extra_specs(conn, [r.id for r in rows])
     links = common.Links(req)
+    # The body is a function of the rows and of how they are shown: the
+    # same rows asked for the same way are rendered once (memo.py).
+    key = ("flavors", detailed, req.version, specs is not None,
+           links.api_base, links.bookmark_base, limit, tuple(rows),
+           memo.freeze(specs),
+           tuple(req.GET.items()) if len(rows) == limit else None)
+    body = _MEMO.get(key)
+    if body is not None:
+        return Result(200, body)
     if detailed:
         items = [views.detail(req, r, specs[r.id] if specs is not None
                               else None, links) for r in rows]
     else:
         items = [views.basic(req, r, links) for r in rows]
     suffix = "/detail" if detailed else ""
-    return common.collection(req, "flavors", items, limit,
-                             lambda item: item["id"], path_suffix=suffix)
+    return Result(200, _MEMO.put(key, common.collection(
+        req, "flavors", items, limit, lambda item: item["id"],
+        path_suffix=suffix)))
 
 
 def index(req):

@@ -1,0 +1,50 @@
+"""Rendered response bodies, remembered by everything they are made from.
+
+A list's JSON body is a pure function of the rows the database returned
+and of how they are shown (microversion, link base, the caller's view
+rights, the query string for the next link). Handlers read the rows on
+every request as usual, then look the body up by that key here: the same
+rows asked for the same way are turned into JSON once, not on every
+request. Because the key holds the rows themselves, a change to any row,
+made by this process or another, is a new key: nothing is ever stale and
+nothing needs invalidating. Bounded: when full (entries or bytes), it is
+emptied and fills again.
+"""
+
+import json
+import threading
+
+
+def freeze(value):
+    """A hashable stand-in for nested dicts/lists of plain values."""
+    if isinstance(value, dict):
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+class Memo:
+    def __init__(self, max_entries=512, max_bytes=32 * 1024 * 1024):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bodies = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """The encoded body for ``key``, or None."""
+        return self._bodies.get(key)
+
+    def put(self, key, body):
+        """Encode ``body`` as JSON, remember it under ``key``; the bytes."""
+        data = json.dumps(body).encode()
+        with self._lock:
+            if (len(self._bodies) >= self.max_entries
+                    or self._bytes + len(data) > self.max_bytes):
+                self._bodies = {}
+                self._bytes = 0
+            if len(data) <= self.max_bytes:
+                self._bodies[key] = data
+                self._bytes += len(data)
+        return data
