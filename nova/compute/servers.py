@@ -323,6 +323,44 @@ def list_servers(session, req, network=None):
     return page, addresses
 
 
+# What identifies one server's detailed view, for the handlers' memo of
+# rendered servers (nova/api/compute/handlers/servers.py): its id, its
+# revision (which moves on every change of the row, and every change of
+# its metadata, tags, addresses and faults touches the row), whether its
+# pending transition is due (the state shown depends on the clock), and
+# its image (whose properties the view shows from 2.98).
+PAGE_KEY_COLUMNS = (Instance.uuid, Instance.revision, Instance.task_deadline,
+                    Instance.image_ref)
+
+
+def list_page_keys(session, req):
+    """The page ``list_servers`` returns, as ``PAGE_KEY_COLUMNS`` rows.
+
+    Same filters, order and marker, without reading whole rows; None when
+    the request has regular-expression filters, which need whole rows.
+    """
+    if req.predicates or req.ip_predicates:
+        return None
+    if req.empty or req.limit == 0:
+        return []
+    order, exprs = _order(req.sort)
+    query = sa.select(*PAGE_KEY_COLUMNS).where(*_where(req, utcnow()))
+    if req.marker is not None:
+        query = query.where(_after_marker(session, exprs, req.marker))
+    return session.execute(query.order_by(*order).limit(req.limit)).all()
+
+
+def servers_by_uuid(session, uuids, network=None):
+    """(rows, {uuid: [FixedIP]}) of the given servers, in no given order."""
+    if not uuids:
+        return [], {}
+    rows = session.execute(sa.select(Instance.__table__).where(
+        Instance.uuid.in_(list(uuids)))).all()
+    addresses = network.addresses(session, [r.uuid for r in rows]) \
+        if network else {}
+    return rows, addresses
+
+
 # -- create -------------------------------------------------------------------
 
 @dataclasses.dataclass

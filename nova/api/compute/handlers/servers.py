@@ -1,11 +1,12 @@
 """/servers: create, list, show, update, delete, and the core actions."""
 
 import datetime
+import json
 
 import re2
 
 from nova.api import errors
-from nova.api.compute import common
+from nova.api.compute import common, memo
 from nova.api.compute.common import last
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
@@ -98,19 +99,26 @@ def load_for_change(req, session, server_id, rule=None):
     return instance
 
 
-def detail_context(req, session, instances, fixed_ips):
-    uuids = [i.uuid for i in instances]
+def shared_context(req, session, image_refs):
+    """(image properties by ref, disabled hosts): the parts of a detailed
+    view that come from outside the servers' own rows."""
     images = {}
     if req.is_version("2.98"):
-        refs = {i.image_ref for i in instances if i.image_ref}
-        for ref in refs:
+        for ref in {r for r in image_refs if r}:
             image = image_service.find(session, ref)
             images[ref] = image_service.properties(image) if image else {}
     disabled = ()
     if req.is_version("2.16"):
-        disabled = [h for h, in session.execute(
+        disabled = tuple(sorted(h for h, in session.execute(
             ComputeHost.__table__.select().with_only_columns(
-                ComputeHost.host).where(ComputeHost.disabled.is_(True)))]
+                ComputeHost.host).where(ComputeHost.disabled.is_(True)))))
+    return images, disabled
+
+
+def detail_context(req, session, instances, fixed_ips, shared=None):
+    uuids = [i.uuid for i in instances]
+    images, disabled = shared or shared_context(
+        req, session, [i.image_ref for i in instances])
     return views.DetailContext(
         req, metadata=service.metadata_of(session, uuids),
         tags=service.tags_of(session, uuids) if req.is_version("2.26")
@@ -317,10 +325,77 @@ def _apply_filter(lreq, param, value):
             lreq.empty = True  # the built-in driver reports no progress
 
 
+# Detailed views of servers, rendered to JSON, by what they are made of
+# (see _detail_page).
+_RENDERED = memo.Memo(max_entries=50000, max_bytes=64 * 1024 * 1024)
+
+
+def _detail_page(req, session, lreq, network):
+    """The body of a page of detailed servers, each rendered once per
+    version of it.
+
+    The page is read as (uuid, revision, ...) only; a server's JSON is
+    taken from ``_RENDERED`` when that same revision was already rendered
+    the same way (microversion, the caller's view rights, link base,
+    disabled hosts, image properties), and only the others are read
+    whole and rendered. Every change to what a server's view shows moves
+    its revision, so an entry is never stale. None when the request needs
+    whole rows to filter (regular expressions).
+    """
+    keys = service.list_page_keys(session, lreq)
+    if keys is None:
+        return None
+    images, disabled = shared_context(req, session,
+                                      [k.image_ref for k in keys])
+    probe = views.DetailContext(
+        req, metadata={}, tags={}, fixed_ips={}, faults={},
+        network_name=network.name, hosts_disabled=disabled, images=images)
+    now = probe.now
+    links = probe.links
+    how = (req.version, probe.show_extended, probe.show_host_status,
+           probe.show_flavor_specs, links.api_base, links.bookmark_base,
+           network.name, disabled if probe.show_host_status else None)
+    with_images = probe.at["2.98"]
+
+    def key_of(row):
+        due = row.task_deadline is not None and row.task_deadline <= now
+        image = memo.freeze(images.get(row.image_ref)) if with_images \
+            else None
+        return (row.uuid, row.revision, due, image, how)
+
+    rendered, missing = {}, []
+    for row in keys:
+        fragment = _RENDERED.get(key_of(row))
+        if fragment is None:
+            missing.append(row.uuid)
+        else:
+            rendered[row.uuid] = fragment
+    if missing:
+        rows, fixed = service.servers_by_uuid(session, missing, network)
+        ctx = detail_context(req, session, rows, fixed,
+                             shared=(images, disabled))
+        ctx.now = now
+        for row in rows:
+            rendered[row.uuid] = _RENDERED.put(
+                key_of(row), views.detail(req, row, ctx))
+    items = [(row.uuid, rendered[row.uuid]) for row in keys
+             if row.uuid in rendered]
+    # What json.dumps(common.collection(...)) would give, by concatenation.
+    body = b'{"servers": [' + b", ".join(f for _u, f in items) + b"]"
+    if items and len(items) == lreq.limit:
+        body += b', "servers_links": ' + json.dumps(
+            links.next("servers", items[-1][0], "/detail")).encode()
+    return Result(200, body + b"}")
+
+
 def _list(req, detailed):
     lreq = build_list_request(req, detailed)
     network = _compute(req).network
     with _db(req).reader() as session:
+        if detailed:
+            page = _detail_page(req, session, lreq, network)
+            if page is not None:
+                return page
         rows, fixed = service.list_servers(session, lreq, network)
         if detailed:
             ctx = detail_context(req, session, rows, fixed)
