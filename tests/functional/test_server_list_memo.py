@@ -11,6 +11,10 @@ import sys
 import textwrap
 import time
 
+import pytest
+
+from tests.conftest import make_flavor, sync_db
+from tests.functional.test_db import app_db
 from tests.functional.test_servers import ADMIN, DEMO, IMAGE, URL, boot_id, \
     get, listing, v
 from tests.functional.test_servers import cloud, slow  # noqa: F401 fixtures
@@ -121,3 +125,47 @@ def test_image_properties_at_2_98_follow_the_catalogue(cloud, make_image):
     server = by_id(detail(cloud, version="2.98"))[ident]
     assert server["image"]["id"] == IMAGE
     assert "properties" in server["image"]
+
+
+@pytest.fixture
+def backend_cloud(db_url, config_dir, make_image):
+    """The compute API on each database in turn; builds finish at once."""
+    config_dir.paste()
+    config_dir.write("nova.conf", f"""
+        [api]
+        auth_strategy = noauth2
+        [database]
+        connection = {db_url}
+        [compute]
+        build_time = 0
+        action_time = 0
+        """)
+    sync_db(db_url)
+    app = config_dir.testapp()
+    make_image("cirros", image_id=IMAGE)
+    make_flavor(app, "m1.tiny", flavor_id="1")
+    yield app
+    app_db(app).dispose()
+
+
+@pytest.mark.parametrize("query", [
+    "", "sort_key=display_name&sort_dir=asc",
+    "sort_key=display_name&sort_dir=asc&sort_key=created_at&sort_dir=desc",
+    "sort_key=launched_at&sort_dir=desc",
+])
+def test_pages_by_marker_on_every_database(backend_cloud, query):
+    """The remembered detail pages walk the same servers in the same order
+    as the plain list, page after page, on each database."""
+    app = backend_cloud
+    for name in ("c", "a", "e", "b", "d", "a"):
+        boot_id(app, name)
+    expected = [s["id"] for s in listing(app, query).json["servers"]]
+    assert len(expected) == 6
+    walked, page_query = [], "&".join(q for q in (query, "limit=4") if q)
+    while True:
+        body = detail(app, page_query)
+        walked += [s["id"] for s in body["servers"]]
+        if "servers_links" not in body:
+            break
+        page_query = body["servers_links"][0]["href"].split("?", 1)[1]
+    assert walked == expected

@@ -1,5 +1,6 @@
 """/servers: create, list, show, update, delete, and the core actions."""
 
+import contextlib
 import datetime
 import json
 
@@ -330,7 +331,7 @@ def _apply_filter(lreq, param, value):
 _RENDERED = memo.Memo(max_entries=50000, max_bytes=64 * 1024 * 1024)
 
 
-def _detail_page(req, session, lreq, network):
+def _detail_page(req, db, lreq, network):
     """The body of a page of detailed servers, each rendered once per
     version of it.
 
@@ -342,42 +343,55 @@ def _detail_page(req, session, lreq, network):
     its revision, so an entry is never stale. None when the request needs
     whole rows to filter (regular expressions).
     """
-    keys = service.list_page_keys(session, lreq)
+    keys = service.list_page_keys(db, lreq)
     if keys is None:
         return None
-    images, disabled = shared_context(req, session,
-                                      [k.image_ref for k in keys])
-    probe = views.DetailContext(
-        req, metadata={}, tags={}, fixed_ips={}, faults={},
-        network_name=network.name, hosts_disabled=disabled, images=images)
-    now = probe.now
-    links = probe.links
-    how = (req.version, probe.show_extended, probe.show_host_status,
-           probe.show_flavor_specs, links.api_base, links.bookmark_base,
-           network.name, disabled if probe.show_host_status else None)
-    with_images = probe.at["2.98"]
+    with contextlib.ExitStack() as stack:
+        session = None
 
-    def key_of(row):
-        due = row.task_deadline is not None and row.task_deadline <= now
-        image = memo.freeze(images.get(row.image_ref)) if with_images \
-            else None
-        return (row.uuid, row.revision, due, image, how)
+        def reader():
+            nonlocal session
+            if session is None:
+                session = stack.enter_context(db.reader())
+            return session
 
-    rendered, missing = {}, []
-    for row in keys:
-        fragment = _RENDERED.get(key_of(row))
-        if fragment is None:
-            missing.append(row.uuid)
-        else:
-            rendered[row.uuid] = fragment
-    if missing:
-        rows, fixed = service.servers_by_uuid(session, missing, network)
-        ctx = detail_context(req, session, rows, fixed,
-                             shared=(images, disabled))
-        ctx.now = now
-        for row in rows:
-            rendered[row.uuid] = _RENDERED.put(
-                key_of(row), views.detail(req, row, ctx))
+        images, disabled = {}, ()
+        if req.is_version("2.16") or req.is_version("2.98"):
+            images, disabled = shared_context(
+                req, reader(), [k.image_ref for k in keys])
+        probe = views.DetailContext(
+            req, metadata={}, tags={}, fixed_ips={}, faults={},
+            network_name=network.name, hosts_disabled=disabled,
+            images=images)
+        now = probe.now
+        links = probe.links
+        how = (req.version, probe.show_extended, probe.show_host_status,
+               probe.show_flavor_specs, links.api_base, links.bookmark_base,
+               network.name, disabled if probe.show_host_status else None)
+        with_images = probe.at["2.98"]
+
+        def key_of(row):
+            due = row.task_deadline is not None and row.task_deadline <= now
+            image = memo.freeze(images.get(row.image_ref)) if with_images \
+                else None
+            return (row.uuid, row.revision, due, image, how)
+
+        rendered, missing = {}, []
+        for row in keys:
+            fragment = _RENDERED.get(key_of(row))
+            if fragment is None:
+                missing.append(row.uuid)
+            else:
+                rendered[row.uuid] = fragment
+        if missing:
+            session = reader()
+            rows, fixed = service.servers_by_uuid(session, missing, network)
+            ctx = detail_context(req, session, rows, fixed,
+                                 shared=(images, disabled))
+            ctx.now = now
+            for row in rows:
+                rendered[row.uuid] = _RENDERED.put(
+                    key_of(row), views.detail(req, row, ctx))
     items = [(row.uuid, rendered[row.uuid]) for row in keys
              if row.uuid in rendered]
     # What json.dumps(common.collection(...)) would give, by concatenation.
@@ -391,11 +405,11 @@ def _detail_page(req, session, lreq, network):
 def _list(req, detailed):
     lreq = build_list_request(req, detailed)
     network = _compute(req).network
+    if detailed:
+        page = _detail_page(req, _db(req), lreq, network)
+        if page is not None:
+            return page
     with _db(req).reader() as session:
-        if detailed:
-            page = _detail_page(req, session, lreq, network)
-            if page is not None:
-                return page
         rows, fixed = service.list_servers(session, lreq, network)
         if detailed:
             ctx = detail_context(req, session, rows, fixed)
