@@ -329,8 +329,13 @@ def list_servers(session, req, network=None):
 # its metadata, tags, addresses and faults touches the row), whether its
 # pending transition is due (the state shown depends on the clock), and
 # its image (whose properties the view shows from 2.98).
-PAGE_KEY_COLUMNS = (Instance.uuid, Instance.revision, Instance.task_deadline,
-                    Instance.image_ref)
+# "due" is worked out by the database (1 or 0), against the bound "now":
+# no timestamp to convert per row.
+PAGE_KEY_COLUMNS = (
+    Instance.uuid, Instance.revision,
+    sa.case((Instance.task_deadline <= sa.bindparam(
+        "now", type_=Instance.task_deadline.type), 1), else_=0).label("due"),
+    Instance.image_ref)
 
 
 def list_page_keys(db, req):
@@ -352,11 +357,13 @@ def list_page_keys(db, req):
     if plain == req:
         return _plain_page_keys(db, req)
     order, exprs = _order(req.sort)
+    now = utcnow()
     with db.reader() as session:
-        query = sa.select(*PAGE_KEY_COLUMNS).where(*_where(req, utcnow()))
+        query = sa.select(*PAGE_KEY_COLUMNS).where(*_where(req, now))
         if req.marker is not None:
             query = query.where(_after_marker(session, exprs, req.marker))
-        return session.execute(query.order_by(*order).limit(req.limit)).all()
+        return session.execute(query.order_by(*order).limit(req.limit),
+                               {"now": now}).all()
 
 
 _PLAIN = {}  # shape -> (page statement, marker statement or None)
@@ -402,7 +409,7 @@ def _plain_page_keys(db, req):
              req.deleted, tuple(req.sort), req.marker is not None)
     page, marker = _plain_statements(shape)
     params = {"project_id": req.project_id, "user_id": req.user_id,
-              "limit": req.limit}
+              "limit": req.limit, "now": utcnow()}
     if marker is not None:
         if not is_uuid(req.marker):
             raise errors.BadRequest(f"marker [{req.marker}] not found")

@@ -371,7 +371,10 @@ def _detail_page(req, db, lreq, network):
         with_images = probe.at["2.98"]
 
         def key_of(row):
-            due = row.task_deadline is not None and row.task_deadline <= now
+            # A page key row says whether the transition is due; a whole
+            # row (rendered as of ``now``) is checked here.
+            due = bool(row.due) if hasattr(row, "due") else (
+                row.task_deadline is not None and row.task_deadline <= now)
             image = memo.freeze(images.get(row.image_ref)) if with_images \
                 else None
             return (row.uuid, row.revision, due, image, how)
