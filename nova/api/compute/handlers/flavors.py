@@ -16,7 +16,7 @@ HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102",
                         "2.103"}}
 
 
-_MEMO = memo.Memo()
+_MEMO = memo.Memo(max_entries=256, max_bytes=8 * 1024 * 1024)
 
 
 def _db(req):

@@ -328,7 +328,7 @@ def _apply_filter(lreq, param, value):
 
 # Detailed views of servers, rendered to JSON, by what they are made of
 # (see _detail_page).
-_RENDERED = memo.Memo(max_entries=50000, max_bytes=64 * 1024 * 1024)
+_RENDERED = memo.Memo(max_entries=50000, max_bytes=32 * 1024 * 1024)
 
 
 def _detail_page(req, db, lreq, network):
