@@ -6,6 +6,8 @@ project out (upstream's 2020 bug). Without a target, the caller's own
 project is the target.
 """
 
+import os
+
 from oslo_policy import policy as oslo_policy
 
 from nova.api import errors
@@ -38,8 +40,28 @@ def get_enforcer(conf=None):
             # costs more than the rest of a typical request. An existing
             # file is still re-read whenever it changes.
             enforcer.use_conf = False
+        enforcer.__dict__[_DIRS] = any(
+            _exists(enforcer, d) for d in conf.oslo_policy.policy_dirs)
         conf.__dict__[_ATTR] = enforcer
     return enforcer
+
+
+_DIRS = "_nova_has_policy_dirs"
+_STATE = "_nova_policy_state"
+
+
+def _file_state(enforcer):
+    """What identifies the policy file's content: (path, mtime, size, inode)
+    or None when decisions cannot be remembered (a policy.d directory,
+    whose files come and go, or a file that cannot be read)."""
+    path = enforcer.policy_path
+    if enforcer.__dict__.get(_DIRS) or path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (path, st.st_mtime_ns, st.st_size, st.st_ino)
 
 
 _CACHE = "_nova_decisions"
@@ -69,20 +91,35 @@ def check(enforcer, context, rule, target=None, do_raise=True):
     elif "project_id" not in target:
         raise ValueError(f"policy target for {rule} lacks project_id")
     creds = context.to_policy_values()
+    cache = enforcer.__dict__.setdefault(_CACHE, {})
+    state = None
     if enforcer.use_conf:
-        # A policy file may change under us: ask oslo.policy every time.
-        allowed = enforcer.authorize(rule, target, creds)
-    else:
-        # Rules in code only: a decision depends on nothing but the rule,
-        # the target and the credentials, so it can be remembered.
-        key = (rule, _freeze(target), _freeze(creds))
-        cache = enforcer.__dict__.setdefault(_CACHE, {})
-        allowed = cache.get(key)
-        if allowed is None:
-            allowed = bool(enforcer.authorize(rule, target, creds))
-            if len(cache) >= _CACHE_SIZE:
-                cache.clear()
-            cache[key] = allowed
+        # A policy file may change under us. Decisions are remembered for
+        # the file as it is now: a change to it (time, size or inode)
+        # makes oslo.policy read it again and forgets every decision.
+        state = _file_state(enforcer)
+        if state is None:
+            return _finish(enforcer.authorize(rule, target, creds), rule,
+                           do_raise)
+        if enforcer.__dict__.get(_STATE) != state:
+            # Forced: oslo.policy alone looks at the time only, and misses
+            # a file replaced by rename with the same time.
+            enforcer.load_rules(force_reload=True)
+            cache.clear()
+            enforcer.__dict__[_STATE] = state
+    # A decision now depends on nothing but the rules (the file's state),
+    # the rule, the target and the credentials, so it can be remembered.
+    key = (state, rule, _freeze(target), _freeze(creds))
+    allowed = cache.get(key)
+    if allowed is None:
+        allowed = bool(enforcer.authorize(rule, target, creds))
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = allowed
+    return _finish(allowed, rule, do_raise)
+
+
+def _finish(allowed, rule, do_raise):
     if not allowed and do_raise:
         raise errors.Forbidden(
             f"Policy doesn't allow {rule} to be performed.")
