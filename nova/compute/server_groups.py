@@ -26,6 +26,7 @@ import uuid as uuid_mod
 import sqlalchemy as sa
 
 from nova.api import errors
+from nova.compute import quotas
 from nova.db.models import Instance, InstanceGroup, InstanceGroupMember
 
 POLICIES = ("affinity", "anti-affinity", "soft-affinity",
@@ -72,7 +73,15 @@ def list_groups(session, project_id=None, limit=None, offset=0):
     return list(session.execute(query).scalars())
 
 
+def exists(session, group_id):
+    return session.execute(sa.select(InstanceGroup.id).where(
+        InstanceGroup.id == group_id)).first() is not None
+
+
 def delete(session, group):
+    """Delete the group and its memberships, under the group's lock, so
+    that a create adding a member in the meantime finishes first."""
+    quotas.lock(session, "group", group.uuid)
     session.execute(sa.delete(InstanceGroupMember).where(
         InstanceGroupMember.group_id == group.id))
     session.delete(group)

@@ -437,6 +437,10 @@ def create(session, req, *, driver, network, conf):
     if group is not None:
         quotas.check_group_members(session, conf, req.project_id,
                                    req.user_id, group, count)
+        # Deleted between our first look and the lock (delete takes it).
+        if not server_groups.exists(session, group.id):
+            raise errors.BadRequest(server_groups.not_found(group.uuid)
+                                    .message)
         placement = server_groups.Placement.of(session, group)
     specs = flavor_service.extra_specs(session, [flavor.id])[flavor.id]
     flavor_json = json.dumps({
