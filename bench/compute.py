@@ -94,8 +94,8 @@ build_time = 0.1
 [network]
 cidr = {CIDR}
 
-# Thousands of servers in one project: no limit, but the check still runs
-# (lock row, usage count) as it does for every create.
+# Thousands of servers in one project: no limit (the limits are still read
+# on every create; without a limit nothing is counted).
 [quota]
 instances = -1
 cores = -1

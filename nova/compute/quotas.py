@@ -142,6 +142,13 @@ def _limits(session, conf, project_id, user_id):
             "user": user_limits(session, conf, project_id, user_id, rows)}
 
 
+def _unbounded(limits, resources):
+    """Whether none of ``resources`` has a limit: nothing to count then
+    (no lock either; a project of 100,000 servers costs no scan)."""
+    return all(limits[scope][r] < 0 for scope in ("project", "user")
+               for r in resources)
+
+
 def _strictest(*limits):
     bounded = [limit for limit in limits if limit >= 0]
     return min(bounded) if bounded else UNLIMITED
@@ -317,9 +324,11 @@ def check_delta(session, conf, project_id, user_id, *, instances=0, cores=0,
     deltas = {"cores": cores, "instances": instances, "ram": ram}
     if not enforced(conf) or not any(d > 0 for d in deltas.values()):
         return
+    limits = _limits(session, conf, project_id, user_id)
+    if _unbounded(limits, [r for r, d in deltas.items() if d > 0]):
+        return
     lock_project(session, project_id)
     usage = instance_usage(session, project_id, user_id)
-    limits = _limits(session, conf, project_id, user_id)
     overs, scope = _overs(deltas, usage, limits)
     if overs:
         raise _too_many(overs, deltas, usage[scope], limits[scope])
@@ -350,9 +359,11 @@ def check_instances(session, conf, project_id, user_id, vcpus, memory_mb,
     """
     if not enforced(conf):
         return max_count
+    limits = _limits(session, conf, project_id, user_id)
+    if _unbounded(limits, _INSTANCE_RESOURCES):
+        return max_count
     lock_project(session, project_id)
     usage = instance_usage(session, project_id, user_id)
-    limits = _limits(session, conf, project_id, user_id)
     count = max_count
     while True:
         deltas = {"cores": count * vcpus, "instances": count,
@@ -379,7 +390,7 @@ def _absolute_limit(session, conf, project_id, user_id, resource):
 
 def check_metadata_items(session, conf, project_id, user_id, count):
     """403 when a server would have more than ``metadata_items`` items."""
-    if not enforced(conf):
+    if not enforced(conf) or count == 0:
         return
     limit = _absolute_limit(session, conf, project_id, user_id,
                             "metadata_items")

@@ -486,3 +486,16 @@ def test_config_defaults(config_dir, tmp_path, make_image):
         "instances")
     assert app.get(f"{QS}/demo/defaults", headers=DEMO).json["quota_set"][
         "cores"] == -1
+
+
+def test_unlimited_project(cloud):
+    set_quota(cloud, "demo", instances=-1, cores=-1, ram=-1)
+    boot(cloud, who=DEMO, max_count=12)
+    assert len(servers(cloud, DEMO)) == 12
+    detail = cloud.get(f"{QS}/demo/detail", headers=DEMO).json["quota_set"]
+    assert detail["instances"] == {"limit": -1, "in_use": 12, "reserved": 0}
+    set_quota(cloud, "demo", instances=12)
+    resp = boot(cloud, who=DEMO, status=403)
+    assert fault(resp, "forbidden", 403) == (
+        "Quota exceeded for instances: Requested 1, but already used 12 of "
+        "12 instances")
