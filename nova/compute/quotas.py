@@ -64,6 +64,7 @@ _NOT_COUNTED_IN_VIEWS = ("key_pairs", "server_group_members",
                          "security_group_rules")
 _OPTION = {"injected_file_path_bytes": "injected_file_path_length"}
 _INSTANCE_RESOURCES = ("cores", "instances", "ram")
+_USAGE_KEYS = ("instances", "cores", "ram")
 
 
 def enforced(conf):
@@ -137,9 +138,14 @@ def user_limits(session, conf, project_id, user_id, rows=None):
 
 
 def _limits(session, conf, project_id, user_id):
+    """{"project": limits, "user": limits} in two queries."""
     rows = _rows(session, project_id)
-    return {"project": project_limits(session, conf, project_id, rows),
-            "user": user_limits(session, conf, project_id, user_id, rows)}
+    project = project_limits(session, conf, project_id, rows)
+    user = dict(project)
+    if enforced(conf) and user_id:
+        user.update((r, limit) for r, limit in rows.get(user_id, {}).items()
+                    if r in user)
+    return {"project": project, "user": user}
 
 
 def _unbounded(limits, resources):
@@ -156,16 +162,15 @@ def _strictest(*limits):
 
 # -- usage --------------------------------------------------------------------
 
-def _resting(vm_states, now):
-    """SQL: the server is, as of ``now``, in one of ``vm_states`` with no
-    task in progress (see nova.compute.driver for pending transitions)."""
-    due = sa.and_(Instance.task_deadline.is_not(None),
-                  Instance.task_deadline <= now)
-    return sa.or_(
-        sa.and_(sa.not_(due), Instance.vm_state.in_(vm_states),
-                Instance.task_state.is_(None)),
-        sa.and_(due, sa.func.coalesce(Instance.next_vm_state, "")
-                .in_(vm_states)))
+_AT_REST_FREE = (states.SOFT_DELETED, states.SHELVED_OFFLOADED)
+
+
+def _at_rest(row, now):
+    """The vm_state ``row`` rests in as of ``now`` (None while a task is in
+    progress; see nova.compute.driver for pending transitions)."""
+    if row.task_deadline is not None and row.task_deadline <= now:
+        return row.next_vm_state
+    return row.vm_state if row.task_state is None else None
 
 
 def _sum_if(condition, value=1):
@@ -174,23 +179,41 @@ def _sum_if(condition, value=1):
 
 
 def instance_usage(session, project_id, user_id=None):
-    """{"project": {instances, cores, ram}, "user": {...}} as of now."""
+    """{"project": {instances, cores, ram}, "user": {...}} as of now.
+
+    Two cheap aggregates over the project's servers (an index range), then
+    what servers at rest soft-deleted or shelved-offloaded give back: only
+    those rows, rare, are read one by one.
+    """
     now = utcnow()
-    counted = sa.not_(_resting((states.SOFT_DELETED,), now))
-    holds = sa.not_(_resting((states.SOFT_DELETED,
-                              states.SHELVED_OFFLOADED), now))
     mine = Instance.user_id == (user_id or "")
+    live = (Instance.project_id == project_id, Instance.deleted == 0)
     row = session.execute(sa.select(
-        _sum_if(counted), _sum_if(holds, Instance.vcpus),
-        _sum_if(holds, Instance.memory_mb),
-        _sum_if(sa.and_(mine, counted)),
-        _sum_if(sa.and_(mine, holds), Instance.vcpus),
-        _sum_if(sa.and_(mine, holds), Instance.memory_mb),
-    ).where(Instance.project_id == project_id,
-            Instance.deleted == 0)).one()
-    numbers = [int(value) for value in row]
-    return {"project": dict(zip(("instances", "cores", "ram"), numbers[:3])),
-            "user": dict(zip(("instances", "cores", "ram"), numbers[3:]))}
+        sa.func.count(), sa.func.coalesce(sa.func.sum(Instance.vcpus), 0),
+        sa.func.coalesce(sa.func.sum(Instance.memory_mb), 0),
+        _sum_if(mine), _sum_if(mine, Instance.vcpus),
+        _sum_if(mine, Instance.memory_mb)).where(*live)).one()
+    totals = [int(value) for value in row]
+    usage = {"project": dict(zip(_USAGE_KEYS, totals[:3])),
+             "user": dict(zip(_USAGE_KEYS, totals[3:]))}
+    for rest in session.execute(
+            sa.select(Instance.user_id, Instance.vm_state,
+                      Instance.task_state, Instance.task_deadline,
+                      Instance.next_vm_state, Instance.vcpus,
+                      Instance.memory_mb)
+            .where(*live, sa.or_(Instance.vm_state.in_(_AT_REST_FREE),
+                                 Instance.next_vm_state.in_(
+                                     _AT_REST_FREE)))):
+        state = _at_rest(rest, now)
+        if state not in _AT_REST_FREE:
+            continue
+        scopes = ["project"] + (["user"] if rest.user_id == user_id else [])
+        for scope in scopes:
+            usage[scope]["cores"] -= rest.vcpus
+            usage[scope]["ram"] -= rest.memory_mb
+            if state == states.SOFT_DELETED:
+                usage[scope]["instances"] -= 1
+    return usage
 
 
 def server_group_usage(session, project_id, user_id=None):
