@@ -93,6 +93,13 @@ build_time = 0.1
 
 [network]
 cidr = {CIDR}
+
+# Thousands of servers in one project: no limit (the limits are still read
+# on every create; without a limit nothing is counted).
+[quota]
+instances = -1
+cores = -1
+ram = -1
 """
 
 # wrk script: optional method/body/headers from the environment, and every

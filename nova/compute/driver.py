@@ -26,8 +26,12 @@ NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
 class ComputeDriver:
     """What the service layer asks of a hypervisor."""
 
-    def place(self, session, instance, zone=None, host=None):
-        """Claim room for ``instance``; the host's name, or None."""
+    def place(self, session, instance, zone=None, host=None, group=None):
+        """Claim room for ``instance``; the host's name, or None.
+
+        ``group``: a ``nova.compute.server_groups.Placement`` whose
+        ``arrange`` filters and orders the candidate hosts by the server
+        group's policy."""
         raise NotImplementedError
 
     def release(self, session, instance):
@@ -105,7 +109,7 @@ class BuiltinDriver(ComputeDriver):
         return (instance.vcpus, instance.memory_mb,
                 instance.root_gb + instance.ephemeral_gb)
 
-    def place(self, session, instance, zone=None, host=None):
+    def place(self, session, instance, zone=None, host=None, group=None):
         self.sync_hosts(session)
         vcpus, ram, disk = self._needs(instance)
         cpu_r, ram_r, disk_r = self.ratios
@@ -121,7 +125,10 @@ class BuiltinDriver(ComputeDriver):
         query = query.order_by(
             (ComputeHost.memory_mb * ram_r - ComputeHost.memory_mb_used)
             .desc(), ComputeHost.id)
-        for host_id, name, host_zone in session.execute(query):
+        candidates = session.execute(query).all()
+        if group is not None:
+            candidates = group.arrange(candidates)
+        for host_id, name, host_zone in candidates:
             claimed = session.execute(
                 sa.update(ComputeHost)
                 .where(ComputeHost.id == host_id,

@@ -19,14 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from nova.api import errors
+from nova.compute import quotas
 from nova.db.models import KeyPair
 
 TYPE_SSH = "ssh"
 TYPE_X509 = "x509"
 GENERATED_COMMENT = "Generated-by-Nova"
 RSA_BITS = 2048
-# Upstream's default per-user quota ([quota] key_pairs = 100): it also
-# bounds the unpaginated list of the versions before 2.35.
+# [quota] key_pairs' default, the limit when no configuration is given.
 MAX_PER_USER = 100
 MAX_PUBLIC_KEY_BYTES = 65535
 
@@ -203,19 +203,30 @@ def conflict(name):
     return errors.Conflict(f"Key pair '{name}' already exists.")
 
 
-def check_new(session, user_id, name):
-    """409 when ``name`` is taken, 403 when the user has too many."""
+def check_new(session, user_id, name, quota=None, for_write=True):
+    """409 when ``name`` is taken, 403 when the user has too many.
+
+    ``quota``: (conf, caller's project id, caller's user id) to check the
+    key_pairs quota with (nova.compute.quotas, which takes the owner's
+    quota lock: create in the same transaction); without it, [quota]
+    key_pairs' default is the limit. ``for_write=False``: an early look
+    in a read transaction, without the lock.
+    """
     if session.execute(_by_name(user_id, name).with_only_columns(
             KeyPair.id)).first() is not None:
         raise conflict(name)
-    count = session.execute(sa.select(sa.func.count()).select_from(KeyPair)
-                            .where(KeyPair.user_id == user_id)).scalar()
-    if count >= MAX_PER_USER:
-        raise errors.Forbidden("Quota exceeded, too many key pairs.")
+    if quota is not None:
+        conf, project_id, caller_id = quota
+        quotas.check_key_pairs(session, conf, project_id, caller_id,
+                               user_id, take_lock=for_write)
+        return
+    if quotas.key_pair_count(session, user_id) >= MAX_PER_USER:
+        raise quotas.QuotaExceeded("Quota exceeded, too many key pairs.")
 
 
-def create(session, *, user_id, name, key_type, public_key, fingerprint):
-    check_new(session, user_id, name)
+def create(session, *, user_id, name, key_type, public_key, fingerprint,
+           quota=None):
+    check_new(session, user_id, name, quota)
     keypair = KeyPair(user_id=user_id, name=name, type=key_type,
                       public_key=public_key, fingerprint=fingerprint)
     session.add(keypair)

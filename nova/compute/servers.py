@@ -18,10 +18,14 @@ from nova.api import errors
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
 from nova.compute import images as image_service
+from nova.compute import quotas
+from nova.compute import server_groups
 from nova.compute import states
 from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
                             InstanceTag, KeyPair, utcnow)
 
+# [quota] metadata_items' default: the limit when no configuration is given
+# (set_metadata without conf).
 MAX_METADATA_ITEMS = 128
 MAX_TAGS = 50
 
@@ -459,6 +463,9 @@ class CreateRequest:
     access_ip_v6: str | None = None
     scheduler_hints: dict = dataclasses.field(default_factory=dict)
     trusted_certs: list | None = None
+    # Personality (before 2.57): [(path, decoded content)], checked
+    # against the injected_file* quotas, not stored.
+    injected_files: list = dataclasses.field(default_factory=list)
 
 
 def generate_password(length=12):
@@ -478,8 +485,26 @@ def _sanitize_hostname(name):
     return hostname or "server"
 
 
+def _group(session, req):
+    """The server group of the ``group`` hint (400 when there is none)."""
+    group_id = req.scheduler_hints.get("group")
+    if not group_id:
+        return None
+    try:
+        return server_groups.get(
+            session, group_id,
+            project_id=None if req.is_admin else req.project_id)
+    except errors.NotFound as exc:
+        raise errors.BadRequest(exc.message) from None
+
+
 def create(session, req, *, driver, network, conf):
-    """Create ``req.min_count`` to ``req.max_count`` servers; return them."""
+    """Create ``req.min_count`` to ``req.max_count`` servers; return them.
+
+    As many as the project's quota allows between the two (403 below
+    ``min_count``), each placed by capacity and by its server group's
+    policy, all in the caller's transaction.
+    """
     try:
         flavor = flavor_service.get(session, req.flavor_ref,
                                     project_id=req.project_id,
@@ -507,6 +532,24 @@ def create(session, req, *, driver, network, conf):
         if key is None:
             raise errors.BadRequest("Invalid key_name provided.")
     requested_nets = _requested_networks(req, network)
+    quotas.check_metadata_items(session, conf, req.project_id, req.user_id,
+                                len(req.metadata))
+    quotas.check_injected_files(session, conf, req.project_id, req.user_id,
+                                req.injected_files)
+    group = _group(session, req)
+    # The project's quota lock, then the group's: held until commit.
+    count = quotas.check_instances(
+        session, conf, req.project_id, req.user_id, flavor.vcpus,
+        flavor.memory_mb, req.min_count, req.max_count)
+    placement = None
+    if group is not None:
+        quotas.check_group_members(session, conf, req.project_id,
+                                   req.user_id, group, count)
+        # Deleted between our first look and the lock (delete takes it).
+        if not server_groups.exists(session, group.id):
+            raise errors.BadRequest(server_groups.not_found(group.uuid)
+                                    .message)
+        placement = server_groups.Placement.of(session, group)
     specs = flavor_service.extra_specs(session, [flavor.id])[flavor.id]
     flavor_json = json.dumps({
         "flavorid": flavor.flavorid, "name": flavor.name,
@@ -515,7 +558,6 @@ def create(session, req, *, driver, network, conf):
         "swap": flavor.swap, "extra_specs": specs})
     reservation_id = "r-" + secrets.token_hex(4)
     now = utcnow()
-    count = req.max_count
     created = []
     for index in range(count):
         name = req.name if count == 1 else f"{req.name}-{index + 1}"
@@ -545,7 +587,7 @@ def create(session, req, *, driver, network, conf):
                            if req.trusted_certs is not None else None),
             admin_password=None, created_at=now, updated_at=now, deleted=0)
         placed = driver.place(session, instance, zone=req.availability_zone,
-                              host=req.host)
+                              host=req.host, group=placement)
         session.add(instance)
         session.flush()
         if placed is None:
@@ -556,6 +598,8 @@ def create(session, req, *, driver, network, conf):
                 session.flush()
                 break
         else:
+            if placement is not None:
+                placement.placed(placed)
             driver.spawn(instance)
             # Like upstream, a server that found no host gets no port.
             for net in requested_nets:
@@ -565,6 +609,8 @@ def create(session, req, *, driver, network, conf):
                                          key=key_, value=value))
         for tag in dict.fromkeys(req.tags):
             session.add(InstanceTag(instance_uuid=instance.uuid, tag=tag))
+        if group is not None:
+            server_groups.add_member(session, group, instance.uuid)
         created.append(instance)
     session.flush()
     return created, reservation_id
@@ -622,16 +668,21 @@ def delete(session, instance, *, driver, network):
     instance.deleted = instance.id
 
 
-def set_metadata(session, instance, items, replace=False):
+def set_metadata(session, instance, items, replace=False, conf=None):
+    """Merge (or with ``replace``, replace) the server's metadata; 403 past
+    the metadata_items quota of the server's project and user (with no
+    ``conf``: past [quota] metadata_items' default)."""
     existing = {row.key: row for row in session.execute(
         sa.select(InstanceMetadata).where(
             InstanceMetadata.instance_uuid == instance.uuid)).scalars()}
     final = dict(items) if replace else {
         **{k: r.value for k, r in existing.items()}, **items}
-    if len(final) > MAX_METADATA_ITEMS:
-        raise errors.Forbidden(
-            f"Quota exceeded for metadata_items: Requested {len(final)}, "
-            f"but already used 0 of {MAX_METADATA_ITEMS} metadata_items")
+    if conf is not None:
+        quotas.check_metadata_items(session, conf, instance.project_id,
+                                    instance.user_id, len(final))
+    elif len(final) > MAX_METADATA_ITEMS:
+        raise quotas.QuotaExceeded(
+            f"Maximum number of metadata items exceeds {MAX_METADATA_ITEMS}")
     for key, row in existing.items():
         if key not in final:
             session.delete(row)

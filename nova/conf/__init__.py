@@ -6,10 +6,10 @@ holds a global configuration.
 """
 
 from nova.conf import (api, compute, database, default, metadata, network,
-                       oslo_middleware, wsgi)
+                       oslo_middleware, quota, wsgi)
 
 _MODULES = (default, api, wsgi, database, oslo_middleware, compute,
-            network, metadata)
+            network, metadata, quota)
 
 
 def register_opts(conf):

@@ -9,7 +9,8 @@ until it is back, then work again without a restart.
   half-way with "database is locked" on upgrade from a read lock.
 - MariaDB (PyMySQL) and PostgreSQL (psycopg 3): pre-ping on checkout (so
   connections broken by a server restart are replaced), connect and lock
-  timeouts from ``[database]``.
+  timeouts from ``[database]``; both at READ COMMITTED (MariaDB's default
+  is REPEATABLE READ), which the quota checks rely on.
 - Connections are never shared across a fork: the engine is re-created,
   without closing the parent's sockets, when the pid changes (prefork
   servers import the app in the master). Each transaction checks a
@@ -70,6 +71,12 @@ def create_engine(conf_db):
                   pool_timeout=conf_db.pool_timeout,
                   pool_recycle=conf_db.connection_recycle_time)
     if backend == "mysql":
+        # PostgreSQL's default: every statement sees what was committed
+        # before it began. Quota checks count rows after taking a lock row
+        # (nova.compute.quotas); under InnoDB's REPEATABLE READ such a count
+        # would read the snapshot of the transaction's first read, from
+        # before the lock was granted, and miss what its holder committed.
+        kwargs["isolation_level"] = "READ COMMITTED"
         kwargs["connect_args"] = {
             "connect_timeout": conf_db.connect_timeout,
             "charset": "utf8mb4",

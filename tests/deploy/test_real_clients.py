@@ -498,3 +498,109 @@ def test_novaclient_server_life(compute_server, public_key):
     assert nova.servers.list() == []
     nova.keypairs.delete("nova-key")
     nova.flavors.delete(flavor)
+
+
+# -- quotas, limits and server groups -----------------------------------------
+
+@pytest.fixture
+def keystone(httpserver):
+    """A stand-in for Keystone (a service outside this project) that knows
+    the projects ``admin`` and ``demo``: the CLI's quota commands look the
+    project up in the identity service before calling the compute API."""
+    v3 = httpserver.url_for("/v3")
+    version = {"version": {"id": "v3.14", "status": "stable",
+                           "links": [{"rel": "self", "href": v3 + "/"}],
+                           "media-types": []}}
+    for path in ("/v3", "/v3/"):
+        httpserver.expect_request(path).respond_with_json(version)
+    for name in ("admin", "demo"):
+        httpserver.expect_request(f"/v3/projects/{name}").respond_with_json(
+            {"project": {"id": name, "name": name, "domain_id": "default",
+                         "enabled": True}})
+    return v3
+
+
+def test_openstack_cli_quotas_and_limits(compute_server, keystone, tmp_path):
+    cli = CLI(compute_server, tmp_path)
+    cli.env["OS_IDENTITY_ENDPOINT_OVERRIDE"] = keystone
+
+    cli("quota", "set", "--instances", "2", "--cores", "9", "--key-pairs",
+        "3", "admin")
+    shown = {row["Resource"]: row["Limit"] for row in cli.json(
+        "quota", "show", "--compute", "admin")}
+    assert (shown["instances"], shown["cores"], shown["key-pairs"]) == (
+        2, 9, 3)
+    assert shown["ram"] == 51200  # untouched: the default
+
+    absolute = {row["Name"]: row["Value"] for row in cli.json(
+        "limits", "show", "--absolute")}
+    assert (absolute["instances"], absolute["total_cores"],
+            absolute["keypairs"]) == (2, 9, 3)
+    assert absolute["instances_used"] == 0
+
+    cli.json("flavor", "create", "--ram", "128", "--vcpus", "2", "--disk",
+             "1", "m1.quota")
+    cli("server", "create", "--image", "cirros", "--flavor", "m1.quota",
+        "--auto-network", "--min", "1", "--max", "5", "quota-vm")
+    assert len(cli.json("server", "list")) == 2  # the quota's worth
+    absolute = {row["Name"]: row["Value"] for row in cli.json(
+        "limits", "show", "--absolute")}
+    assert (absolute["instances_used"], absolute["total_cores_used"],
+            absolute["total_ram_used"]) == (2, 4, 256)
+    usage = {row["Resource"]: row["In Use"] for row in cli.json(
+        "quota", "show", "--compute", "--usage", "admin")}
+    assert (usage["instances"], usage["cores"]) == (2, 4)
+
+    refused = subprocess.run(
+        [*cli.argv, "server", "create", "--image", "cirros", "--flavor",
+         "m1.quota", "--auto-network", "one-more"], env=cli.env,
+        capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1
+    assert "403" in refused.stderr
+    assert ("Quota exceeded for instances: Requested 1, but already used 2 "
+            "of 2 instances") in refused.stderr
+
+
+def test_openstacksdk_anti_affinity_group(compute_server):
+    import openstack
+
+    conn = openstack.connect(
+        auth_type="admin_token",
+        auth={"token": TOKEN, "endpoint": compute_server.url},
+        load_yaml_config=False, load_envvars=False)
+    compute = conn.compute
+    try:
+        flavor = compute.create_flavor(name="m1.sg", ram=128, vcpus=1,
+                                       disk=1)
+        group = compute.create_server_group(name="spread",
+                                            policy="anti-affinity")
+        assert (group.name, group.policy, group.rules, group.member_ids) \
+            == ("spread", "anti-affinity", {}, [])
+        assert group.id in [g.id for g in compute.server_groups()]
+
+        server = compute.create_server(
+            name="sg-1", image_id=IMAGE_ID, flavor_id=flavor.id,
+            networks="none", scheduler_hints={"group": group.id})
+        server = _wait(compute, server, "ACTIVE")
+        assert compute.get_server_group(group.id).member_ids == [server.id]
+        # The SDK shows servers at 2.100, where they name their groups.
+        assert compute.get_server(server.id).server_groups == [group.id]
+
+        # The only host already has a member: the next one finds none.
+        second = compute.create_server(
+            name="sg-2", image_id=IMAGE_ID, flavor_id=flavor.id,
+            networks="none", scheduler_hints={"group": group.id})
+        second = compute.get_server(second.id)
+        assert second.status == "ERROR"
+        assert second.fault["message"].startswith("No valid host was found")
+        assert sorted(compute.get_server_group(group.id).member_ids) == \
+            sorted([server.id, second.id])
+
+        for each in (server, second):
+            compute.delete_server(each)
+            compute.wait_for_delete(each, interval=0.2, wait=WAIT)
+        compute.delete_server_group(group)
+        assert group.id not in [g.id for g in compute.server_groups()]
+        compute.delete_flavor(flavor)
+    finally:
+        conn.close()

@@ -39,7 +39,11 @@ def test_list_equals_each_server_shown_alone(cloud):
                 servers = by_id(detail(cloud, query, version, who))
                 assert set(ids) <= set(servers)
                 for ident in ids:
-                    assert servers[ident] == get(cloud, ident, version, who)
+                    shown = get(cloud, ident, version, who)
+                    # Upstream shows server_groups (2.71) for one server,
+                    # never in lists.
+                    shown.pop("server_groups", None)
+                    assert servers[ident] == shown
 
 
 def test_caller_rights_are_part_of_what_is_remembered(cloud):

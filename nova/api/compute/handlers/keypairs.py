@@ -26,6 +26,11 @@ def _db(req):
     return req.app.services.db
 
 
+def _quota(req):
+    return (req.app.services.conf, req.context.project_id,
+            req.context.user_id)
+
+
 def _owner(req):
     """Whose key pairs: the caller's, or from 2.10 ``?user_id=`` (first)."""
     if req.is_version("2.10"):
@@ -82,13 +87,15 @@ def create(req):
         # Refuse a taken name (or a full quota) before spending the CPU,
         # and generate outside any transaction; create checks again.
         with db.reader() as session:
-            service.check_new(session, user_id, name)
+            service.check_new(session, user_id, name, _quota(req),
+                              for_write=False)
         private_key, public_key, fingerprint = service.generate(
             key_type, user_id)
     with db.writer() as session:
         keypair = service.create(
             session, user_id=user_id, name=name, key_type=key_type,
-            public_key=public_key, fingerprint=fingerprint)
+            public_key=public_key, fingerprint=fingerprint,
+            quota=_quota(req))
     return Result(status, views.create(req, keypair, private_key))
 
 

@@ -18,6 +18,10 @@ def _db(req):
     return req.app.services.db
 
 
+def _conf(req):
+    return req.app.services.conf
+
+
 def _writable(req, session, server_id, rule, action):
     instance = load_for_change(req, session, server_id, rule)
     service.check_state(instance, action, _ALLOWED)
@@ -45,7 +49,7 @@ def create(req, server_id):
         instance = _writable(req, session, server_id, rules.META % "create",
                              "update metadata")
         merged = service.set_metadata(session, instance,
-                                      req.json["metadata"])
+                                      req.json["metadata"], conf=_conf(req))
     return {"metadata": merged}
 
 
@@ -54,7 +58,8 @@ def update_all(req, server_id):
         instance = _writable(req, session, server_id,
                              rules.META % "update_all", "update metadata")
         items = service.set_metadata(session, instance,
-                                     req.json["metadata"], replace=True)
+                                     req.json["metadata"], replace=True,
+                                     conf=_conf(req))
     return {"metadata": items}
 
 
@@ -65,7 +70,7 @@ def update(req, server_id, key):
     with _db(req).writer() as session:
         instance = _writable(req, session, server_id, rules.META % "update",
                              "update metadata")
-        service.set_metadata(session, instance, meta)
+        service.set_metadata(session, instance, meta, conf=_conf(req))
     return {"meta": meta}
 
 

@@ -1,5 +1,6 @@
 """/servers: create, list, show, update, delete, and the core actions."""
 
+import base64
 import contextlib
 import datetime
 import json
@@ -15,6 +16,7 @@ from nova.api.compute.schemas import types
 from nova.api.compute.views import servers as views
 from nova.compute import driver as driver_mod
 from nova.compute import images as image_service
+from nova.compute import server_groups
 from nova.compute import servers as service
 from nova.compute import states
 from nova.db.models import ComputeHost
@@ -116,7 +118,12 @@ def shared_context(req, session, image_refs):
     return images, disabled
 
 
-def detail_context(req, session, instances, fixed_ips, shared=None):
+def detail_context(req, session, instances, fixed_ips, shared=None,
+                   with_groups=False):
+    """What the detailed views of ``instances`` need, loaded in bulk.
+
+    ``with_groups``: the server_groups of 2.71, which upstream shows for one
+    server (show, update, rebuild), never in lists."""
     uuids = [i.uuid for i in instances]
     images, disabled = shared or shared_context(
         req, session, [i.image_ref for i in instances])
@@ -129,12 +136,14 @@ def detail_context(req, session, instances, fixed_ips, shared=None):
             if driver_mod.effective(i)[0] in (states.ERROR,
                                               states.DELETED)]),
         network_name=_compute(req).network.name, hosts_disabled=disabled,
-        images=images)
+        images=images,
+        server_groups=(server_groups.groups_of(session, uuids)
+                       if with_groups and req.is_version("2.71") else None))
 
 
 def show_one(req, session, instance, status=200):
     fixed = _compute(req).network.addresses(session, [instance.uuid])
-    ctx = detail_context(req, session, [instance], fixed)
+    ctx = detail_context(req, session, [instance], fixed, with_groups=True)
     return Result(status, {"server": views.detail(req, instance, ctx)})
 
 
@@ -482,6 +491,14 @@ def _image_ref(server):
     return image_ref
 
 
+def _injected_files(server):
+    """[(path, content bytes)] of the personality (accepted until 2.56;
+    the schema checked the base64)."""
+    return [(item.get("path", ""),
+             base64.b64decode(item.get("contents", "")))
+            for item in server.get("personality") or ()]
+
+
 def create(req):
     body = req.json
     server = body["server"]
@@ -536,12 +553,8 @@ def create(req):
         min_count=min_count, max_count=max_count, admin_pass=admin_pass,
         access_ip_v4=server.get("accessIPv4"),
         access_ip_v6=server.get("accessIPv6"),
-        scheduler_hints=hints, trusted_certs=certs)
-    if len(creq.metadata) > service.MAX_METADATA_ITEMS:
-        raise errors.Forbidden(
-            f"Quota exceeded for metadata_items: Requested "
-            f"{len(creq.metadata)}, but already used 0 of "
-            f"{service.MAX_METADATA_ITEMS} metadata_items")
+        scheduler_hints=hints, trusted_certs=certs,
+        injected_files=_injected_files(server))
     compute = _compute(req)
     with _db(req).writer() as session:
         created, reservation_id = service.create(

@@ -74,6 +74,11 @@ _BASE_SERVER = {
 }
 
 
+# Scheduler hints: any keys, but a server group is named by its uuid.
+_HINTS = {"type": "object",
+          "properties": {"group": {"type": "string", "format": "uuid"}}}
+
+
 def _create(server_changes=None, required=None, top=None):
     server = copy.deepcopy(_BASE_SERVER)
     for key, value in (server_changes or {}).items():
@@ -87,8 +92,8 @@ def _create(server_changes=None, required=None, top=None):
         "type": "object",
         "properties": {
             "server": server,
-            "OS-SCH-HNT:scheduler_hints": {"type": "object"},
-            "os:scheduler_hints": {"type": "object"},
+            "OS-SCH-HNT:scheduler_hints": _HINTS,
+            "os:scheduler_hints": _HINTS,
         },
         "required": ["server"],
         "additionalProperties": False,

@@ -56,7 +56,8 @@ class DetailContext:
                  "2.71", "2.73", "2.90", "2.96", "2.98", "2.100")
 
     def __init__(self, req, *, metadata, tags, fixed_ips, faults,
-                 network_name, hosts_disabled=(), images=None):
+                 network_name, hosts_disabled=(), images=None,
+                 server_groups=None):
         self.links = Links(req)
         self.metadata = metadata
         self.tags = tags
@@ -65,6 +66,9 @@ class DetailContext:
         self.network_name = network_name
         self.hosts_disabled = set(hosts_disabled)
         self.images = images or {}
+        # {uuid: [group uuids]} where the view shows them (2.71, a single
+        # server), else None.
+        self.server_groups = server_groups
         self.at = at = {v: req.is_version(v) for v in self._VERSIONS}
         self.show_extended = req.can(rules.EXTENDED_ATTRIBUTES)
         # Policy is asked only where the microversion shows the answer.
@@ -177,8 +181,8 @@ def detail(req, instance, ctx):
         view["trusted_image_certificates"] = (
             json.loads(instance.trusted_certs) if instance.trusted_certs
             else None)
-    if at["2.71"]:
-        view["server_groups"] = []
+    if at["2.71"] and ctx.server_groups is not None:
+        view["server_groups"] = ctx.server_groups.get(uuid, [])
     if at["2.73"]:
         view["locked_reason"] = instance.locked_reason
     if at["2.96"]:

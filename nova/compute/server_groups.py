@@ -1,0 +1,174 @@
+"""Server groups: storage, members, and what placement makes of a policy.
+
+A group belongs to a project; another project's group is "not found"
+(admins see every project's). A server joins the group named by its
+create request's ``group`` scheduler hint and stays a member until the
+group is deleted; the views show only members that are not deleted.
+
+Placement (``Placement``): the built-in driver hands its candidate hosts,
+best first, to ``arrange``, which applies the group's policy:
+
+- affinity: only the host the members are on (any host for the first);
+- anti-affinity: only hosts with fewer than ``max_server_per_host``
+  (default 1) members;
+- soft-affinity / soft-anti-affinity: every host, those with the most /
+  the fewest members first (ties keep the driver's order).
+
+A hard policy that no host satisfies leaves the server in ERROR with
+upstream's "No valid host was found" fault. The members' hosts are read
+under the group's quota lock (nova.compute.quotas), so two concurrent
+creates into one anti-affinity group see each other's host.
+"""
+
+import json
+import uuid as uuid_mod
+
+import sqlalchemy as sa
+
+from nova.api import errors
+from nova.compute import quotas
+from nova.db.models import Instance, InstanceGroup, InstanceGroupMember
+
+POLICIES = ("affinity", "anti-affinity", "soft-affinity",
+            "soft-anti-affinity")
+
+
+def not_found(group_id):
+    return errors.NotFound(f"Instance group {group_id} could not be found.")
+
+
+def get(session, group_id, project_id=None):
+    """The group, or 404; ``project_id`` None means any project."""
+    query = sa.select(InstanceGroup).where(InstanceGroup.uuid == group_id)
+    if project_id is not None:
+        query = query.where(InstanceGroup.project_id == project_id)
+    group = session.execute(query).scalar()
+    if group is None:
+        raise not_found(group_id)
+    return group
+
+
+def rules_of(group):
+    return json.loads(group.rules or "{}")
+
+
+def create(session, *, name, policy, rules, project_id, user_id):
+    group = InstanceGroup(uuid=str(uuid_mod.uuid4()), name=name,
+                          policy=policy, rules=json.dumps(rules or {}),
+                          project_id=project_id, user_id=user_id)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def list_groups(session, project_id=None, limit=None, offset=0):
+    """Groups by creation (``project_id`` None: every project's)."""
+    query = sa.select(InstanceGroup).order_by(InstanceGroup.id)
+    if project_id is not None:
+        query = query.where(InstanceGroup.project_id == project_id)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def exists(session, group_id):
+    return session.execute(sa.select(InstanceGroup.id).where(
+        InstanceGroup.id == group_id)).first() is not None
+
+
+def delete(session, group):
+    """Delete the group and its memberships, under the group's lock, so
+    that a create adding a member in the meantime finishes first."""
+    quotas.lock(session, "group", group.uuid)
+    session.execute(sa.delete(InstanceGroupMember).where(
+        InstanceGroupMember.group_id == group.id))
+    session.delete(group)
+
+
+def members_of(session, group_ids):
+    """{group id: [uuids of its servers that are not deleted]}."""
+    found = {gid: [] for gid in group_ids}
+    if group_ids:
+        for gid, member in session.execute(
+                sa.select(InstanceGroupMember.group_id,
+                          InstanceGroupMember.instance_uuid)
+                .join(Instance,
+                      Instance.uuid == InstanceGroupMember.instance_uuid)
+                .where(InstanceGroupMember.group_id.in_(list(group_ids)),
+                       Instance.deleted == 0)
+                .order_by(InstanceGroupMember.id)):
+            found[gid].append(member)
+    return found
+
+
+def groups_of(session, instance_uuids):
+    """{server uuid: [uuids of the groups it is a member of]}."""
+    found = {u: [] for u in instance_uuids}
+    if instance_uuids:
+        for member, group_uuid in session.execute(
+                sa.select(InstanceGroupMember.instance_uuid,
+                          InstanceGroup.uuid)
+                .join(InstanceGroup,
+                      InstanceGroup.id == InstanceGroupMember.group_id)
+                .where(InstanceGroupMember.instance_uuid.in_(
+                    list(instance_uuids)))
+                .order_by(InstanceGroupMember.id)):
+            found[member].append(group_uuid)
+    return found
+
+
+def add_member(session, group, instance_uuid):
+    session.add(InstanceGroupMember(group_id=group.id,
+                                    instance_uuid=instance_uuid))
+
+
+def member_hosts(session, group):
+    """{host: number of the group's servers on it} (not deleted)."""
+    hosts = {}
+    for (host,) in session.execute(
+            sa.select(Instance.host)
+            .join(InstanceGroupMember,
+                  InstanceGroupMember.instance_uuid == Instance.uuid)
+            .where(InstanceGroupMember.group_id == group.id,
+                   Instance.deleted == 0, Instance.host.is_not(None))):
+        hosts[host] = hosts.get(host, 0) + 1
+    return hosts
+
+
+class Placement:
+    """A group's policy, for the driver's choice of a host."""
+
+    def __init__(self, policy, rules, hosts):
+        self.policy = policy
+        self.max_per_host = int((rules or {}).get("max_server_per_host", 1))
+        self.hosts = dict(hosts)  # host -> members on it
+
+    @classmethod
+    def of(cls, session, group):
+        return cls(group.policy, rules_of(group), member_hosts(session,
+                                                               group))
+
+    def arrange(self, candidates):
+        """The candidates (rows whose ``host`` is the host name, best
+        first) the policy allows, in the order it prefers."""
+        def members(row):
+            return self.hosts.get(row.host, 0)
+
+        candidates = list(candidates)
+        if self.policy == "affinity":
+            if not self.hosts:
+                return candidates
+            return [row for row in candidates if members(row)]
+        if self.policy == "anti-affinity":
+            return [row for row in candidates
+                    if members(row) < self.max_per_host]
+        if self.policy == "soft-affinity":
+            return sorted(candidates, key=lambda row: -members(row))
+        if self.policy == "soft-anti-affinity":
+            return sorted(candidates, key=members)
+        return candidates
+
+    def placed(self, host):
+        self.hosts[host] = self.hosts.get(host, 0) + 1
