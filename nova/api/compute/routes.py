@@ -8,11 +8,12 @@ resource it implements); the advertised maximum microversion follows.
 from nova.api import microversions
 from nova.api.compute.handlers import flavors
 from nova.api.compute.handlers import keypairs
-from nova.api.compute.handlers import (images, server_metadata,
-                                       server_password, server_tags, servers)
+from nova.api.compute.handlers import (images, server_actions,
+                                       server_metadata, server_password,
+                                       server_tags, servers)
 
-_MODULES = (flavors, keypairs, images, servers, server_metadata,
-            server_tags, server_password)
+_MODULES = (flavors, keypairs, images, servers, server_actions,
+            server_metadata, server_tags, server_password)
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
 

@@ -1,6 +1,7 @@
 """/servers: create, list, show, update, delete, and the core actions."""
 
 import datetime
+import types as pytypes
 
 import re2
 
@@ -11,6 +12,7 @@ from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
 from nova.api.compute.schemas import types
 from nova.api.compute.views import servers as views
+from nova.compute import actions as action_service
 from nova.compute import driver as driver_mod
 from nova.compute import images as image_service
 from nova.compute import servers as service
@@ -88,13 +90,38 @@ def check_locked(req, instance):
         raise errors.Conflict(f"Instance {instance.uuid} is locked")
 
 
-def load_for_change(req, session, server_id, rule=None):
+def caller(req):
+    """Who asks, as the instance-action records keep it."""
+    ctx = req.context
+    return pytypes.SimpleNamespace(
+        request_id=ctx.request_id, user_id=ctx.user_id,
+        project_id=ctx.project_id, user_name=ctx.user_name,
+        is_admin=req.can("context_is_admin"))
+
+
+def settle(req, session, instance):
+    """Apply the server's due transitions (with what they free); a server
+    reclaimed on the way is gone (404)."""
+    compute = _compute(req)
+    if not action_service.settle(session, instance, compute.driver,
+                                 compute.network):
+        session.flush()
+        raise service.not_found(instance.uuid)
+
+
+def sweep(req, session):
+    compute = _compute(req)
+    action_service.sweep(session, compute.driver, compute.network)
+
+
+def load_for_change(req, session, server_id, rule=None, check_lock=True):
     """The server, locked for this transaction, for a change by the caller:
-    policy checked, refused when locked (non-admins), pending transition
+    policy checked, refused when locked (non-admins), pending transitions
     applied."""
     instance = load(req, session, server_id, rule=rule, for_update=True)
-    check_locked(req, instance)
-    driver_mod.settle(instance)
+    if check_lock:
+        check_locked(req, instance)
+    settle(req, session, instance)
     return instance
 
 
@@ -451,10 +478,21 @@ def create(req):
             f"{len(creq.metadata)}, but already used 0 of "
             f"{service.MAX_METADATA_ITEMS} metadata_items")
     compute = _compute(req)
+    who = caller(req)
     with _db(req).writer() as session:
+        sweep(req, session)
         created, reservation_id = service.create(
             session, creq, driver=compute.driver, network=compute.network,
             conf=conf)
+        for instance in created:
+            ok = instance.host is not None
+            action_service.record(session, instance, "create", who, [
+                ("conductor_schedule_and_build_instances",
+                 "Success" if ok else "Error",
+                 None if ok else action_service.NO_HOST),
+                *([("compute__do_build_and_run_instance", "Success", None)]
+                  if ok else [])],
+                message=None if ok else "Error")
     if types.to_bool(server.get("return_reservation_id", False)):
         return Result(202, {"reservation_id": reservation_id})
     links = common.Links(req)
@@ -471,11 +509,23 @@ _EXTENSION_KEYS = ("OS-EXT-", "OS-SRV-USG:", "config_drive", "key_name",
                    "security_groups", "os-extended-volumes:", "host_status")
 
 
+def reduce_view(view):
+    """The view PUT (and rebuild) return before 2.75."""
+    for key in list(view):
+        if key.startswith(_EXTENSION_KEYS):
+            del view[key]
+    for addrs in view["addresses"].values():
+        for addr in addrs:
+            addr.pop("OS-EXT-IPS:type", None)
+            addr.pop("OS-EXT-IPS-MAC:mac_addr", None)
+    return view
+
+
 def update(req, server_id):
     changes = req.json["server"]
     with _db(req).writer() as session:
         instance = load(req, session, server_id, for_update=True)
-        driver_mod.settle(instance)
+        settle(req, session, instance)
         if "name" in changes:
             instance.display_name = changes["name"]
         if "description" in changes:
@@ -498,25 +548,34 @@ def update(req, server_id):
         session.flush()
         result = show_one(req, session, instance)
     if not req.is_version("2.75"):
-        view = result.body["server"]
-        for key in list(view):
-            if key.startswith(_EXTENSION_KEYS):
-                del view[key]
-        for addrs in view["addresses"].values():
-            for addr in addrs:
-                addr.pop("OS-EXT-IPS:type", None)
-                addr.pop("OS-EXT-IPS-MAC:mac_addr", None)
+        reduce_view(result.body["server"])
     return result
 
 
 def delete(req, server_id):
     compute = _compute(req)
+    conf = req.app.services.conf
     with _db(req).writer() as session:
-        instance = load(req, session, server_id, for_update=True)
-        check_locked(req, instance)
-        service.delete(session, instance, driver=compute.driver,
-                       network=compute.network)
+        sweep(req, session)
+        instance = load_for_change(req, session, server_id)
+        # As upstream: only a server with a host is soft-deleted.
+        if (conf.reclaim_instance_interval > 0 and instance.host
+                and instance.vm_state != states.SOFT_DELETED):
+            action_service.soft_delete(session, instance, caller(req),
+                                       compute.driver, conf)
+        else:
+            hard_delete(req, session, instance)
     return Result(204)
+
+
+def hard_delete(req, session, instance):
+    compute = _compute(req)
+    now = driver_mod.utcnow()
+    action_service.record(session, instance, "delete", caller(req),
+                          [("compute_terminate_instance", "Success", None)],
+                          finish=now)
+    service.delete(session, instance, driver=compute.driver,
+                   network=compute.network)
 
 
 # -- ips ------------------------------------------------------------------------
@@ -547,14 +606,20 @@ def ips_show(req, server_id, network_label):
 def _reboot(req, session, instance, body):
     hard = body["type"].upper() == "HARD"
     service.reboot(instance, hard, _compute(req).driver)
+    action_service.record(session, instance, "reboot", caller(req),
+                          [("compute_reboot_instance", "Success", None)])
 
 
 def _stop(req, session, instance, body):
     service.stop(instance, _compute(req).driver)
+    action_service.record(session, instance, "stop", caller(req),
+                          [("compute_stop_instance", "Success", None)])
 
 
 def _start(req, session, instance, body):
     service.start(instance, _compute(req).driver)
+    action_service.record(session, instance, "start", caller(req),
+                          [("compute_start_instance", "Success", None)])
 
 
 # name -> (handler, policy rule, body schema, minimum version)
@@ -565,8 +630,16 @@ ACTIONS = {
 }
 
 
-def register_action(name, handler, rule, schema, min_version=(2, 1)):
+# Actions a locked server still accepts from non-admins (upstream checks
+# the lock on the others).
+LOCK_EXEMPT = set()
+
+
+def register_action(name, handler, rule, schema, min_version=(2, 1),
+                    lock_exempt=False):
     ACTIONS[name] = (handler, rule, schema, min_version)
+    if lock_exempt:
+        LOCK_EXEMPT.add(name)
 
 
 def action(req, server_id):
@@ -574,14 +647,23 @@ def action(req, server_id):
 
     (name, body), = req.json.items()
     entry = ACTIONS.get(name)
-    if entry is None or req.version < entry[3]:
+    if entry is None:
         raise errors.BadRequest(f"There is no such action: {name}")
+    if req.version < entry[3]:
+        # Upstream: the action's method does not exist at this version.
+        raise errors.NotFound("The resource could not be found.")
     handler, rule, schema, _min = entry
-    validation.check(schema, req.json)
+    validation.validate_body(schema, req.json, req.version)
     with _db(req).writer() as session:
-        instance = load_for_change(req, session, server_id, rule)
+        sweep(req, session)
+        instance = load_for_change(req, session, server_id, rule,
+                                   check_lock=name not in LOCK_EXEMPT)
         result = handler(req, session, instance, body)
     return result if result is not None else Result(202)
+
+
+# The remaining actions, os-instance-actions, os-interface, os-migrations.
+from nova.api.compute.handlers import server_actions  # noqa: E402,F401
 
 
 ROUTES = (
