@@ -17,6 +17,7 @@ changed and by ``sweep`` on every write of the compute API.
 
 import datetime
 import json
+import time
 import uuid
 
 import sqlalchemy as sa
@@ -42,24 +43,30 @@ RUNNING, SHUTDOWN, PAUSED = (driver_mod.RUNNING, driver_mod.SHUTDOWN,
 def record(session, instance, action, context, events=(), finish=None,
            message=None, host=None):
     """An instance action; ``events`` are (name, result, details) finishing
-    at ``finish`` (default: the server's pending deadline, or now)."""
+    at ``finish`` (default: the server's pending deadline, or now).
+
+    Core INSERTs, not ORM objects: every action of the API writes one."""
     now = utcnow()
     if finish is None:
         finish = instance.task_deadline or now
-    row = InstanceAction(
+    action_id = session.execute(sa.insert(_ACTIONS).values(
         action=action, instance_uuid=instance.uuid,
         request_id=(context.request_id or "req-" + str(uuid.uuid4())),
         user_id=context.user_id, project_id=context.project_id,
         start_time=now, finish_time=finish, message=message,
-        created_at=now, updated_at=now)
-    session.add(row)
-    session.flush()
-    for name, result, details in events:
-        session.add(InstanceActionEvent(
-            action_id=row.id, event=name, start_time=now,
-            finish_time=finish, result=result, details=details,
-            host=host if host is not None else instance.host))
-    return row
+        created_at=now, updated_at=now)).inserted_primary_key[0]
+    if events:
+        where = host if host is not None else instance.host
+        session.execute(sa.insert(_EVENTS), [
+            {"action_id": action_id, "event": name, "start_time": now,
+             "finish_time": finish, "result": result, "details": details,
+             "traceback": None, "host": where}
+            for name, result, details in events])
+    return action_id
+
+
+_ACTIONS = InstanceAction.__table__
+_EVENTS = InstanceActionEvent.__table__
 
 
 def list_actions(session, instance_uuid, *, limit=None, marker=None,
@@ -132,10 +139,19 @@ def settle(session, instance, driver, network, now=None):
     return True
 
 
+_SWEEP_EVERY = 0.5  # seconds between two sweeps of one process
+_next_sweep = [0.0]
+
+
 def sweep(session, driver, network, limit=20):
     """What upstream's periodic tasks do, for the servers that are due:
     offloads, automatic resize confirmations, reclaims. Bounded work per
-    call; run inside the caller's write transaction."""
+    call, at most every ``_SWEEP_EVERY`` seconds per process; run inside
+    the caller's write transaction."""
+    clock = time.monotonic()
+    if clock < _next_sweep[0]:
+        return 0
+    _next_sweep[0] = clock + _SWEEP_EVERY
     now = utcnow()
     ids = session.execute(
         sa.select(Instance.id).where(
