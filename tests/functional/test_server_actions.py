@@ -692,3 +692,61 @@ def test_migrations(cloud):
     resp = cloud.get(f"/v2.1/os-migrations?marker={uuid.uuid4()}",
                      headers=v("2.59"), status=400)
     fault(resp, "badRequest", 400)
+
+
+# -- policy overrides and more rebuild boundaries ---------------------------------------
+
+def test_action_rules_follow_policy_yaml(cloud, fast_config):
+    fast_config.write("policy.yaml", """
+        "os_compute_api:os-pause-server:pause": "role:admin"
+        "os_compute_api:os-instance-actions:events": "@"
+        "os_compute_api:os-migrations:index": "@"
+        """)
+    app = fast_config.testapp()
+    server_id = boot_id(app, who=DEMO)
+    resp = action(app, server_id, {"pause": None}, who=DEMO, status=403)
+    assert fault(resp, "forbidden", 403) == (
+        "Policy doesn't allow os_compute_api:os-pause-server:pause to be "
+        "performed.")
+    assert status(app, server_id)[0] == "ACTIVE"
+    action(app, server_id, {"suspend": None}, who=DEMO)
+    # With the events rule open, members see events (and tracebacks)
+    # before 2.51 too, and may list migrations.
+    first = actions_of(app, server_id, who=DEMO).json["instanceActions"][-1]
+    shown = app.get(f"{URL}/{server_id}/os-instance-actions/"
+                    f"{first['request_id']}", headers=DEMO).json
+    assert "traceback" in shown["instanceAction"]["events"][0]
+    app.get("/v2.1/os-migrations", headers=DEMO, status=200)
+
+
+def test_rebuild_boundaries(cloud):
+    server_id = boot_id(cloud, who=DEMO)
+    base = {"imageRef": IMAGE}
+    for version, extra in (("2.18", {"description": "d"}),
+                           ("2.62", {"trusted_image_certificates": ["c"]}),
+                           ("2.89", {"hostname": "h"}),
+                           ("2.93", {"hostname": "a.example.org"}),
+                           ("2.56", {"user_data": "aGk="})):
+        resp = action(cloud, server_id, {"rebuild": {**base, **extra}},
+                      version=version, who=DEMO, status=400)
+        fault(resp, "badRequest", 400)
+    resp = action(cloud, server_id, {"rebuild": {
+        **base, "personality": []}}, version="2.57", who=DEMO, status=400)
+    fault(resp, "badRequest", 400)
+    view = action(cloud, server_id, {"rebuild": {
+        **base, "description": "d", "hostname": "a.example.org",
+        "trusted_image_certificates": ["c"]}}, version="2.94",
+        who=DEMO).json["server"]
+    assert (view["description"], view["OS-EXT-SRV-ATTR:hostname"],
+            view["trusted_image_certificates"]) == (
+        "d", "a.example.org", ["c"])
+    old = action(cloud, server_id, {"rebuild": base}, version="2.46",
+                 who=DEMO).json["server"]
+    assert set(old["flavor"]) == {"id", "links"} and "locked" in old
+    assert "description" in old
+    new = action(cloud, server_id, {"rebuild": base}, version="2.47",
+                 who=DEMO).json["server"]
+    assert new["flavor"]["original_name"] == "m1.tiny"
+    assert "locked" not in action(cloud, server_id, {"rebuild": base},
+                                  version="2.8", who=DEMO).json["server"]
+    assert "adminPass" in new
