@@ -454,6 +454,13 @@ def _confirm_resources(session, instance, driver):
     instance.old_flavor = None
 
 
+def release_resize(session, instance, driver):
+    """Before a server awaiting resize confirmation is deleted: give back
+    what the host holds beyond the new flavor (``release`` frees that)."""
+    if instance.old_flavor:
+        _confirm_resources(session, instance, driver)
+
+
 def _set_migration(session, instance_uuid, status, when):
     session.execute(
         sa.update(Migration).where(
@@ -611,6 +618,7 @@ def soft_delete(session, instance, ctx, driver, conf):
     """Delete with ``reclaim_instance_interval`` > 0: the server keeps its
     resources, SOFT_DELETED, until it is restored or reclaimed."""
     now = utcnow()
+    release_resize(session, instance, driver)
     instance.vm_state = states.SOFT_DELETED
     instance.task_state = None
     instance.power_state = SHUTDOWN

@@ -750,3 +750,23 @@ def test_rebuild_boundaries(cloud):
     assert "locked" not in action(cloud, server_id, {"rebuild": base},
                                   version="2.8", who=DEMO).json["server"]
     assert "adminPass" in new
+
+
+def test_deleting_a_server_awaiting_resize_gives_everything_back(
+        config_dir, tmp_path, make_image):
+    write_compute_config(config_dir, tmp_path, """
+        hosts = h1:nova:2:2048:10
+        build_time = 0
+        action_time = 0
+        """)
+    app = config_dir.testapp()
+    app.app_db_url = config_dir.db_url
+    make_image("cirros", image_id=IMAGE)
+    make_flavor(app, "m1.small", ram=1024, flavor_id="2")
+    make_flavor(app, "m1.tiny", ram=512, flavor_id="1")
+    for flavor in ("1", "2"):  # an upsize, then a downsize
+        server_id = boot_id(app, flavorRef="2" if flavor == "1" else "1")
+        action(app, server_id, {"resize": {"flavorRef": flavor}})
+        assert used(app) == 1024
+        app.delete(f"{URL}/{server_id}", headers=ADMIN, status=204)
+        assert used(app) == 0

@@ -574,6 +574,7 @@ def hard_delete(req, session, instance):
     action_service.record(session, instance, "delete", caller(req),
                           [("compute_terminate_instance", "Success", None)],
                           finish=now)
+    action_service.release_resize(session, instance, compute.driver)
     service.delete(session, instance, driver=compute.driver,
                    network=compute.network)
 
