@@ -770,3 +770,45 @@ def test_deleting_a_server_awaiting_resize_gives_everything_back(
         assert used(app) == 1024
         app.delete(f"{URL}/{server_id}", headers=ADMIN, status=204)
         assert used(app) == 0
+
+
+HOSTILE = (None, {}, [], "x", 0, -1, True, {"x": 1}, {"": None},
+           {"name": None}, {"imageRef": None}, {"flavorRef": None},
+           {"flavorRef": ""}, {"flavorRef": "x" * 300}, {"length": []},
+           {"adminPass": None}, {"availability_zone": ""},
+           {"locked_reason": None}, {"imageRef": "not-a-uuid"},
+           {"name": "x" * 300}, {"metadata": []}, {"host": ""},
+           {"rescue_image_ref": "x"}, {"imageRef": IMAGE, "key_name": 1})
+
+
+def test_hostile_action_bodies_never_500(cloud):
+    from nova.api.compute.handlers import servers
+
+    server_id = boot_id(cloud)
+    for version in ("2.1", "2.57", "2.91"):
+        for name in servers.ACTIONS:
+            if name == "forceDelete":  # its one valid body deletes it
+                continue
+            for body in HOSTILE:
+                resp = action(cloud, server_id, {name: body},
+                              version=version, status="*")
+                assert resp.status_int < 500, (name, body, resp.body)
+    # Whatever happened, the server still answers.
+    assert get(cloud, server_id)["id"] == server_id
+
+
+@pytest.mark.parametrize("query", [
+    "limit=-1", "limit=x", "limit=99999999999999999999", "marker=",
+    "changes-since=x", "changes-since=0001-01-01T00:00:00+05:00",
+    "changes-before=2020-13-45", "limit=1&limit=2", "marker=%00",
+    "status=%00", "host=" + "x" * 5000, "user_id=a&project_id=b"])
+def test_hostile_collection_queries_never_500(cloud, query):
+    server_id = boot_id(cloud)
+    action(cloud, server_id, {"resize": {"flavorRef": "2"}})
+    for path in (f"{URL}/{server_id}/os-instance-actions",
+                 "/v2.1/os-migrations"):
+        for version in ("2.1", "2.58", "2.59", "2.66", "2.80", "2.104"):
+            resp = cloud.get(f"{path}?{query}", headers=v(version),
+                             status="*")
+            assert resp.status_int in (200, 400), (path, version,
+                                                   resp.body)
