@@ -812,3 +812,56 @@ def test_hostile_collection_queries_never_500(cloud, query):
                              status="*")
             assert resp.status_int in (200, 400), (path, version,
                                                    resp.body)
+
+
+def test_the_action_sql_on_every_database(config_dir, db_url, make_image):
+    """The queries of this module (two-stage state filters, Core INSERTs,
+    paging, the sweep) on SQLite, MariaDB and PostgreSQL."""
+    from tests.conftest import sync_db
+
+    sync_db(db_url)
+    config_dir.paste()
+    config_dir.write("nova.conf", f"""
+        [DEFAULT]
+        resize_confirm_window = 1
+        reclaim_instance_interval = 1
+        [api]
+        auth_strategy = noauth2
+        [database]
+        connection = {db_url}
+        [compute]
+        build_time = 0
+        action_time = 0
+        """)
+    app = config_dir.testapp()
+    make_image("cirros", image_id=IMAGE)
+    make_flavor(app, "m1.tiny", flavor_id="1")
+    make_flavor(app, "m1.small", ram=1024, flavor_id="2")
+    server_id = boot_id(app, who=DEMO)
+    for body in ({"pause": None}, {"unpause": None}, {"lock": None},
+                 {"unlock": None}, {"shelve": None}, {"unshelve": None}):
+        action(app, server_id, body, who=DEMO)
+    action(app, server_id, {"resize": {"flavorRef": "2"}}, who=DEMO)
+    listed = app.get(f"{URL}?status=VERIFY_RESIZE", headers=DEMO).json
+    assert [s["id"] for s in listed["servers"]] == [server_id]
+    time.sleep(1.1)  # confirmed by the window, seen by the SQL filters
+    assert app.get(f"{URL}?status=VERIFY_RESIZE",
+                   headers=DEMO).json["servers"] == []
+    listed = app.get(f"{URL}?status=ACTIVE", headers=DEMO).json
+    assert [s["id"] for s in listed["servers"]] == [server_id]
+    assert app.get("/v2.1/os-migrations?status=finished&limit=5",
+                   headers=v("2.80")).json["migrations"][0][
+        "project_id"] == "demo"
+    page = actions_of(app, server_id, "2.66", DEMO,
+                      "limit=3&changes-since=2000-01-01T00:00:00Z").json
+    assert len(page["instanceActions"]) == 3 and page["links"]
+    app.delete(f"{URL}/{server_id}", headers=DEMO, status=204)
+    assert status(app, server_id)[0] == "SOFT_DELETED"
+    action(app, server_id, {"restore": None}, who=DEMO)
+    app.delete(f"{URL}/{server_id}", headers=DEMO, status=204)
+    time.sleep(1.1)
+    boot_id(app, "next", who=DEMO)  # its write sweeps the reclaim
+    app.get(f"{URL}/{server_id}", headers=DEMO, status=404)
+    done = [a["action"] for a in actions_of(app, server_id, "2.21",
+                                            DEMO).json["instanceActions"]]
+    assert done[:3] == ["delete", "restore", "delete"]
