@@ -29,7 +29,6 @@ import contextlib  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 
 import common  # noqa: E402
 import compute  # noqa: E402  (bench/compute.py: Load, call, set-up)

@@ -183,9 +183,6 @@ def _offload(session, instance, driver):
 
 # -- state helpers ---------------------------------------------------------------
 
-check_state = service.check_state
-
-
 def _simple(session, instance, ctx, driver, *, action, name, vm_states,
             task, next_vm, next_power, event):
     service.check_state(instance, name, vm_states)
