@@ -183,7 +183,7 @@ def test_admin_lock_needs_the_override_to_unlock(cloud):
     assert get(cloud, server_id, "2.9", DEMO)["locked"] is False
 
 
-def test_readers_and_other_projects_cannot_act(cloud):
+def test_other_projects_get_404_and_members_no_admin_actions(cloud):
     server_id = boot_id(cloud, who=DEMO)
     resp = action(cloud, server_id, {"pause": None}, who=OTHER, status=404)
     fault(resp, "itemNotFound", 404)
