@@ -189,9 +189,66 @@ class BuiltinDriver(ComputeDriver):
         self._transition(instance, "powering-on", "active", RUNNING,
                          self.action_time)
 
+    # -- the other server actions --------------------------------------------
+
+    def run(self, instance, task_state, next_vm_state, next_power,
+            delay=None):
+        """Any other transition: ``task_state`` now, ``next_vm_state`` and
+        ``next_power`` after ``delay`` (default: ``action_time``)."""
+        self._transition(instance, task_state, next_vm_state, next_power,
+                         self.action_time if delay is None else delay)
+
+    def claim(self, session, instance, vcpus, ram, disk):
+        """Claim (or, negative, give back) more room on the server's host;
+        False when it does not fit (conditional UPDATE, no lost update)."""
+        if not instance.host:
+            return False
+        cpu_r, ram_r, disk_r = self.ratios
+        conds = [ComputeHost.host == instance.host]
+        if vcpus > 0:
+            conds.append(ComputeHost.vcpus_used + vcpus
+                         <= ComputeHost.vcpus * cpu_r)
+        if ram > 0:
+            conds.append(ComputeHost.memory_mb_used + ram
+                         <= ComputeHost.memory_mb * ram_r)
+        if disk > 0:
+            conds.append(ComputeHost.local_gb_used + disk
+                         <= ComputeHost.local_gb * disk_r)
+        return bool(session.execute(
+            sa.update(ComputeHost).where(*conds)
+            .values(vcpus_used=ComputeHost.vcpus_used + vcpus,
+                    memory_mb_used=ComputeHost.memory_mb_used + ram,
+                    local_gb_used=ComputeHost.local_gb_used + disk)
+            .execution_options(synchronize_session=False)).rowcount)
+
+    def console_output(self, instance):
+        """The guest's serial console log, as far as it got."""
+        return "\n".join([
+            "[    0.000000] Linux version 6.1.0-builtin (nova-wsgi built-in "
+            "driver)",
+            "[    0.000000] Command line: root=/dev/vda1 console=ttyS0",
+            f"[    0.104512] Memory: {instance.memory_mb * 1024}K available",
+            f"[    0.201733] smpboot: Allowing {instance.vcpus} CPUs",
+            "[    1.553020] EXT4-fs (vda1): mounted filesystem",
+            "[    2.110093] cloud-init[301]: Cloud-init v. 22.4 running "
+            "'init-local'",
+            f"[    3.402211] cloud-init[412]: ci-info: hostname "
+            f"{instance.hostname}",
+            "[    4.008871] cloud-init[498]: Cloud-init v. 22.4 finished",
+            "",
+            f"{instance.hostname} login: ",
+        ])
+
 
 def settle(instance, now=None):
-    """Apply ``instance``'s pending transition if it is due (before a write)."""
+    """Apply ``instance``'s pending transitions that are due (before a
+    write).
+
+    The second transition (``then_*``: an automatic resize confirmation, a
+    delayed offload, a reclaim) also moves resources and is applied by
+    ``nova.compute.actions.settle``, which has the session; ``effective``
+    already shows it.
+    """
     now = now or utcnow()
     if instance.task_deadline is not None and instance.task_deadline <= now:
         instance.vm_state = instance.next_vm_state
@@ -206,6 +263,11 @@ def settle(instance, now=None):
 def effective(instance, now=None):
     """(vm_state, task_state, power_state, updated_at) as of now."""
     now = now or utcnow()
+    then = instance.then_deadline
+    if (then is not None and then <= now
+            and instance.then_vm_state is not None):
+        return (instance.then_vm_state, None, instance.then_power_state,
+                then)
     if instance.task_deadline is not None and instance.task_deadline <= now:
         return (instance.next_vm_state, None, instance.next_power_state,
                 instance.task_deadline)
@@ -213,13 +275,21 @@ def effective(instance, now=None):
             instance.updated_at)
 
 
+def _then_due(now):
+    return sa.and_(Instance.then_deadline.is_not(None),
+                   Instance.then_deadline <= now,
+                   Instance.then_vm_state.is_not(None))
+
+
 def vm_state_condition(states, now):
     """SQL: the server's vm_state as of ``now`` is one of ``states``."""
     due = sa.and_(Instance.task_deadline.is_not(None),
                   Instance.task_deadline <= now)
+    then = _then_due(now)
     return sa.or_(
-        sa.and_(sa.not_(due), Instance.vm_state.in_(states)),
-        sa.and_(due, Instance.next_vm_state.in_(states)))
+        sa.and_(then, Instance.then_vm_state.in_(states)),
+        sa.and_(sa.not_(then), sa.not_(due), Instance.vm_state.in_(states)),
+        sa.and_(sa.not_(then), due, Instance.next_vm_state.in_(states)))
 
 
 def power_state_condition(power_states, now):
@@ -227,9 +297,13 @@ def power_state_condition(power_states, now):
     ``power_states``."""
     due = sa.and_(Instance.task_deadline.is_not(None),
                   Instance.task_deadline <= now)
+    then = _then_due(now)
     return sa.or_(
-        sa.and_(sa.not_(due), Instance.power_state.in_(power_states)),
-        sa.and_(due, Instance.next_power_state.in_(power_states)))
+        sa.and_(then, Instance.then_power_state.in_(power_states)),
+        sa.and_(sa.not_(then), sa.not_(due),
+                Instance.power_state.in_(power_states)),
+        sa.and_(sa.not_(then), due,
+                Instance.next_power_state.in_(power_states)))
 
 
 def task_state_condition(task_states, now):
@@ -238,9 +312,10 @@ def task_state_condition(task_states, now):
     due = sa.and_(Instance.task_deadline.is_not(None),
                   Instance.task_deadline <= now)
     named = [t for t in task_states if t is not None]
-    clauses = [sa.and_(sa.not_(due), Instance.task_state.in_(named))]
+    clauses = [sa.and_(sa.not_(due), sa.not_(_then_due(now)),
+                       Instance.task_state.in_(named))]
     if None in task_states:
-        clauses += [due, Instance.task_state.is_(None)]
+        clauses += [due, _then_due(now), Instance.task_state.is_(None)]
     return sa.or_(*clauses)
 
 

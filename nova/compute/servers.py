@@ -333,13 +333,28 @@ def list_servers(session, req, network=None):
 # its metadata, tags, addresses and faults touches the row), whether its
 # pending transition is due (the state shown depends on the clock), and
 # its image (whose properties the view shows from 2.98).
-# "due" is worked out by the database (1 or 0), against the bound "now":
-# no timestamp to convert per row.
-PAGE_KEY_COLUMNS = (
-    Instance.uuid, Instance.revision,
-    sa.case((Instance.task_deadline <= sa.bindparam(
-        "now", type_=Instance.task_deadline.type), 1), else_=0).label("due"),
-    Instance.image_ref)
+# "due" is worked out by the database against the bound "now" (no
+# timestamp to convert per row): 1 when the pending transition is due, plus
+# 2 when the later one (then_deadline) is.
+def _due_column():
+    now = sa.bindparam("now", type_=Instance.task_deadline.type)
+    return (sa.case((Instance.task_deadline <= now, 1), else_=0)
+            + sa.case((Instance.then_deadline <= now, 2), else_=0)
+            ).label("due")
+
+
+PAGE_KEY_COLUMNS = (Instance.uuid, Instance.revision, _due_column(),
+                    Instance.image_ref)
+
+
+def due_of(instance, now):
+    """``due`` of a whole row, as PAGE_KEY_COLUMNS computes it."""
+    due = 0
+    if instance.task_deadline is not None and instance.task_deadline <= now:
+        due += 1
+    if instance.then_deadline is not None and instance.then_deadline <= now:
+        due += 2
+    return due
 
 
 def list_page_keys(db, req):

@@ -26,9 +26,27 @@ _ACTIVE_TASKS = {
 }
 
 
+_RESIZE_TASKS = ("resize_prep", "resize_migrating", "resize_migrated",
+                 "resize_finish")
+_REBUILD_TASKS = ("rebuilding", "rebuild_block_device_mapping",
+                  "rebuild_spawning")
+# Tasks that change the status of servers that are not ACTIVE (upstream's
+# table in nova/api/openstack/common.py).
+_OTHER_TASKS = {
+    STOPPED: {**{t: "RESIZE" for t in _RESIZE_TASKS},
+              **{t: "REBUILD" for t in _REBUILD_TASKS}},
+    ERROR: {t: "REBUILD" for t in _REBUILD_TASKS},
+    RESIZED: {"resize_reverting": "REVERT_RESIZE"},
+}
+
+
 def status(vm_state, task_state):
     if vm_state == ACTIVE:
         return _ACTIVE_TASKS.get(task_state, "ACTIVE")
+    if task_state is not None and vm_state in _OTHER_TASKS:
+        found = _OTHER_TASKS[vm_state].get(task_state)
+        if found:
+            return found
     return _BY_VM_STATE.get(vm_state, "UNKNOWN")
 
 

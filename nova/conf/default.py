@@ -24,6 +24,18 @@ OPTS = [
                sample_default="<hostname>",
                help="Name of this API host, used in logs and in the "
                     "health check's detail."),
+    # Server actions (as upstream's options of the same names).
+    cfg.IntOpt("resize_confirm_window", default=0, min=0,
+               help="Seconds after which a resized server (VERIFY_RESIZE) "
+                    "is confirmed automatically; 0 disables it."),
+    cfg.IntOpt("reclaim_instance_interval", default=0, min=0,
+               help="When positive, deleting a server only soft-deletes it "
+                    "(SOFT_DELETED, restorable with the restore action); "
+                    "it is reclaimed once this many seconds have passed."),
+    cfg.IntOpt("shelved_offload_time", default=0, min=-1,
+               help="Seconds a shelved server keeps its host before it is "
+                    "offloaded (SHELVED_OFFLOADED); 0 offloads at once, "
+                    "-1 never."),
 ]
 
 

@@ -204,6 +204,19 @@ class Instance(Base):
     # metadata API's cache is keyed by it.
     revision: Mapped[int] = mapped_column(Integer, default=0,
                                           server_default="0")
+    # -- 0006 (server actions) --
+    # The flavor before a resize (JSON, with the vm_state to go back to),
+    # kept until it is confirmed or reverted.
+    old_flavor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A second, later transition (after the one of task_deadline): the
+    # automatic resize confirmation, a delayed shelve offload, the reclaim
+    # of a soft-deleted server (then_vm_state None: nothing shown).
+    then_deadline: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True, index=True)
+    then_vm_state: Mapped[str | None] = mapped_column(String(32),
+                                                      nullable=True)
+    then_power_state: Mapped[int | None] = mapped_column(Integer,
+                                                         nullable=True)
 
     __mapper_args__ = {"version_id_col": revision}
 
@@ -256,7 +269,7 @@ class InstanceFault(Base):
         DateTime, default=utcnow, nullable=False)
 
 
-# -- quotas and server groups (migration 0006) ---------------------------------
+# -- quotas and server groups (migration 0005) ---------------------------------
 
 class Quota(Base):
     """A limit set through os-quota-sets: a project's (``user_id`` '') or
@@ -331,3 +344,89 @@ class InstanceGroupMember(Base):
     instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
     created_at: Mapped[datetime.datetime] = mapped_column(
         DateTime, default=utcnow, nullable=False)
+
+# -- server actions (migration 0006) -------------------------------------------
+# Columns 0006 adds to ``instances`` are declared on Instance above:
+# old_flavor, then_deadline, then_vm_state, then_power_state.
+
+class InstanceAction(Base):
+    """One user-visible action on a server (os-instance-actions)."""
+
+    __tablename__ = "instance_actions"
+    __table_args__ = (
+        Index("ix_instance_actions_instance_created", "instance_uuid",
+              "created_at", "id"),
+        Index("ix_instance_actions_request", "instance_uuid", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(255))
+    instance_uuid: Mapped[str] = mapped_column(String(36))
+    request_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    project_id: Mapped[str | None] = mapped_column(String(255),
+                                                   nullable=True)
+    start_time: Mapped[datetime.datetime] = mapped_column(PreciseDateTime)
+    # When the last event finishes (lazily: may lie in the future).
+    finish_time: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True)
+    message: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        PreciseDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True)
+
+
+class InstanceActionEvent(Base):
+    __tablename__ = "instance_actions_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("instance_actions.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(255))
+    start_time: Mapped[datetime.datetime] = mapped_column(PreciseDateTime)
+    # finish_time/result are shown only once finish_time has passed.
+    finish_time: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True)
+    result: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    traceback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[str | None] = mapped_column(Text, nullable=True)
+    host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class Migration(Base):
+    """A resize (os-migrations)."""
+
+    __tablename__ = "migrations"
+    __table_args__ = (
+        Index("ix_migrations_instance", "instance_uuid"),
+        Index("ix_migrations_updated", "updated_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36))
+    source_compute: Mapped[str | None] = mapped_column(String(255),
+                                                       nullable=True)
+    dest_compute: Mapped[str | None] = mapped_column(String(255),
+                                                     nullable=True)
+    old_instance_type_id: Mapped[int | None] = mapped_column(Integer,
+                                                             nullable=True)
+    new_instance_type_id: Mapped[int | None] = mapped_column(Integer,
+                                                             nullable=True)
+    # pre-migrating .. finished, confirmed, reverted, error; "finished" is
+    # shown as "migrating" before finish_at and "confirmed" after confirm_at.
+    status: Mapped[str] = mapped_column(String(32))
+    migration_type: Mapped[str] = mapped_column(String(32),
+                                                default="resize")
+    finish_at: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True)
+    confirm_at: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True)
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    project_id: Mapped[str | None] = mapped_column(String(255),
+                                                   nullable=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        PreciseDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True)

@@ -8,8 +8,8 @@ import importlib
 
 from nova.policies import base
 
-_NOUNS = ("flavors", "keypairs", "servers", "images", "limits",
-          "quota_sets", "quota_class_sets", "server_groups")
+_NOUNS = ("flavors", "keypairs", "servers", "images", "server_actions",
+          "limits", "quota_sets", "quota_class_sets", "server_groups")
 
 
 def list_rules():

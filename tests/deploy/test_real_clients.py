@@ -430,6 +430,108 @@ def test_openstack_cli_server_life(compute_server, public_key, tmp_path):
     assert cli.json("server", "list") == []
 
 
+def test_openstacksdk_server_actions(compute_server):
+    """Resize and confirm, rebuild, shelve and unshelve, lock and unlock,
+    and the instance actions they leave, with openstacksdk."""
+    import openstack
+    from openstack import exceptions
+
+    conn = openstack.connect(
+        auth_type="admin_token",
+        auth={"token": TOKEN, "endpoint": compute_server.url},
+        load_yaml_config=False, load_envvars=False)
+    compute = conn.compute
+    try:
+        small = compute.create_flavor(name="a.small", ram=256, vcpus=1,
+                                      disk=1)
+        big = compute.create_flavor(name="a.big", ram=512, vcpus=2, disk=1)
+        server = compute.create_server(name="sdk-actions", image_id=IMAGE_ID,
+                                       flavor_id=small.id, networks="auto")
+        server = _wait(compute, server, "ACTIVE")
+
+        compute.resize_server(server, big)
+        server = _wait(compute, server, "VERIFY_RESIZE")
+        assert server.flavor.original_name == "a.big"
+        compute.confirm_server_resize(server)
+        server = _wait(compute, server, "ACTIVE")
+        assert server.flavor.original_name == "a.big"
+        compute.resize_server(server, small)
+        _wait(compute, server, "VERIFY_RESIZE")
+        compute.revert_server_resize(server)
+        server = _wait(compute, server, "ACTIVE")
+        assert server.flavor.original_name == "a.big"
+
+        rebuilt = compute.rebuild_server(server, IMAGE_ID, name="rebuilt",
+                                         admin_password="pw",
+                                         metadata={"k": "v"})
+        assert rebuilt.name == "rebuilt"
+        server = _wait(compute, server, "ACTIVE")
+        assert (server.name, server.metadata) == ("rebuilt", {"k": "v"})
+
+        compute.shelve_server(server)
+        server = _wait(compute, server, "SHELVED_OFFLOADED")
+        compute.unshelve_server(server)
+        server = _wait(compute, server, "ACTIVE")
+
+        compute.lock_server(server, locked_reason="audit")
+        shown = compute.get_server(server.id)
+        assert (shown.is_locked, shown.locked_reason) == (True, "audit")
+        compute.unlock_server(server)
+        assert compute.get_server(server.id).is_locked is False
+
+        output = compute.get_server_console_output(server, length=1)
+        assert output["output"].endswith("login: ")
+
+        done = [a.action for a in compute.server_actions(server)]
+        assert done[:4] == ["unlock", "lock", "unshelve", "shelve"]
+        assert done[-1] == "create" and "resize" in done
+
+        compute.delete_server(server)
+        compute.wait_for_delete(server, interval=0.2, wait=WAIT)
+        with pytest.raises(exceptions.NotFoundException):
+            compute.get_server(server.id)
+    finally:
+        conn.close()
+
+
+def test_openstack_cli_server_actions(compute_server, tmp_path):
+    """Resize and confirm, rebuild, shelve and unshelve, lock and unlock
+    with the openstack CLI."""
+    cli = CLI(compute_server, tmp_path)
+    cli("flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1",
+        "c.small")
+    cli("flavor", "create", "--ram", "512", "--vcpus", "2", "--disk", "1",
+        "c.big")
+    cli("server", "create", "--image", "cirros", "--flavor", "c.small",
+        "--auto-network", "--wait", "cli-actions")
+
+    cli("server", "resize", "--flavor", "c.big", "--wait", "cli-actions")
+    shown = cli.wait_for("cli-actions", "VERIFY_RESIZE")
+    assert shown["flavor"]["original_name"] == "c.big"
+    cli("server", "resize", "confirm", "cli-actions")
+    shown = cli.wait_for("cli-actions", "ACTIVE")
+    assert shown["flavor"]["original_name"] == "c.big"
+
+    cli("server", "rebuild", "--image", IMAGE_ID, "--wait", "cli-actions")
+    assert cli.wait_for("cli-actions", "ACTIVE")["image"]
+
+    cli("server", "shelve", "cli-actions")
+    cli.wait_for("cli-actions", "SHELVED_OFFLOADED")
+    cli("server", "unshelve", "cli-actions")
+    cli.wait_for("cli-actions", "ACTIVE")
+
+    cli("server", "lock", "cli-actions")
+    assert cli.show("cli-actions")["locked"] is True
+    cli("server", "unlock", "cli-actions")
+    assert cli.show("cli-actions")["locked"] is False
+
+    listed = cli.json("server", "event", "list", "cli-actions")
+    assert [e["Action"] for e in listed][:4] == [
+        "unlock", "lock", "unshelve", "shelve"]
+
+    cli("server", "delete", "--wait", "cli-actions")
+
+
 # -- python-novaclient --------------------------------------------------------
 
 def test_novaclient_server_life(compute_server, public_key):

@@ -8,14 +8,15 @@ resource it implements); the advertised maximum microversion follows.
 from nova.api import microversions
 from nova.api.compute.handlers import flavors
 from nova.api.compute.handlers import keypairs
-from nova.api.compute.handlers import (images, server_metadata,
-                                       server_password, server_tags, servers)
+from nova.api.compute.handlers import (images, server_actions,
+                                       server_metadata, server_password,
+                                       server_tags, servers)
 from nova.api.compute.handlers import (limits, quota_classes, quota_sets,
                                        server_groups)
 
-_MODULES = (flavors, keypairs, images, servers, server_metadata,
-            server_tags, server_password, limits, quota_sets,
-            quota_classes, server_groups)
+_MODULES = (flavors, keypairs, images, servers, server_actions,
+            server_metadata, server_tags, server_password, limits,
+            quota_sets, quota_classes, server_groups)
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
 

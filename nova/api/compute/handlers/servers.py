@@ -4,6 +4,7 @@ import base64
 import contextlib
 import datetime
 import json
+import types as pytypes
 
 import re2
 
@@ -14,6 +15,7 @@ from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
 from nova.api.compute.schemas import types
 from nova.api.compute.views import servers as views
+from nova.compute import actions as action_service
 from nova.compute import driver as driver_mod
 from nova.compute import images as image_service
 from nova.compute import server_groups
@@ -92,13 +94,38 @@ def check_locked(req, instance):
         raise errors.Conflict(f"Instance {instance.uuid} is locked")
 
 
-def load_for_change(req, session, server_id, rule=None):
+def caller(req):
+    """Who asks, as the instance-action records keep it."""
+    ctx = req.context
+    return pytypes.SimpleNamespace(
+        request_id=ctx.request_id, user_id=ctx.user_id,
+        project_id=ctx.project_id, user_name=ctx.user_name,
+        is_admin=req.can("context_is_admin"))
+
+
+def settle(req, session, instance):
+    """Apply the server's due transitions (with what they free); a server
+    reclaimed on the way is gone (404)."""
+    compute = _compute(req)
+    if not action_service.settle(session, instance, compute.driver,
+                                 compute.network):
+        session.flush()
+        raise service.not_found(instance.uuid)
+
+
+def sweep(req, session):
+    compute = _compute(req)
+    action_service.sweep(session, compute.driver, compute.network)
+
+
+def load_for_change(req, session, server_id, rule=None, check_lock=True):
     """The server, locked for this transaction, for a change by the caller:
-    policy checked, refused when locked (non-admins), pending transition
+    policy checked, refused when locked (non-admins), pending transitions
     applied."""
     instance = load(req, session, server_id, rule=rule, for_update=True)
-    check_locked(req, instance)
-    driver_mod.settle(instance)
+    if check_lock:
+        check_locked(req, instance)
+    settle(req, session, instance)
     return instance
 
 
@@ -382,8 +409,8 @@ def _detail_page(req, db, lreq, network):
         def key_of(row):
             # A page key row says whether the transition is due; a whole
             # row (rendered as of ``now``) is checked here.
-            due = bool(row.due) if hasattr(row, "due") else (
-                row.task_deadline is not None and row.task_deadline <= now)
+            due = row.due if hasattr(row, "due") else service.due_of(
+                row, now)
             image = memo.freeze(images.get(row.image_ref)) if with_images \
                 else None
             return (row.uuid, row.revision, due, image, how)
@@ -556,10 +583,21 @@ def create(req):
         scheduler_hints=hints, trusted_certs=certs,
         injected_files=_injected_files(server))
     compute = _compute(req)
+    who = caller(req)
     with _db(req).writer() as session:
+        sweep(req, session)
         created, reservation_id = service.create(
             session, creq, driver=compute.driver, network=compute.network,
             conf=conf)
+        for instance in created:
+            ok = instance.host is not None
+            action_service.record(session, instance, "create", who, [
+                ("conductor_schedule_and_build_instances",
+                 "Success" if ok else "Error",
+                 None if ok else action_service.NO_HOST),
+                *([("compute__do_build_and_run_instance", "Success", None)]
+                  if ok else [])],
+                message=None if ok else "Error")
     if types.to_bool(server.get("return_reservation_id", False)):
         return Result(202, {"reservation_id": reservation_id})
     links = common.Links(req)
@@ -576,11 +614,23 @@ _EXTENSION_KEYS = ("OS-EXT-", "OS-SRV-USG:", "config_drive", "key_name",
                    "security_groups", "os-extended-volumes:", "host_status")
 
 
+def reduce_view(view):
+    """The view PUT (and rebuild) return before 2.75."""
+    for key in list(view):
+        if key.startswith(_EXTENSION_KEYS):
+            del view[key]
+    for addrs in view["addresses"].values():
+        for addr in addrs:
+            addr.pop("OS-EXT-IPS:type", None)
+            addr.pop("OS-EXT-IPS-MAC:mac_addr", None)
+    return view
+
+
 def update(req, server_id):
     changes = req.json["server"]
     with _db(req).writer() as session:
         instance = load(req, session, server_id, for_update=True)
-        driver_mod.settle(instance)
+        settle(req, session, instance)
         if "name" in changes:
             instance.display_name = changes["name"]
         if "description" in changes:
@@ -603,25 +653,35 @@ def update(req, server_id):
         session.flush()
         result = show_one(req, session, instance)
     if not req.is_version("2.75"):
-        view = result.body["server"]
-        for key in list(view):
-            if key.startswith(_EXTENSION_KEYS):
-                del view[key]
-        for addrs in view["addresses"].values():
-            for addr in addrs:
-                addr.pop("OS-EXT-IPS:type", None)
-                addr.pop("OS-EXT-IPS-MAC:mac_addr", None)
+        reduce_view(result.body["server"])
     return result
 
 
 def delete(req, server_id):
     compute = _compute(req)
+    conf = req.app.services.conf
     with _db(req).writer() as session:
-        instance = load(req, session, server_id, for_update=True)
-        check_locked(req, instance)
-        service.delete(session, instance, driver=compute.driver,
-                       network=compute.network)
+        sweep(req, session)
+        instance = load_for_change(req, session, server_id)
+        # As upstream: only a server with a host is soft-deleted.
+        if (conf.reclaim_instance_interval > 0 and instance.host
+                and instance.vm_state != states.SOFT_DELETED):
+            action_service.soft_delete(session, instance, caller(req),
+                                       compute.driver, conf)
+        else:
+            hard_delete(req, session, instance)
     return Result(204)
+
+
+def hard_delete(req, session, instance):
+    compute = _compute(req)
+    now = driver_mod.utcnow()
+    action_service.record(session, instance, "delete", caller(req),
+                          [("compute_terminate_instance", "Success", None)],
+                          finish=now)
+    action_service.release_resize(session, instance, compute.driver)
+    service.delete(session, instance, driver=compute.driver,
+                   network=compute.network)
 
 
 # -- ips ------------------------------------------------------------------------
@@ -652,14 +712,20 @@ def ips_show(req, server_id, network_label):
 def _reboot(req, session, instance, body):
     hard = body["type"].upper() == "HARD"
     service.reboot(instance, hard, _compute(req).driver)
+    action_service.record(session, instance, "reboot", caller(req),
+                          [("compute_reboot_instance", "Success", None)])
 
 
 def _stop(req, session, instance, body):
     service.stop(instance, _compute(req).driver)
+    action_service.record(session, instance, "stop", caller(req),
+                          [("compute_stop_instance", "Success", None)])
 
 
 def _start(req, session, instance, body):
     service.start(instance, _compute(req).driver)
+    action_service.record(session, instance, "start", caller(req),
+                          [("compute_start_instance", "Success", None)])
 
 
 # name -> (handler, policy rule, body schema, minimum version)
@@ -670,8 +736,16 @@ ACTIONS = {
 }
 
 
-def register_action(name, handler, rule, schema, min_version=(2, 1)):
+# Actions a locked server still accepts from non-admins (upstream checks
+# the lock on the others).
+LOCK_EXEMPT = set()
+
+
+def register_action(name, handler, rule, schema, min_version=(2, 1),
+                    lock_exempt=False):
     ACTIONS[name] = (handler, rule, schema, min_version)
+    if lock_exempt:
+        LOCK_EXEMPT.add(name)
 
 
 def action(req, server_id):
@@ -679,14 +753,23 @@ def action(req, server_id):
 
     (name, body), = req.json.items()
     entry = ACTIONS.get(name)
-    if entry is None or req.version < entry[3]:
+    if entry is None:
         raise errors.BadRequest(f"There is no such action: {name}")
+    if req.version < entry[3]:
+        # Upstream: the action's method does not exist at this version.
+        raise errors.NotFound("The resource could not be found.")
     handler, rule, schema, _min = entry
-    validation.check(schema, req.json)
+    validation.validate_body(schema, req.json, req.version)
     with _db(req).writer() as session:
-        instance = load_for_change(req, session, server_id, rule)
+        sweep(req, session)
+        instance = load_for_change(req, session, server_id, rule,
+                                   check_lock=name not in LOCK_EXEMPT)
         result = handler(req, session, instance, body)
     return result if result is not None else Result(202)
+
+
+# The remaining actions, os-instance-actions, os-interface, os-migrations.
+from nova.api.compute.handlers import server_actions  # noqa: E402,F401
 
 
 ROUTES = (

@@ -1,0 +1,142 @@
+"""Request schemas of the server actions beyond reboot/stop/start, and of
+os-instance-actions, os-migrations and os-interface."""
+
+
+from nova.api.compute.common import LIMIT, MARKER, STRINGS, query_schema
+from nova.api.compute.schemas import types
+from nova.api.compute.schemas.servers import (FQDN, HOSTNAME, METADATA,
+                                              _PERSONALITY,
+                                              _SERVER_DESCRIPTION)
+from nova.api.validation import Versioned
+
+
+def _action(name, body):
+    return {"type": "object", "properties": {name: body},
+            "required": [name], "additionalProperties": False}
+
+
+def null_action(name):
+    return _action(name, {"type": "null"})
+
+
+_STRICT = {"type": "object", "additionalProperties": False}
+
+LOCK = Versioned(
+    ("2.1", "2.72", null_action("lock")),
+    ("2.73", None, _action("lock", {"oneOf": [
+        {"type": "null"},
+        {**_STRICT, "properties": {"locked_reason": {
+            "type": "string", "minLength": 1, "maxLength": 255}}}]})),
+)
+
+_REBUILD_BASE = {
+    "imageRef": {"type": "string", "format": "uuid"},
+    "name": types.NAME,
+    "adminPass": {"type": "string"},
+    "metadata": METADATA,
+    "preserve_ephemeral": types.BOOLEAN,
+    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+    "accessIPv4": {"type": "string", "format": "ipv4"},
+    "accessIPv6": {"type": "string", "format": "ipv6"},
+}
+
+
+def _rebuild(extra):
+    props = {k: v for k, v in {**_REBUILD_BASE, **extra}.items()
+             if v is not None}
+    return _action("rebuild", {**_STRICT, "properties": props,
+                               "required": ["imageRef"]})
+
+
+_RB219 = {**_PERSONALITY, "description": _SERVER_DESCRIPTION}
+_RB254 = {**_RB219, "key_name": {"type": ["string", "null"],
+                                 "minLength": 1, "maxLength": 255}}
+_RB257 = {**_RB254, "personality": None,
+          "user_data": {"type": ["string", "null"], "format": "base64",
+                        "maxLength": 65535}}
+_RB263 = {**_RB257, "trusted_image_certificates": {
+    "type": ["array", "null"], "minItems": 1, "maxItems": 50,
+    "uniqueItems": True, "items": {"type": "string", "minLength": 1}}}
+_RB290 = {**_RB263, "hostname": HOSTNAME}
+_RB294 = {**_RB263, "hostname": FQDN}
+REBUILD = Versioned(
+    ("2.1", "2.18", _rebuild(_PERSONALITY)),
+    ("2.19", "2.53", _rebuild(_RB219)),
+    ("2.54", "2.56", _rebuild(_RB254)),
+    ("2.57", "2.62", _rebuild(_RB257)),
+    ("2.63", "2.89", _rebuild(_RB263)),
+    ("2.90", "2.93", _rebuild(_RB290)),
+    ("2.94", None, _rebuild(_RB294)),
+)
+
+RESIZE = _action("resize", {**_STRICT, "properties": {
+    "flavorRef": {"type": ["string", "integer"], "minLength": 1},
+    "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
+    "required": ["flavorRef"]})
+
+_IMAGE_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": r"^[^\x00-\x1f\x7f]*$"}
+CREATE_IMAGE = _action("createImage", {**_STRICT, "properties": {
+    "name": _IMAGE_NAME,
+    "metadata": {"type": "object", "patternProperties": {
+        r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string",
+                                       "maxLength": 255}},
+        "additionalProperties": False}},
+    "required": ["name"]})
+
+CONSOLE_OUTPUT = _action("os-getConsoleOutput", {
+    **_STRICT, "properties": {"length": {
+        "type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$",
+        "minimum": -1}}})
+
+CHANGE_PASSWORD = _action("changePassword", {**_STRICT, "properties": {
+    "adminPass": {"type": "string"}}, "required": ["adminPass"]})
+
+UNSHELVE = Versioned(
+    ("2.1", "2.76", null_action("unshelve")),
+    ("2.77", "2.90", _action("unshelve", {"oneOf": [
+        {"type": "null"},
+        {**_STRICT, "properties": {"availability_zone": {
+            "type": "string", "minLength": 1, "maxLength": 255}},
+         "required": ["availability_zone"]}]})),
+    ("2.91", None, _action("unshelve", {"oneOf": [
+        {"type": "null"},
+        {**_STRICT, "minProperties": 1, "properties": {
+            "availability_zone": {"type": ["string", "null"],
+                                  "minLength": 1, "maxLength": 255},
+            "host": {"type": "string", "minLength": 1,
+                     "maxLength": 255}}}]})),
+)
+
+RESCUE = _action("rescue", {"oneOf": [{"type": "null"}, {
+    **_STRICT, "properties": {
+        "adminPass": {"type": "string"},
+        "rescue_image_ref": {"type": "string", "format": "uuid"}}}]})
+
+# -- collections -------------------------------------------------------------------
+
+_ACTIONS_258 = {"limit": LIMIT, "marker": MARKER, "changes-since": STRINGS}
+INSTANCE_ACTIONS_QUERY = Versioned(
+    ("2.1", "2.57", query_schema({})),
+    ("2.58", "2.65", query_schema(_ACTIONS_258, strict=True)),
+    ("2.66", None, query_schema({**_ACTIONS_258, "changes-before": STRINGS},
+                                strict=True)),
+)
+NO_QUERY = Versioned(
+    ("2.1", "2.74", query_schema({})),
+    ("2.75", None, query_schema({}, strict=True)),
+)
+_MIG = {name: STRINGS for name in ("hidden", "host", "instance_uuid",
+                                   "source_compute", "status",
+                                   "migration_type")}
+_MIG_259 = {**_MIG, "limit": LIMIT, "marker": MARKER,
+            "changes-since": STRINGS}
+_MIG_266 = {**_MIG_259, "changes-before": STRINGS}
+_MIG_280 = {**_MIG_266, "user_id": STRINGS, "project_id": STRINGS}
+MIGRATIONS_QUERY = Versioned(
+    ("2.1", "2.58", query_schema(_MIG)),
+    ("2.59", "2.65", query_schema(_MIG_259, strict=True)),
+    ("2.66", "2.79", query_schema(_MIG_266, strict=True)),
+    ("2.80", None, query_schema(_MIG_280, strict=True)),
+)
+
