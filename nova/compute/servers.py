@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from nova.api import errors
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
+from nova.compute import hosts as host_service
 from nova.compute import images as image_service
 from nova.compute import states
 from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
@@ -399,6 +400,9 @@ def create(session, req, *, driver, network, conf):
         if key is None:
             raise errors.BadRequest("Invalid key_name provided.")
     requested_nets = _requested_networks(req, network)
+    if req.availability_zone and req.host is None:
+        driver.sync_hosts(session)
+        host_service.check_zone_available(session, req.availability_zone)
     specs = flavor_service.extra_specs(session, [flavor.id])[flavor.id]
     flavor_json = json.dumps({
         "flavorid": flavor.flavorid, "name": flavor.name,

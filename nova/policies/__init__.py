@@ -8,7 +8,7 @@ import importlib
 
 from nova.policies import base
 
-_NOUNS = ("flavors", "keypairs", "servers", "images")
+_NOUNS = ("flavors", "keypairs", "servers", "images", "admin")
 
 
 def list_rules():

@@ -10,9 +10,14 @@ from nova.api.compute.handlers import flavors
 from nova.api.compute.handlers import keypairs
 from nova.api.compute.handlers import (images, server_metadata,
                                        server_password, server_tags, servers)
+from nova.api.compute.handlers import (aggregates, availability_zones,
+                                       hypervisors, services, usage)
 
 _MODULES = (flavors, keypairs, images, servers, server_metadata,
             server_tags, server_password)
+_ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
+                  usage)
+_MODULES += _ADMIN_MODULES
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
 

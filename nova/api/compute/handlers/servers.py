@@ -3,6 +3,7 @@
 import datetime
 
 import re2
+import sqlalchemy as sa
 
 from nova.api import errors
 from nova.api.compute import common
@@ -106,11 +107,19 @@ def detail_context(req, session, instances, fixed_ips):
         for ref in refs:
             image = image_service.find(session, ref)
             images[ref] = image_service.properties(image) if image else {}
-    disabled = ()
+    disabled, host_states = (), {}
     if req.is_version("2.16"):
-        disabled = [h for h, in session.execute(
-            ComputeHost.__table__.select().with_only_columns(
-                ComputeHost.host).where(ComputeHost.disabled.is_(True)))]
+        # Upstream's host_status: DOWN when forced down, MAINTENANCE when
+        # disabled, "" when the service is gone.
+        for host, is_disabled, forced_down, deleted in session.execute(
+                sa.select(ComputeHost.host, ComputeHost.disabled,
+                          ComputeHost.forced_down, ComputeHost.deleted)):
+            if deleted:
+                host_states[host] = ""
+            elif forced_down:
+                host_states[host] = "DOWN"
+            elif is_disabled:
+                host_states[host] = "MAINTENANCE"
     return views.DetailContext(
         req, metadata=service.metadata_of(session, uuids),
         tags=service.tags_of(session, uuids) if req.is_version("2.26")
@@ -120,7 +129,7 @@ def detail_context(req, session, instances, fixed_ips):
             if driver_mod.effective(i)[0] in (states.ERROR,
                                               states.DELETED)]),
         network_name=_compute(req).network.name, hosts_disabled=disabled,
-        images=images)
+        images=images, host_states=host_states)
 
 
 def show_one(req, session, instance, status=200):

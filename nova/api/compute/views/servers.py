@@ -56,7 +56,8 @@ class DetailContext:
                  "2.71", "2.73", "2.90", "2.96", "2.98", "2.100")
 
     def __init__(self, req, *, metadata, tags, fixed_ips, faults,
-                 network_name, hosts_disabled=(), images=None):
+                 network_name, hosts_disabled=(), images=None,
+                 host_states=None):
         self.links = Links(req)
         self.metadata = metadata
         self.tags = tags
@@ -64,6 +65,7 @@ class DetailContext:
         self.faults = faults
         self.network_name = network_name
         self.hosts_disabled = set(hosts_disabled)
+        self.host_states = host_states or {}
         self.images = images or {}
         self.at = at = {v: req.is_version(v) for v in self._VERSIONS}
         self.show_extended = req.can(rules.EXTENDED_ATTRIBUTES)
@@ -191,6 +193,8 @@ def detail(req, instance, ctx):
 def _host_status(instance, ctx):
     if not instance.host:
         return ""
+    if instance.host in ctx.host_states:
+        return ctx.host_states[instance.host]
     return "MAINTENANCE" if instance.host in ctx.hosts_disabled else "UP"
 
 
