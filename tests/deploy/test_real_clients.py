@@ -430,6 +430,37 @@ def test_openstack_cli_server_life(compute_server, public_key, tmp_path):
     assert cli.json("server", "list") == []
 
 
+def test_openstack_cli_admin_views(compute_server, tmp_path):
+    """Services, hypervisors, zones and aggregates as the CLI shows them."""
+    cli = CLI(compute_server, tmp_path)
+    (service,) = cli.json("compute", "service", "list")
+    assert (service["Binary"], service["Host"], service["Zone"],
+            service["Status"], service["State"]) == (
+        "nova-compute", "compute1", "nova", "enabled", "up")
+
+    (hypervisor,) = cli.json("hypervisor", "list")
+    assert (hypervisor["Hypervisor Hostname"], hypervisor["State"]) == (
+        "compute1", "up")
+
+    # An admin's CLI reads the detail, which shows the internal zone of
+    # the API's own services too, as upstream.
+    assert cli.json("availability zone", "list", "--compute") == [
+        {"Zone Name": "internal", "Zone Status": "available"},
+        {"Zone Name": "nova", "Zone Status": "available"}]
+
+    aggregate = cli.json("aggregate", "create", "--zone", "edge", "rack1")
+    assert (aggregate["name"], aggregate["availability_zone"]) == (
+        "rack1", "edge")
+    added = cli.json("aggregate", "add", "host", "rack1", "compute1")
+    assert added["hosts"] == ["compute1"]
+    # The host is now in the aggregate's zone.
+    assert cli.json("availability zone", "list", "--compute") == [
+        {"Zone Name": "edge", "Zone Status": "available"},
+        {"Zone Name": "internal", "Zone Status": "available"}]
+    (service,) = cli.json("compute", "service", "list")
+    assert service["Zone"] == "edge"
+
+
 # -- python-novaclient --------------------------------------------------------
 
 def test_novaclient_server_life(compute_server, public_key):
