@@ -115,6 +115,7 @@ def check_zone_change(session, agg, metadata, action, hosts=None,
     ``is_safe_to_update_az``)."""
     if AZ_KEY not in metadata:
         return
+    _lock_hosts(session, hosts or agg.hosts)
     zone = metadata[AZ_KEY]
     if not zone:
         raise _refuse(action, agg, f"Aggregate {agg.row.name} does not "
@@ -184,9 +185,18 @@ def set_metadata(session, agg, metadata):
     return agg
 
 
+def _lock_hosts(session, hosts):
+    """Lock the hosts' rows: changes of one host's zone go one at a time,
+    so that two of them can never put it in two zones."""
+    if hosts:
+        session.execute(sa.select(ComputeHost.id).where(
+            ComputeHost.host.in_(list(hosts))).with_for_update()).all()
+
+
 def _compute_host(session, host):
     row = session.execute(sa.select(ComputeHost.host).where(
-        ComputeHost.host == host, ComputeHost.deleted == 0)).first()
+        ComputeHost.host == host, ComputeHost.deleted == 0)
+        .with_for_update()).first()
     # A case-insensitive collation (MariaDB) may find "H1" for "h1".
     return row is not None and row[0] == host
 

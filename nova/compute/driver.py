@@ -128,6 +128,8 @@ class BuiltinDriver(ComputeDriver):
             claimed = session.execute(
                 sa.update(ComputeHost)
                 .where(ComputeHost.id == host_id,
+                       # Still schedulable: not disabled or deleted since.
+                       *compute_hosts.schedulable(),
                        ComputeHost.vcpus_used + vcpus
                        <= ComputeHost.vcpus * cpu_r,
                        ComputeHost.memory_mb_used + ram
