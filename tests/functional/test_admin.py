@@ -784,3 +784,33 @@ def test_zones_services_and_usage_on_each_backend(any_db_cloud):
     rest = _usage(app, f"start=2000-01-01T00:00:00&marker={marker}",
                   "2.40").json
     assert json.dumps(rest).count('"tenant_id"') == 1
+
+
+def test_concurrent_add_host_never_gives_two_zones(any_db_cloud,
+                                                   config_dir):
+    """Two admins put h1 in aggregates of two zones at the same moment:
+    one wins, the other gets upstream's 409."""
+    import threading
+
+    ids = [any_db_cloud.post_json("/v2.1/os-aggregates", {"aggregate": {
+        "name": name, "availability_zone": name}},
+        headers=ADMIN).json["aggregate"]["id"] for name in ("za", "zb")]
+    apps = [config_dir.testapp() for _ in ids]
+    barrier = threading.Barrier(len(ids))
+    codes = {}
+
+    def add(app, agg_id):
+        barrier.wait(timeout=10)
+        codes[agg_id] = aggregate_action(app, agg_id, {
+            "add_host": {"host": "h1"}}, status="*").status_int
+
+    threads = [threading.Thread(target=add, args=pair)
+               for pair in zip(apps, ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(codes.values()) == [200, 409]
+    (h1,) = services(any_db_cloud, query="?host=h1")
+    winner = [i for i in ids if codes[i] == 200][0]
+    assert h1["zone"] == ("za" if winner == ids[0] else "zb")
