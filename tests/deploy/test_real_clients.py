@@ -438,6 +438,14 @@ def test_openstack_cli_admin_views(compute_server, tmp_path):
             service["Status"], service["State"]) == (
         "nova-compute", "compute1", "nova", "enabled", "up")
 
+    # The CLI finds the service by host and binary, then PUTs its uuid.
+    cli("compute", "service", "set", "--disable", "--disable-reason",
+        "maintenance", "compute1", "nova-compute")
+    (service,) = cli.json("compute", "service", "list", "--long")
+    assert (service["Status"], service["Disabled Reason"]) == (
+        "disabled", "maintenance")
+    cli("compute", "service", "set", "--enable", "compute1", "nova-compute")
+
     (hypervisor,) = cli.json("hypervisor", "list")
     assert (hypervisor["Hypervisor Hostname"], hypervisor["State"]) == (
         "compute1", "up")
