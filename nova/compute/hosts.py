@@ -189,7 +189,7 @@ def delete(session, row):
     row.updated_at = now
 
 
-# -- formatting ----------------------------------------------------------------
+# -- formatting ---------------------------------------------------------------
 
 def timestamp(value):
     """Upstream's datetime text: always with microseconds, no zone."""

@@ -294,7 +294,7 @@ def test_delete_service(two):
                       headers=v("2.53"), status=409)
 
 
-# -- os-availability-zone -------------------------------------------------------
+# -- os-availability-zone -----------------------------------------------------
 
 def test_zones_match_samples(one):
     _s, _h, body = sample("availability_zone")
@@ -319,7 +319,7 @@ def test_zones_match_samples(one):
             status=400)
 
 
-# -- os-hypervisors ------------------------------------------------------------------
+# -- os-hypervisors -----------------------------------------------------------
 
 def hypervisors(app, version="2.1", path="", query=""):
     return app.get(f"/v2.1/os-hypervisors{path}{query}",
@@ -466,7 +466,7 @@ def test_hypervisors_are_admin_only(one):
                           status=403), f"os_compute_api:os-hypervisors:{rule}")
 
 
-# -- os-aggregates ----------------------------------------------------------------------
+# -- os-aggregates ------------------------------------------------------------
 
 def aggregate_action(app, agg_id, body, status=200, version="2.1"):
     return app.post_json(f"/v2.1/os-aggregates/{agg_id}/action", body,
@@ -643,7 +643,7 @@ def test_aggregate_zone_moves_hosts(two):
         [("h1", "az1"), ("h2", "az2")]
 
 
-# -- os-simple-tenant-usage ---------------------------------------------------------
+# -- os-simple-tenant-usage ---------------------------------------------------
 
 def _usage(app, query="", version="2.1", who=ADMIN, path=""):
     url = f"/v2.1/os-simple-tenant-usage{path}"
@@ -740,7 +740,7 @@ def test_usage_pagination(one):
             status=400)
 
 
-# -- the SQL on every backend ----------------------------------------------------------
+# -- the SQL on every backend -------------------------------------------------
 
 @pytest.fixture
 def any_db_cloud(db_url, config_dir, make_image):

@@ -37,7 +37,7 @@ def synced_db(req):
     return db(req)
 
 
-def view(req, row, zone, configured_hosts, forced_down=None):
+def view(req, row, zone, configured_hosts):
     uuid_ids = req.is_version("2.53")
     body = {
         "binary": service.BINARY,
@@ -49,7 +49,7 @@ def view(req, row, zone, configured_hosts, forced_down=None):
         "updated_at": service.timestamp(row.updated_at or row.created_at),
         "disabled_reason": row.disabled_reason,
     }
-    if forced_down if forced_down is not None else req.is_version("2.11"):
+    if req.is_version("2.11"):
         body["forced_down"] = row.forced_down
     return body
 
@@ -142,8 +142,7 @@ def update(req, service_id):
         row, zone = found
         service.update(row, **changes)
         session.flush()
-        return {"service": view(req, row, zone, configured(req),
-                                forced_down=True)}
+        return {"service": view(req, row, zone, configured(req))}
 
 
 def delete(req, service_id):

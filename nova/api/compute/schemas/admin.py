@@ -36,7 +36,7 @@ def lax_until(version, properties=None):
         (version, None, query_schema(dict(properties or {}), strict=True)))
 
 
-# -- os-services ----------------------------------------------------------------
+# -- os-services --------------------------------------------------------------
 
 SERVICES_QUERY = Versioned(
     ("2.1", "2.74", query_schema({"host": _STRINGS, "binary": _STRINGS})),
@@ -68,9 +68,10 @@ SERVICE_UPDATE = Versioned(
     }),
 )
 
-# -- os-hypervisors ---------------------------------------------------------------
+# -- os-hypervisors -----------------------------------------------------------
 
-_PAGES = {"limit": _single(_NON_NEGATIVE), "marker": _single({"type": "string"})}
+_PAGES = {"limit": _single(_NON_NEGATIVE),
+          "marker": _single({"type": "string"})}
 HYPERVISORS_QUERY = Versioned(
     ("2.1", "2.32", query_schema({})),
     ("2.33", "2.52", query_schema(dict(_PAGES))),
@@ -85,7 +86,7 @@ HYPERVISOR_QUERY = Versioned(
                                 strict=True)),
 )
 
-# -- os-aggregates ------------------------------------------------------------------
+# -- os-aggregates ------------------------------------------------------------
 
 _ZONE = {"oneOf": [{"type": "string", "minLength": 1, "maxLength": 255,
                     "pattern": r"^(?![\s])[^:\x00-\x1f\x7f]*(?<![\s])$"},
@@ -128,7 +129,7 @@ AGGREGATE_IMAGES = {
     "required": ["cache"], "additionalProperties": False,
 }
 
-# -- os-simple-tenant-usage ------------------------------------------------------------
+# -- os-simple-tenant-usage ---------------------------------------------------
 
 _USAGE = {"start": _STRINGS, "end": _STRINGS}
 _USAGE_PAGES = {"limit": _STRINGS, "marker": _STRINGS}
