@@ -56,10 +56,12 @@ def list_aggregates(session):
 
 
 def get(session, aggregate_id, *, for_update=False):
-    query = sa.select(Aggregate).where(Aggregate.id == aggregate_id)
-    if for_update:
-        query = query.with_for_update()
-    row = session.execute(query).scalar()
+    row = None
+    if 0 < aggregate_id <= host_service.MAX_ID:
+        query = sa.select(Aggregate).where(Aggregate.id == aggregate_id)
+        if for_update:
+            query = query.with_for_update()
+        row = session.execute(query).scalar()
     if row is None:
         raise errors.NotFound(
             f"Aggregate {aggregate_id} could not be found.")

@@ -22,6 +22,7 @@ AZ_KEY = "availability_zone"
 # services are there, and are never listed.
 INTERNAL_ZONE = "internal"
 BINARY = "nova-compute"
+MAX_ID = 2 ** 31 - 1  # integer primary keys
 
 
 def aggregate_zone():
@@ -80,6 +81,8 @@ def get_by_id(session, host_id, *, node=False, for_update=False):
     hypervisor's with ``node``); None when there is no such host."""
     query = _select()
     if isinstance(host_id, int):
+        if not 0 < host_id <= MAX_ID:
+            return None  # no such row (and no integer the database takes)
         query = query.where(ComputeHost.id == host_id)
     else:
         column = ComputeHost.node_uuid if node else ComputeHost.uuid

@@ -814,3 +814,36 @@ def test_concurrent_add_host_never_gives_two_zones(any_db_cloud,
     (h1,) = services(any_db_cloud, query="?host=h1")
     winner = [i for i in ids if codes[i] == 200][0]
     assert h1["zone"] == ("za" if winner == ids[0] else "zb")
+
+
+def test_ids_out_of_any_integer_range_are_not_found(one):
+    huge = "9" * 30
+    resp = one.delete(f"/v2.1/os-services/{huge}", headers=ADMIN,
+                      status=404)
+    assert fault(resp, "itemNotFound", 404) == f"Service {huge} not found."
+    one.put_json(f"/v2.1/os-services/{huge}", {"status": "enabled"},
+                 headers=v("2.53"), status=400)
+    resp = one.get(f"/v2.1/os-hypervisors/{huge}", headers=ADMIN,
+                   status=404)
+    assert fault(resp, "itemNotFound", 404) == \
+        f"Hypervisor with ID '{huge}' could not be found."
+    one.get(f"/v2.1/os-hypervisors/{huge}/uptime", headers=ADMIN,
+            status=404)
+    for call in (lambda: one.get(f"/v2.1/os-aggregates/{huge}",
+                                 headers=ADMIN, status=404),
+                 lambda: one.delete(f"/v2.1/os-aggregates/-1",
+                                    headers=ADMIN, status=404),
+                 lambda: aggregate_action(one, huge, {"add_host": {
+                     "host": "compute1"}}, status=404)):
+        assert fault(call(), "itemNotFound", 404).startswith("Aggregate ")
+    resp = aggregate_action(one, huge, {"remove_host": {
+        "host": "compute1"}}, status=404)
+    assert fault(resp, "itemNotFound", 404) == \
+        f"Cannot remove host compute1 in aggregate {huge}"
+    one.get("/v2.1/os-simple-tenant-usage?limit=x", headers=v("2.40"),
+            status=400)
+    one.get("/v2.1/os-simple-tenant-usage?start=2026-13-01T00:00:00",
+            headers=ADMIN, status=400)
+    one.get("/v2.1/os-hypervisors?limit=x", headers=v("2.33"), status=400)
+    one.put_json("/v2.1/os-aggregates/1", {"aggregate": {}},
+                 headers=ADMIN, status=400)
