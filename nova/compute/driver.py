@@ -14,6 +14,7 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from nova.compute import hosts as compute_hosts
 from nova.conf import compute as compute_conf
 from nova.db.models import ComputeHost, Instance, utcnow
 
@@ -113,12 +114,14 @@ class BuiltinDriver(ComputeDriver):
         self.sync_hosts(session)
         vcpus, ram, disk = self._needs(instance)
         cpu_r, ram_r, disk_r = self.ratios
-        query = sa.select(ComputeHost.id, ComputeHost.host,
-                          ComputeHost.availability_zone).where(
-            ComputeHost.disabled.is_(False),
+        # Enabled, up and not deleted hosts, in the zone their aggregates
+        # give them (nova.compute.hosts).
+        zone_of = compute_hosts.effective_zone()
+        query = sa.select(ComputeHost.id, ComputeHost.host, zone_of).where(
+            *compute_hosts.schedulable(),
             ComputeHost.host.in_([h[0] for h in self.hosts]))
         if zone:
-            query = query.where(ComputeHost.availability_zone == zone)
+            query = query.where(zone_of == zone)
         if host:
             query = query.where(ComputeHost.host == host)
         # Spread: the host with the most free RAM first.
@@ -132,6 +135,8 @@ class BuiltinDriver(ComputeDriver):
             claimed = session.execute(
                 sa.update(ComputeHost)
                 .where(ComputeHost.id == host_id,
+                       # Still schedulable: not disabled or deleted since.
+                       *compute_hosts.schedulable(),
                        ComputeHost.vcpus_used + vcpus
                        <= ComputeHost.vcpus * cpu_r,
                        ComputeHost.memory_mb_used + ram

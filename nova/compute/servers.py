@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from nova.api import errors
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
+from nova.compute import hosts as host_service
 from nova.compute import images as image_service
 from nova.compute import quotas
 from nova.compute import server_groups
@@ -547,6 +548,9 @@ def create(session, req, *, driver, network, conf):
         if key is None:
             raise errors.BadRequest("Invalid key_name provided.")
     requested_nets = _requested_networks(req, network)
+    if req.availability_zone and req.host is None:
+        driver.sync_hosts(session)
+        host_service.check_zone_available(session, req.availability_zone)
     quotas.check_metadata_items(session, conf, req.project_id, req.user_id,
                                 len(req.metadata))
     quotas.check_injected_files(session, conf, req.project_id, req.user_id,

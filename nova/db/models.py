@@ -1,6 +1,7 @@
 """Tables of the store. Change them only together with a migration."""
 
 import datetime
+import uuid as uuid_lib
 
 from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer,
                         String, Text, UniqueConstraint)
@@ -125,6 +126,57 @@ class ComputeHost(Base):
         DateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTime, onupdate=utcnow, nullable=True)
+    # The admin views (0007): the host's nova-compute service id from 2.53,
+    # its hypervisor's id from 2.53, forced down (2.11), and deleted
+    # through DELETE /os-services (0, or the row's id once deleted).
+    uuid: Mapped[str] = mapped_column(
+        String(36), unique=True, default=lambda: str(uuid_lib.uuid4()))
+    node_uuid: Mapped[str] = mapped_column(
+        String(36), unique=True, default=lambda: str(uuid_lib.uuid4()))
+    forced_down: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTime, nullable=True)
+
+
+# -- host aggregates (0007) ----------------------------------------------------
+
+class Aggregate(Base):
+    """A host aggregate; its ``availability_zone`` metadata key puts its
+    hosts in that zone."""
+
+    __tablename__ = "aggregates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(
+        String(36), unique=True, default=lambda: str(uuid_lib.uuid4()))
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime.datetime] = mapped_column(
+        PreciseDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(
+        PreciseDateTime, nullable=True)
+
+
+class AggregateHost(Base):
+    __tablename__ = "aggregate_hosts"
+    __table_args__ = (UniqueConstraint("aggregate_id", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aggregate_id: Mapped[int] = mapped_column(
+        ForeignKey("aggregates.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(255), index=True)
+
+
+class AggregateMetadata(Base):
+    __tablename__ = "aggregate_metadata"
+    __table_args__ = (UniqueConstraint("aggregate_id", "key"),
+                      Index("ix_aggregate_metadata_key", "key"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aggregate_id: Mapped[int] = mapped_column(
+        ForeignKey("aggregates.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))
 
 
 class Instance(Base):

@@ -9,7 +9,8 @@ import importlib
 from nova.policies import base
 
 _NOUNS = ("flavors", "keypairs", "servers", "images", "server_actions",
-          "limits", "quota_sets", "quota_class_sets", "server_groups")
+          "limits", "quota_sets", "quota_class_sets", "server_groups",
+          "admin")
 
 
 def list_rules():

@@ -531,6 +531,44 @@ def test_openstack_cli_server_actions(compute_server, tmp_path):
 
     cli("server", "delete", "--wait", "cli-actions")
 
+def test_openstack_cli_admin_views(compute_server, tmp_path):
+    """Services, hypervisors, zones and aggregates as the CLI shows them."""
+    cli = CLI(compute_server, tmp_path)
+    (service,) = cli.json("compute", "service", "list")
+    assert (service["Binary"], service["Host"], service["Zone"],
+            service["Status"], service["State"]) == (
+        "nova-compute", "compute1", "nova", "enabled", "up")
+
+    # The CLI finds the service by host and binary, then PUTs its uuid.
+    cli("compute", "service", "set", "--disable", "--disable-reason",
+        "maintenance", "compute1", "nova-compute")
+    (service,) = cli.json("compute", "service", "list", "--long")
+    assert (service["Status"], service["Disabled Reason"]) == (
+        "disabled", "maintenance")
+    cli("compute", "service", "set", "--enable", "compute1", "nova-compute")
+
+    (hypervisor,) = cli.json("hypervisor", "list")
+    assert (hypervisor["Hypervisor Hostname"], hypervisor["State"]) == (
+        "compute1", "up")
+
+    # An admin's CLI reads the detail, which shows the internal zone of
+    # the API's own services too, as upstream.
+    assert cli.json("availability zone", "list", "--compute") == [
+        {"Zone Name": "internal", "Zone Status": "available"},
+        {"Zone Name": "nova", "Zone Status": "available"}]
+
+    aggregate = cli.json("aggregate", "create", "--zone", "edge", "rack1")
+    assert (aggregate["name"], aggregate["availability_zone"]) == (
+        "rack1", "edge")
+    added = cli.json("aggregate", "add", "host", "rack1", "compute1")
+    assert added["hosts"] == ["compute1"]
+    # The host is now in the aggregate's zone.
+    assert cli.json("availability zone", "list", "--compute") == [
+        {"Zone Name": "edge", "Zone Status": "available"},
+        {"Zone Name": "internal", "Zone Status": "available"}]
+    (service,) = cli.json("compute", "service", "list")
+    assert service["Zone"] == "edge"
+
 
 # -- python-novaclient --------------------------------------------------------
 

@@ -337,7 +337,8 @@ def test_min_and_max_count(cloud):
 
 def test_error_and_stopped_servers_count(cloud):
     set_quota(cloud, "demo", instances=1)
-    boot(cloud, who=DEMO, availability_zone="nowhere")  # ERROR, no host
+    make_flavor(cloud, "m1.nowhere", ram=64, disk=10 ** 6, flavor_id="far")
+    boot(cloud, who=DEMO, flavorRef="far")  # ERROR: fits no host
     boot(cloud, who=DEMO, status=403)
 
 

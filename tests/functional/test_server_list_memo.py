@@ -173,3 +173,22 @@ def test_pages_by_marker_on_every_database(backend_cloud, query):
             break
         page_query = body["servers_links"][0]["href"].split("?", 1)[1]
     assert walked == expected
+
+
+def test_host_status_follows_the_service_at_once(cloud):
+    """host_status (2.16) comes from the host's service, not the server's
+    row: disabling and forcing down the host shows in the next list."""
+    ident = boot_id(cloud)
+    everyone = "all_tenants=1"
+    server = by_id(detail(cloud, everyone, "2.16"))[ident]
+    host = server["OS-EXT-SRV-ATTR:host"]
+    assert server["host_status"] == "UP"
+    cloud.put_json("/v2.1/os-services/disable",
+                   {"host": host, "binary": "nova-compute"}, headers=ADMIN)
+    assert by_id(detail(cloud, everyone, "2.16"))[ident][
+        "host_status"] == "MAINTENANCE"
+    cloud.put_json("/v2.1/os-services/force-down",
+                   {"host": host, "binary": "nova-compute",
+                    "forced_down": True}, headers=v("2.11"))
+    assert by_id(detail(cloud, everyone, "2.16"))[ident][
+        "host_status"] == "DOWN"

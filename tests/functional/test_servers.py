@@ -363,9 +363,20 @@ def test_metadata_on_create(cloud):
         "Maximum number of metadata items exceeds 128")
 
 
-def test_unknown_zone_ends_in_error_with_fault(cloud):
+def test_unknown_zone_is_refused(cloud):
+    # Upstream checks the zone before anything is created.
     resp = boot(cloud, "lost", "2.37", networks="auto",
-                availability_zone="nowhere")
+                availability_zone="nowhere", status=400)
+    assert fault(resp, "badRequest", 400) == \
+        "The requested availability zone is not available"
+    assert listing(cloud, "changes-since=2000-01-01").json == \
+        {"servers": []}
+
+
+def test_no_valid_host_ends_in_error_with_fault(cloud):
+    make_flavor(cloud, "m1.enormous", ram=64, disk=10 ** 6,
+                flavor_id="big")  # fits no host, within every quota
+    resp = boot(cloud, "lost", "2.37", networks="auto", flavorRef="big")
     server_id = resp.json["server"]["id"]
     server = get(cloud, server_id)
     assert server["status"] == "ERROR"
@@ -381,8 +392,8 @@ def test_unknown_zone_ends_in_error_with_fault(cloud):
     assert list(server["fault"]) == ["code", "created", "message"]
     # ... and "progress" only while ACTIVE, BUILD and the like.
     assert "progress" not in server
-    member = get(cloud, boot_id(cloud, "lost2", who=DEMO,
-                                availability_zone="nowhere"), who=DEMO)
+    member = get(cloud, boot_id(cloud, "lost2", who=DEMO, flavorRef="big"),
+                 who=DEMO)
     assert member["fault"] == {**server["fault"],
                                "created": member["fault"]["created"]}
     assert names(listing(cloud, "status=ERROR")) == ["lost"]

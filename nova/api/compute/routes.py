@@ -13,10 +13,15 @@ from nova.api.compute.handlers import (images, server_actions,
                                        server_tags, servers)
 from nova.api.compute.handlers import (limits, quota_classes, quota_sets,
                                        server_groups)
+from nova.api.compute.handlers import (aggregates, availability_zones,
+                                       hypervisors, services, usage)
 
 _MODULES = (flavors, keypairs, images, servers, server_actions,
             server_metadata, server_tags, server_password, limits,
             quota_sets, quota_classes, server_groups)
+_ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
+                  usage)
+_MODULES += _ADMIN_MODULES
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
 

@@ -7,6 +7,7 @@ import json
 import types as pytypes
 
 import re2
+import sqlalchemy as sa
 
 from nova.api import errors
 from nova.api.compute import common, memo
@@ -130,19 +131,28 @@ def load_for_change(req, session, server_id, rule=None, check_lock=True):
 
 
 def shared_context(req, session, image_refs):
-    """(image properties by ref, disabled hosts): the parts of a detailed
-    view that come from outside the servers' own rows."""
+    """(image properties by ref, {host: host_status} of hosts not up): the
+    parts of a detailed view that come from outside the servers' own
+    rows."""
     images = {}
     if req.is_version("2.98"):
         for ref in {r for r in image_refs if r}:
             image = image_service.find(session, ref)
             images[ref] = image_service.properties(image) if image else {}
-    disabled = ()
+    host_states = {}
     if req.is_version("2.16"):
-        disabled = tuple(sorted(h for h, in session.execute(
-            ComputeHost.__table__.select().with_only_columns(
-                ComputeHost.host).where(ComputeHost.disabled.is_(True)))))
-    return images, disabled
+        # Upstream's host_status: DOWN when forced down, MAINTENANCE when
+        # disabled, "" when the service is gone.
+        for host, is_disabled, forced_down, deleted in session.execute(
+                sa.select(ComputeHost.host, ComputeHost.disabled,
+                          ComputeHost.forced_down, ComputeHost.deleted)):
+            if deleted:
+                host_states[host] = ""
+            elif forced_down:
+                host_states[host] = "DOWN"
+            elif is_disabled:
+                host_states[host] = "MAINTENANCE"
+    return images, host_states
 
 
 def detail_context(req, session, instances, fixed_ips, shared=None,
@@ -152,7 +162,7 @@ def detail_context(req, session, instances, fixed_ips, shared=None,
     ``with_groups``: the server_groups of 2.71, which upstream shows for one
     server (show, update, rebuild), never in lists."""
     uuids = [i.uuid for i in instances]
-    images, disabled = shared or shared_context(
+    images, host_states = shared or shared_context(
         req, session, [i.image_ref for i in instances])
     return views.DetailContext(
         req, metadata=service.metadata_of(session, uuids),
@@ -162,8 +172,8 @@ def detail_context(req, session, instances, fixed_ips, shared=None,
             i.uuid for i in instances
             if driver_mod.effective(i)[0] in (states.ERROR,
                                               states.DELETED)]),
-        network_name=_compute(req).network.name, hosts_disabled=disabled,
-        images=images,
+        network_name=_compute(req).network.name,
+        images=images, host_states=host_states,
         server_groups=(server_groups.groups_of(session, uuids)
                        if with_groups and req.is_version("2.71") else None))
 
@@ -391,19 +401,20 @@ def _detail_page(req, db, lreq, network):
                 session = stack.enter_context(db.reader())
             return session
 
-        images, disabled = {}, ()
+        images, host_states = {}, {}
         if req.is_version("2.16") or req.is_version("2.98"):
-            images, disabled = shared_context(
+            images, host_states = shared_context(
                 req, reader(), [k.image_ref for k in keys])
         probe = views.DetailContext(
             req, metadata={}, tags={}, fixed_ips={}, faults={},
-            network_name=network.name, hosts_disabled=disabled,
+            network_name=network.name, host_states=host_states,
             images=images)
         now = probe.now
         links = probe.links
         how = (req.version, probe.show_extended, probe.show_host_status,
                probe.show_flavor_specs, links.api_base, links.bookmark_base,
-               network.name, disabled if probe.show_host_status else None)
+               network.name, tuple(sorted(host_states.items()))
+               if probe.show_host_status else None)
         with_images = probe.at["2.98"]
 
         def key_of(row):
@@ -426,7 +437,7 @@ def _detail_page(req, db, lreq, network):
             session = reader()
             rows, fixed = service.servers_by_uuid(session, missing, network)
             ctx = detail_context(req, session, rows, fixed,
-                                 shared=(images, disabled))
+                                 shared=(images, host_states))
             ctx.now = now
             for row in rows:
                 rendered[row.uuid] = _RENDERED.put(

@@ -57,7 +57,7 @@ class DetailContext:
 
     def __init__(self, req, *, metadata, tags, fixed_ips, faults,
                  network_name, hosts_disabled=(), images=None,
-                 server_groups=None):
+                 server_groups=None, host_states=None):
         self.links = Links(req)
         self.metadata = metadata
         self.tags = tags
@@ -65,6 +65,7 @@ class DetailContext:
         self.faults = faults
         self.network_name = network_name
         self.hosts_disabled = set(hosts_disabled)
+        self.host_states = host_states or {}
         self.images = images or {}
         # {uuid: [group uuids]} where the view shows them (2.71, a single
         # server), else None.
@@ -195,6 +196,8 @@ def detail(req, instance, ctx):
 def _host_status(instance, ctx):
     if not instance.host:
         return ""
+    if instance.host in ctx.host_states:
+        return ctx.host_states[instance.host]
     return "MAINTENANCE" if instance.host in ctx.hosts_disabled else "UP"
 
 

@@ -1,0 +1,215 @@
+"""Compute hosts as the admin views see them: services, hypervisors, zones.
+
+Each host of ``[compute] hosts`` is one ``nova-compute`` service and one
+hypervisor (a ``compute_hosts`` row). Its availability zone is that of the
+host aggregates it belongs to (an aggregate's ``availability_zone``
+metadata), else the zone ``[compute] hosts`` gives it. A host is *up*
+while it is configured and not forced down; the scheduler (the built-in
+driver's placement) takes only hosts that are up, enabled and not deleted.
+"""
+
+import datetime
+import uuid as uuid_lib
+
+import sqlalchemy as sa
+
+from nova.api import errors
+from nova.db.models import (AggregateHost, AggregateMetadata, ComputeHost,
+                            Instance, utcnow)
+
+AZ_KEY = "availability_zone"
+# Where upstream puts services that are not nova-compute; the API's own
+# services are there, and are never listed.
+INTERNAL_ZONE = "internal"
+BINARY = "nova-compute"
+MAX_ID = 2 ** 31 - 1  # integer primary keys
+
+
+def aggregate_zone():
+    """SQL: the zone the host's aggregates give it, or NULL.
+
+    Several aggregates of one host never disagree (the aggregates API
+    refuses that), so min() picks the one zone.
+    """
+    return (sa.select(sa.func.min(AggregateMetadata.value))
+            .join(AggregateHost,
+                  AggregateHost.aggregate_id == AggregateMetadata.aggregate_id)
+            .where(AggregateHost.host == ComputeHost.host,
+                   AggregateMetadata.key == AZ_KEY)
+            .correlate(ComputeHost)
+            .scalar_subquery())
+
+
+def effective_zone():
+    """SQL: the host's availability zone (aggregates first, then config)."""
+    return sa.func.coalesce(aggregate_zone(), ComputeHost.availability_zone)
+
+
+def schedulable():
+    """SQL conditions: hosts placement may use (enabled, up, not deleted)."""
+    return (ComputeHost.disabled.is_(False),
+            ComputeHost.forced_down.is_(False),
+            ComputeHost.deleted == 0)
+
+
+def ensure_synced(db, driver):
+    """Register the configured hosts before they are listed (once a
+    process; the first create does it too)."""
+    if getattr(driver, "_synced", True):
+        return
+    with db.writer() as session:
+        driver.sync_hosts(session)
+
+
+# -- reading ------------------------------------------------------------------
+
+def _select():
+    return sa.select(ComputeHost, effective_zone().label("zone")).where(
+        ComputeHost.deleted == 0).order_by(ComputeHost.id)
+
+
+def list_hosts(session, host=None):
+    """[(ComputeHost, zone)] of the hosts not deleted, by id."""
+    query = _select()
+    if host is not None:
+        query = query.where(ComputeHost.host == host)
+    return [(row, zone) for row, zone in session.execute(query)]
+
+
+def get_by_id(session, host_id, *, node=False, for_update=False):
+    """(ComputeHost, zone) by integer id, or by the service's uuid (the
+    hypervisor's with ``node``); None when there is no such host."""
+    query = _select()
+    if isinstance(host_id, int):
+        if not 0 < host_id <= MAX_ID:
+            return None  # no such row (and no integer the database takes)
+        query = query.where(ComputeHost.id == host_id)
+    else:
+        column = ComputeHost.node_uuid if node else ComputeHost.uuid
+        query = query.where(column == host_id.lower())
+    if for_update:
+        query = query.with_for_update(of=ComputeHost)
+    found = session.execute(query).first()
+    return (found[0], found[1]) if found else None
+
+
+def get_by_name(session, name, *, for_update=False):
+    query = _select().where(ComputeHost.host == name)
+    if for_update:
+        query = query.with_for_update(of=ComputeHost)
+    found = session.execute(query).first()
+    return (found[0], found[1]) if found else None
+
+
+def is_uuid(value):
+    try:
+        uuid_lib.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def is_up(row, configured):
+    """Upstream's service state: a configured host that is not forced
+    down is alive (the built-in driver never stops)."""
+    return row.host in configured and not row.forced_down
+
+
+def usage(session, host_names=None):
+    """{host: (vcpus, memory_mb, disk_gb, servers, busy)} of the servers
+    placed on each host and not deleted; ``busy`` counts those with a
+    transition still running (upstream's current_workload)."""
+    now = utcnow()
+    busy = sa.case((sa.and_(Instance.task_deadline.is_not(None),
+                            Instance.task_deadline > now), 1), else_=0)
+    query = (sa.select(Instance.host, sa.func.sum(Instance.vcpus),
+                       sa.func.sum(Instance.memory_mb),
+                       sa.func.sum(Instance.root_gb + Instance.ephemeral_gb),
+                       sa.func.count(Instance.id), sa.func.sum(busy))
+             .where(Instance.deleted == 0, Instance.host.is_not(None))
+             .group_by(Instance.host))
+    if host_names is not None:
+        query = query.where(Instance.host.in_(list(host_names)))
+    return {host: tuple(int(v or 0) for v in values)
+            for host, *values in session.execute(query)}
+
+
+def servers_on(session, host):
+    """[(uuid, name)] of the servers on ``host``, oldest first."""
+    return session.execute(
+        sa.select(Instance.uuid, Instance.display_name)
+        .where(Instance.deleted == 0, Instance.host == host)
+        .order_by(Instance.created_at, Instance.id)).all()
+
+
+def count_servers(session, host):
+    return session.execute(
+        sa.select(sa.func.count(Instance.id)).where(
+            Instance.deleted == 0, Instance.host == host)).scalar()
+
+
+def zones(session):
+    """(available, not available): sorted zone names of services that are
+    enabled, and of zones whose services are all disabled. The API's own
+    services are in the internal zone, always enabled."""
+    enabled, disabled = {INTERNAL_ZONE}, set()
+    for row, zone in list_hosts(session):
+        (disabled if row.disabled else enabled).add(zone)
+    return sorted(enabled), sorted(disabled - enabled)
+
+
+def check_zone_available(session, zone):
+    """A server may be asked for in a zone with an enabled service only."""
+    available, _unavailable = zones(session)
+    if zone not in available or zone == INTERNAL_ZONE:
+        raise errors.BadRequest(
+            "The requested availability zone is not available")
+
+
+# -- changing -----------------------------------------------------------------
+
+def update(row, *, disabled=None, reason=None, forced_down=None):
+    if disabled is not None:
+        row.disabled = disabled
+        row.disabled_reason = reason if disabled else None
+    if forced_down is not None:
+        row.forced_down = forced_down
+    row.updated_at = utcnow()
+
+
+def delete(session, row):
+    """Delete the service (409 while servers are on it) and take the host
+    out of its aggregates."""
+    if count_servers(session, row.host):
+        raise errors.Conflict(
+            "Unable to delete compute service that is hosting instances. "
+            "Migrate or delete the instances first.")
+    session.execute(sa.delete(AggregateHost).where(
+        AggregateHost.host == row.host))
+    now = utcnow()
+    row.deleted = row.id
+    row.deleted_at = now
+    row.updated_at = now
+
+
+# -- formatting ---------------------------------------------------------------
+
+def timestamp(value):
+    """Upstream's datetime text: always with microseconds, no zone."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def uptime_text(since, now=None):
+    """``uptime``'s line for a host registered at ``since``."""
+    now = now or utcnow()
+    seconds = max(0, int((now - since).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    day_text = f"{days} day{'s' if days != 1 else ''}, " if days else ""
+    return (f" {now:%H:%M:%S} up {day_text}{hours:2d}:{minutes:02d},  "
+            "0 users,  load average: 0.00, 0.00, 0.00")
