@@ -26,6 +26,7 @@ from nova.api import errors
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
 from nova.compute import images as image_service
+from nova.compute import quotas
 from nova.compute import servers as service
 from nova.compute import states
 from nova.db.models import (Flavor, Instance, InstanceAction,
@@ -397,9 +398,11 @@ def resize(session, instance, ctx, driver, conf, flavor_ref):
         raise errors.BadRequest("Resize to zero disk flavor is not "
                                 "allowed.")
     new = flavor_snapshot(session, flavor)
-    # quota: a resize grows cores and ram by (new - old) when positive; the
-    # quota check goes here, before anything is claimed.
     grow = [max(0, n - o) for n, o in zip(_needs(new), _needs(old))]
+    # A bigger flavor needs the quota's room for the extra cores and RAM,
+    # checked under the project's quota lock before anything is claimed.
+    quotas.check_delta(session, conf, instance.project_id, instance.user_id,
+                       cores=grow[0], ram=grow[1])
     now = utcnow()
     migration = Migration(
         uuid=str(uuid.uuid4()), instance_uuid=instance.uuid,
@@ -564,7 +567,7 @@ def shelve_offload(session, instance, ctx, driver):
            host="")
 
 
-def unshelve(session, instance, ctx, driver, *, zone=(), host=None):
+def unshelve(session, instance, ctx, driver, conf, *, zone=(), host=None):
     """``zone``: () none given, None unpin (2.91), or a zone name."""
     service.check_state(instance, "unshelve", (states.SHELVED,
                                                states.SHELVED_OFFLOADED))
@@ -595,8 +598,10 @@ def unshelve(session, instance, ctx, driver, *, zone=(), host=None):
         want = zone
     else:
         want = instance.pinned_availability_zone
-    # quota: an offloaded server takes its cores and ram again here; the
-    # quota check goes before the placement below.
+    # An offloaded server takes its cores and RAM again (it still counted
+    # as an instance): within the quota, before it is placed.
+    quotas.check_delta(session, conf, instance.project_id, instance.user_id,
+                       cores=instance.vcpus, ram=instance.memory_mb)
     placed = driver.place(session, instance, zone=want, host=host)
     if placed is None:
         record(session, instance, "unshelve", ctx,
@@ -630,10 +635,13 @@ def soft_delete(session, instance, ctx, driver, conf):
            [("compute_soft_delete_instance", "Success", None)], finish=now)
 
 
-def restore(session, instance, ctx, driver):
+def restore(session, instance, ctx, driver, conf):
     service.check_state(instance, "restore", (states.SOFT_DELETED,))
-    # quota: a restored server counts again (it never stopped holding its
-    # host here).
+    # A restored server counts again (it never stopped holding its host
+    # here): within the quota.
+    quotas.check_delta(session, conf, instance.project_id, instance.user_id,
+                       instances=1, cores=instance.vcpus,
+                       ram=instance.memory_mb)
     _clear_then(instance)
     driver.run(instance, "restoring", states.ACTIVE, RUNNING)
     record(session, instance, "restore", ctx,

@@ -865,3 +865,52 @@ def test_the_action_sql_on_every_database(config_dir, db_url, make_image):
     done = [a["action"] for a in actions_of(app, server_id, "2.21",
                                             DEMO).json["instanceActions"]]
     assert done[:3] == ["delete", "restore", "delete"]
+
+
+# -- quotas on the actions that grow usage -------------------------------------
+
+def _set_quota(app, project, **values):
+    app.put_json(f"/v2.1/os-quota-sets/{project}",
+                 {"quota_set": values}, headers=ADMIN)
+
+
+def _quota_refused(resp, resource):
+    assert resp.status_int == 403, resp.body
+    assert resp.json["forbidden"]["message"].startswith(
+        f"Quota exceeded for {resource}: Requested ")
+
+
+def test_resize_to_a_bigger_flavor_needs_quota_room(cloud):
+    _set_quota(cloud, "demo", ram=1000)
+    server_id = boot_id(cloud, who=DEMO)  # m1.tiny: 512 MB
+    resp = action(cloud, server_id, {"resize": {"flavorRef": "2"}},
+                  who=DEMO, status=403)  # m1.small: 2048 MB
+    _quota_refused(resp, "ram")
+    assert "ram: Requested 1536, but already used 512 of 1000 ram" in \
+        resp.json["forbidden"]["message"]
+    assert status(cloud, server_id)[:2] == ("ACTIVE", "active")
+    _set_quota(cloud, "demo", ram=4096)
+    action(cloud, server_id, {"resize": {"flavorRef": "2"}}, who=DEMO)
+    assert status(cloud, server_id)[0] == "VERIFY_RESIZE"
+
+
+def test_unshelve_needs_quota_room_for_its_cores(cloud):
+    _set_quota(cloud, "demo", cores=1)
+    shelved = boot_id(cloud, "shelved", who=DEMO)
+    action(cloud, shelved, {"shelve": None}, who=DEMO)
+    assert status(cloud, shelved)[0] == "SHELVED_OFFLOADED"
+    boot_id(cloud, "took-the-core", who=DEMO)  # the offloaded one holds none
+    resp = action(cloud, shelved, {"unshelve": None}, who=DEMO, status=403)
+    _quota_refused(resp, "cores")
+    assert status(cloud, shelved)[0] == "SHELVED_OFFLOADED"
+
+
+def test_restore_needs_quota_room(host_app):
+    app = host_app
+    _set_quota(app, "demo", instances=1)
+    deleted = boot_id(app, "deleted", who=DEMO)
+    app.delete(f"{URL}/{deleted}", headers=DEMO, status=204)
+    boot_id(app, "replacement", who=DEMO)  # a soft-deleted one counts none
+    resp = action(app, deleted, {"restore": None}, who=DEMO, status=403)
+    _quota_refused(resp, "instances")
+    assert status(app, deleted)[0] == "SOFT_DELETED"

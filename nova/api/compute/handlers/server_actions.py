@@ -177,7 +177,7 @@ def _unshelve(req, session, instance, body):
                           rule=rules.SHELVE % "unshelve_to_host")
             host = body["host"]
     action_service.unshelve(session, instance, base.caller(req),
-                            _driver(req), zone=zone, host=host)
+                            _driver(req), _conf(req), zone=zone, host=host)
 
 
 def _rescue(req, session, instance, body):
@@ -199,7 +199,7 @@ def _force_delete(req, session, instance, body):
 
 def _restore(req, session, instance, body):
     action_service.restore(session, instance, base.caller(req),
-                           _driver(req))
+                           _driver(req), _conf(req))
 
 
 _n = schemas.null_action
