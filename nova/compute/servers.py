@@ -440,6 +440,19 @@ def _plain_page_keys(db, req):
     return db.all(page, params)
 
 
+_SHOW_KEY = sa.select(*PAGE_KEY_COLUMNS, Instance.project_id,
+                      Instance.user_id).where(
+    Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
+
+
+def show_key(db, server_id):
+    """``PAGE_KEY_COLUMNS`` (and the owner) of a server not deleted, or
+    None; a statement compiled once (``Database.first``)."""
+    if not is_uuid(server_id):
+        return None
+    return db.first(_SHOW_KEY, {"uuid": server_id, "now": utcnow()})
+
+
 def servers_by_uuid(session, uuids, network=None):
     """(rows, {uuid: [FixedIP]}) of the given servers, in no given order."""
     if not uuids:

@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import make_flavor, sync_db
 from tests.functional.test_db import app_db
-from tests.functional.test_servers import ADMIN, DEMO, IMAGE, URL, boot_id, \
-    get, listing, v
+from tests.functional.test_servers import ADMIN, DEMO, IMAGE, OTHER, URL, \
+    boot_id, get, listing, v
 from tests.functional.test_servers import cloud, slow  # noqa: F401 fixtures
 
 EXTENDED = "OS-EXT-SRV-ATTR:host"
@@ -192,3 +192,34 @@ def test_host_status_follows_the_service_at_once(cloud):
                     "forced_down": True}, headers=v("2.11"))
     assert by_id(detail(cloud, everyone, "2.16"))[ident][
         "host_status"] == "DOWN"
+
+
+def test_show_is_never_stale_either(cloud):
+    ident = boot_id(cloud, metadata={"a": "1"}, who=DEMO)
+    cloud.post_json(f"{URL}/{ident}/metadata", {"metadata": {"b": "2"}},
+                    headers=DEMO)  # settles the finished build
+    assert get(cloud, ident, who=DEMO)["metadata"] == {"a": "1", "b": "2"}
+    cloud.post_json(f"{URL}/{ident}/metadata", {"metadata": {"c": "3"}},
+                    headers=DEMO)
+    assert get(cloud, ident, who=DEMO)["metadata"] == {
+        "a": "1", "b": "2", "c": "3"}
+    assert EXTENDED in get(cloud, ident, who=ADMIN)
+    assert EXTENDED not in get(cloud, ident, who=DEMO)
+    cloud.get(f"{URL}/{ident}", headers=OTHER, status=404)
+    cloud.delete(f"{URL}/{ident}", headers=DEMO, status=204)
+    cloud.get(f"{URL}/{ident}", headers=DEMO, status=404)
+
+
+def test_show_follows_group_membership_at_2_71(cloud):
+    group = cloud.post_json("/v2.1/os-server-groups", {"server_group": {
+        "name": "g", "policies": ["anti-affinity"]}}, headers=ADMIN).json[
+        "server_group"]["id"]
+    ident = cloud.post_json(URL, {
+        "server": {"name": "vm", "imageRef": IMAGE, "flavorRef": "1"},
+        "os:scheduler_hints": {"group": group}},
+        headers=ADMIN).json["server"]["id"]
+    assert get(cloud, ident, "2.71")["server_groups"] == [group]
+    assert "server_groups" not in get(cloud, ident, "2.70")
+    cloud.delete(f"/v2.1/os-server-groups/{group}", headers=ADMIN,
+                 status=204)
+    assert get(cloud, ident, "2.71")["server_groups"] == []

@@ -377,21 +377,19 @@ def _apply_filter(lreq, param, value):
 _RENDERED = memo.Memo(max_entries=50000, max_bytes=32 * 1024 * 1024)
 
 
-def _detail_page(req, db, lreq, network):
-    """The body of a page of detailed servers, each rendered once per
-    version of it.
+def _render(req, db, keys, network, with_groups=False):
+    """{uuid: detailed view as JSON} of the servers of ``keys``
+    (``service.PAGE_KEY_COLUMNS`` rows), each rendered once per version
+    of it.
 
-    The page is read as (uuid, revision, ...) only; a server's JSON is
-    taken from ``_RENDERED`` when that same revision was already rendered
-    the same way (microversion, the caller's view rights, link base,
-    disabled hosts, image properties), and only the others are read
-    whole and rendered. Every change to what a server's view shows moves
-    its revision, so an entry is never stale. None when the request needs
-    whole rows to filter (regular expressions).
+    A server's JSON is taken from ``_RENDERED`` when that same revision
+    was already rendered the same way (microversion, the caller's view
+    rights, link base, host states, image properties, for one server its
+    groups), and only the others are read whole and rendered. Every change
+    to what a server's view shows from its own rows moves its revision,
+    and what comes from elsewhere is in the key, so an entry is never
+    stale.
     """
-    keys = service.list_page_keys(db, lreq)
-    if keys is None:
-        return None
     with contextlib.ExitStack() as stack:
         session = None
 
@@ -405,6 +403,10 @@ def _detail_page(req, db, lreq, network):
         if req.is_version("2.16") or req.is_version("2.98"):
             images, host_states = shared_context(
                 req, reader(), [k.image_ref for k in keys])
+        groups = None
+        if with_groups and req.is_version("2.71"):
+            groups = server_groups.groups_of(reader(),
+                                             [k.uuid for k in keys])
         probe = views.DetailContext(
             req, metadata={}, tags={}, fixed_ips={}, faults={},
             network_name=network.name, host_states=host_states,
@@ -424,7 +426,8 @@ def _detail_page(req, db, lreq, network):
                 row, now)
             image = memo.freeze(images.get(row.image_ref)) if with_images \
                 else None
-            return (row.uuid, row.revision, due, image, how)
+            group = None if groups is None else tuple(groups[row.uuid])
+            return (row.uuid, row.revision, due, image, group, how)
 
         rendered, missing = {}, []
         for row in keys:
@@ -439,16 +442,29 @@ def _detail_page(req, db, lreq, network):
             ctx = detail_context(req, session, rows, fixed,
                                  shared=(images, host_states))
             ctx.now = now
+            if groups is not None:
+                ctx.server_groups = groups
             for row in rows:
                 rendered[row.uuid] = _RENDERED.put(
                     key_of(row), views.detail(req, row, ctx))
+    return rendered
+
+
+def _detail_page(req, db, lreq, network):
+    """The body of a page of detailed servers (see ``_render``); None when
+    the request needs whole rows to filter (regular expressions)."""
+    keys = service.list_page_keys(db, lreq)
+    if keys is None:
+        return None
+    rendered = _render(req, db, keys, network)
     items = [(row.uuid, rendered[row.uuid]) for row in keys
              if row.uuid in rendered]
     # What json.dumps(common.collection(...)) would give, by concatenation.
     body = b'{"servers": [' + b", ".join(f for _u, f in items) + b"]"
     if items and len(items) == lreq.limit:
         body += b', "servers_links": ' + json.dumps(
-            links.next("servers", items[-1][0], "/detail")).encode()
+            common.Links(req).next("servers", items[-1][0],
+                                   "/detail")).encode()
     return Result(200, body + b"}")
 
 
@@ -481,9 +497,19 @@ def detail(req):
 
 
 def show(req, server_id):
-    with _db(req).reader() as session:
-        instance = load(req, session, server_id)
-        return show_one(req, session, instance)
+    """One server, rendered once per version of it (``_render``)."""
+    db = _db(req)
+    is_admin = req.can("context_is_admin")
+    key = service.show_key(db, server_id)
+    if key is None or (not is_admin
+                       and key.project_id != req.context.project_id):
+        raise service.not_found(server_id)
+    req.authorize({"project_id": key.project_id, "user_id": key.user_id})
+    rendered = _render(req, db, [key], _compute(req).network,
+                       with_groups=True)
+    if server_id not in rendered:  # deleted between the two reads
+        raise service.not_found(server_id)
+    return Result(200, b'{"server": ' + rendered[server_id] + b"}")
 
 
 # -- create -------------------------------------------------------------------
