@@ -6,4 +6,4 @@ test checks it against the migrations directory, so that the API need not
 import Alembic at start-up.
 """
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0008"
