@@ -436,28 +436,37 @@ def create(session, req, *, driver, network, conf):
             trusted_certs=(json.dumps(req.trusted_certs)
                            if req.trusted_certs is not None else None),
             admin_password=None, created_at=now, updated_at=now, deleted=0)
-        placed = driver.place(session, instance, zone=req.availability_zone,
-                              host=req.host)
         session.add(instance)
-        session.flush()
-        if placed is None:
-            if index < req.min_count:
-                _fail_no_host(session, instance, req, conf)
-            else:
-                session.delete(instance)
-                session.flush()
-                break
-        else:
+        created.append(instance)
+    # Upstream's scheduler places every server of the request or none
+    # (NoValidHost for the request), and the conductor then puts all of
+    # them in ERROR with the fault; min_count only bounds what the quota
+    # may cut max_count to.
+    placed = []
+    for instance in created:
+        if driver.place(session, instance, zone=req.availability_zone,
+                        host=req.host) is None:
+            break
+        placed.append(instance)
+    session.flush()
+    if len(placed) < len(created):
+        for instance in placed:
+            driver.release(session, instance)
+            instance.host = None
+        for instance in created:
+            _fail_no_host(session, instance, req, conf)
+    else:
+        for instance in created:
             driver.spawn(instance)
             # Like upstream, a server that found no host gets no port.
             for net in requested_nets:
                 network.allocate(session, instance.uuid, net.get("fixed_ip"))
+    for instance in created:
         for key_, value in req.metadata.items():
             session.add(InstanceMetadata(instance_uuid=instance.uuid,
                                          key=key_, value=value))
         for tag in dict.fromkeys(req.tags):
             session.add(InstanceTag(instance_uuid=instance.uuid, tag=tag))
-        created.append(instance)
     session.flush()
     return created, reservation_id
 
