@@ -246,6 +246,31 @@ def test_graceful_restart_under_load(site):
     checks.metadata_root(site.metadata)
 
 
+def test_daemon_reload_under_load_loses_nothing(site):
+    """Reloading the API without restarting Apache: SIGUSR1 to each of its
+    daemons (mod_wsgi's graceful daemon restart). Apache keeps their
+    socket; requests queue while the daemons restart; not one fails."""
+    before = site.apache.daemons(COMPUTE_GROUP)
+    assert len(before) == COMPUTE_PROCS
+    loaded_before = checks.loaded_count(
+        site.log("nova-compute-api_error.log"), "osapi_compute")
+
+    def reload_daemons():
+        for pid in before:
+            os.kill(pid, signal.SIGUSR1)
+        checks.wait_loaded(lambda: site.log("nova-compute-api_error.log"),
+                           "osapi_compute", loaded_before + COMPUTE_PROCS)
+
+    load = checks.Load(site.compute + "/v2.1/nonexistent", headers=ADMIN,
+                       clients=3, ok=(404,))
+    load.run(reload_daemons, at=1.0, after=1.5)
+    print("daemon reload under load:", load.summary())  # shown with -s
+    after = site.apache.daemons(COMPUTE_GROUP)
+    assert len(after) == COMPUTE_PROCS and not set(after) & set(before)
+    assert not load.failures(), load.summary()
+    assert len(load.outcomes) > 50, load.summary()
+
+
 def _missing_socket_errors(site):
     return len(re.findall(r"No such file or directory.*WSGI0117",
                           site.log("nova-compute-api_error.log")))
