@@ -18,6 +18,7 @@ api_paste_config`` names it), empty entries are ignored,
 
 import contextvars
 import dataclasses
+import gc
 import logging
 import os
 import re
@@ -277,8 +278,20 @@ def loading_conf():
     return conf
 
 
-def load_app(name, environ=None):
-    """Build the WSGI application ``name`` (``osapi_compute``/``metadata``)."""
+def load_app(name, environ=None, freeze=False):
+    """Build the WSGI application ``name`` (``osapi_compute``/``metadata``).
+
+    ``freeze`` (the entry modules, which a server process imports once):
+    once loaded, move every object that exists to the garbage collector's
+    permanent generation (``gc.freeze()``). They live as long as the
+    process anyway; the collector no longer walks them on each full
+    collection, and, above all, the interpreter's finalization at exit
+    stops collecting them again and again: a mod_wsgi daemon that Apache
+    stops on a graceful restart exits in a tenth of a second instead of
+    seconds of CPU, time during which no daemon listens, the Apache
+    workers of the old generation are starved of CPU and keep taking
+    requests that they can no longer forward (503, WSGI0117).
+    """
     global _loaded_api
     if name not in APIS:
         raise StartupError(f"Unknown API {name!r}; this project serves "
@@ -297,6 +310,10 @@ def load_app(name, environ=None):
         paste_file = find_paste_file(conf, sources)
         app = _loadapp(paste_file, name, conf)
         _loaded_api = name
+        if freeze:
+            # No gc.collect() first: it would cost more start-up time
+            # than the few hundred objects of garbage it would spare.
+            gc.freeze()
     LOG.info("Loaded the %s API from %s (config: %s)", name, paste_file,
              ", ".join(sources.all_files))
     return app

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Make sure the database servers the test suite uses are running on
-# loopback (PostgreSQL on 5432, MariaDB on 3306). Machines of this kind
+# Make sure the servers the test suite uses are running on loopback
+# (PostgreSQL on 5432, MariaDB on 3306, Redis on 6379 for the metadata
+# API's shared cache). Machines of this kind
 # start them at boot; this starts whichever one is down, with the same
 # commands, and waits until it answers.
 set -uo pipefail
@@ -27,5 +28,14 @@ if ! port_open 3306; then
         start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
     fi
     wait_port 3306 MariaDB || status=1
+fi
+if ! port_open 6379; then
+    echo "services: starting Redis"
+    if command -v redis-server >/dev/null; then
+        redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 \
+            --save "" --appendonly no --dir /var/lib/redis \
+            --logfile /var/log/redis/ci.log || true
+    fi
+    wait_port 6379 Redis || status=1
 fi
 exit $status

@@ -618,24 +618,35 @@ def create(session, req, *, driver, network, conf):
             trusted_certs=(json.dumps(req.trusted_certs)
                            if req.trusted_certs is not None else None),
             admin_password=None, created_at=now, updated_at=now, deleted=0)
-        placed = driver.place(session, instance, zone=req.availability_zone,
-                              host=req.host, group=placement)
         session.add(instance)
-        session.flush()
-        if placed is None:
-            if index < req.min_count:
-                _fail_no_host(session, instance, req, conf)
-            else:
-                session.delete(instance)
-                session.flush()
-                break
-        else:
-            if placement is not None:
-                placement.placed(placed)
+        created.append(instance)
+    # Upstream's scheduler places every server of the request or none
+    # (NoValidHost for the request), and the conductor then puts all of
+    # them in ERROR with the fault; min_count only bounds what the quota
+    # may cut max_count to.
+    placed = []
+    for instance in created:
+        host = driver.place(session, instance, zone=req.availability_zone,
+                            host=req.host, group=placement)
+        if host is None:
+            break
+        if placement is not None:
+            placement.placed(host)
+        placed.append(instance)
+    session.flush()
+    if len(placed) < len(created):
+        for instance in placed:
+            driver.release(session, instance)
+            instance.host = None
+        for instance in created:
+            _fail_no_host(session, instance, req, conf)
+    else:
+        for instance in created:
             driver.spawn(instance)
             # Like upstream, a server that found no host gets no port.
             for net in requested_nets:
                 network.allocate(session, instance.uuid, net.get("fixed_ip"))
+    for instance in created:
         for key_, value in req.metadata.items():
             session.add(InstanceMetadata(instance_uuid=instance.uuid,
                                          key=key_, value=value))
@@ -643,7 +654,6 @@ def create(session, req, *, driver, network, conf):
             session.add(InstanceTag(instance_uuid=instance.uuid, tag=tag))
         if group is not None:
             server_groups.add_member(session, group, instance.uuid)
-        created.append(instance)
     session.flush()
     return created, reservation_id
 

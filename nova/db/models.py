@@ -3,8 +3,8 @@
 import datetime
 import uuid as uuid_lib
 
-from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer,
-                        String, Text, UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey,
+                        Index, Integer, String, Text, UniqueConstraint)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -94,7 +94,7 @@ class Image(Base):
     owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
     min_disk: Mapped[int] = mapped_column(Integer, default=0)
     min_ram: Mapped[int] = mapped_column(Integer, default=0)
-    size: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)  # bytes
     disk_format: Mapped[str] = mapped_column(String(32), default="qcow2")
     container_format: Mapped[str] = mapped_column(String(32), default="bare")
     properties: Mapped[str] = mapped_column(Text, default="{}")  # JSON

@@ -2,4 +2,4 @@
 
 from nova import deploy
 
-application = deploy.load_app("metadata")
+application = deploy.load_app("metadata", freeze=True)

@@ -2,4 +2,4 @@
 
 from nova import deploy
 
-application = deploy.load_app("osapi_compute")
+application = deploy.load_app("osapi_compute", freeze=True)

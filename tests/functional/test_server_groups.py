@@ -224,14 +224,16 @@ def test_anti_affinity(cloud):
 def test_anti_affinity_with_max_server_per_host(cloud):
     group_id = create(cloud, rules={"max_server_per_host": 2}).json[
         "server_group"]["id"]
-    resp = boot(cloud, group_id, max_count=7, min_count=1,
+    resp = boot(cloud, group_id, max_count=6, min_count=1,
                 return_reservation_id=True)
     listed = cloud.get("/v2.1/servers/detail?reservation_id="
                        + resp.json["reservation_id"], headers=v("2.3")).json
     hosts = sorted(s["OS-EXT-SRV-ATTR:host"] for s in listed["servers"])
-    # Two per host fit; the seventh had no host and, above min_count, was
-    # not created.
+    # Two per host, on three hosts.
     assert hosts == ["h1", "h1", "h2", "h2", "h3", "h3"]
+    # A seventh member fits on no host the rule allows.
+    seventh = boot(cloud, group_id).json["server"]["id"]
+    assert show_server(cloud, seventh)["status"] == "ERROR"
 
 
 def test_affinity(cloud):

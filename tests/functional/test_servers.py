@@ -1656,22 +1656,7 @@ def test_capacity_counts_cpu_and_disk_and_stopped_servers(zones):
     assert s2 != s1
 
 
-def test_multiple_create_takes_what_fits(zones):
-    """This project's rule (upstream fails the whole request with
-    NoValidHost instead): between min_count and max_count, as many servers
-    as fit are created; below min_count the ones without room are ERROR."""
-    resp = boot(zones, "m", availability_zone="az1", min_count=1,
-                max_count=5, return_reservation_id=True)
-    servers = listing(zones, "reservation_id=" + resp.json[
-        "reservation_id"], detail=True).json["servers"]
-    assert sorted(s["name"] for s in servers) == ["m-1", "m-2"]
-    assert {s["status"] for s in servers} == {"ACTIVE"}
-    resp = boot(zones, "n", availability_zone="az2", min_count=3,
-                max_count=3, return_reservation_id=True)
-    servers = listing(zones, "reservation_id=" + resp.json[
-        "reservation_id"], detail=True).json["servers"]
-    assert len(servers) == 3
-    assert "ERROR" in {s["status"] for s in servers}
+# Multiple create when not every server fits: tests/functional/test_multi_create.py
 
 
 def test_forced_host(zones):

@@ -5,6 +5,9 @@ and its ``revision``, which every change of the row moves (metadata and
 tag changes touch the row too). The rest of the server's data (metadata, key, addresses, user
 data...) is built once per stamp and kept; so a change is visible to the
 very next request, unlike upstream's 15-second cache, and reads stay fast.
+With ``[cache] enabled``, a second level shared by every process
+(``shared_cache``, oslo.cache) is asked before the database, under the
+same revision.
 """
 
 import base64
@@ -19,7 +22,7 @@ import threading
 
 import sqlalchemy as sa
 
-from nova.api.metadata import faults
+from nova.api.metadata import faults, shared_cache
 from nova.db.models import FixedIP, Instance, InstanceMetadata
 
 LOG = logging.getLogger(__name__)
@@ -113,6 +116,7 @@ class Finder:
         self.trusted = [ipaddress.ip_network(n.strip(), strict=False)
                         for n in conf.metadata.trusted_proxies if n.strip()]
         self.cache = Cache()
+        self.shared = shared_cache.load(conf)
         self.dhcp_domain = conf.api.dhcp_domain
 
     # -- who is asking --------------------------------------------------------
@@ -157,11 +161,17 @@ class Finder:
         if row is None:
             raise faults.NotFound()
         data = self.cache.get(row.uuid, row.revision)
+        if data is None and self.shared is not None:
+            data = self.shared.get(row.uuid, row.revision, InstanceData)
+            if data is not None:
+                self.cache.put(data)
         if data is None:
             data = self._load(row.uuid)
             if data is None:
                 raise faults.NotFound()
             self.cache.put(data)
+            if self.shared is not None:
+                self.shared.put(data)
         return data
 
     def _by_address(self, address):
