@@ -254,12 +254,13 @@ class _Builder:
             if status == "204":
                 out[status] = {"description": "Done; no body."}
                 continue
-            if status == "202":
-                # An action or a delete answers 202 with no body (and so
-                # no Content-Type), a server create with its JSON: OpenAPI
-                # cannot say "optional content", so none is described.
-                out[status] = {"description": "Accepted: no body, or the "
-                               "resource's JSON document (a create)."}
+            if status in ("201", "202"):
+                # 201/202 come with no body (and so no Content-Type) from
+                # an action, a delete or a PUT of a tag, and with the
+                # resource's JSON from a create: OpenAPI cannot say
+                # "optional content", so none is described.
+                out[status] = {"description": "Created or accepted: no "
+                               "body, or the resource's JSON document."}
                 continue
             out[status] = {
                 "description": "Success: the resource's JSON document.",
@@ -269,6 +270,9 @@ class _Builder:
             }
         for status in ERRORS:
             out[status] = {"$ref": f"#/components/responses/Fault{status}"}
+        out["414"] = {"description": "Request-URI Too Long: the WSGI "
+                      "server's own answer (not the fault format) to a "
+                      "request line over its limit."}
         return out
 
 

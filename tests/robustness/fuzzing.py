@@ -58,6 +58,8 @@ class Run:
     def errors(self):
         return self.report["errors"]
 
+    output: str = ""
+
 
 @dataclasses.dataclass
 class Outcome:
@@ -86,9 +88,20 @@ class Outcome:
                 f"tool errors {len(run.errors)}")
             for failure in run.failures:
                 lines.append(f"  FAILURE {failure}")
+            if run.failures:
+                lines.append(run.output)
             for error in run.errors:
                 lines.append(f"  tool error {str(error)[:300]}")
         return "\n".join(lines)
+
+
+def _failures_text(stdout):
+    """The FAILURES section of schemathesis's output (reproducers)."""
+    start = stdout.find("= FAILURES =")
+    if start < 0:
+        return ""
+    end = stdout.find("= WARNINGS =", start)
+    return stdout[start:end if end > 0 else start + 20000][:20000]
 
 
 def _api(base, method, path, body=None, headers=ADMIN, version="2.1"):
@@ -178,10 +191,11 @@ def run(workdir, max_examples, phases="examples,coverage,fuzzing",
             proc = subprocess.run(argv, capture_output=True, text=True,
                                   timeout=timeout, cwd=workdir.path)
             seconds = time.monotonic() - started
+            (workdir.path / f"st-{identity}.out").write_text(proc.stdout)
             if not report_path.exists():
                 raise AssertionError(proc.stdout[-3000:] + proc.stderr[-3000:])
             runs.append(Run(identity, json.loads(report_path.read_text()),
-                            seconds))
+                            seconds, output=_failures_text(proc.stdout)))
     finally:
         log_tail = stack.output()[-5000:]
         stack.stop()
