@@ -18,6 +18,7 @@ def test_short_fuzz_run_has_no_5xx_and_matches_the_description(workdir):
     outcome = fuzzing.run(workdir, max_examples=2, phases="fuzzing",
                           seed_value=20261125, timeout=240)
     summary = outcome.summary()
+    print(summary)  # shown with -s
     assert outcome.requests >= 200, summary
     assert outcome.server_errors == 0, summary + outcome.log_tail
     for run in outcome.runs:

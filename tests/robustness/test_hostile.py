@@ -174,6 +174,15 @@ def test_invalid_utf8_in_query_and_path(stack):
     assert result is not None and result[0] == 404
 
 
+def test_metadata_password_not_utf8_is_400_and_not_stored(stack):
+    path = "/openstack/latest/password"
+    result = http_request(stack.metadata, "POST", path, b"\xff\xfe pw",
+                          source=stack.address)
+    assert result is not None and result[0] == 400, result
+    result = http_request(stack.metadata, "GET", path, source=stack.address)
+    assert result[0] == 200 and result[2] == b"", result
+
+
 @pytest.mark.parametrize("body", [
     b'{"flavor": ', b'{"flavor": {}}}', b"{'flavor': {}}", b"nul\x00l",
     b'{"flavor": {"name": "x", "ram": NaN, "vcpus": Infinity, "disk": 1}}',
