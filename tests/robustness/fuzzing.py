@@ -15,6 +15,10 @@ OpenAPI description; shared by the short run in the suite
 - Identities: schemathesis runs once as the admin and once as a member of
   project-a (the owner of the seeded objects); a third run as a member of
   another project is the cross-project view.
+- Workers: schemathesis's threads parse Python source at the same time
+  (hypothesis describing lambdas), which CPython 3.11's ``ast`` does not
+  survive ("AST constructor recursion depth mismatch"): the short run
+  uses one worker; the long run reports such tool errors apart.
 - Checks: no 5xx (``not_a_server_error``), documented status codes,
   content types and response bodies (the success and fault shapes).
 """
@@ -88,7 +92,7 @@ class Outcome:
                 f"tool errors {len(run.errors)}")
             for failure in run.failures:
                 lines.append(f"  FAILURE {failure}")
-            if run.failures:
+            if run.failures or run.errors:
                 lines.append(run.output)
             for error in run.errors:
                 lines.append(f"  tool error {str(error)[:300]}")
@@ -96,12 +100,15 @@ class Outcome:
 
 
 def _failures_text(stdout):
-    """The FAILURES section of schemathesis's output (reproducers)."""
-    start = stdout.find("= FAILURES =")
+    """The ERRORS and FAILURES sections of schemathesis's output."""
+    starts = [i for i in (stdout.find("= ERRORS ="),
+                          stdout.find("= FAILURES =")) if i >= 0]
+    start = min(starts) if starts else -1
     if start < 0:
         return ""
     end = stdout.find("= WARNINGS =", start)
-    return stdout[start:end if end > 0 else start + 20000][:20000]
+    text = stdout[start:end if end > 0 else start + 20000]
+    return "\n".join(line[:300] for line in text.splitlines()[:200])
 
 
 def _api(base, method, path, body=None, headers=ADMIN, version="2.1"):
@@ -160,10 +167,18 @@ def description_with(values, path):
     return path
 
 
+def _answered(access):
+    return sum(1 for _ in access.open()) if access.exists() else 0
+
+
 def run(workdir, max_examples, phases="examples,coverage,fuzzing",
         identities=tuple(IDENTITIES), workers=2, max_time=None, seed_value=None,
-        timeout=600):
-    """Serve, seed, fuzz as each identity; the outcome."""
+        timeout=600, min_requests=0, deadline=None):
+    """Serve, seed, fuzz as each identity; the outcome.
+
+    With ``min_requests``, rounds over the identities (each with a seed of
+    its own) go on until the server has answered that many requests or
+    ``deadline`` (a time.monotonic() value) has passed."""
     stack = Stack(workdir)
     access = workdir.path / "access.log"
     base = stack.start("compute", extra_args=("--access-logfile",
@@ -172,8 +187,15 @@ def run(workdir, max_examples, phases="examples,coverage,fuzzing",
     try:
         values = seed(stack, base)
         spec = description_with(values, workdir.path / "openapi.json")
-        for identity in identities:
-            report_path = workdir.path / f"st-{identity}.json"
+        rounds = [(0, identity) for identity in identities]
+        while rounds:
+            round_no, identity = rounds.pop(0)
+            if round_no and (_answered(access) >= min_requests or (
+                    deadline is not None and time.monotonic() > deadline)):
+                break
+            if not rounds and _answered(access) < min_requests:
+                rounds = [(round_no + 1, i) for i in identities]
+            report_path = workdir.path / f"st-{identity}-{round_no}.json"
             argv = [str(servers.VENV_BIN / "st"), "run", str(spec),
                     "--url", base,
                     "-H", f"X-Auth-Token: {IDENTITIES[identity]}",
@@ -186,12 +208,13 @@ def run(workdir, max_examples, phases="examples,coverage,fuzzing",
             if max_time:
                 argv += ["--max-time", str(max_time)]
             if seed_value is not None:
-                argv += ["--seed", str(seed_value)]
+                argv += ["--seed", str(seed_value + round_no)]
             started = time.monotonic()
             proc = subprocess.run(argv, capture_output=True, text=True,
                                   timeout=timeout, cwd=workdir.path)
             seconds = time.monotonic() - started
-            (workdir.path / f"st-{identity}.out").write_text(proc.stdout)
+            out = workdir.path / f"st-{identity}-{round_no}.out"
+            out.write_text(proc.stdout)
             if not report_path.exists():
                 raise AssertionError(proc.stdout[-3000:] + proc.stderr[-3000:])
             runs.append(Run(identity, json.loads(report_path.read_text()),
