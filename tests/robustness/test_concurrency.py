@@ -21,6 +21,7 @@ import threading
 import pytest
 
 from tests.deploy import servers
+from tests.functional.test_keypairs import ssh_key
 from tests.robustness.serve import ADMIN, Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.db,
@@ -40,18 +41,18 @@ def call(base, method, path, body=None, headers=OWNER, version="2.1"):
 
 
 def fire(jobs, workers=50):
-    """Run ``jobs`` (callables) at once, released together."""
-    gate = threading.Barrier(min(workers, len(jobs)))
+    """Run ``jobs`` (callables) on ``workers`` threads, the first wave
+    released together once every job is queued."""
+    gate = threading.Event()
 
     def run(job):
-        try:
-            gate.wait(timeout=30)
-        except threading.BrokenBarrierError:
-            pass
+        gate.wait(timeout=30)
         return job()
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, jobs))
+        futures = [pool.submit(run, job) for job in jobs]
+        gate.set()
+        return [f.result() for f in futures]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb", "postgresql"])
@@ -124,9 +125,10 @@ def test_two_processes_writing_at_once_lose_nothing(two_servers):
             {"metadata": {f"k{i}": str(i)}})))
         jobs.append(lambda base=base, i=i: ("tag", f"t{i}", call(
             base, "PUT", f"/servers/{server}/tags/t{i}", version="2.26")))
-        jobs.append(lambda base=base, i=i: ("key", f"kp{i}", call(
-            base, "POST", "/os-keypairs", {"keypair": {"name": f"kp{i}"}},
-            version="2.91" if i % 2 else "2.1")))
+        jobs.append(lambda base=base, i=i, key=ssh_key(): ("key", f"kp{i}",
+                    call(base, "POST", "/os-keypairs", {"keypair": {
+                        "name": f"kp{i}", "public_key": key}},
+                        version="2.92" if i % 2 else "2.1")))
     answers = fire(jobs)
     done = collections.defaultdict(set)
     refused = collections.Counter()
