@@ -68,6 +68,10 @@ class SizeLimit:
                                              start_response)
         environ["wsgi.input"] = LimitedInput(environ["wsgi.input"],
                                              self.limit)
+        # The counter cannot rewind: a "seekable" mark WebOb left for the
+        # stream it replaces would make WebOb seek it (keystonemiddleware's
+        # req.get_response does) and fail with a 500.
+        environ.pop("webob.is_body_seekable", None)
         return self.app(environ, start_response)
 
 
