@@ -121,7 +121,9 @@ def _action_ranges(route):
     out = []
     for name in sorted(actions):
         entry = actions[name]
-        schema, min_version = entry[2], entry[3]
+        schema = entry[2]
+        min_version = entry[3] if len(entry) > 3 else \
+            microversions.MIN_VERSION
         out.append((name, min_version, schema))
     return out
 
@@ -186,15 +188,24 @@ class _Builder:
         actions = _action_ranges(route)
         if actions is not None:
             alternatives = []
-            for name, amin, schema in actions:
+            for name, amin, spec in actions:
                 if hi is not None and amin > hi:
                     continue
                 points.add(max(amin, lo))
                 points |= _neighbours(amin, self.max_version)
-                alternatives.append(self.ref(
-                    f"{op_id}_{_safe(name)}",
-                    {**schema, "x-openstack-microversions":
-                     _range_text(max(amin, lo), hi)}))
+                # An action's body schema may itself change with the
+                # microversion (Versioned): one alternative per range.
+                ranges = _clip(_ranges(spec), max(amin, lo), hi)
+                for rlo, rhi, schema in ranges:
+                    suffix = "" if len(ranges) == 1 else \
+                        "_" + _text(rlo).replace(".", "_")
+                    if rhi is not None:
+                        points.add(rhi)
+                        points |= _neighbours(rhi, self.max_version)
+                    alternatives.append(self.ref(
+                        f"{op_id}_{_safe(name)}{suffix}",
+                        {**schema, "x-openstack-microversions":
+                         _range_text(rlo, rhi)}))
             if alternatives:
                 body = {"anyOf": alternatives}
         else:
@@ -276,6 +287,51 @@ class _Builder:
         return out
 
 
+def _merge(first, second):
+    """One operation for two routes of the same method and path."""
+    merged = dict(first)
+    merged["x-openstack-microversions"] = ", ".join(
+        (first["x-openstack-microversions"],
+         second["x-openstack-microversions"]))
+    if first["x-openstack-policy"] != second["x-openstack-policy"]:
+        merged["x-openstack-policy"] = [first["x-openstack-policy"],
+                                        second["x-openstack-policy"]]
+    params = {(p["name"], p["in"]): copy.deepcopy(p)
+              for p in first["parameters"]}
+    for param in second["parameters"]:
+        key = (param["name"], param["in"])
+        mine = params.get(key)
+        if mine is None:
+            params[key] = copy.deepcopy(param)
+        elif "enum" in mine.get("schema", {}):
+            values = set(mine["schema"]["enum"]) | set(
+                param["schema"].get("enum", ()))
+            mine["schema"]["enum"] = sorted(values, key=_enum_order)
+    merged["parameters"] = list(params.values())
+    bodies = []
+    for op in (first, second):
+        if "requestBody" in op:
+            schema = next(iter(op["requestBody"]["content"].values()))[
+                "schema"]
+            bodies += schema.get("anyOf", [schema])
+    if bodies:
+        body = bodies[0] if len(bodies) == 1 else {"anyOf": bodies}
+        merged["requestBody"] = {
+            "required": True,
+            "content": {t: {"schema": body} for t in _JSON_TYPES}}
+    return merged
+
+
+def _enum_order(value):
+    """Microversion header values in version order ("compute 2.10" after
+    "compute 2.9")."""
+    version = value.rpartition(" ")[2]
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        return (0, 0)
+
+
 def _safe(name):
     return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
@@ -299,10 +355,10 @@ def build(routes=None, max_version=None):
     for route in routes:
         item = paths.setdefault(PREFIX + route.path, {})
         method = route.method.lower()
-        if method in item:
-            raise ValueError(f"{route.method} {route.path}: two routes; "
-                             "describe one per method and path")
-        item[method] = builder.operation(route)
+        op = builder.operation(route)
+        # Two routes for one method and path cover different microversions
+        # (os-services' PUT before and from 2.53): one operation, both.
+        item[method] = _merge(item[method], op) if method in item else op
     responses = {}
     for status in ERRORS:
         code = int(status)
