@@ -58,32 +58,67 @@ def _strip(schema):
             if k != "x-openstack-microversions"}
 
 
+def _action_table(route):
+    """The handler module's ACTIONS when ``route`` is an action route."""
+    import sys
+
+    module = sys.modules.get(route.handler.__module__)
+    actions = getattr(module, "ACTIONS", None)
+    return actions if route.path.endswith("/action") else None
+
+
+def _in_range(route):
+    """The route's body schemas for the microversions it exists at."""
+    if not isinstance(route.body, Versioned):
+        return [route.body]
+    return [schema for lo, hi, schema in route.body.ranges
+            if (route.max_version is None or lo <= route.max_version)
+            and (hi is None or hi >= route.min_version)]
+
+
+def _schemas(spec):
+    return spec.all() if isinstance(spec, Versioned) else [spec]
+
+
 def test_bodies_are_the_validating_schemas(document):
+    """Each operation's body is its route's schema (every range of a
+    versioned one; both routes' when two routes share a method and path
+    in different microversions)."""
+    expected = {}
     for route in routes.ROUTES:
-        op = document["paths"]["/v2.1" + route.path][route.method.lower()]
-        if route.path.endswith("/action") and route.path.startswith(
-                "/servers"):
+        if _action_table(route) is not None:
             continue  # one schema per action: see the next test
-        if route.body is None:
-            assert "requestBody" not in op
+        key = (route.path, route.method.lower())
+        expected.setdefault(key, [])
+        if route.body is not None:
+            expected[key] += _in_range(route)
+    for (path, method), schemas in expected.items():
+        op = document["paths"]["/v2.1" + path][method]
+        if not schemas:
+            assert "requestBody" not in op, f"{method} {path}"
             continue
         body = op["requestBody"]["content"]["application/json"]["schema"]
         described = [_strip(_resolve(document, s))
                      for s in body.get("anyOf", [body])]
-        expected = (route.body.all() if isinstance(route.body, Versioned)
-                    else [route.body])
-        assert described == expected, f"{route.method} {route.path}"
+        assert described == schemas, f"{method} {path}"
 
 
-def test_server_actions_are_each_described():
-    from nova.api.compute.handlers import servers
-
-    document = openapi.build()
-    body = document["paths"]["/v2.1/servers/{server_id}/action"]["post"][
-        "requestBody"]["content"]["application/json"]["schema"]
-    described = [_strip(_resolve(document, s)) for s in body["anyOf"]]
-    assert described == [servers.ACTIONS[name][2]
-                         for name in sorted(servers.ACTIONS)]
+def test_actions_are_each_described(document):
+    """Every action of an action route (servers, aggregates) has its own
+    body schema, one per microversion range where it changes."""
+    tables = 0
+    for route in routes.ROUTES:
+        actions = _action_table(route)
+        if actions is None:
+            continue
+        tables += 1
+        body = document["paths"]["/v2.1" + route.path]["post"][
+            "requestBody"]["content"]["application/json"]["schema"]
+        described = [_strip(_resolve(document, s)) for s in body["anyOf"]]
+        assert described == [schema for name in sorted(actions)
+                             for schema in _schemas(actions[name][2])], \
+            route.path
+    assert tables == 2
 
 
 def test_query_parameters_and_versions(document):
