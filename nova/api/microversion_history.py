@@ -283,10 +283,10 @@ HISTORY = [
     ("2.74", ("servers",),
      "POST /servers accepts 'host' and/or 'hypervisor_hostname' (admin, "
      "scheduler validated, exclusive with zone:host:node)."),
-    ("2.75", ('servers', 'flavors', 'os-hypervisors', 'os-keypairs', 'servers/action:rebuild'),
-     "Servers reject unknown query/body params (400); PUT/rebuild return the "
-     "full server like GET; flavor 'swap' default 0 not ''; hypervisor "
-     "'servers' always returned."),
+    ("2.75", ('servers', 'flavors', 'os-hypervisors', 'os-keypairs', 'servers/action:rebuild', 'limits', 'os-quota-sets', 'os-server-groups'),
+     "Servers, limits, quota sets and server groups reject unknown query "
+     "params (400); PUT/rebuild return the full server like GET; flavor "
+     "'swap' default 0 not ''; hypervisor 'servers' always returned."),
     ("2.76", ("os-server-external-events",),
      "os-server-external-events accepts name 'power-update' (tag 'POWER_ON' "
      "or 'POWER_OFF')."),

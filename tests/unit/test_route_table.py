@@ -64,3 +64,26 @@ def test_policy_sample_generator_works(tmp_path):
     text = out.read_text()
     assert "os_compute_api:servers:create" in text
     assert "os_compute_api:os-flavor-manage:create" in text
+
+
+def test_every_honoured_version_is_in_the_history():
+    """A version a handler says it honours for a resource is one the
+    history says changed that resource: the version list tells what each
+    version changed for everything served."""
+    import importlib
+    import pkgutil
+
+    from nova.api import microversion_history
+    from nova.api.compute import handlers
+
+    touched = {}
+    for version, touches, _change in microversion_history.HISTORY:
+        for name in (touches,) if isinstance(touches, str) else touches:
+            touched.setdefault(name, set()).add(version)
+    missing = []
+    for info in pkgutil.iter_modules(handlers.__path__):
+        module = importlib.import_module(f"{handlers.__name__}.{info.name}")
+        for resource, versions in getattr(module, "HONOURED", {}).items():
+            missing += [f"{resource} {v}" for v in
+                        sorted(set(versions) - touched.get(resource, set()))]
+    assert not missing
