@@ -340,6 +340,8 @@ def _loadapp(paste_file, name, conf):
     except ImportError as exc:
         raise StartupError(
             f"Loading {name} from {paste_file} failed: cannot import "
-            f"{exc.name or exc} named in the paste file.") from None
+            f"{exc.name or exc} (named in the paste file, or needed by what "
+            f"it names or by the configuration: install it, or change "
+            f"that).") from None
     finally:
         _loading_conf.reset(token)
