@@ -116,11 +116,14 @@ def compute(noauth_config):
 
 # -- compute resources --------------------------------------------------------
 
-def write_compute_config(config_dir, tmp_path, compute_options=""):
-    """noauth2 on a synced SQLite file, with extra ``[compute]`` lines."""
-    url = f"sqlite:///{tmp_path}/nova.sqlite"
+def write_compute_config(config_dir, tmp_path, compute_options="", url=None,
+                         default_options=""):
+    """noauth2 on a synced database (default: a SQLite file), with extra
+    ``[compute]`` and ``[DEFAULT]`` lines."""
+    url = url or f"sqlite:///{tmp_path}/nova.sqlite"
     config_dir.paste()
-    config_dir.write("nova.conf", textwrap.dedent(f"""
+    config_dir.write("nova.conf", "[DEFAULT]\n" + textwrap.dedent(
+        default_options) + textwrap.dedent(f"""
         [api]
         auth_strategy = noauth2
         [database]

@@ -314,11 +314,9 @@ def small_host(config_dir, tmp_path, make_image):
         hosts = h1:nova:2:2048:10
         build_time = 0
         action_time = 0
-        """)
-    text = (config_dir.path / "nova.conf").read_text()
-    config_dir.write("nova.conf", "[DEFAULT]\nresize_confirm_window = 1\n"
-                     "shelved_offload_time = 1\n"
-                     "reclaim_instance_interval = 1\n" + text)
+        """, default_options="resize_confirm_window = 1\n"
+                             "shelved_offload_time = 1\n"
+                             "reclaim_instance_interval = 1\n")
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.tiny", ram=512, disk=1, flavor_id="1")
@@ -434,9 +432,7 @@ def test_shelve_offload_explicitly(config_dir, tmp_path, make_image):
     write_compute_config(config_dir, tmp_path, """
         build_time = 0
         action_time = 0
-        """)
-    config_dir.write("nova.conf", "[DEFAULT]\nshelved_offload_time = -1\n"
-                     + (config_dir.path / "nova.conf").read_text())
+        """, default_options="shelved_offload_time = -1\n")
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.tiny", flavor_id="1")
@@ -814,25 +810,14 @@ def test_hostile_collection_queries_never_500(cloud, query):
                                                    resp.body)
 
 
-def test_the_action_sql_on_every_database(config_dir, db_url, make_image):
+def test_the_action_sql_on_every_database(config_dir, db_url, tmp_path,
+                                         make_image):
     """The queries of this module (two-stage state filters, Core INSERTs,
     paging, the sweep) on SQLite, MariaDB and PostgreSQL."""
-    from tests.conftest import sync_db
-
-    sync_db(db_url)
-    config_dir.paste()
-    config_dir.write("nova.conf", f"""
-        [DEFAULT]
-        resize_confirm_window = 1
-        reclaim_instance_interval = 1
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {db_url}
-        [compute]
-        build_time = 0
-        action_time = 0
-        """)
+    write_compute_config(
+        config_dir, tmp_path, "build_time = 0\naction_time = 0\n",
+        url=db_url, default_options="resize_confirm_window = 1\n"
+        "reclaim_instance_interval = 1\n")
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.tiny", flavor_id="1")

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import make_flavor, sync_db
+from tests.conftest import make_flavor, write_compute_config
 from tests.functional.test_db import app_db
 from tests.functional.test_servers import ADMIN, DEMO, IMAGE, OTHER, URL, \
     boot_id, get, listing, v
@@ -132,19 +132,10 @@ def test_image_properties_at_2_98_follow_the_catalogue(cloud, make_image):
 
 
 @pytest.fixture
-def backend_cloud(db_url, config_dir, make_image):
+def backend_cloud(db_url, config_dir, tmp_path, make_image):
     """The compute API on each database in turn; builds finish at once."""
-    config_dir.paste()
-    config_dir.write("nova.conf", f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {db_url}
-        [compute]
-        build_time = 0
-        action_time = 0
-        """)
-    sync_db(db_url)
+    write_compute_config(config_dir, tmp_path, "build_time = 0\n"
+                         "action_time = 0\n", url=db_url)
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.tiny", flavor_id="1")
