@@ -2,13 +2,17 @@
 member and a reader of project B, against project A's resources.
 
 Project A (user alice) owns a server (with metadata, a tag and a
-password), a keypair, a private flavor with an extra spec, and a private
-image. Identities come from Keystone (the real auth_token against a fake
-Keystone played by pytest-httpserver), through the whole paste pipeline,
-so the reader really holds only the ``reader`` role.
+password, resized once: a migration and instance actions), a server
+group with the server in it, a quota set of its own, a keypair, private
+flavors (one with an extra spec) and a private image; the server's host
+is in an aggregate. Identities come from Keystone (the real auth_token
+against a fake Keystone played by pytest-httpserver), through the whole
+paste pipeline, so the reader really holds only the ``reader`` role.
 
 ``MATRIX`` says, for each (method, path) of the route table, how to build
-the request against A's resources and what each persona of B must get.
+the request against A's resources and what each persona of B must get;
+where two routes share a method and path (in different microversions)
+each has its own entry, keyed (method, path, its minimum version).
 A route without an entry FAILS ``test_every_route_has_a_matrix_entry``:
 a route added later must say how it is probed. Likewise every server
 action needs an entry in ``ACTION_BODIES``.
@@ -16,11 +20,14 @@ action needs an entry in ``ACTION_BODIES``.
 Expectations: a member or reader of B gets 403 (policy) or 404 (A's
 object is invisible) everywhere; a collection read may answer 200, but
 never with an identifier of A's; a create that names A's objects is
-refused (400/403/404). The admin (upstream's admin is the cloud's admin:
-it may read and change every project) is probed on the read routes only
-and must see A's objects there; its writes are not sent, since they are
-allowed by design. After every request the whole database (every row of
-every table) must be unchanged.
+refused (400/403/404). A few reads are anyone's by upstream's policy
+(B's own limits, the default quotas, the zone list): they answer 200
+showing nothing of A's (no name or id, none of A's quota values). The
+admin (upstream's admin is the cloud's admin: it may read and change
+every project) is probed on the read routes only and must see A's
+objects there; its writes are not sent, since they are allowed by
+design. After every request the whole database (every row of every
+table) must be unchanged.
 """
 
 import dataclasses
@@ -52,9 +59,16 @@ class Probe:
     reader: frozenset = DENY
     admin: int | None = None  # expected status for the admin; None: not sent
     hidden: bool = False  # a 200 must not show A's identifiers
+    # more requests for the same route (another query, another version)
+    variants: tuple = ()
 
 
 S = "/servers/{server}"
+Q = "/os-quota-sets/project-a"
+G = "/os-server-groups/{group}"
+H = "/os-hypervisors"
+AG = "/os-aggregates/{aggregate}"
+U = "/os-simple-tenant-usage"
 F = "/flavors/{flavor}"
 MATRIX = {
     # flavors
@@ -142,6 +156,99 @@ MATRIX = {
         S + "/os-server-password", admin=200),
     ("DELETE", "/servers/{server_id}/os-server-password"): Probe(
         S + "/os-server-password"),
+    # instance actions, interfaces (A's server), migrations (A's resize)
+    ("GET", "/servers/{server_id}/os-instance-actions"): Probe(
+        S + "/os-instance-actions", admin=200),
+    ("GET", "/servers/{server_id}/os-instance-actions/{request_id}"): Probe(
+        S + "/os-instance-actions/{request_id}", admin=200),
+    ("GET", "/servers/{server_id}/os-interface"): Probe(
+        S + "/os-interface", admin=200),
+    ("GET", "/servers/{server_id}/os-interface/{port_id}"): Probe(
+        S + "/os-interface/{port}", admin=200),
+    ("GET", "/os-migrations"): Probe(
+        "/os-migrations?instance_uuid={server}", admin=200),
+    # limits: anyone may read their own project's (B's: nothing of A's,
+    # not A's quota values either); A's by tenant_id is the admin's.
+    ("GET", "/limits"): Probe(
+        "/limits?tenant_id=project-a", admin=200,
+        variants=(Probe("/limits", member=LIST, reader=LIST, admin=200,
+                        hidden=True),)),
+    # A's quota set
+    ("GET", "/os-quota-sets/{project_id}"): Probe(Q, admin=200),
+    ("PUT", "/os-quota-sets/{project_id}"): Probe(Q, {"quota_set": {
+        "instances": 0}}),
+    ("DELETE", "/os-quota-sets/{project_id}"): Probe(Q),
+    ("GET", "/os-quota-sets/{project_id}/detail"): Probe(Q + "/detail",
+                                                         admin=200),
+    # anyone may read the defaults (upstream's rule is "@"): they are not
+    # A's quota set, whose values must not show.
+    ("GET", "/os-quota-sets/{project_id}/defaults"): Probe(
+        Q + "/defaults", member=LIST, reader=LIST, admin=200, hidden=True),
+    # quota classes: the admin's (the default class holds every
+    # project's defaults)
+    ("GET", "/os-quota-class-sets/{class_name}"): Probe(
+        "/os-quota-class-sets/default", admin=200),
+    ("PUT", "/os-quota-class-sets/{class_name}"): Probe(
+        "/os-quota-class-sets/default", {"quota_class_set": {
+            "instances": 0}}),
+    # server groups (A's, with A's server in it). A non-admin asking for
+    # all projects gets its own groups: nothing of A's.
+    ("GET", "/os-server-groups"): Probe(
+        "/os-server-groups?all_projects=True", member=LIST, reader=LIST,
+        admin=200, hidden=True),
+    ("POST", "/os-server-groups"): Probe("/os-server-groups", {
+        "server_group": {"name": "planted", "policy": "affinity",
+                         "project_id": "project-a"}},
+        member=REFUSED, reader=REFUSED),
+    ("GET", "/os-server-groups/{group_id}"): Probe(G, admin=200),
+    ("DELETE", "/os-server-groups/{group_id}"): Probe(G),
+    # services (A's server's host): the admin's
+    ("GET", "/os-services"): Probe("/os-services", admin=200),
+    # two routes: PUT /os-services/{action} with host and binary until
+    # 2.52, PUT /os-services/{uuid} from 2.53
+    ("PUT", "/os-services/{service_id}", "2.1"): Probe(
+        "/os-services/disable", {"host": "{host}",
+                                 "binary": "nova-compute"}),
+    ("PUT", "/os-services/{service_id}", "2.53"): Probe(
+        "/os-services/{service}", {"status": "disabled"}),
+    ("DELETE", "/os-services/{service_id}"): Probe(
+        "/os-services/{service}"),
+    # hypervisors (A's server's host): the admin's
+    ("GET", "/os-hypervisors"): Probe(H, admin=200),
+    ("GET", "/os-hypervisors/detail"): Probe(H + "/detail", admin=200),
+    ("GET", "/os-hypervisors/statistics"): Probe(H + "/statistics",
+                                                 admin=200),
+    ("GET", "/os-hypervisors/{hypervisor_id}"): Probe(
+        H + "/{hypervisor}", admin=200),
+    ("GET", "/os-hypervisors/{hypervisor_id}/uptime"): Probe(
+        H + "/{hypervisor}/uptime", admin=200),
+    ("GET", "/os-hypervisors/{pattern}/search"): Probe(
+        H + "/{host}/search", admin=200),
+    ("GET", "/os-hypervisors/{pattern}/servers"): Probe(
+        H + "/{host}/servers", admin=200),
+    # aggregates (one holding A's server's host): the admin's
+    ("GET", "/os-aggregates"): Probe("/os-aggregates", admin=200),
+    ("POST", "/os-aggregates"): Probe("/os-aggregates", {"aggregate": {
+        "name": "b-aggregate"}}),
+    ("GET", "/os-aggregates/{aggregate_id}"): Probe(AG, admin=200),
+    ("PUT", "/os-aggregates/{aggregate_id}"): Probe(AG, {"aggregate": {
+        "name": "renamed by B"}}),
+    ("DELETE", "/os-aggregates/{aggregate_id}"): Probe(AG),
+    ("POST", "/os-aggregates/{aggregate_id}/action"): Probe(
+        AG + "/action", {"remove_host": {"host": "{host}"}}),
+    ("POST", "/os-aggregates/{aggregate_id}/images"): Probe(
+        AG + "/images", {"cache": [{"id": IMAGE}]}),
+    # zones: anyone may list them (upstream's rule is "@"); they name
+    # zones, nothing of A's. The detail (hosts, services) is the admin's.
+    ("GET", "/os-availability-zone"): Probe(
+        "/os-availability-zone", member=LIST, reader=LIST, admin=200,
+        hidden=True),
+    ("GET", "/os-availability-zone/detail"): Probe(
+        "/os-availability-zone/detail", admin=200),
+    # usage: every project's is the admin's, A's is A's readers'
+    ("GET", "/os-simple-tenant-usage"): Probe(U + "?detailed=1", admin=200),
+    ("GET", "/os-simple-tenant-usage/{tenant_id}"): Probe(
+        U + "/project-a", admin=200),
 }
 
 # One body per server action (POST /servers/{id}/action).
@@ -149,6 +256,27 @@ ACTION_BODIES = {
     "reboot": {"reboot": {"type": "HARD"}},
     "os-stop": {"os-stop": None},
     "os-start": {"os-start": None},
+    "changePassword": {"changePassword": {"adminPass": "set-by-B"}},
+    "confirmResize": {"confirmResize": None},
+    "createImage": {"createImage": {"name": "b-snapshot"}},
+    "forceDelete": {"forceDelete": None},
+    "lock": {"lock": {"locked_reason": "by B"}},
+    "os-getConsoleOutput": {"os-getConsoleOutput": {"length": 10}},
+    "pause": {"pause": None},
+    "rebuild": {"rebuild": {"imageRef": IMAGE, "name": "rebuilt by B"}},
+    "rescue": {"rescue": None},
+    "resize": {"resize": {"flavorRef": "{flavor}"}},
+    "restore": {"restore": None},
+    "resume": {"resume": None},
+    "revertResize": {"revertResize": None},
+    "shelve": {"shelve": None},
+    "shelveOffload": {"shelveOffload": None},
+    "suspend": {"suspend": None},
+    "trigger_crash_dump": {"trigger_crash_dump": None},
+    "unlock": {"unlock": None},
+    "unpause": {"unpause": None},
+    "unrescue": {"unrescue": None},
+    "unshelve": {"unshelve": None},
 }
 
 PERSONAS = {
@@ -158,9 +286,17 @@ PERSONAS = {
 }
 
 
+def _probe(route):
+    """The matrix entry of ``route``: keyed (method, path), or (method,
+    path, minimum version) where two routes share a method and path."""
+    key = (route.method, route.path)
+    return MATRIX.get(key + (microversions.as_text(route.min_version),),
+                      MATRIX.get(key))
+
+
 def test_every_route_has_a_matrix_entry():
     missing = [f"{r.method} {r.path}" for r in routes.ROUTES
-               if (r.method, r.path) not in MATRIX]
+               if _probe(r) is None]
     assert not missing, ("routes without a cross-project matrix entry in "
                          f"{__file__}: {missing}")
 
@@ -257,22 +393,70 @@ def setup(config_dir, tmp_path, httpserver):
         "id": "a-private", "os-flavor-access:is_public": False}})
     as_admin_a("POST", "/flavors/a-private/action",
                {"addTenantAccess": {"tenant": "project-a"}})
+    # A's second private flavor, to resize to
+    as_admin_a("POST", "/flavors", {"flavor": {
+        "name": "a-private-2", "ram": 1024, "vcpus": 1, "disk": 1,
+        "id": "a-private-2", "os-flavor-access:is_public": False}})
+    as_admin_a("POST", "/flavors/a-private-2/action",
+               {"addTenantAccess": {"tenant": "project-a"}})
     as_admin_a("POST", "/flavors/a-private/os-extra_specs",
                {"extra_specs": {"hw:cpu_policy": "dedicated"}})
     resp = world.call("alice", "POST", "/os-keypairs", {"keypair": {
         "name": "alice-key", "public_key": ssh_key()}})
     assert resp.status_int == 201, resp.body
+    resp = as_admin_a("PUT", "/os-quota-sets/project-a",
+                      {"quota_set": A_QUOTAS})
+    assert resp.status_int == 200, resp.body
+    resp = world.call("alice", "POST", "/os-server-groups", {
+        "server_group": {"name": "a-group", "policy": "affinity"}})
+    assert resp.status_int == 200, resp.body
+    group = resp.json["server_group"]["id"]
     resp = world.call("alice", "POST", "/servers", {"server": {
         "name": "a-server", "imageRef": IMAGE, "flavorRef": "a-private",
         "key_name": "alice-key", "networks": "auto",
-        "metadata": {"owner": "alice"}, "tags": ["a-tag"]}})
+        "metadata": {"owner": "alice"}, "tags": ["a-tag"]},
+        "os:scheduler_hints": {"group": group}})
     assert resp.status_int == 202, resp.body
     server = resp.json["server"]["id"]
     with world.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE instances SET password = 'secret' "
                              "WHERE uuid = ?", (server,))
+    resp = world.call("alice", "GET", f"/os-server-groups/{group}")
+    assert resp.json["server_group"]["members"] == [server], resp.body
+    # a resize (A's migration) and its confirmation, by alice
+    resp = world.call("alice", "POST", f"/servers/{server}/action",
+                      {"resize": {"flavorRef": "a-private-2"}})
+    assert resp.status_int == 202, resp.body
+    resp = world.call("alice", "POST", f"/servers/{server}/action",
+                      {"confirmResize": None})
+    assert resp.status_int in (202, 204), resp.body  # upstream: 204
+    resp = world.call("alice", "GET", f"/servers/{server}/os-instance-actions")
+    request_ids = tuple(item["request_id"]
+                        for item in resp.json["instanceActions"])
+    assert len(request_ids) == 3, resp.body  # create, resize, confirm
+    resp = world.call("alice", "GET", f"/servers/{server}/os-interface")
+    port = resp.json["interfaceAttachments"][0]["port_id"]
+    resp = as_admin_a("GET", f"/servers/{server}")
+    host = resp.json["server"]["OS-EXT-SRV-ATTR:host"]
+    # the admin views register the configured hosts on first use
+    resp = as_admin_a("GET", f"/os-services?host={host}")
+    service = resp.json["services"][0]["id"]
+    resp = as_admin_a("GET", f"/os-hypervisors?hypervisor_hostname_pattern"
+                             f"={host}")
+    hypervisor = resp.json["hypervisors"][0]["id"]
+    resp = as_admin_a("POST", "/os-aggregates",
+                      {"aggregate": {"name": "a-aggregate"}})
+    assert resp.status_int == 200, resp.body
+    aggregate = resp.json["aggregate"]["id"]
+    resp = as_admin_a("POST", f"/os-aggregates/{aggregate}/action",
+                      {"add_host": {"host": host}})
+    assert resp.json["aggregate"]["hosts"] == [host], resp.body
     world.ids = {"server": server, "flavor": "a-private",
-                 "image": PRIVATE_IMAGE, "public_key": ssh_key("planted")}
+                 "image": PRIVATE_IMAGE, "public_key": ssh_key("planted"),
+                 "group": group, "request_id": request_ids[0],
+                 "request_ids": request_ids, "port": port,
+                 "host": host, "service": service,
+                 "hypervisor": hypervisor, "aggregate": aggregate}
     # alice sees her objects: the probes below can fail
     assert world.call("alice", "GET", f"/servers/{server}").status_int == 200
     assert world.call("alice", "GET",
@@ -300,12 +484,37 @@ def _requests(route, probe, ids):
     path = _fill(probe.path, ids)
     if route.path.endswith("/action") and route.path.startswith("/servers"):
         for name in sorted(server_handlers.ACTIONS):
-            yield path, ACTION_BODIES[name], version
+            yield path, _fill(ACTION_BODIES[name], ids), version
         return
     yield path, _fill(probe.body, ids), version
 
 
-_SECRETS = ("a-private", "alice-key", PRIVATE_IMAGE, "a-server")
+_SECRETS = ("a-private", "alice-key", PRIVATE_IMAGE, "a-server", "a-group")
+# A's quota set (numbers no default and no timestamp field holds)
+A_QUOTAS = {"cores": 4217, "ram": 987651, "metadata_items": 313}
+
+
+def _numbers(doc):
+    """Every integer in a JSON document."""
+    if isinstance(doc, dict):
+        return [n for v in doc.values() for n in _numbers(v)]
+    if isinstance(doc, list):
+        return [n for v in doc for n in _numbers(v)]
+    return [doc] if isinstance(doc, int) and not isinstance(
+        doc, bool) else []
+
+
+# The identifiers of A's objects a collection must not show.
+_A_IDS = ("server", "group", "port")
+
+
+def _leaks(resp, ids):
+    """What of A's a response shows: names, ids, quota values."""
+    text = resp.body.decode()
+    shown = [s for s in _SECRETS + tuple(ids[k] for k in _A_IDS)
+             + ids["request_ids"] if s in text]
+    shown += [n for n in _numbers(resp.json) if n in A_QUOTAS.values()]
+    return shown
 
 
 @pytest.mark.parametrize("persona", sorted(PERSONAS))
@@ -315,35 +524,35 @@ def test_another_project_cannot_reach_project_a(setup, persona):
     problems = []
     sent = 0
     for route in routes.ROUTES:
-        probe = MATRIX[(route.method, route.path)]
-        expected = getattr(probe, persona)
-        if expected is None:
-            continue  # the admin's writes are allowed by design
-        if isinstance(expected, int):
-            expected = {expected}
-        for path, body, version in _requests(route, probe, world.ids):
-            resp = world.call(persona, route.method, path, body, version)
-            sent += 1
-            where = f"{route.method} {path} @{version}"
-            if resp.status_int not in expected:
-                problems.append(f"{where}: {resp.status_int} not in "
-                                f"{sorted(expected)}: {resp.body[:200]}")
-            if resp.status_int >= 400:
-                doc = resp.json
-                assert len(doc) == 1 and next(iter(doc.values()))[
-                    "code"] == resp.status_int, (where, doc)
-            if (persona != "admin" and probe.hidden
-                    and resp.status_int == 200):
-                text = resp.body.decode()
-                leaked = [s for s in _SECRETS + (world.ids["server"],)
-                          if s in text]
-                if leaked:
-                    problems.append(f"{where}: shows {leaked}")
-            after = _dump(world.engine)
-            changed = _diff(before, after)
-            if changed:
-                problems.append(f"{where}: changed the database: {changed}")
-                before = after
+        entry = _probe(route)
+        for probe in (entry,) + entry.variants:
+            expected = getattr(probe, persona)
+            if expected is None:
+                continue  # the admin's writes are allowed by design
+            if isinstance(expected, int):
+                expected = {expected}
+            for path, body, version in _requests(route, probe, world.ids):
+                resp = world.call(persona, route.method, path, body, version)
+                sent += 1
+                where = f"{route.method} {path} @{version}"
+                if resp.status_int not in expected:
+                    problems.append(f"{where}: {resp.status_int} not in "
+                                    f"{sorted(expected)}: {resp.body[:200]}")
+                if resp.status_int >= 400:
+                    doc = resp.json
+                    assert len(doc) == 1 and next(iter(doc.values()))[
+                        "code"] == resp.status_int, (where, doc)
+                if (persona != "admin" and probe.hidden
+                        and resp.status_int == 200):
+                    leaked = _leaks(resp, world.ids)
+                    if leaked:
+                        problems.append(f"{where}: shows {leaked}")
+                after = _dump(world.engine)
+                changed = _diff(before, after)
+                if changed:
+                    problems.append(
+                        f"{where}: changed the database: {changed}")
+                    before = after
     if persona != "admin":
         assert sent >= len(routes.ROUTES)
     assert not problems, "\n".join(problems)
