@@ -269,7 +269,7 @@ def test_resize_confirm_and_revert(cloud):
                   status=409)
     conflict(resp, server_id, "confirmResize", "vm_state", "active")
     action(cloud, server_id, {"resize": {"flavorRef": "2"}}, who=DEMO)
-    action(cloud, server_id, {"confirmResize": None}, who=DEMO)
+    action(cloud, server_id, {"confirmResize": None}, who=DEMO, status=204)
     server = get(cloud, server_id, "2.47", DEMO)
     assert (server["status"], server["flavor"]["original_name"]) == \
         ("ACTIVE", "m1.small")
@@ -301,7 +301,7 @@ def test_resize_of_a_stopped_server_stays_stopped(cloud):
     action(cloud, server_id, {"os-stop": None})
     action(cloud, server_id, {"resize": {"flavorRef": "2"}})
     assert status(cloud, server_id)[:2] == ("VERIFY_RESIZE", "resized")
-    action(cloud, server_id, {"confirmResize": None})
+    action(cloud, server_id, {"confirmResize": None}, status=204)
     assert status(cloud, server_id)[:2] == ("SHUTOFF", "stopped")
 
 
@@ -676,7 +676,7 @@ def test_migrations(cloud):
               status=400)
     assert len(cloud.get("/v2.1/os-migrations?foo=1",
                          headers=ADMIN).json["migrations"]) == 1
-    action(cloud, server_id, {"confirmResize": None}, who=DEMO)
+    action(cloud, server_id, {"confirmResize": None}, who=DEMO, status=204)
     action(cloud, server_id, {"resize": {"flavorRef": "1"}}, who=DEMO)
     resp = cloud.get("/v2.1/os-migrations?limit=1", headers=v("2.59"))
     assert len(resp.json["migrations"]) == 1

@@ -119,6 +119,7 @@ def _resize(req, session, instance, body):
 def _confirm(req, session, instance, body):
     action_service.confirm_resize(session, instance, base.caller(req),
                                   _driver(req))
+    return Result(204)  # upstream's answer to confirmResize (others: 202)
 
 
 def _revert(req, session, instance, body):
