@@ -269,3 +269,16 @@ def test_group_members_quota(cloud):
         "Quota exceeded, too many servers in group")
     boot(cloud, group_id, who=DEMO)
     boot(cloud, group_id, who=DEMO, status=403)
+
+
+@pytest.mark.parametrize("query", [
+    "offset=99999999999999999999999", "offset=9223372036854775808",
+    "limit=99999999999999999999999&offset=1",
+    "all_projects=%C2%89&limit=8&limit=68&offset=6155691&offset=143"])
+def test_huge_paging_numbers_select_nothing(cloud, query):
+    """Found by the fuzzer: an offset beyond a 64-bit integer was a 500."""
+    create(cloud)
+    resp = cloud.get(f"/v2.1/os-server-groups?{query}", headers=ADMIN)
+    assert resp.status_int == 200
+    if "offset=1" not in query:
+        assert resp.json["server_groups"] == []

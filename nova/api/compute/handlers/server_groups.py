@@ -51,7 +51,10 @@ def _page(req):
         return int(values[-1]) if values else default
 
     limit = number("limit", 0) or req.app.max_limit
-    return min(limit, req.app.max_limit), number("offset", 0)
+    # An offset past any table still binds on every database (a bigger
+    # one would overflow the driver's 64-bit integer): it selects nothing.
+    return min(limit, req.app.max_limit), min(number("offset", 0),
+                                              types.MAX_INT)
 
 
 def index(req):
