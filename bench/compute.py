@@ -325,6 +325,8 @@ def bulk_insert(db_path, count, batch=10000):
                 "local_gb": int(disk), "vcpus_used": count,
                 "memory_mb_used": 64 * count, "local_gb_used": count,
                 "running_vms": count, "disabled": False,
+                "uuid": str(uuid.uuid5(NAMESPACE, "service")),
+                "node_uuid": str(uuid.uuid5(NAMESPACE, "node")),
                 "created_at": BASE_TIME})])
         # Leave the file as a long-running deployment would have it: the
         # write-ahead log checkpointed into the database and emptied.

@@ -65,6 +65,7 @@ def _file_state(enforcer):
 
 
 _CACHE = "_nova_decisions"
+_CREDS = "_nova_policy_creds"
 _CACHE_SIZE = 20000
 
 
@@ -90,7 +91,13 @@ def check(enforcer, context, rule, target=None, do_raise=True):
                   "user_id": context.user_id}
     elif "project_id" not in target:
         raise ValueError(f"policy target for {rule} lacks project_id")
-    creds = context.to_policy_values()
+    # The caller's credentials, and their hashable form, once per request
+    # context (a request asks several questions).
+    found = context.__dict__.get(_CREDS)
+    if found is None:
+        creds = context.to_policy_values()
+        found = context.__dict__[_CREDS] = (creds, _freeze(creds))
+    creds, frozen_creds = found
     cache = enforcer.__dict__.setdefault(_CACHE, {})
     state = None
     if enforcer.use_conf:
@@ -109,7 +116,7 @@ def check(enforcer, context, rule, target=None, do_raise=True):
             enforcer.__dict__[_STATE] = state
     # A decision now depends on nothing but the rules (the file's state),
     # the rule, the target and the credentials, so it can be remembered.
-    key = (state, rule, _freeze(target), _freeze(creds))
+    key = (state, rule, _freeze(target), frozen_creds)
     allowed = cache.get(key)
     if allowed is None:
         allowed = bool(enforcer.authorize(rule, target, creds))

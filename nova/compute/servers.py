@@ -409,15 +409,26 @@ def _plain_statements(shape):
         marker = sa.select(*[e.label(f"m{i}") for i, (e, _d) in
                              enumerate(exprs)]).where(
             Instance.uuid == sa.bindparam("marker"))
-        # Rows after the marker's: (a after A) or (a = A and b after B)...
-        clauses = []
-        for i, (expr, direction) in enumerate(exprs):
-            value = sa.bindparam(f"m{i}", type_=expr.type)
-            equal = [exprs[j][0] == sa.bindparam(f"m{j}", type_=exprs[j][0]
-                                                 .type) for j in range(i)]
-            clauses.append(sa.and_(*equal, expr < value if direction ==
-                                   "desc" else expr > value))
-        conds.append(sa.or_(*clauses))
+        values = [sa.bindparam(f"m{i}", type_=expr.type)
+                  for i, (expr, _d) in enumerate(exprs)]
+        directions = {d for _e, d in exprs}
+        if len(directions) == 1:
+            # One direction: a row-value comparison, which the databases
+            # answer from the sort index (a deep page costs what the
+            # first does).
+            left = sa.tuple_(*[e for e, _d in exprs])
+            right = sa.tuple_(*values)
+            conds.append(left < right if directions == {"desc"}
+                         else left > right)
+        else:
+            # Mixed: (a after A) or (a = A and b after B) or ...
+            clauses = []
+            for i, (expr, direction) in enumerate(exprs):
+                equal = [exprs[j][0] == values[j] for j in range(i)]
+                clauses.append(sa.and_(*equal, expr < values[i]
+                                       if direction == "desc"
+                                       else expr > values[i]))
+            conds.append(sa.or_(*clauses))
     page = (sa.select(*PAGE_KEY_COLUMNS).where(*conds).order_by(*order)
             .limit(sa.bindparam("limit")))
     _PLAIN[shape] = found = (page, marker)
