@@ -19,7 +19,10 @@ import webtest
 from nova import deploy
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-SAMPLES = ROOT.parent / "shared" / "reference" / "nova-34-samples"
+# Upstream Nova 34's real responses, beside the checkout (the workplace's
+# shared/ folder); NOVA_TEST_SAMPLES points elsewhere.
+SAMPLES = pathlib.Path(os.environ.get("NOVA_TEST_SAMPLES") or (
+    ROOT.parent / "shared" / "reference" / "nova-34-samples"))
 PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -271,11 +274,11 @@ def _wipe(url):
 
 
 def sample(name):
-    """(status, headers, body) of an upstream Nova 34 sample; skips when
-    the reference samples are not there."""
+    """(status, headers, body) of an upstream Nova 34 sample; outside CI
+    skips when the reference samples are not there, in CI fails."""
     path = SAMPLES / f"{name}.txt"
     if not path.is_file():
-        pytest.skip(f"upstream sample {path} not found")
+        unavailable(f"upstream sample {path} (set NOVA_TEST_SAMPLES)")
     head, _sep, body = path.read_text().partition("\n\n")
     lines = head.splitlines()
     headers = {}

@@ -8,7 +8,6 @@ import base64
 import datetime
 import hashlib
 import json
-import pathlib
 import re
 import sqlite3
 import urllib.parse
@@ -22,10 +21,9 @@ from cryptography.x509.oid import NameOID
 
 from nova.api.compute import routes
 from nova.compute import keypairs as service
+from tests.conftest import sample as upstream_sample
 from tests.conftest import sync_db
 
-SAMPLES = (pathlib.Path(__file__).resolve().parents[3] / "shared"
-           / "reference" / "nova-34-samples")
 ADMIN = {"X-Auth-Token": "admin:admin"}
 DEMO = {"X-Auth-Token": "demo:demo"}
 URL = "/v2.1/os-keypairs"
@@ -44,12 +42,8 @@ def v(version, who=ADMIN):
 
 def sample(name):
     """(status, body) of an upstream sample."""
-    path = SAMPLES / f"{name}.txt"
-    if not path.is_file():
-        pytest.skip(f"upstream sample {path} not found")
-    head, _sep, body = path.read_text().partition("\n\n")
-    status = int(head.split()[1])
-    return status, (json.loads(body) if body.strip() else None)
+    status, _headers, body = upstream_sample(name)
+    return status, body
 
 
 def colon_hex(digest):

@@ -153,6 +153,7 @@ def ec2_tree(version, data, fqdn):
     meta = {
         "ami-id": "ami-%08x" % data.image_int,
         "ami-launch-index": str(data.launch_index),
+        # Upstream's literal answer for this EC2 key (it has no manifest).
         "ami-manifest-path": "FIXME",
         "instance-id": "i-%08x" % data.id,
         "hostname": fqdn,
