@@ -233,6 +233,7 @@ def setup_logging(conf):
                 f"cannot configure logging from it: {exc}") from None
         for handler in root.handlers:
             handler.addFilter(_RequestIdFilter())
+            handler.addFilter(_OneLineFault())
         return
     if conf.log_file:
         path = conf.log_file
@@ -251,11 +252,30 @@ def setup_logging(conf):
     setattr(handler, _OUR_HANDLER, True)
     handler.setFormatter(logging.Formatter(conf.log_format))
     handler.addFilter(_RequestIdFilter())
+    handler.addFilter(_OneLineFault())
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if conf.debug else logging.INFO)
     for noisy in ("keystonemiddleware", "keystoneauth", "urllib3"):
         logging.getLogger(noisy).setLevel(
             logging.DEBUG if conf.debug else logging.WARNING)
+
+
+class _OneLineFault(logging.Filter):
+    """SQLAlchemy's pool logs a whole traceback when it cannot roll back a
+    connection the database dropped (an outage the API already reports as
+    503): one line naming the driver's error instead (never the SQL)."""
+
+    def filter(self, record):
+        if (record.name.startswith("sqlalchemy.pool") and record.exc_info
+                and record.exc_info[1] is not None):
+            exc = record.exc_info[1]
+            first = (str(exc).splitlines() or [""])[0][:300]
+            record.msg = f"{record.getMessage()}: {type(exc).__name__}: " \
+                         f"{first}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 # -- loading --------------------------------------------------------------
