@@ -29,6 +29,7 @@ from nova.compute import images as image_service
 from nova.compute import quotas
 from nova.compute import servers as service
 from nova.compute import states
+from nova.db import api as db_api
 from nova.db.models import (Flavor, Instance, InstanceAction,
                             InstanceActionEvent, KeyPair,
                             Migration, utcnow)
@@ -46,32 +47,44 @@ def record(session, instance, action, context, events=(), finish=None,
     """An instance action; ``events`` are (name, result, details) finishing
     at ``finish`` (default: the server's pending deadline, or now).
 
-    Core INSERTs, not ORM objects: every action of the API writes one."""
+    Core INSERTs, not ORM objects: every action of the API writes one;
+    ``session`` is an ORM session or a ``nova.db.api.Transaction``."""
     now = utcnow()
     if finish is None:
         finish = instance.task_deadline or now
-    action_id = session.execute(_INSERT_ACTION, dict(
+    action_id = db_api.insert(session, _INSERT_ACTION, dict(
         action=action, instance_uuid=instance.uuid,
         request_id=(context.request_id or "req-" + str(uuid.uuid4())),
         user_id=context.user_id, project_id=context.project_id,
         start_time=now, finish_time=finish, message=message,
-        created_at=now, updated_at=now)).inserted_primary_key[0]
-    if events:
-        where = host if host is not None else instance.host
-        session.execute(_INSERT_EVENT, [
-            {"action_id": action_id, "event": name, "start_time": now,
-             "finish_time": finish, "result": result, "details": details,
-             "traceback": None, "host": where}
-            for name, result, details in events])
+        created_at=now, updated_at=now))
+    where = host if host is not None else instance.host
+    for name, result, details in events:
+        db_api.insert(session, _INSERT_EVENT, {
+            "action_id": action_id, "event": name, "start_time": now,
+            "finish_time": finish, "result": result, "details": details,
+            "traceback": None, "host": where})
     return action_id
 
 
 _ACTIONS = InstanceAction.__table__
 _EVENTS = InstanceActionEvent.__table__
-# Built once: the values come as parameters, so SQLAlchemy finds the
-# compiled form in its cache without building a new statement each time.
-_INSERT_ACTION = sa.insert(_ACTIONS)
-_INSERT_EVENT = sa.insert(_EVENTS)
+
+
+def _insert_of(table, names):
+    """An INSERT built once, every value named: SQLAlchemy finds its
+    compiled form in its cache, ``Transaction`` compiles it once."""
+    return sa.insert(table).values(
+        {name: sa.bindparam(name, type_=table.c[name].type)
+         for name in names})
+
+
+_INSERT_ACTION = _insert_of(_ACTIONS, (
+    "action", "instance_uuid", "request_id", "user_id", "project_id",
+    "start_time", "finish_time", "message", "created_at", "updated_at"))
+_INSERT_EVENT = _insert_of(_EVENTS, (
+    "action_id", "event", "start_time", "finish_time", "result", "details",
+    "traceback", "host"))
 
 
 def list_actions(session, instance_uuid, *, limit=None, marker=None,
@@ -142,6 +155,21 @@ def settle(session, instance, driver, network, now=None):
     instance.updated_at = then
     _clear_then(instance)
     return True
+
+
+def settle_editable(server, now=None):
+    """``settle`` for a ``servers.Editable``: the first transition if due.
+    False when the second one is due: what it frees needs the ORM path
+    (``settle`` in a session)."""
+    now = now or utcnow()
+    driver_mod.settle(server, now)
+    then = server.then_deadline
+    return then is None or then > now or server.task_deadline is not None
+
+
+def sweep_due():
+    """Whether this process's next ``sweep`` would run now."""
+    return time.monotonic() >= _next_sweep[0]
 
 
 _SWEEP_EVERY = 0.5  # seconds between two sweeps of one process

@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa_exc
 
 from nova.api import errors
 from nova.conf import network as network_conf
+from nova.db import api as db_api
 from nova.db.models import FixedIP
 
 MAC_PREFIX = "fa:16:3e"
@@ -123,12 +124,16 @@ class FlatNetwork:
         found = {u: [] for u in instance_uuids}
         if not instance_uuids:
             return found
-        rows = session.execute(sa.select(FixedIP.__table__).where(
-            FixedIP.instance_uuid.in_(list(instance_uuids)))
-            .order_by(FixedIP.id))
-        for row in rows:
+        for row in db_api.rows(session, _ADDRESSES,
+                               {"uuids": list(instance_uuids)}):
             found[row.instance_uuid].append(row)
         return found
+
+
+# Built once (an expanding IN): runs in an ORM session or a Transaction.
+_ADDRESSES = sa.select(FixedIP.__table__).where(
+    FixedIP.instance_uuid.in_(sa.bindparam("uuids", expanding=True))
+).order_by(FixedIP.id)
 
 
 class _Collision(Exception):

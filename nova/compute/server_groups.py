@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from nova.api import errors
 from nova.compute import quotas
+from nova.db import api as db_api
 from nova.db.models import Instance, InstanceGroup, InstanceGroupMember
 
 POLICIES = ("affinity", "anti-affinity", "soft-affinity",
@@ -104,19 +105,22 @@ def members_of(session, group_ids):
 
 
 def groups_of(session, instance_uuids):
-    """{server uuid: [uuids of the groups it is a member of]}."""
+    """{server uuid: [uuids of the groups it is a member of]}; ``session``:
+    an ORM session or a ``nova.db.api.Transaction``."""
     found = {u: [] for u in instance_uuids}
     if instance_uuids:
-        for member, group_uuid in session.execute(
-                sa.select(InstanceGroupMember.instance_uuid,
-                          InstanceGroup.uuid)
-                .join(InstanceGroup,
-                      InstanceGroup.id == InstanceGroupMember.group_id)
-                .where(InstanceGroupMember.instance_uuid.in_(
-                    list(instance_uuids)))
-                .order_by(InstanceGroupMember.id)):
+        for member, group_uuid in db_api.rows(
+                session, _GROUPS_OF, {"uuids": list(instance_uuids)}):
             found[member].append(group_uuid)
     return found
+
+
+_GROUPS_OF = sa.select(
+    InstanceGroupMember.instance_uuid, InstanceGroup.uuid).join(
+    InstanceGroup, InstanceGroup.id == InstanceGroupMember.group_id).where(
+    InstanceGroupMember.instance_uuid.in_(
+        sa.bindparam("uuids", expanding=True))).order_by(
+    InstanceGroupMember.id)
 
 
 def add_member(session, group, instance_uuid):

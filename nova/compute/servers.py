@@ -22,6 +22,7 @@ from nova.compute import images as image_service
 from nova.compute import quotas
 from nova.compute import server_groups
 from nova.compute import states
+from nova.db import api as db_api
 from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
                             InstanceTag, KeyPair, utcnow)
 
@@ -69,13 +70,24 @@ def get(session, server_id, *, project_id=None, read_deleted=False,
     return instance
 
 
+# The reads of a detailed view, built once (an expanding IN of uuids):
+# ``nova.db.api.rows`` runs them in an ORM session or a ``Transaction``.
+_UUIDS = sa.bindparam("uuids", expanding=True)
+_METADATA = sa.select(InstanceMetadata.instance_uuid, InstanceMetadata.key,
+                      InstanceMetadata.value).where(
+    InstanceMetadata.instance_uuid.in_(_UUIDS))
+_TAGS = sa.select(InstanceTag.instance_uuid, InstanceTag.tag).where(
+    InstanceTag.instance_uuid.in_(_UUIDS)).order_by(InstanceTag.tag)
+_FAULTS = sa.select(InstanceFault.__table__).where(
+    InstanceFault.instance_uuid.in_(_UUIDS)).order_by(InstanceFault.id)
+_SERVERS = sa.select(Instance.__table__).where(Instance.uuid.in_(_UUIDS))
+
+
 def metadata_of(session, uuids):
     found = {u: {} for u in uuids}
     if uuids:
-        for u, key, value in session.execute(
-                sa.select(InstanceMetadata.instance_uuid,
-                          InstanceMetadata.key, InstanceMetadata.value)
-                .where(InstanceMetadata.instance_uuid.in_(list(uuids)))):
+        for u, key, value in db_api.rows(session, _METADATA,
+                                         {"uuids": list(uuids)}):
             found[u][key] = value
     return found
 
@@ -83,21 +95,16 @@ def metadata_of(session, uuids):
 def tags_of(session, uuids):
     found = {u: [] for u in uuids}
     if uuids:
-        for u, tag in session.execute(
-                sa.select(InstanceTag.instance_uuid, InstanceTag.tag)
-                .where(InstanceTag.instance_uuid.in_(list(uuids)))
-                .order_by(InstanceTag.tag)):
+        for u, tag in db_api.rows(session, _TAGS, {"uuids": list(uuids)}):
             found[u].append(tag)
     return found
 
 
 def fault_of(session, uuids):
+    """{uuid: its latest fault row} of the servers that have one."""
     found = {}
     if uuids:
-        for fault in session.execute(
-                sa.select(InstanceFault)
-                .where(InstanceFault.instance_uuid.in_(list(uuids)))
-                .order_by(InstanceFault.id)).scalars():
+        for fault in db_api.rows(session, _FAULTS, {"uuids": list(uuids)}):
             found[fault.instance_uuid] = fault
     return found
 
@@ -465,14 +472,83 @@ def show_key(db, server_id):
 
 
 def servers_by_uuid(session, uuids, network=None):
-    """(rows, {uuid: [FixedIP]}) of the given servers, in no given order."""
+    """(rows, {uuid: [FixedIP]}) of the given servers, in no given order;
+    ``session``: an ORM session or a ``nova.db.api.Transaction``."""
     if not uuids:
         return [], {}
-    rows = session.execute(sa.select(Instance.__table__).where(
-        Instance.uuid.in_(list(uuids)))).all()
+    rows = db_api.rows(session, _SERVERS, {"uuids": list(uuids)})
     addresses = network.addresses(session, [r.uuid for r in rows]) \
         if network else {}
     return rows, addresses
+
+
+# -- changes outside the ORM ----------------------------------------------
+
+class Editable:
+    """A server row read for a change in a ``nova.db.api.Transaction``:
+    its columns as attributes, every assignment that changes a value
+    remembered, written by ``save`` (the hot actions: a reboot is a state
+    check, a transition and an instance-action record, no ORM)."""
+
+    def __init__(self, row):
+        self.__dict__.update(row._asdict())
+        self.__dict__["_changes"] = {}
+
+    def __setattr__(self, name, value):
+        if name not in self.__dict__:
+            raise AttributeError(f"servers have no column {name!r}")
+        if self.__dict__[name] != value or type(
+                self.__dict__[name]) is not type(value):
+            self.__dict__[name] = value
+            self._changes[name] = value
+
+
+_ROW = sa.select(Instance.__table__).where(
+    Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
+_ROW_LOCKED = {
+    False: _ROW.with_for_update(),
+    True: _ROW.where(Instance.project_id == sa.bindparam("project_id"))
+    .with_for_update()}
+_UPDATES = {}  # the changed columns -> UPDATE statement
+
+
+def get_editable(tx, server_id, *, project_id=None):
+    """The server (not deleted), locked for the transaction ``tx``, as an
+    ``Editable``; 404 as ``get``."""
+    if not is_uuid(server_id):
+        raise not_found(server_id)
+    row = tx.first(_ROW_LOCKED[project_id is not None],
+                   {"uuid": server_id, "project_id": project_id})
+    if row is None:
+        raise not_found(server_id)
+    return Editable(row)
+
+
+def save(tx, server):
+    """Write what changed of an ``Editable``, moving its revision (as the
+    ORM's version counter does, and checked the same way)."""
+    changes = server._changes
+    if not changes:
+        return
+    names = tuple(sorted(changes))
+    statement = _UPDATES.get(names)
+    if statement is None:
+        table = Instance.__table__
+        statement = _UPDATES[names] = sa.update(table).where(
+            table.c.id == sa.bindparam("w_id"),
+            table.c.revision == sa.bindparam("w_revision")).values(
+            {**{name: sa.bindparam("v_" + name, type_=table.c[name].type)
+                for name in names},
+             "revision": sa.bindparam("w_next")})
+    params = {"v_" + name: value for name, value in changes.items()}
+    params.update(w_id=server.id, w_revision=server.revision,
+                  w_next=server.revision + 1)
+    if tx.run(statement, params) != 1:
+        raise errors.Conflict(
+            "The resource was changed by another request at the same time; "
+            "try again.")
+    server.__dict__["revision"] += 1
+    changes.clear()
 
 
 # -- create -------------------------------------------------------------------

@@ -226,16 +226,27 @@ class Database:
         return self._run(statement, params, many=True)
 
     def _run(self, statement, params, many):
-        engine = self.engine
         if not self._schema_ok:
             with self.connection() as conn:
                 result = conn.execute(statement, params)
                 return result.all() if many else result.first()
-        dialect = engine.dialect  # initialised: the schema was read
+        with self._raw() as tx:
+            return tx.all(statement, params) if many else \
+                tx.first(statement, params)
+
+    def _plan(self, statement, dialect):
         plan = self._plans.get(statement)
         if plan is None:
             plan = self._plans[statement] = _Plan(statement, dialect)
-        args = plan.args(params)
+        return plan
+
+    @contextlib.contextmanager
+    def _raw(self, begin=None, commit=False):
+        """A ``Transaction`` on a driver connection (see ``transaction``);
+        ``begin``: SQLite's statement opening it (None: each statement on
+        its own, for a lone SELECT)."""
+        engine = self.engine
+        dialect = engine.dialect
         error = dialect.loaded_dbapi.Error
         held = self.backend == "sqlite"
         try:
@@ -244,31 +255,24 @@ class Database:
         except error as exc:
             raise sa_exc.DBAPIError.instance(
                 None, None, exc, error, dialect=dialect) from exc
+        tx = Transaction(self, raw, dialect, held)
         try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(plan.sql, args)
-                if plan.processors is False:
-                    plan.learn(cursor.description)
-                rows = cursor.fetchall() if many else cursor.fetchone()
-            finally:
-                cursor.close()
-        except error as exc:
-            lost = dialect.is_disconnect(exc, raw, None)
+            if begin is not None and held:
+                tx.driver(begin)
+            yield tx
+            if commit:
+                tx.driver(None, commit=True)
+        except BaseException:
             if held:
-                self._local.conn = None
-                raw.close()
-            elif lost:
-                raw.invalidate(exc)
-            raise sa_exc.DBAPIError.instance(
-                plan.sql, args, exc, error, connection_invalidated=lost,
-                dialect=dialect) from exc
+                tx.end()
+            raise
+        else:
+            if held and begin is not None and not commit:
+                tx.end()
         finally:
             if not held:
-                raw.close()  # back to the pool, which rolls it back
-        if many:
-            return [plan.make(row) for row in rows]
-        return None if rows is None else plan.make(rows)
+                # Back to the pool, whose reset rolls back what is open.
+                raw.close()
 
     def _held_connection(self, engine):
         """SQLite: this thread's own connection for ``first()``.
@@ -289,6 +293,27 @@ class Database:
             self._local.conn, self._local.engine = conn, engine
             self._held.add(conn)
         return conn
+
+    @contextlib.contextmanager
+    def transaction(self, write=False):
+        """A transaction on the driver's connection, without the ORM: the
+        statements of the hottest paths (an action on one server, the
+        view of one server) built once and compiled once (``_Plan``),
+        run through ``Transaction.first``/``all``/``run``/``insert``.
+
+        ``write``: on SQLite ``BEGIN IMMEDIATE`` (writers queue on the
+        busy timeout, as ``writer()``'s do), committed when the block ends
+        cleanly; else a read snapshot (SQLite ``BEGIN``; the servers'
+        default transaction), rolled back at the end. Any exception rolls
+        back. SQLite runs it on the thread's own connection (see
+        ``_held_connection``), the servers on one from the pool.
+        """
+        if not self._schema_ok:
+            with self.connection():
+                pass  # checks the schema, raising SchemaOutOfDate
+        with self._raw(begin="BEGIN IMMEDIATE" if write else "BEGIN",
+                       commit=write) as tx:
+            yield tx
 
     @contextlib.contextmanager
     def writer(self):
@@ -313,13 +338,126 @@ class Database:
         return None
 
 
+class Transaction:
+    """Statements on one driver connection (``Database.transaction``).
+
+    Driver errors are raised as SQLAlchemy's (so they map to the same API
+    errors); a connection the driver reports as lost is invalidated, as
+    SQLAlchemy would."""
+
+    def __init__(self, db, raw, dialect, held):
+        self._db, self._raw, self._dialect = db, raw, dialect
+        self._held = held
+        self._ended = False
+
+    def first(self, statement, params=None):
+        """The first row (a named tuple of the selected columns) or None."""
+        return self._execute(statement, params, "one")
+
+    def all(self, statement, params=None):
+        return self._execute(statement, params, "all")
+
+    def run(self, statement, params=None):
+        """An UPDATE or DELETE; the number of rows it matched."""
+        return self._execute(statement, params, "count")
+
+    def insert(self, statement, params=None):
+        """An INSERT of one row; its new primary key."""
+        return self._execute(statement, params, "key")
+
+    def _execute(self, statement, params, fetch):
+        plan = self._db._plan(statement, self._dialect)
+        sql, args = plan.sql_args(params or {})
+        error = self._dialect.loaded_dbapi.Error
+        try:
+            cursor = self._raw.cursor()
+            try:
+                cursor.execute(sql, args)
+                if fetch == "count":
+                    return cursor.rowcount
+                if fetch == "key":
+                    return cursor.fetchone()[0] if plan.returning \
+                        else cursor.lastrowid
+                if plan.processors is False:
+                    plan.learn(cursor.description)
+                if fetch == "all":
+                    return [plan.make(row) for row in cursor.fetchall()]
+                row = cursor.fetchone()
+                return None if row is None else plan.make(row)
+            finally:
+                cursor.close()
+        except error as exc:
+            raise self._failed(exc, sql, args) from exc
+
+    def driver(self, sql, commit=False):
+        """A statement of the driver's own (SQLite's BEGIN), or commit."""
+        error = self._dialect.loaded_dbapi.Error
+        try:
+            if commit:
+                self._ended = True
+                if self._held:
+                    self._raw.dbapi_connection.execute("COMMIT")
+                else:
+                    self._raw.commit()
+            else:
+                self._raw.dbapi_connection.execute(sql)
+        except error as exc:
+            self._ended = False
+            raise self._failed(exc, sql or "COMMIT", ()) from exc
+
+    def end(self):
+        """Roll back (quietly: the connection may be what failed)."""
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            if self._held:
+                if self._raw.dbapi_connection.in_transaction:
+                    self._raw.dbapi_connection.execute("ROLLBACK")
+            else:
+                self._raw.rollback()
+        except self._dialect.loaded_dbapi.Error:
+            if self._held:  # unusable: the thread opens a new one
+                self._db._local.conn = None
+                self._raw.close()
+
+    def _failed(self, exc, sql, args):
+        error = self._dialect.loaded_dbapi.Error
+        lost = self._dialect.is_disconnect(exc, self._raw, None)
+        if self._held:
+            if lost:
+                # Forget the thread's connection: the next one is new.
+                self._db._local.conn = None
+                self._ended = True
+                self._raw.close()
+        elif lost:
+            self._ended = True
+            self._raw.invalidate(exc)
+        return sa_exc.DBAPIError.instance(
+            sql, args, exc, error, connection_invalidated=lost,
+            dialect=self._dialect)
+
+
 class _Plan:
-    """A SELECT compiled for one dialect, for ``Database.first``/``all``."""
+    """A statement compiled once for one dialect (``Database.first``,
+    ``Transaction``): values bound by name (``sa.bindparam``), a list
+    for an expanding one (``IN``), converted by the column types' own
+    processors."""
 
     def __init__(self, statement, dialect):
         compiled = statement.compile(dialect=dialect)
-        columns = list(statement.selected_columns)
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # Python-side defaults are filled by SQLAlchemy's execution,
+            # which a plan skips: such statements name every value.
+            raise ValueError("a planned statement must give every value "
+                             "(columns with Python defaults are missing)")
+        self.compiled = compiled
         self.sql = compiled.string
+        self.expanding_names = [name for name, bind in
+                                compiled.binds.items() if bind.expanding]
+        self.expanding = bool(self.expanding_names)
+        self._shapes = {}  # lengths of the lists -> (SQL, layout)
+        self.returning = bool(compiled.effective_returning)
         self.fixed = {name: bind.effective_value for name, bind in
                       compiled.binds.items() if not bind.required}
         self.required = {name: bind.key for name, bind in
@@ -328,15 +466,18 @@ class _Plan:
         for name, bind in compiled.binds.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
-                self.binders[name] = process
+                self.binders[name] = (process, bind.expanding)
         self.order = (list(compiled.positiontup) if compiled.positional
                       else None)
+        columns = list(statement.selected_columns) if getattr(
+            statement, "is_select", False) else []
         # Result processors need the driver's type of each column (the
         # cursor's description), known after the first execution.
         self._types = [c.type.dialect_impl(dialect) for c in columns]
         self._dialect = dialect
         self.processors = False  # not yet known
-        self.row = collections.namedtuple("Row", [c.key for c in columns])
+        self.row = collections.namedtuple(
+            "Row", [c.key for c in columns]) if columns else None
 
     def learn(self, description):
         """Pick the result processors from a cursor's ``description``."""
@@ -346,20 +487,70 @@ class _Plan:
         self.processors = processors if any(processors) else None
 
     def args(self, params):
+        return self.sql_args(params)[1]
+
+    def sql_args(self, params):
         values = dict(self.fixed)
         for name, key in self.required.items():
             values[name] = params[key]
-        for name, process in self.binders.items():
-            values[name] = process(values[name])
+        for name, (process, expanding) in self.binders.items():
+            values[name] = [process(v) for v in values[name]] \
+                if expanding else process(values[name])
+        if self.expanding:
+            return self._expanded(values)
         if self.order is None:
-            return values
-        return tuple(values[name] for name in self.order)
+            return self.sql, values
+        return self.sql, tuple(values[name] for name in self.order)
+
+    def _expanded(self, values):
+        """SQL and arguments with each list spelled out: the SQL of each
+        list length built once (SQLAlchemy's expansion, kept), then only
+        the values are laid out."""
+        shape = tuple(len(values[name]) for name in self.expanding_names)
+        found = self._shapes.get(shape)
+        if found is None:
+            state = self.compiled.construct_expanded_state(values)
+            names = state.positiontup if self.order is not None \
+                else list(state.parameters)
+            # Each parameter of the expanded SQL: (name, index in the
+            # list, or None for a plain value).
+            lists = {f"{name}_{i + 1}": (name, i)
+                     for name, n in zip(self.expanding_names, shape)
+                     for i in range(n)}
+            found = (state.statement,
+                     [lists.get(name, (name, None)) for name in names])
+            if len(self._shapes) < 64:
+                self._shapes[shape] = found
+        sql, layout = found
+        if self.order is None:
+            return sql, {
+                (name if index is None else f"{name}_{index + 1}"):
+                (values[name] if index is None else values[name][index])
+                for name, index in layout}
+        return sql, tuple(values[name] if index is None
+                          else values[name][index]
+                          for name, index in layout)
 
     def make(self, row):
         if self.processors is None:
             return self.row(*row)
         return self.row(*[value if process is None else process(value)
                           for process, value in zip(self.processors, row)])
+
+
+def rows(reads, statement, params=None):
+    """Every row of a SELECT, in an ORM session or a ``Transaction``."""
+    if isinstance(reads, Transaction):
+        return reads.all(statement, params)
+    return reads.execute(statement, params or {}).all()
+
+
+def insert(writes, statement, params):
+    """An INSERT of one row, in an ORM session or a ``Transaction``: its
+    new primary key."""
+    if isinstance(writes, Transaction):
+        return writes.insert(statement, params)
+    return writes.execute(statement, params).inserted_primary_key[0]
 
 
 def _is_missing_table(exc):

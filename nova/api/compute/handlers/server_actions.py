@@ -203,6 +203,11 @@ def _restore(req, session, instance, body):
                            _driver(req), _conf(req))
 
 
+# Actions that change only the server's own row (and record themselves):
+# run without the ORM (``servers.ROW_ONLY``).
+_ROW_ONLY = {"pause", "unpause", "suspend", "resume", "lock", "unlock",
+             "changePassword", "unrescue", "trigger_crash_dump"}
+
 _n = schemas.null_action
 for _name, _handler, _rule, _schema, _min, _exempt in (
         ("pause", _simple(action_service.pause), rules.PAUSE % "pause",
@@ -247,7 +252,7 @@ for _name, _handler, _rule, _schema, _min, _exempt in (
          (2, 1), False),
 ):
     base.register_action(_name, _handler, _rule, _schema, _min,
-                         lock_exempt=_exempt)
+                         lock_exempt=_exempt, row_only=_name in _ROW_ONLY)
 
 
 # -- os-instance-actions --------------------------------------------------------------

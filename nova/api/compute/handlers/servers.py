@@ -22,7 +22,8 @@ from nova.compute import images as image_service
 from nova.compute import server_groups
 from nova.compute import servers as service
 from nova.compute import states
-from nova.db.models import ComputeHost
+from nova.db import api as db_api
+from nova.db.models import ComputeHost, Image
 from nova.policies import servers as rules
 
 # Microversions whose changes to the servers collection these handlers
@@ -136,16 +137,20 @@ def shared_context(req, session, image_refs):
     rows."""
     images = {}
     if req.is_version("2.98"):
-        for ref in {r for r in image_refs if r}:
-            image = image_service.find(session, ref)
-            images[ref] = image_service.properties(image) if image else {}
+        refs = {r for r in image_refs if r}
+        if refs:
+            found = {row.id: row for row in db_api.rows(
+                session, _ACTIVE_IMAGES, {"ids": list(refs)})}
+            for ref in refs:
+                image = found.get(ref)
+                images[ref] = image_service.properties(image) if image \
+                    else {}
     host_states = {}
     if req.is_version("2.16"):
         # Upstream's host_status: DOWN when forced down, MAINTENANCE when
         # disabled, "" when the service is gone.
-        for host, is_disabled, forced_down, deleted in session.execute(
-                sa.select(ComputeHost.host, ComputeHost.disabled,
-                          ComputeHost.forced_down, ComputeHost.deleted)):
+        for host, is_disabled, forced_down, deleted in db_api.rows(
+                session, _HOST_STATES):
             if deleted:
                 host_states[host] = ""
             elif forced_down:
@@ -153,6 +158,14 @@ def shared_context(req, session, image_refs):
             elif is_disabled:
                 host_states[host] = "MAINTENANCE"
     return images, host_states
+
+
+# Built once: they run in an ORM session or a ``Transaction``.
+_ACTIVE_IMAGES = sa.select(Image.id, Image.properties).where(
+    Image.id.in_(sa.bindparam("ids", expanding=True)),
+    Image.status == "active")
+_HOST_STATES = sa.select(ComputeHost.host, ComputeHost.disabled,
+                         ComputeHost.forced_down, ComputeHost.deleted)
 
 
 def detail_context(req, session, instances, fixed_ips, shared=None,
@@ -394,9 +407,11 @@ def _render(req, db, keys, network, with_groups=False):
         session = None
 
         def reader():
+            # One read transaction for all the reads, on the driver's
+            # connection (the statements are built and compiled once).
             nonlocal session
             if session is None:
-                session = stack.enter_context(db.reader())
+                session = stack.enter_context(db.transaction())
             return session
 
         images, host_states = {}, {}
@@ -777,12 +792,45 @@ ACTIONS = {
 # the lock on the others).
 LOCK_EXEMPT = set()
 
+# Actions whose handler changes nothing but the server's own row and
+# writes an instance-action record: they run in a ``Transaction`` on an
+# ``Editable`` row (``_row_action``), not in the ORM.
+ROW_ONLY = {"reboot", "os-stop", "os-start"}
+
 
 def register_action(name, handler, rule, schema, min_version=(2, 1),
-                    lock_exempt=False):
+                    lock_exempt=False, row_only=False):
     ACTIONS[name] = (handler, rule, schema, min_version)
     if lock_exempt:
         LOCK_EXEMPT.add(name)
+    if row_only:
+        ROW_ONLY.add(name)
+
+
+class _NeedsSession(Exception):
+    """The server has a due change that needs the ORM path."""
+
+
+def _row_action(req, server_id, handler, rule, check_lock, body):
+    """An action of ``ROW_ONLY``: the server's row locked, read, changed
+    and written back with the instance-action record, in one transaction
+    on the driver's connection; what ``load_for_change`` checks, checked
+    the same way. Raises ``_NeedsSession`` (nothing written) when the
+    server has a due second transition."""
+    is_admin = req.can("context_is_admin")
+    with _db(req).transaction(write=True) as tx:
+        server = service.get_editable(
+            tx, server_id,
+            project_id=None if is_admin else req.context.project_id)
+        req.authorize({"project_id": server.project_id,
+                       "user_id": server.user_id}, rule=rule)
+        if check_lock:
+            check_locked(req, server)
+        if not action_service.settle_editable(server):
+            raise _NeedsSession()
+        result = handler(req, tx, server, body)
+        service.save(tx, server)
+    return result
 
 
 def action(req, server_id):
@@ -797,10 +845,21 @@ def action(req, server_id):
         raise errors.NotFound("The resource could not be found.")
     handler, rule, schema, _min = entry
     validation.validate_body(schema, req.json, req.version)
+    check_lock = name not in LOCK_EXEMPT
+    # The periodic work (``sweep``) and due second transitions take the
+    # ORM path below.
+    if name in ROW_ONLY and not action_service.sweep_due():
+        try:
+            result = _row_action(req, server_id, handler, rule, check_lock,
+                                 body)
+        except _NeedsSession:
+            pass
+        else:
+            return result if result is not None else Result(202)
     with _db(req).writer() as session:
         sweep(req, session)
         instance = load_for_change(req, session, server_id, rule,
-                                   check_lock=name not in LOCK_EXEMPT)
+                                   check_lock=check_lock)
         result = handler(req, session, instance, body)
     return result if result is not None else Result(202)
 
