@@ -169,16 +169,17 @@ _HOST_STATES = sa.select(ComputeHost.host, ComputeHost.disabled,
 
 
 def detail_context(req, session, instances, fixed_ips, shared=None,
-                   with_groups=False):
+                   with_groups=False, ctx=None):
     """What the detailed views of ``instances`` need, loaded in bulk.
 
     ``with_groups``: the server_groups of 2.71, which upstream shows for one
-    server (show, update, rebuild), never in lists."""
+    server (show, update, rebuild), never in lists. ``ctx``: a context made
+    for this request already, filled in instead of a new one."""
     uuids = [i.uuid for i in instances]
     images, host_states = shared or shared_context(
         req, session, [i.image_ref for i in instances])
-    return views.DetailContext(
-        req, metadata=service.metadata_of(session, uuids),
+    parts = dict(
+        metadata=service.metadata_of(session, uuids),
         tags=service.tags_of(session, uuids) if req.is_version("2.26")
         else {},
         fixed_ips=fixed_ips, faults=service.fault_of(session, [
@@ -189,6 +190,10 @@ def detail_context(req, session, instances, fixed_ips, shared=None,
         images=images, host_states=host_states,
         server_groups=(server_groups.groups_of(session, uuids)
                        if with_groups and req.is_version("2.71") else None))
+    if ctx is None:
+        return views.DetailContext(req, **parts)
+    ctx.__dict__.update(parts)
+    return ctx
 
 
 def show_one(req, session, instance, status=200):
@@ -454,9 +459,9 @@ def _render(req, db, keys, network, with_groups=False):
         if missing:
             session = reader()
             rows, fixed = service.servers_by_uuid(session, missing, network)
+            # The probe's answers (versions, policy, now) stand.
             ctx = detail_context(req, session, rows, fixed,
-                                 shared=(images, host_states))
-            ctx.now = now
+                                 shared=(images, host_states), ctx=probe)
             if groups is not None:
                 ctx.server_groups = groups
             for row in rows:
