@@ -180,6 +180,20 @@ def count_servers(session, host):
             Instance.deleted == 0, Instance.host == host)).scalar()
 
 
+def unconfirmed_resizes(session, host):
+    """How many resizes from or to ``host`` wait for confirmation."""
+    now = utcnow()
+    return session.execute(
+        sa.select(sa.func.count(Migration.id))
+        .join(Instance, Instance.uuid == Migration.instance_uuid)
+        .where(sa.or_(Migration.source_compute == host,
+                      Migration.dest_compute == host),
+               Migration.status == "finished",
+               sa.or_(Migration.confirm_at.is_(None),
+                      Migration.confirm_at > now),
+               Instance.deleted == 0)).scalar()
+
+
 def zones(session):
     """(available, not available): sorted zone names of services that are
     enabled, and of zones whose services are all disabled. The API's own
@@ -216,6 +230,13 @@ def delete(session, row):
         raise errors.Conflict(
             "Unable to delete compute service that is hosting instances. "
             "Migrate or delete the instances first.")
+    if unconfirmed_resizes(session, row.host):
+        # The source of a resize awaiting confirmation has no server but
+        # holds its old flavor for a revert.
+        raise errors.Conflict(
+            "Unable to delete compute service that has in-progress "
+            "migrations. Complete the migrations or delete the instances "
+            "first.")
     session.execute(sa.delete(AggregateHost).where(
         AggregateHost.host == row.host))
     now = utcnow()

@@ -471,3 +471,21 @@ def test_os_migrations_of_a_move_have_upstreams_shape(make_cloud):
         listed = app.get(f"/v2.1/os-migrations?{query}",
                          headers=ADMIN).json["migrations"]
         assert [m["instance_uuid"] for m in listed] == expected, query
+
+
+def test_the_source_of_an_unconfirmed_resize_cannot_be_deleted(make_cloud):
+    app = make_cloud("h1:nova:4:4096:100, h2:nova:4:4096:100")
+    server_id = boot(app)
+    resize(app, server_id, "2")
+    h1 = app.get("/v2.1/os-services?host=h1", headers=v("2.53")).json[
+        "services"][0]["id"]
+    # h1 hosts no server now, but holds the old flavor for a revert.
+    resp = app.delete(f"/v2.1/os-services/{h1}", headers=v("2.53"),
+                      status=409)
+    assert resp.json["conflictingRequest"]["message"] == (
+        "Unable to delete compute service that has in-progress "
+        "migrations. Complete the migrations or delete the instances "
+        "first.")
+    act(app, server_id, "confirmResize", status=204)
+    app.delete(f"/v2.1/os-services/{h1}", headers=v("2.53"), status=204)
+    assert list(hypervisors(app)) == ["h2"]
