@@ -27,15 +27,19 @@ from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
 from nova.compute import images as image_service
 from nova.compute import quotas
+from nova.compute import server_groups
 from nova.compute import servers as service
 from nova.compute import states
 from nova.db import api as db_api
 from nova.db.models import (Flavor, Instance, InstanceAction,
-                            InstanceActionEvent, KeyPair,
+                            InstanceActionEvent, InstanceFault, KeyPair,
                             Migration, utcnow)
 
 NO_HOST = ("No valid host was found. There are not enough hosts "
            "available.")
+# What upstream's conductor raises (and its action event says) when a
+# resize finds no host.
+NO_HOST_RESIZE = "No valid host was found. No valid host found for resize"
 RUNNING, SHUTDOWN, PAUSED = (driver_mod.RUNNING, driver_mod.SHUTDOWN,
                              driver_mod.PAUSED)
 
@@ -411,9 +415,17 @@ def _apply_flavor(instance, snapshot):
 
 
 def resize(session, instance, ctx, driver, conf, flavor_ref):
-    """Resize on the server's host. While it waits for confirmation
-    (VERIFY_RESIZE) the host holds the larger of the two flavors, so that a
-    revert always fits."""
+    """Resize, as upstream: the scheduler picks a host for the new flavor
+    among the enabled hosts with room, in the server's pinned availability
+    zone, as its server group's policy allows, and not the server's own
+    host unless ``[DEFAULT] allow_resize_to_same_host``.
+
+    While it waits for confirmation (VERIFY_RESIZE) the server is on the
+    new host with the new flavor, and the source host still holds the old
+    flavor (for a revert); confirming frees the source, reverting frees
+    the destination and moves the server back. When no host fits, the
+    request is still accepted (202, upstream casts to its conductor): the
+    server stays as it was, the action and a fault say why."""
     service.check_state(instance, "resize", (states.ACTIVE, states.STOPPED))
     try:
         flavor = flavor_service.get(session, flavor_ref,
@@ -436,24 +448,35 @@ def resize(session, instance, ctx, driver, conf, flavor_ref):
     quotas.check_delta(session, conf, instance.project_id, instance.user_id,
                        cores=grow[0], ram=grow[1])
     now = utcnow()
+    source = instance.host
     migration = Migration(
         uuid=str(uuid.uuid4()), instance_uuid=instance.uuid,
-        source_compute=instance.host, dest_compute=instance.host,
+        source_compute=source, dest_compute=None,
         old_instance_type_id=_flavor_id(session, old["flavorid"]),
         new_instance_type_id=flavor.id, status="pre-migrating",
         migration_type="resize", user_id=ctx.user_id,
         project_id=ctx.project_id, created_at=now, updated_at=now)
     session.add(migration)
-    if not driver.claim(session, instance, *grow):
-        # As upstream: the request was accepted (202); scheduling fails and
-        # the server stays as it was, the action says why.
+    source_zone = instance.availability_zone
+    dest = _schedule_resize(session, instance, driver, conf, new)
+    if dest is None:
+        # As upstream's conductor: the server keeps its state, the
+        # migration is in error, a fault and the action's event say why.
         migration.status = "error"
+        session.add(InstanceFault(instance_uuid=instance.uuid, code=500,
+                                  message=NO_HOST, details=""))
         record(session, instance, "resize", ctx,
-               [("conductor_migrate_server", "Error", NO_HOST)],
+               [("conductor_migrate_server", "Error", NO_HOST_RESIZE)],
                finish=now, message="Error")
         return
-    instance.old_flavor = json.dumps({**old, "vm_state": instance.vm_state,
-                                      "power_state": instance.power_state})
+    migration.dest_compute = dest
+    # The server now counts on its new host (place() added it there); the
+    # source keeps the old flavor's room only.
+    driver.claim(session, instance, 0, 0, 0, host=source, servers=-1)
+    instance.old_flavor = json.dumps({
+        **old, "vm_state": instance.vm_state,
+        "power_state": instance.power_state, "host": source,
+        "availability_zone": source_zone})
     prior_vm, prior_power = instance.vm_state, instance.power_state
     _apply_flavor(instance, new)
     driver.run(instance, "resize_prep", states.RESIZED, prior_power)
@@ -473,24 +496,51 @@ def resize(session, instance, ctx, driver, conf, flavor_ref):
         ("compute_finish_resize", "Success", None)])
 
 
+def _schedule_resize(session, instance, driver, conf, new):
+    """Claim the new flavor on a host for ``instance`` (which place() moves
+    there); the host's name, or None when none fits."""
+    group = server_groups.group_of_member(session, instance.uuid)
+    placement = None
+    if group is not None:
+        # The group's lock, as a create into it takes: two members placed
+        # at once see each other's host.
+        quotas.lock(session, "group", group.uuid)
+        placement = server_groups.Placement.of(session, group,
+                                               moving=instance)
+    ignore = () if conf.allow_resize_to_same_host else (instance.host,)
+    return driver.place(session, instance,
+                        zone=instance.pinned_availability_zone,
+                        group=placement, ignore_hosts=ignore,
+                        needs=_needs(new))
+
+
 def _old_flavor(instance):
     return json.loads(instance.old_flavor) if instance.old_flavor else None
 
 
 def _confirm_resources(session, instance, driver):
+    """Free what the source host holds for a revert."""
     old = _old_flavor(instance)
     if old is not None:
-        new = json.loads(instance.flavor)
-        driver.claim(session, instance, *[
-            -max(0, o - n) for n, o in zip(_needs(new), _needs(old))])
+        if "host" in old:
+            driver.claim(session, instance, *[-n for n in _needs(old)],
+                         host=old["host"])
+        else:
+            # A same-host resize of before sources were kept: the host
+            # held the larger of the two flavors.
+            new = json.loads(instance.flavor)
+            driver.claim(session, instance, *[
+                -max(0, o - n) for n, o in zip(_needs(new), _needs(old))])
     instance.old_flavor = None
 
 
 def release_resize(session, instance, driver):
-    """Before a server awaiting resize confirmation is deleted: give back
-    what the host holds beyond the new flavor (``release`` frees that)."""
+    """Before a server awaiting resize confirmation is deleted: upstream
+    confirms the resize first, so the source gives back the old flavor
+    (``release`` frees the server's own host)."""
     if instance.old_flavor:
         _confirm_resources(session, instance, driver)
+        _set_migration(session, instance.uuid, "confirmed", utcnow())
 
 
 def _set_migration(session, instance_uuid, status, when):
@@ -517,15 +567,27 @@ def confirm_resize(session, instance, ctx, driver):
 
 
 def revert_resize(session, instance, ctx, driver):
+    """Back to the source host (which kept the old flavor's room) with the
+    old flavor; the destination gives back the new one."""
     service.check_state(instance, "revertResize", (states.RESIZED,))
     old = _old_flavor(instance)
     if old is None:
         raise errors.BadRequest("Instance has not been resized.")
     new = json.loads(instance.flavor)
-    driver.claim(session, instance, *[
-        -max(0, n - o) for n, o in zip(_needs(new), _needs(old))])
     vm_state = old.pop("vm_state", states.ACTIVE)
     power = old.pop("power_state", RUNNING)
+    if "host" in old:
+        source = old.pop("host")
+        zone = old.pop("availability_zone", None)
+        driver.claim(session, instance, *[-n for n in _needs(new)],
+                     servers=-1)
+        driver.claim(session, instance, 0, 0, 0, host=source, servers=1)
+        instance.host = source
+        if zone is not None:
+            instance.availability_zone = zone
+    else:  # a same-host resize of before sources were kept
+        driver.claim(session, instance, *[
+            -max(0, n - o) for n, o in zip(_needs(new), _needs(old))])
     _apply_flavor(instance, old)
     instance.old_flavor = None
     _clear_then(instance)

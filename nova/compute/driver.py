@@ -27,12 +27,15 @@ NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
 class ComputeDriver:
     """What the service layer asks of a hypervisor."""
 
-    def place(self, session, instance, zone=None, host=None, group=None):
+    def place(self, session, instance, zone=None, host=None, group=None,
+              ignore_hosts=(), needs=None):
         """Claim room for ``instance``; the host's name, or None.
 
         ``group``: a ``nova.compute.server_groups.Placement`` whose
         ``arrange`` filters and orders the candidate hosts by the server
-        group's policy."""
+        group's policy. ``ignore_hosts``: hosts never chosen (a resize's
+        source). ``needs``: (vcpus, ram_mb, disk_gb) to claim instead of
+        the instance's own flavor (a resize claims the new one)."""
         raise NotImplementedError
 
     def release(self, session, instance):
@@ -110,9 +113,10 @@ class BuiltinDriver(ComputeDriver):
         return (instance.vcpus, instance.memory_mb,
                 instance.root_gb + instance.ephemeral_gb)
 
-    def place(self, session, instance, zone=None, host=None, group=None):
+    def place(self, session, instance, zone=None, host=None, group=None,
+              ignore_hosts=(), needs=None):
         self.sync_hosts(session)
-        vcpus, ram, disk = self._needs(instance)
+        vcpus, ram, disk = needs or self._needs(instance)
         cpu_r, ram_r, disk_r = self.ratios
         # Enabled, up and not deleted hosts, in the zone their aggregates
         # give them (nova.compute.hosts).
@@ -124,6 +128,8 @@ class BuiltinDriver(ComputeDriver):
             query = query.where(zone_of == zone)
         if host:
             query = query.where(ComputeHost.host == host)
+        if ignore_hosts:
+            query = query.where(ComputeHost.host.not_in(list(ignore_hosts)))
         # Spread: the host with the most free RAM first.
         query = query.order_by(
             (ComputeHost.memory_mb * ram_r - ComputeHost.memory_mb_used)
@@ -203,13 +209,16 @@ class BuiltinDriver(ComputeDriver):
         self._transition(instance, task_state, next_vm_state, next_power,
                          self.action_time if delay is None else delay)
 
-    def claim(self, session, instance, vcpus, ram, disk):
-        """Claim (or, negative, give back) more room on the server's host;
-        False when it does not fit (conditional UPDATE, no lost update)."""
-        if not instance.host:
+    def claim(self, session, instance, vcpus, ram, disk, host=None,
+              servers=0):
+        """Claim (or, negative, give back) more room on the server's host
+        (or ``host``), ``servers`` more (or fewer) on it; False when it
+        does not fit (conditional UPDATE, no lost update)."""
+        host = host or instance.host
+        if not host:
             return False
         cpu_r, ram_r, disk_r = self.ratios
-        conds = [ComputeHost.host == instance.host]
+        conds = [ComputeHost.host == host]
         if vcpus > 0:
             conds.append(ComputeHost.vcpus_used + vcpus
                          <= ComputeHost.vcpus * cpu_r)
@@ -223,7 +232,8 @@ class BuiltinDriver(ComputeDriver):
             sa.update(ComputeHost).where(*conds)
             .values(vcpus_used=ComputeHost.vcpus_used + vcpus,
                     memory_mb_used=ComputeHost.memory_mb_used + ram,
-                    local_gb_used=ComputeHost.local_gb_used + disk)
+                    local_gb_used=ComputeHost.local_gb_used + disk,
+                    running_vms=ComputeHost.running_vms + servers)
             .execution_options(synchronize_session=False)).rowcount)
 
     def console_output(self, instance):

@@ -9,13 +9,14 @@ driver's placement) takes only hosts that are up, enabled and not deleted.
 """
 
 import datetime
+import json
 import uuid as uuid_lib
 
 import sqlalchemy as sa
 
 from nova.api import errors
 from nova.db.models import (AggregateHost, AggregateMetadata, ComputeHost,
-                            Instance, utcnow)
+                            Instance, Migration, utcnow)
 
 AZ_KEY = "availability_zone"
 # Where upstream puts services that are not nova-compute; the API's own
@@ -130,8 +131,39 @@ def usage(session, host_names=None):
              .group_by(Instance.host))
     if host_names is not None:
         query = query.where(Instance.host.in_(list(host_names)))
-    return {host: tuple(int(v or 0) for v in values)
-            for host, *values in session.execute(query)}
+    found = {host: tuple(int(v or 0) for v in values)
+             for host, *values in session.execute(query)}
+    for host, held in resize_holds(session, host_names, now).items():
+        vcpus, ram, disk, count, busy = found.get(host, (0, 0, 0, 0, 0))
+        found[host] = (vcpus + held[0], ram + held[1], disk + held[2],
+                       count, busy)
+    return found
+
+
+def resize_holds(session, host_names=None, now=None):
+    """{host: (vcpus, memory_mb, disk_gb)} that resizes waiting for
+    confirmation hold on their source hosts: the old flavor, kept for a
+    revert (upstream's resource tracker counts it there too), while the
+    server itself, with its new flavor, counts on its new host."""
+    now = now or utcnow()
+    query = (sa.select(Migration.source_compute, Instance.old_flavor)
+             .join(Instance, Instance.uuid == Migration.instance_uuid)
+             .where(Migration.status == "finished",
+                    sa.or_(Migration.confirm_at.is_(None),
+                           Migration.confirm_at > now),
+                    Instance.deleted == 0,
+                    Instance.old_flavor.is_not(None)))
+    if host_names is not None:
+        query = query.where(Migration.source_compute.in_(list(host_names)))
+    held = {}
+    for host, old_flavor in session.execute(query):
+        old = json.loads(old_flavor)
+        if old.get("host") != host:
+            continue  # a same-host resize of before sources were kept
+        vcpus, ram, disk = held.get(host, (0, 0, 0))
+        held[host] = (vcpus + old["vcpus"], ram + old["memory_mb"],
+                      disk + old["root_gb"] + old["ephemeral_gb"])
+    return held
 
 
 def servers_on(session, host):
@@ -146,6 +178,20 @@ def count_servers(session, host):
     return session.execute(
         sa.select(sa.func.count(Instance.id)).where(
             Instance.deleted == 0, Instance.host == host)).scalar()
+
+
+def unconfirmed_resizes(session, host):
+    """How many resizes from or to ``host`` wait for confirmation."""
+    now = utcnow()
+    return session.execute(
+        sa.select(sa.func.count(Migration.id))
+        .join(Instance, Instance.uuid == Migration.instance_uuid)
+        .where(sa.or_(Migration.source_compute == host,
+                      Migration.dest_compute == host),
+               Migration.status == "finished",
+               sa.or_(Migration.confirm_at.is_(None),
+                      Migration.confirm_at > now),
+               Instance.deleted == 0)).scalar()
 
 
 def zones(session):
@@ -184,6 +230,13 @@ def delete(session, row):
         raise errors.Conflict(
             "Unable to delete compute service that is hosting instances. "
             "Migrate or delete the instances first.")
+    if unconfirmed_resizes(session, row.host):
+        # The source of a resize awaiting confirmation has no server but
+        # holds its old flavor for a revert.
+        raise errors.Conflict(
+            "Unable to delete compute service that has in-progress "
+            "migrations. Complete the migrations or delete the instances "
+            "first.")
     session.execute(sa.delete(AggregateHost).where(
         AggregateHost.host == row.host))
     now = utcnow()

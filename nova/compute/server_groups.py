@@ -15,7 +15,12 @@ best first, to ``arrange``, which applies the group's policy:
   the fewest members first (ties keep the driver's order).
 
 A hard policy that no host satisfies leaves the server in ERROR with
-upstream's "No valid host was found" fault. The members' hosts are read
+upstream's "No valid host was found" fault. A resize places a member that
+already has a host (``Placement.of(..., moving=instance)``): as upstream's
+filters, the member counts where it is, so affinity keeps it with the
+group (on its own host, which a resize may only use with
+``allow_resize_to_same_host``), while anti-affinity never holds the
+member's own host against it. The members' hosts are read
 under the group's quota lock (nova.compute.quotas), so two concurrent
 creates into one anti-affinity group see each other's host.
 """
@@ -128,6 +133,16 @@ def add_member(session, group, instance_uuid):
                                     instance_uuid=instance_uuid))
 
 
+def group_of_member(session, instance_uuid):
+    """The group the server is a member of, or None."""
+    return session.execute(
+        sa.select(InstanceGroup)
+        .join(InstanceGroupMember,
+              InstanceGroupMember.group_id == InstanceGroup.id)
+        .where(InstanceGroupMember.instance_uuid == instance_uuid)
+        .order_by(InstanceGroupMember.id)).scalars().first()
+
+
 def member_hosts(session, group):
     """{host: number of the group's servers on it} (not deleted)."""
     hosts = {}
@@ -144,15 +159,18 @@ def member_hosts(session, group):
 class Placement:
     """A group's policy, for the driver's choice of a host."""
 
-    def __init__(self, policy, rules, hosts):
+    def __init__(self, policy, rules, hosts, own_host=None):
         self.policy = policy
         self.max_per_host = int((rules or {}).get("max_server_per_host", 1))
         self.hosts = dict(hosts)  # host -> members on it
+        self.own_host = own_host  # where the member being moved is
 
     @classmethod
-    def of(cls, session, group):
+    def of(cls, session, group, moving=None):
+        """``moving``: the member a resize places again."""
         return cls(group.policy, rules_of(group), member_hosts(session,
-                                                               group))
+                                                               group),
+                   own_host=moving.host if moving is not None else None)
 
     def arrange(self, candidates):
         """The candidates (rows whose ``host`` is the host name, best
@@ -167,7 +185,8 @@ class Placement:
             return [row for row in candidates if members(row)]
         if self.policy == "anti-affinity":
             return [row for row in candidates
-                    if members(row) < self.max_per_host]
+                    if members(row) < self.max_per_host
+                    or row.host == self.own_host]
         if self.policy == "soft-affinity":
             return sorted(candidates, key=lambda row: -members(row))
         if self.policy == "soft-anti-affinity":

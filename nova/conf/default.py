@@ -28,6 +28,13 @@ OPTS = [
     cfg.IntOpt("resize_confirm_window", default=0, min=0,
                help="Seconds after which a resized server (VERIFY_RESIZE) "
                     "is confirmed automatically; 0 disables it."),
+    cfg.BoolOpt("allow_resize_to_same_host", default=False,
+                help="Let a resize choose the server's own host as its "
+                     "destination too. By default a resize moves the "
+                     "server to another host, and fails (\"No valid host "
+                     "was found\", the server unchanged) when no other "
+                     "host can take it: set this where there is a single "
+                     "host, or to resize members of an affinity group."),
     cfg.IntOpt("reclaim_instance_interval", default=0, min=0,
                help="When positive, deleting a server only soft-deletes it "
                     "(SOFT_DELETED, restorable with the restore action); "

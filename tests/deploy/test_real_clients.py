@@ -72,8 +72,9 @@ def _run(argv, env, timeout=60):
 class ComputeServer:
     """gunicorn serving the compute API; ``url`` is the /v2.1 endpoint."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, hosts=None):
         self.dir = tmp_path
+        self.hosts = hosts  # [compute] hosts; None: the default, one
         self.etc = tmp_path / "etc"
         self.access_log = tmp_path / "access.log"
         self.server_log = tmp_path / "gunicorn.log"
@@ -92,7 +93,8 @@ class ComputeServer:
             f"connection = sqlite:///{self.dir}/nova.sqlite\n"
             "[compute]\n"
             "build_time = 0.5\n"
-            "action_time = 0.2\n")
+            "action_time = 0.2\n"
+            + (f"hosts = {self.hosts}\n" if self.hosts else ""))
         manage = [str(BIN / "nova-manage")]
         if not (BIN / "nova-manage").exists():
             manage = [sys.executable, "-m", "nova.cmd.manage"]
@@ -188,7 +190,19 @@ def _no_proxy(monkeypatch):
 
 @pytest.fixture
 def compute_server(tmp_path):
-    server = ComputeServer(tmp_path)
+    yield from _serve(ComputeServer(tmp_path))
+
+
+@pytest.fixture
+def two_host_server(tmp_path):
+    """A resize moves a server to another host by default (as upstream):
+    the action tests have two."""
+    yield from _serve(ComputeServer(
+        tmp_path, hosts="compute1:nova:16:32768:1000, "
+                        "compute2:nova:16:32768:1000"))
+
+
+def _serve(server):
     try:
         server.configure()
         server.start()
@@ -430,9 +444,11 @@ def test_openstack_cli_server_life(compute_server, public_key, tmp_path):
     assert cli.json("server", "list") == []
 
 
-def test_openstacksdk_server_actions(compute_server):
-    """Resize and confirm, rebuild, shelve and unshelve, lock and unlock,
-    and the instance actions they leave, with openstacksdk."""
+def test_openstacksdk_server_actions(two_host_server):
+    """Resize and confirm (to the other host), rebuild, shelve and
+    unshelve, lock and unlock, and the instance actions they leave, with
+    openstacksdk."""
+    compute_server = two_host_server
     import openstack
     from openstack import exceptions
 
@@ -448,18 +464,24 @@ def test_openstacksdk_server_actions(compute_server):
         server = compute.create_server(name="sdk-actions", image_id=IMAGE_ID,
                                        flavor_id=small.id, networks="auto")
         server = _wait(compute, server, "ACTIVE")
+        first = server.compute_host
 
         compute.resize_server(server, big)
         server = _wait(compute, server, "VERIFY_RESIZE")
         assert server.flavor.original_name == "a.big"
+        moved = server.compute_host
+        assert {first, moved} == {"compute1", "compute2"}
         compute.confirm_server_resize(server)
         server = _wait(compute, server, "ACTIVE")
-        assert server.flavor.original_name == "a.big"
+        assert (server.flavor.original_name, server.compute_host) == (
+            "a.big", moved)
         compute.resize_server(server, small)
-        _wait(compute, server, "VERIFY_RESIZE")
+        server = _wait(compute, server, "VERIFY_RESIZE")
+        assert server.compute_host == first
         compute.revert_server_resize(server)
         server = _wait(compute, server, "ACTIVE")
-        assert server.flavor.original_name == "a.big"
+        assert (server.flavor.original_name, server.compute_host) == (
+            "a.big", moved)
 
         rebuilt = compute.rebuild_server(server, IMAGE_ID, name="rebuilt",
                                          admin_password="pw",
@@ -494,23 +516,27 @@ def test_openstacksdk_server_actions(compute_server):
         conn.close()
 
 
-def test_openstack_cli_server_actions(compute_server, tmp_path):
-    """Resize and confirm, rebuild, shelve and unshelve, lock and unlock
-    with the openstack CLI."""
-    cli = CLI(compute_server, tmp_path)
+def test_openstack_cli_server_actions(two_host_server, tmp_path):
+    """Resize and confirm (to the other host), rebuild, shelve and
+    unshelve, lock and unlock with the openstack CLI."""
+    cli = CLI(two_host_server, tmp_path)
     cli("flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1",
         "c.small")
     cli("flavor", "create", "--ram", "512", "--vcpus", "2", "--disk", "1",
         "c.big")
     cli("server", "create", "--image", "cirros", "--flavor", "c.small",
         "--auto-network", "--wait", "cli-actions")
+    first = cli.show("cli-actions")["OS-EXT-SRV-ATTR:host"]
 
     cli("server", "resize", "--flavor", "c.big", "--wait", "cli-actions")
     shown = cli.wait_for("cli-actions", "VERIFY_RESIZE")
     assert shown["flavor"]["original_name"] == "c.big"
+    moved = shown["OS-EXT-SRV-ATTR:host"]
+    assert {first, moved} == {"compute1", "compute2"}
     cli("server", "resize", "confirm", "cli-actions")
     shown = cli.wait_for("cli-actions", "ACTIVE")
-    assert shown["flavor"]["original_name"] == "c.big"
+    assert (shown["flavor"]["original_name"],
+            shown["OS-EXT-SRV-ATTR:host"]) == ("c.big", moved)
 
     cli("server", "rebuild", "--image", IMAGE_ID, "--wait", "cli-actions")
     assert cli.wait_for("cli-actions", "ACTIVE")["image"]

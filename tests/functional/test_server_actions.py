@@ -32,6 +32,24 @@ def actions_of(app, server_id, version="2.1", who=ADMIN, query=""):
                    headers=v(version, who))
 
 
+@pytest.fixture
+def two_hosts(config_dir, tmp_path, make_image):
+    """``cloud`` with two hosts, compute1 and compute2: a resize (which
+    moves a server to another host by default, as upstream) has somewhere
+    to go."""
+    write_compute_config(config_dir, tmp_path, """
+        hosts = compute1:nova:16:32768:1000, compute2:nova:16:32768:1000
+        build_time = 0
+        action_time = 0
+        """)
+    app = config_dir.testapp()
+    app.app_db_url = config_dir.db_url
+    make_image("cirros-0.6.2-x86_64-disk", image_id=IMAGE)
+    make_flavor(app, "m1.tiny", flavor_id="1")
+    make_flavor(app, "m1.small", ram=2048, disk=20, flavor_id="2")
+    return app
+
+
 # -- pause / suspend / rescue ---------------------------------------------------------
 
 @pytest.mark.parametrize("go, back, status_name, vm_state, power", [
@@ -250,7 +268,8 @@ def test_rebuild_of_a_stopped_server_ends_stopped(cloud):
 
 # -- resize -------------------------------------------------------------------------------
 
-def test_resize_confirm_and_revert(cloud):
+def test_resize_confirm_and_revert(two_hosts):
+    cloud = two_hosts
     server_id = boot_id(cloud, who=DEMO)
     resp = action(cloud, server_id, {"resize": {"flavorRef": "2"}},
                   who=DEMO)
@@ -296,7 +315,8 @@ def test_resize_errors(cloud):
     conflict(resp, server_id, "resize", "vm_state", "paused")
 
 
-def test_resize_of_a_stopped_server_stays_stopped(cloud):
+def test_resize_of_a_stopped_server_stays_stopped(two_hosts):
+    cloud = two_hosts
     server_id = boot_id(cloud)
     action(cloud, server_id, {"os-stop": None})
     action(cloud, server_id, {"resize": {"flavorRef": "2"}})
@@ -307,16 +327,17 @@ def test_resize_of_a_stopped_server_stays_stopped(cloud):
 
 @pytest.fixture
 def small_host(config_dir, tmp_path, make_image):
-    """One host of 2 vCPUs (x4), 2048 MB and 10 GB; the auto-confirm window
-    is 1 s, shelved servers are offloaded after 1 s, deletes are soft for
-    1 s."""
+    """One host of 2 vCPUs (x4), 2048 MB and 10 GB, which resizes may
+    use as their destination; the auto-confirm window is 1 s, shelved
+    servers are offloaded after 1 s, deletes are soft for 1 s."""
     write_compute_config(config_dir, tmp_path, """
         hosts = h1:nova:2:2048:10
         build_time = 0
         action_time = 0
         """, default_options="resize_confirm_window = 1\n"
                              "shelved_offload_time = 1\n"
-                             "reclaim_instance_interval = 1\n")
+                             "reclaim_instance_interval = 1\n"
+                             "allow_resize_to_same_host = True\n")
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.tiny", ram=512, disk=1, flavor_id="1")
@@ -328,14 +349,21 @@ def small_host(config_dir, tmp_path, make_image):
 def used(app):
     """The host's used RAM, as the admin's os-migrations do not say it:
     boot probes until the host is full would change it; read the DB."""
+    return sum(used_on(app).values())
+
+
+def used_on(app):
+    """{host: RAM placement counts as used on it} (what the next
+    placement checks; the hypervisor views sum the servers instead)."""
     import sqlalchemy as sa
 
     from nova.db.models import ComputeHost
     engine = sa.create_engine(app.app_db_url)
     with engine.connect() as conn:
-        row = conn.execute(sa.select(ComputeHost.memory_mb_used)).scalar()
+        rows = dict(conn.execute(sa.select(ComputeHost.host,
+                                           ComputeHost.memory_mb_used)).all())
     engine.dispose()
-    return row
+    return rows
 
 
 @pytest.fixture
@@ -344,12 +372,14 @@ def host_app(small_host, config_dir):
     return small_host
 
 
-def test_resize_checks_capacity_and_holds_both_until_confirmed(host_app):
+def test_same_host_resize_checks_capacity_and_holds_both_until_confirmed(
+        host_app):
     app = host_app
     a = boot_id(app, "a")
     b = boot_id(app, "b")
     assert used(app) == 1024
-    # 2048 MB does not fit next to b: accepted, fails, the action says so.
+    # 2048 MB does not fit next to a and b: accepted, fails, the action
+    # says so.
     action(app, a, {"resize": {"flavorRef": "3"}})
     assert status(app, a)[:2] == ("ACTIVE", "active")
     listed = actions_of(app, a).json["instanceActions"]
@@ -357,14 +387,17 @@ def test_resize_checks_capacity_and_holds_both_until_confirmed(host_app):
     migrations = app.get("/v2.1/os-migrations", headers=ADMIN).json[
         "migrations"]
     assert [m["status"] for m in migrations] == ["error"]
+    # As upstream's placement: on its own host, a server awaiting
+    # confirmation holds its old flavor (for a revert) and its new one.
     action(app, a, {"resize": {"flavorRef": "2"}})
-    assert used(app) == 1536
+    assert used(app) == 512 + 512 + 1024
+    assert get(app, a)["OS-EXT-SRV-ATTR:host"] == "h1"
     action(app, a, {"revertResize": None})
     assert used(app) == 1024
     action(app, b, {"resize": {"flavorRef": "2"}})
-    assert used(app) == 1536
+    assert used(app) == 2048
     # The window of 1 s confirms it by itself; readers see it at once, the
-    # next write also frees what it held.
+    # next change of the server (or the next sweep) also frees what it held.
     time.sleep(1.2)
     assert status(app, b)[:2] == ("ACTIVE", "active")
     migrations = app.get("/v2.1/os-migrations", headers=v("2.59")).json[
@@ -372,7 +405,8 @@ def test_resize_checks_capacity_and_holds_both_until_confirmed(host_app):
     assert migrations[0]["status"] == "confirmed"
     resp = action(app, b, {"confirmResize": None}, status=409)
     conflict(resp, b, "confirmResize", "vm_state", "active")
-    assert used(app) == 1536
+    action(app, b, {"os-stop": None})
+    assert used(app) == 512 + 1024
     app.delete(f"{URL}/{a}", headers=ADMIN)
 
 
@@ -648,7 +682,8 @@ def test_interfaces(cloud):
 
 # -- os-migrations ------------------------------------------------------------------------
 
-def test_migrations(cloud):
+def test_migrations(two_hosts):
+    cloud = two_hosts
     server_id = boot_id(cloud, who=DEMO)
     action(cloud, server_id, {"resize": {"flavorRef": "2"}}, who=DEMO)
     cloud.get("/v2.1/os-migrations", headers=DEMO, status=403)
@@ -748,24 +783,39 @@ def test_rebuild_boundaries(cloud):
     assert "adminPass" in new
 
 
+def disable(app, host):
+    app.put_json("/v2.1/os-services/disable",
+                 {"host": host, "binary": "nova-compute"}, headers=ADMIN)
+
+
+@pytest.mark.parametrize("same_host", [False, True])
 def test_deleting_a_server_awaiting_resize_gives_everything_back(
-        config_dir, tmp_path, make_image):
+        config_dir, tmp_path, make_image, same_host):
     write_compute_config(config_dir, tmp_path, """
-        hosts = h1:nova:2:2048:10
+        hosts = h1:nova:2:2048:10, h2:nova:2:2048:10
         build_time = 0
         action_time = 0
-        """)
+        """, default_options=f"allow_resize_to_same_host = {same_host}\n")
     app = config_dir.testapp()
     app.app_db_url = config_dir.db_url
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.small", ram=1024, flavor_id="2")
     make_flavor(app, "m1.tiny", ram=512, flavor_id="1")
+    if same_host:  # h2 disabled: the resize stays on h1
+        disable(app, "h2")
     for flavor in ("1", "2"):  # an upsize, then a downsize
         server_id = boot_id(app, flavorRef="2" if flavor == "1" else "1")
         action(app, server_id, {"resize": {"flavorRef": flavor}})
-        assert used(app) == 1024
+        assert status(app, server_id)[0] == "VERIFY_RESIZE"
+        host = get(app, server_id)["OS-EXT-SRV-ATTR:host"]
+        assert (host == "h1") is same_host
+        assert used(app) == 1536  # the old flavor and the new one
         app.delete(f"{URL}/{server_id}", headers=ADMIN, status=204)
-        assert used(app) == 0
+        assert used_on(app) == {"h1": 0, "h2": 0}
+        # Upstream confirms the resize of a server it deletes.
+        assert app.get(f"/v2.1/os-migrations?instance_uuid={server_id}",
+                       headers=ADMIN).json["migrations"][0]["status"] == \
+            "confirmed"
 
 
 HOSTILE = (None, {}, [], "x", 0, -1, True, {"x": 1}, {"": None},
@@ -815,7 +865,8 @@ def test_the_action_sql_on_every_database(config_dir, db_url, tmp_path,
     """The queries of this module (two-stage state filters, Core INSERTs,
     paging, the sweep) on SQLite, MariaDB and PostgreSQL."""
     write_compute_config(
-        config_dir, tmp_path, "build_time = 0\naction_time = 0\n",
+        config_dir, tmp_path, "build_time = 0\naction_time = 0\nhosts = "
+        "compute1:nova:16:32768:1000, compute2:nova:16:32768:1000\n",
         url=db_url, default_options="resize_confirm_window = 1\n"
         "reclaim_instance_interval = 1\n")
     app = config_dir.testapp()
@@ -829,7 +880,12 @@ def test_the_action_sql_on_every_database(config_dir, db_url, tmp_path,
     action(app, server_id, {"resize": {"flavorRef": "2"}}, who=DEMO)
     listed = app.get(f"{URL}?status=VERIFY_RESIZE", headers=DEMO).json
     assert [s["id"] for s in listed["servers"]] == [server_id]
+    # The source's hold for a revert, in the hypervisors' usage.
+    stats = app.get("/v2.1/os-hypervisors/statistics", headers=ADMIN).json
+    assert stats["hypervisor_statistics"]["memory_mb_used"] == 512 + 1024
     time.sleep(1.1)  # confirmed by the window, seen by the SQL filters
+    stats = app.get("/v2.1/os-hypervisors/statistics", headers=ADMIN).json
+    assert stats["hypervisor_statistics"]["memory_mb_used"] == 1024
     assert app.get(f"{URL}?status=VERIFY_RESIZE",
                    headers=DEMO).json["servers"] == []
     listed = app.get(f"{URL}?status=ACTIVE", headers=DEMO).json
@@ -865,7 +921,8 @@ def _quota_refused(resp, resource):
         f"Quota exceeded for {resource}: Requested ")
 
 
-def test_resize_to_a_bigger_flavor_needs_quota_room(cloud):
+def test_resize_to_a_bigger_flavor_needs_quota_room(two_hosts):
+    cloud = two_hosts
     _set_quota(cloud, "demo", ram=1000)
     server_id = boot_id(cloud, who=DEMO)  # m1.tiny: 512 MB
     resp = action(cloud, server_id, {"resize": {"flavorRef": "2"}},

@@ -365,7 +365,10 @@ def setup(config_dir, tmp_path, httpserver):
     url = f"sqlite:///{tmp_path}/nova.sqlite"
     sync_db(url)
     config_dir.paste()
-    config_dir.write("nova.conf", f"[database]\nconnection = {url}\n"
+    # A's server is in an affinity group: upstream resizes such a member
+    # only on its own host, with allow_resize_to_same_host.
+    config_dir.write("nova.conf", "[DEFAULT]\nallow_resize_to_same_host = "
+                     f"True\n[database]\nconnection = {url}\n"
                      "[compute]\nbuild_time = 0\naction_time = 0\n"
                      + keystone.authtoken_conf())
     app = config_dir.testapp()
