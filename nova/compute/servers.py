@@ -23,8 +23,8 @@ from nova.compute import quotas
 from nova.compute import server_groups
 from nova.compute import states
 from nova.db import api as db_api
-from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
-                            InstanceTag, KeyPair, utcnow)
+from nova.db.models import (STATE_COLUMNS, Instance, InstanceFault,
+                            InstanceMetadata, InstanceTag, KeyPair, utcnow)
 
 # [quota] metadata_items' default: the limit when no configuration is given
 # (set_metadata without conf).
@@ -458,14 +458,22 @@ def _plain_page_keys(db, req):
     return db.all(page, params)
 
 
+# What a view's state fields are made of (views.servers.state_fields).
+STATE_VIEW_COLUMNS = tuple(
+    Instance.__table__.c[name] for name in sorted(STATE_COLUMNS)) + (
+    Instance.then_deadline, Instance.then_vm_state, Instance.then_power_state,
+    Instance.created_at, Instance.launched_at)
+
 _SHOW_KEY = sa.select(*PAGE_KEY_COLUMNS, Instance.project_id,
-                      Instance.user_id).where(
+                      Instance.user_id, Instance.view_revision,
+                      *STATE_VIEW_COLUMNS).where(
     Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
 
 
 def show_key(db, server_id):
-    """``PAGE_KEY_COLUMNS`` (and the owner) of a server not deleted, or
-    None; a statement compiled once (``Database.first``)."""
+    """``PAGE_KEY_COLUMNS``, the owner, ``view_revision`` and
+    ``STATE_VIEW_COLUMNS`` of a server not deleted, or None; a statement
+    compiled once (``Database.first``)."""
     if not is_uuid(server_id):
         return None
     return db.first(_SHOW_KEY, {"uuid": server_id, "now": utcnow()})
@@ -530,6 +538,9 @@ def save(tx, server):
     changes = server._changes
     if not changes:
         return
+    if not changes.keys() <= STATE_COLUMNS:
+        # More than the state: the view's other fields may change too.
+        changes["view_revision"] = server.revision + 1
     names = tuple(sorted(changes))
     statement = _UPDATES.get(names)
     if statement is None:
@@ -548,6 +559,8 @@ def save(tx, server):
             "The resource was changed by another request at the same time; "
             "try again.")
     server.__dict__["revision"] += 1
+    if "view_revision" in changes:
+        server.__dict__["view_revision"] = changes["view_revision"]
     changes.clear()
 
 

@@ -4,9 +4,10 @@ import datetime
 import uuid as uuid_lib
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey,
-                        Index, Integer, String, Text, UniqueConstraint)
+                        Index, Integer, String, Text, UniqueConstraint, event)
 from sqlalchemy.dialects import mysql
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import (DeclarativeBase, Mapped, mapped_column,
+                            object_session)
 
 # Microseconds on MariaDB too (its DATETIME keeps whole seconds otherwise):
 # servers are sorted and filtered by these.
@@ -269,8 +270,35 @@ class Instance(Base):
                                                       nullable=True)
     then_power_state: Mapped[int | None] = mapped_column(Integer,
                                                          nullable=True)
+    # -- 0009 --
+    # The revision of the last change to anything the compute API's view
+    # of the server shows, except the columns of STATE_COLUMNS (the ones
+    # state-only actions change): a view rendered at this revision is still
+    # right but for those fields. Every ORM update sets it (below); a Core
+    # UPDATE of anything else must set it to the new revision too.
+    view_revision: Mapped[int] = mapped_column(Integer, default=0,
+                                               server_default="0")
 
     __mapper_args__ = {"version_id_col": revision}
+
+
+# What actions that change only a server's state write (a reboot, a pause,
+# a lock): the compute API re-renders just the fields they show.
+STATE_COLUMNS = frozenset((
+    "vm_state", "task_state", "power_state", "task_deadline",
+    "next_vm_state", "next_power_state", "updated_at", "locked",
+    "locked_by", "locked_reason"))
+
+
+@event.listens_for(Instance, "before_update")
+def _view_changes(_mapper, _connection, target):
+    # The ORM path is the general one: whatever it changes, the view may
+    # show. The version counter makes the new revision the old one + 1.
+    # (Called for objects with no net change too: those are not updated.)
+    session = object_session(target)
+    if session is None or session.is_modified(target,
+                                              include_collections=False):
+        target.view_revision = (target.revision or 0) + 1
 
 
 class InstanceMetadata(Base):

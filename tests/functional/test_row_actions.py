@@ -297,3 +297,79 @@ def test_a_planned_statement_must_name_every_value(database):
         with database.transaction(write=True) as tx:
             tx.insert(partial, {"action": "x", "u": "u", "r": "r",
                                 "s": datetime.datetime(2026, 1, 1)})
+
+
+def test_the_view_follows_state_and_other_changes_in_any_order(
+        backend_cloud):
+    """A state-only change (lock, reboot) redoes only the state fields of
+    the view read before it; any other change (name, metadata) shows too,
+    before and after state-only ones."""
+    app = backend_cloud
+    server_id = boot_id(app, "first", who=DEMO)
+
+    def view():
+        return get(app, server_id, version="2.73", who=DEMO)
+
+    before = view()
+    action(app, server_id, {"lock": {"locked_reason": "r1"}}, version="2.73",
+           who=DEMO)
+    locked = view()
+    assert (locked["locked"], locked["locked_reason"]) == (True, "r1")
+    assert {k: v for k, v in locked.items()
+            if k not in ("locked", "locked_reason", "updated")} == {
+        k: v for k, v in before.items()
+        if k not in ("locked", "locked_reason", "updated")}
+    app.put_json(f"{URL}/{server_id}", {"server": {"name": "second"}},
+                 headers=v("2.73", DEMO))
+    renamed = view()
+    assert (renamed["name"], renamed["locked_reason"]) == ("second", "r1")
+    action(app, server_id, {"unlock": None}, who=DEMO)
+    app.post_json(f"{URL}/{server_id}/metadata", {"metadata": {"k": "v"}},
+                  headers=v("2.73", DEMO))
+    action(app, server_id, {"os-stop": None}, who=DEMO)
+    last = view()
+    assert (last["name"], last["metadata"], last["locked"],
+            last["status"], last["OS-EXT-STS:power_state"]) == (
+        "second", {"k": "v"}, False, "SHUTOFF", 4)
+    assert "progress" not in last and "progress" in before
+    assert last["updated"] >= before["updated"]  # whole seconds
+    # What another process reads (nothing kept in memory) is the same.
+    from nova.api.compute.handlers import servers as handler
+    handler._RENDERED._bodies.clear()
+    handler._VIEWS._objects.clear()
+    assert view() == last
+
+
+def test_a_change_beyond_the_state_moves_the_view_revision(database):
+    """``save`` of an ``Editable``: state columns keep ``view_revision``,
+    anything else moves it with the revision (the views kept by it would
+    be stale otherwise)."""
+    from nova.compute import servers as service
+    from tests.functional.test_db_first import add_server
+
+    ident = add_server(database, "10.0.0.9")
+
+    def revisions():
+        row = database.first(sa.select(
+            models.Instance.revision, models.Instance.view_revision).where(
+            models.Instance.uuid == ident), {})
+        return tuple(row)
+
+    start = revisions()
+    with database.transaction(write=True) as tx:
+        server = service.get_editable(tx, ident)
+        server.vm_state, server.locked = "stopped", True
+        service.save(tx, server)
+    assert revisions() == (start[0] + 1, start[1])
+    with database.transaction(write=True) as tx:
+        server = service.get_editable(tx, ident)
+        server.locked = True  # the same value: nothing written
+        service.save(tx, server)
+    assert revisions() == (start[0] + 1, start[1])
+    with database.transaction(write=True) as tx:
+        server = service.get_editable(tx, ident)
+        server.display_name, server.task_state = "renamed", None
+        service.save(tx, server)
+    assert revisions() == (start[0] + 2, start[0] + 2)
+    with pytest.raises(AttributeError):
+        server.no_such_column = 1

@@ -48,3 +48,28 @@ class Memo:
                 self._bodies[key] = data
                 self._bytes += len(data)
         return data
+
+
+class Objects:
+    """Like ``Memo``, for objects kept as they are (never to be changed by
+    whoever gets them), each counted at the size the caller gives."""
+
+    def __init__(self, max_entries=4096, max_bytes=16 * 1024 * 1024):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._objects = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        return self._objects.get(key)
+
+    def keep(self, key, value, size):
+        with self._lock:
+            if (len(self._objects) >= self.max_entries
+                    or self._bytes + size > self.max_bytes):
+                self._objects = {}
+                self._bytes = 0
+            if size <= self.max_bytes:
+                self._objects[key] = value
+                self._bytes += size

@@ -148,7 +148,8 @@ class MetadataApp:
                        sa.or_(Instance.password.is_(None),
                               Instance.password == ""))
                 .values(password=text, updated_at=utcnow(),
-                        revision=Instance.revision + 1)
+                        revision=Instance.revision + 1,
+                        view_revision=Instance.revision + 1)
                 .execution_options(synchronize_session=False)).rowcount
         if not done:
             raise faults.Conflict()

@@ -105,12 +105,52 @@ _PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE",
 FAULT_STATUSES = ("ERROR", "DELETED")
 
 
-def detail(req, instance, ctx):
+def state_fields(instance, ctx):
+    """The fields of a server's view that follow its state (and lock):
+    all that an action changing only ``STATE_COLUMNS`` changes. ``instance``
+    needs those columns, the ``then_*`` ones, ``created_at`` and
+    ``launched_at``."""
     vm_state, task_state, power_state, updated = driver_mod.effective(
         instance, ctx.now)
+    status = states.status(vm_state, task_state)
+    fields = {
+        "status": status,
+        "updated": _time(updated or instance.created_at),
+        "OS-SRV-USG:launched_at": None if vm_state == states.BUILDING
+        else _iso(instance.launched_at),
+        "OS-EXT-STS:task_state": task_state,
+        "OS-EXT-STS:vm_state": vm_state,
+        "OS-EXT-STS:power_state": power_state,
+    }
+    if status in _PROGRESS_STATUSES:
+        fields["progress"] = 0
+    if ctx.at["2.9"]:
+        fields["locked"] = instance.locked
+    if ctx.at["2.73"]:
+        fields["locked_reason"] = instance.locked_reason
+    return fields
+
+
+def with_state(view, instance, ctx):
+    """A copy of ``view`` (rendered at an earlier state of the same server,
+    same ``view_revision``) with the fields of its state now; None when a
+    fault may come or go (a status of FAULT_STATUSES then or now), which
+    needs a whole rendering."""
+    fields = state_fields(instance, ctx)
+    if view["status"] in FAULT_STATUSES or fields["status"] in \
+            FAULT_STATUSES:
+        return None
+    view = dict(view)
+    view.pop("progress", None)
+    view.update(fields)
+    return view
+
+
+def detail(req, instance, ctx):
+    fields = state_fields(instance, ctx)
     at = ctx.at
     uuid = instance.uuid
-    status = states.status(vm_state, task_state)
+    status = fields["status"]
     fixed_ips = ctx.fixed_ips.get(uuid)
     view = {
         "accessIPv4": instance.access_ip_v4 or "",
@@ -127,14 +167,13 @@ def detail(req, instance, ctx):
         "status": status,
         "tenant_id": instance.project_id,
         "user_id": instance.user_id,
-        "updated": _time(updated or instance.created_at),
+        "updated": fields["updated"],
         "OS-DCF:diskConfig": "MANUAL",
         "progress": 0,
         "OS-EXT-AZ:availability_zone": instance.availability_zone or "",
         "config_drive": instance.config_drive or "",
         "key_name": instance.key_name,
-        "OS-SRV-USG:launched_at": None if vm_state == states.BUILDING
-        else _iso(instance.launched_at),
+        "OS-SRV-USG:launched_at": fields["OS-SRV-USG:launched_at"],
         "OS-SRV-USG:terminated_at": _iso(instance.terminated_at),
     }
     if status not in _PROGRESS_STATUSES:
@@ -158,9 +197,9 @@ def detail(req, instance, ctx):
             })
     elif at["2.90"]:
         view["OS-EXT-SRV-ATTR:hostname"] = instance.hostname
-    view["OS-EXT-STS:task_state"] = task_state
-    view["OS-EXT-STS:vm_state"] = vm_state
-    view["OS-EXT-STS:power_state"] = power_state
+    view["OS-EXT-STS:task_state"] = fields["OS-EXT-STS:task_state"]
+    view["OS-EXT-STS:vm_state"] = fields["OS-EXT-STS:vm_state"]
+    view["OS-EXT-STS:power_state"] = fields["OS-EXT-STS:power_state"]
     view["os-extended-volumes:volumes_attached"] = []
     if status in FAULT_STATUSES and uuid in ctx.faults:
         fault = ctx.faults[uuid]
@@ -171,7 +210,7 @@ def detail(req, instance, ctx):
         if fault.details and (ctx.show_extended or fault.code != 500):
             view["fault"]["details"] = fault.details
     if at["2.9"]:
-        view["locked"] = instance.locked
+        view["locked"] = fields["locked"]
     if at["2.16"] and ctx.show_host_status:
         view["host_status"] = _host_status(instance, ctx)
     if at["2.19"]:
@@ -185,7 +224,7 @@ def detail(req, instance, ctx):
     if at["2.71"] and ctx.server_groups is not None:
         view["server_groups"] = ctx.server_groups.get(uuid, [])
     if at["2.73"]:
-        view["locked_reason"] = instance.locked_reason
+        view["locked_reason"] = fields["locked_reason"]
     if at["2.96"]:
         view["pinned_availability_zone"] = instance.pinned_availability_zone
     if at["2.100"]:
