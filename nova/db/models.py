@@ -4,14 +4,33 @@ import datetime
 import uuid as uuid_lib
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey,
-                        Index, Integer, String, Text, UniqueConstraint)
-from sqlalchemy.dialects import mysql
+                        Index, Integer, String, Text, TypeDecorator,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# Microseconds on MariaDB too (its DATETIME keeps whole seconds otherwise):
-# servers are sorted and filtered by these.
-PreciseDateTime = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql",
-                                          "mariadb")
+
+class _PreciseDateTime(TypeDecorator):
+    """DATETIME with microseconds on MariaDB too (its DATETIME keeps whole
+    seconds otherwise): servers are sorted and filtered by these.
+
+    What ``DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql",
+    "mariadb")`` declares, without importing the MySQL dialect in every
+    process: it is imported only where the engine is MySQL's, which has
+    already imported it.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects.mysql import DATETIME
+
+            return dialect.type_descriptor(DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+
+PreciseDateTime = _PreciseDateTime()
 
 
 def utcnow():
