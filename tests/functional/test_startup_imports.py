@@ -23,6 +23,9 @@ NEVER_AT_LOAD = (
     # Other backends' dialects: only the configured engine's is needed.
     "sqlalchemy.dialects.postgresql",
     "sqlalchemy.dialects.mysql",
+    # oslo.middleware (its package imports all its middleware, Jinja2 and
+    # bcrypt with them): only for [cors] or proxy headers, unset here.
+    "oslo_middleware", "jinja2", "bcrypt",
 )
 
 _PROBE = r"""
@@ -93,3 +96,14 @@ def test_a_quota_checked_create_imports_only_its_own_dialect(
     assert [status for status, _body in seen["answers"]] == [
         "200 OK", "202 Accepted"], seen["answers"]
     assert seen["after"] == ["sqlalchemy.dialects.sqlite"]
+
+
+@pytest.mark.parametrize("section", [
+    "[cors]\nallowed_origin = https://dashboard.example\n",
+    "[oslo_middleware]\nenable_proxy_headers_parsing = true\n"])
+def test_oslo_middleware_is_imported_when_configured(noauth_config,
+                                                     section):
+    # The positive control of the probe above.
+    noauth_config.write("nova.conf.d/oslo.conf", section)
+    seen = probe(noauth_config, "osapi_compute", ["oslo_middleware"])
+    assert seen["load"] == ["oslo_middleware"]
