@@ -326,13 +326,8 @@ def load_app(name, environ=None, freeze=False):
     workers of the old generation are starved of CPU and keep taking
     requests that they can no longer forward (503, WSGI0117).
 
-    The entry modules also turn the cyclic garbage collector off while
-    they import and build the API (from their first import to here): an
-    import allocates hundreds of thousands of objects that live as long as
-    the process, and the collector would walk them again and again as
-    they pile up (~10 % of the start-up's CPU). What became garbage by then
-    (a few thousand objects, under 1 MB) is frozen with the rest; the
-    collector is back on as soon as the API is built, or has failed to.
+    The entry modules also make the garbage collector run rarely while
+    they import and build the API (``nova/wsgi/__init__.py``).
     """
     global _loaded_api
     if name not in APIS:

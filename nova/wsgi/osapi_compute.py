@@ -2,14 +2,13 @@
 
 import gc
 
-# No cyclic garbage collection while the API is imported and built (see
-# nova.deploy.load_app, freeze).
-_gc_was_enabled = gc.isenabled()
-gc.disable()
+from nova.wsgi import LOADING_THRESHOLDS
+
+_thresholds = gc.get_threshold()
+gc.set_threshold(*LOADING_THRESHOLDS)  # see nova/wsgi/__init__.py
 try:
     from nova import deploy
 
     application = deploy.load_app("osapi_compute", freeze=True)
 finally:
-    if _gc_was_enabled:
-        gc.enable()
+    gc.set_threshold(*_thresholds)
