@@ -12,6 +12,10 @@ Cases:
   that loading that API imports with the bench configuration (found by
   loading the app in a subprocess and listing the new top-level modules of
   ``sys.modules`` that live in site-packages: not stdlib, not ``nova``);
+* floor, rare gc (reference only): the floor with the garbage collector's
+  thresholds set as the entry modules set them while they load
+  (``nova.wsgi.LOADING_THRESHOLDS``: young collections only, every 50,000
+  allocations): what that alone gains on the dependencies' imports;
 * floor+ (reference only): an import of every third-party module, submodules
   included, that loading the API leaves in ``sys.modules``: what remains
   above it is nova's own code, the config parsing and the app build;
@@ -54,6 +58,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.append(_HERE)
 import common  # noqa: E402
 
+# What the entry modules set while they load (nova/wsgi/__init__.py).
+LOADING_THRESHOLDS = (50_000, 1_000, 1_000)
 TARGET_RATIO = 1.3
 TARGET_SECONDS = 0.5
 TARGET_MB = 80
@@ -423,6 +429,14 @@ def main():
                 f"floor+: {len(found['all'])} dep modules [{tag}]",
                 _FLOOR_PLUS.format(names=found["all"]), var_env,
                 floor=floor, kind="floor+")
+            # The entry modules make the garbage collector run rarely
+            # while they load (nova/wsgi/__init__.py): the same done to
+            # the floor shows what that alone is worth on the dependencies.
+            floor_gc = Case(
+                f"floor, rare gc: {len(found['top'])} deps [{tag}]",
+                "import gc\ngc.set_threshold(*%r)\n" % (LOADING_THRESHOLDS,)
+                + floor_payload(found["top"]),
+                var_env, floor=floor, kind="floor-gc")
             after, request = "", None
             if strategy == "noauth2" and not args.no_requests:
                 path, headers = FIRST_REQUESTS[api]
@@ -434,7 +448,8 @@ def main():
                        var_env, floor=floor, kind="api", after=after,
                        request=request)
             app.api, app.strategy = api, strategy
-            cases += [floor, floor_plus, app]
+            app.floor_gc = floor_gc
+            cases += [floor, floor_gc, floor_plus, app]
         if not args.no_requests:
             for api, path, headers in EXTRA_FIRST:
                 module = f"nova.wsgi.{api}"
@@ -534,6 +549,8 @@ def main():
                     f"({'ok' if checks[0] else 'miss'}), "
                     f"{'ok' if checks[1] else 'miss'} on {TARGET_SECONDS} s, "
                     f"{rss:.1f} MB ({'ok' if checks[2] else 'miss'})")
+            line += (f"; {ready / case.floor_gc.med('ready'):.2f}x its floor "
+                     f"imported with the same rare gc")
             if case.strategy != "noauth2":
                 base = noauth_floor[case.api].med("ready")
                 line += f"; {ready / base:.2f}x the noauth2 floor"
