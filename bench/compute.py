@@ -245,7 +245,7 @@ def server_uuid(count, index):
 def bulk_insert(db_path, count, batch=10000):
     """``count`` ACTIVE servers of PROJECT on compute1, each with a fixed IP.
 
-    Rows follow nova/db/models.py: every column of ``instances`` and
+    Rows follow nova/db/tables.py: every column of ``instances`` and
     ``fixed_ips`` is given (nullable ones as None, others from the model's
     scalar defaults), so a column added without a default stops the bench
     with its name rather than inserting something the API cannot read.
@@ -270,7 +270,7 @@ def bulk_insert(db_path, count, batch=10000):
             else:
                 raise RuntimeError(
                     f"bench/compute.py: {table.name}.{column.name} has no "
-                    "value; update bulk_insert() to match nova/db/models.py")
+                    "value; update bulk_insert() to match nova/db/tables.py")
         return row
 
     inst_table = models.Instance.__table__

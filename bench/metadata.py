@@ -51,7 +51,7 @@ url_helper opens a new session per read; gunicorn's sync workers close
 every connection anyway), the client closing it once it has the body.
 
 Data (bulk-inserted with SQLAlchemy core into a database made by
-``nova-manage db sync``, rows built from nova/db/models.py's columns so a
+``nova-manage db sync``, rows built from nova/db/tables.py's columns so a
 column added without a default stops the bench with its name): 10,000
 ACTIVE servers in 20 projects, one user and one ed25519 key pair each
 (``key_pairs``; the server rows carry the key as the compute API copies
@@ -230,7 +230,7 @@ def bulk_insert(db_path, guests, batch=5000):
     """Servers, fixed IPs, metadata and key pairs of ``guests``.
 
     Every column of a table is given (nullable ones as None, others from
-    the model's scalar defaults), so a column added to nova/db/models.py
+    the model's scalar defaults), so a column added to nova/db/tables.py
     without a default stops the bench with its name.
     """
     import sqlalchemy as sa
@@ -251,7 +251,7 @@ def bulk_insert(db_path, guests, batch=5000):
             else:
                 raise RuntimeError(
                     f"bench/metadata.py: {table.name}.{column.name} has no "
-                    "value; update bulk_insert() to match nova/db/models.py")
+                    "value; update bulk_insert() to match nova/db/tables.py")
         return row
 
     inst_t = models.Instance.__table__

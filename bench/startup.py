@@ -12,20 +12,35 @@ Cases:
   that loading that API imports with the bench configuration (found by
   loading the app in a subprocess and listing the new top-level modules of
   ``sys.modules`` that live in site-packages: not stdlib, not ``nova``);
+* floor, rare gc (reference only): the floor with the garbage collector's
+  thresholds set as the entry modules set them while they load
+  (``nova.wsgi.LOADING_THRESHOLDS``: young collections only, every 50,000
+  allocations): what that alone gains on the dependencies' imports;
 * floor+ (reference only): an import of every third-party module, submodules
   included, that loading the API leaves in ``sys.modules``: what remains
   above it is nova's own code, the config parsing and the app build;
 * the API: ``import nova.wsgi.osapi_compute`` / ``nova.wsgi.metadata``
   (importing the module builds the app);
 * the same for the compute API with ``[api] auth_strategy = keystone``
-  (the metadata pipeline has no auth, so the strategy does not change it).
+  (the metadata pipeline has no auth, so the strategy does not change it);
+* first requests (noauth2): once its figures are taken, the API's child
+  answers a first request, then the same request again (warm), by calling
+  the WSGI application in-process: ``GET /v2.1/servers/detail`` (compute),
+  ``GET /openstack/latest/meta_data.json`` (metadata, the guest identified
+  by its address); one more compute child does the same with
+  ``GET /v2.1/flavors`` as its first request. The database (SQLite) holds
+  one flavor and three servers made through the API beforehand. Whatever
+  is built on a first request (the engine, SQL compilation, policy
+  decisions, caches, imports left for later) is in that first figure.
 
 "cold start" is wall time from spawning the process until the app is
 built (interpreter start included); "import" is the time of the payload
 alone, measured inside the child; "cpu" is the child's user + system CPU
 time when the payload is done (interpreter start included), which other
 work on the machine disturbs far less than wall time. Memory is VmRSS
-(and the peak, VmHWM) of the child right after the payload.
+(and the peak, VmHWM) of the child right after the payload. "ready +
+first" is the cold start plus the first request: the time from spawning
+the process to its first answer.
 
 Usage: .venv/bin/python bench/startup.py [--repeat N] [--importtime]
 """
@@ -43,6 +58,8 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 sys.path.append(_HERE)
 import common  # noqa: E402
 
+# What the entry modules set while they load (nova/wsgi/__init__.py).
+LOADING_THRESHOLDS = (50_000, 1_000, 1_000)
 TARGET_RATIO = 1.3
 TARGET_SECONDS = 0.5
 TARGET_MB = 80
@@ -106,10 +123,86 @@ try:
 except OSError:
     mem["VmHWM"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 _ru = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({{"t0": _t0, "t1": _t1, "rss_kb": mem.get("VmRSS"),
-                  "hwm_kb": mem.get("VmHWM"), "extra": globals().get("_extra"),
-                  "cpu": _ru.ru_utime + _ru.ru_stime}}))
+_out = {{"t0": _t0, "t1": _t1, "rss_kb": mem.get("VmRSS"),
+        "hwm_kb": mem.get("VmHWM"), "extra": globals().get("_extra"),
+        "cpu": _ru.ru_utime + _ru.ru_stime}}
+{after}
+print(json.dumps(_out))
 """
+
+# A WSGI call made in the child itself (no server, no socket): status and
+# body checked, the time of the call and of reading the body returned.
+_CALL = r"""
+import io as _io, sys as _sys, time as _time
+
+def _call(app, method, path, body=b"", **headers):
+    env = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "",
+           "SCRIPT_NAME": "", "SERVER_NAME": "127.0.0.1",
+           "SERVER_PORT": "8774", "SERVER_PROTOCOL": "HTTP/1.1",
+           "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8774",
+           "wsgi.url_scheme": "http", "wsgi.input": _io.BytesIO(body),
+           "wsgi.errors": _sys.stderr, "wsgi.version": (1, 0),
+           "wsgi.multithread": False, "wsgi.multiprocess": True,
+           "wsgi.run_once": False}
+    if body:
+        env["CONTENT_TYPE"] = "application/json"
+        env["CONTENT_LENGTH"] = str(len(body))
+    env.update(headers)  # environ keys: HTTP_X_AUTH_TOKEN, REMOTE_ADDR...
+    status = []
+    start = _time.monotonic()
+    result = app(env, lambda s, h, e=None: status.append(s))
+    data = b"".join(result)
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+    took = _time.monotonic() - start
+    if not status or not status[0].startswith("2"):
+        raise RuntimeError(f"{method} {path}: {status} {data[:300]!r}")
+    return took, data
+"""
+
+# After the figures of an API child: the first request, then the same again.
+_REQUESTS = r"""
+import importlib as _importlib
+_app = _importlib.import_module({module!r}).application
+_first = _call(_app, "GET", {path!r}, **{headers!r})[0]
+_second = _call(_app, "GET", {path!r}, **{headers!r})[0]
+_out["first"], _out["second"] = _first, _second
+"""
+
+# Run once before measuring: an image (nova-manage), then through the
+# compute API a flavor and three servers; prints the first server's fixed
+# address, which identifies that guest to the metadata API.
+_SEED = _CALL + r"""
+import json
+from nova import deploy
+from nova.cmd import manage
+image = "6a1e0b1c-0000-4000-8000-000000000001"
+if manage.main(["image", "create", "startup-bench", "--id", image]) != 0:
+    raise SystemExit("nova-manage image create failed")
+app = deploy.load_app("osapi_compute")
+admin = {"HTTP_X_AUTH_TOKEN": "admin:admin"}
+_call(app, "POST", "/v2.1/flavors", json.dumps({"flavor": {
+    "name": "startup.1", "id": "1", "ram": 64, "vcpus": 1,
+    "disk": 1}}).encode(), **admin)
+for i in range(3):
+    _call(app, "POST", "/v2.1/servers", json.dumps({"server": {
+        "name": f"startup-{i}", "imageRef": image,
+        "flavorRef": "1"}}).encode(), **admin)
+body = json.loads(_call(app, "GET", "/v2.1/servers/detail", **admin)[1])
+addresses = [a["addr"] for s in body["servers"]
+             for net in s["addresses"].values() for a in net]
+print(json.dumps(sorted(addresses)[0]))
+"""
+
+# (API, path, extra environ) of the first requests; the guest's address is
+# filled in once the data is made.
+_COMPUTE_HEADERS = {"HTTP_X_AUTH_TOKEN": "admin:admin"}
+FIRST_REQUESTS = {
+    "osapi_compute": ("/v2.1/servers/detail", _COMPUTE_HEADERS),
+    "metadata": ("/openstack/latest/meta_data.json", {}),
+}
+EXTRA_FIRST = [("osapi_compute", "/v2.1/flavors", _COMPUTE_HEADERS)]
 
 _FLOOR_PLUS = r"""
 _extra = []
@@ -122,16 +215,19 @@ for _name in {names!r}:
 
 
 class Case:
-    def __init__(self, label, payload, env, floor=None, kind="api"):
+    def __init__(self, label, payload, env, floor=None, kind="api",
+                 after="", request=None):
         self.label = label
         self.payload = payload
         self.env = env
         self.floor = floor  # the Case this one is compared with
         self.kind = kind
+        self.after = after  # run once the figures are taken
+        self.request = request  # what ``after`` asks, for the report
         self.samples = []
 
     def run_once(self):
-        code = _TIMED.format(payload=self.payload)
+        code = _TIMED.format(payload=self.payload, after=self.after)
         start = time.monotonic()
         proc = subprocess.run([common.PYTHON, "-c", code], env=self.env,
                               cwd=self.env[common.ENV_DIR],
@@ -164,6 +260,21 @@ def discover(module, env):
     if proc.returncode != 0:
         raise RuntimeError(f"loading {module} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def seed(env):
+    """Make the data the first requests read; the guest's address."""
+    proc = subprocess.run([common.PYTHON, "-c", _SEED], env=env,
+                          cwd=env[common.ENV_DIR],
+                          capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"making the bench data failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def requests_after(module, path, headers):
+    return _CALL + _REQUESTS.format(module=module, path=path,
+                                    headers=headers)
 
 
 def floor_payload(tops):
@@ -291,12 +402,15 @@ def main():
                              "(python -X importtime) for each API")
     parser.add_argument("--no-keystone", action="store_true",
                         help="skip the auth_strategy = keystone variant")
+    parser.add_argument("--no-requests", action="store_true",
+                        help="skip the first-request figures")
     args = parser.parse_args()
 
     with common.config_dir("noauth2") as noauth_dir, \
             common.config_dir("keystone") as ks_dir:
         env = common.env_for(noauth_dir)
         ks_env = common.env_for(ks_dir)
+        guest = None if args.no_requests else seed(env)
         baseline = Case("baseline: python -c pass", "pass", env,
                         kind="baseline")
         cases, deps = [baseline], {}
@@ -315,10 +429,35 @@ def main():
                 f"floor+: {len(found['all'])} dep modules [{tag}]",
                 _FLOOR_PLUS.format(names=found["all"]), var_env,
                 floor=floor, kind="floor+")
+            # The entry modules make the garbage collector run rarely
+            # while they load (nova/wsgi/__init__.py): the same done to
+            # the floor shows what that alone is worth on the dependencies.
+            floor_gc = Case(
+                f"floor, rare gc: {len(found['top'])} deps [{tag}]",
+                "import gc\ngc.set_threshold(*%r)\n" % (LOADING_THRESHOLDS,)
+                + floor_payload(found["top"]),
+                var_env, floor=floor, kind="floor-gc")
+            after, request = "", None
+            if strategy == "noauth2" and not args.no_requests:
+                path, headers = FIRST_REQUESTS[api]
+                if api == "metadata":
+                    headers = {"REMOTE_ADDR": guest}
+                after = requests_after(module, path, headers)
+                request = f"GET {path} [{api}]"
             app = Case(f"{module} [{strategy}]", f"import {module}",
-                       var_env, floor=floor, kind="api")
+                       var_env, floor=floor, kind="api", after=after,
+                       request=request)
             app.api, app.strategy = api, strategy
-            cases += [floor, floor_plus, app]
+            app.floor_gc = floor_gc
+            cases += [floor, floor_gc, floor_plus, app]
+        if not args.no_requests:
+            for api, path, headers in EXTRA_FIRST:
+                module = f"nova.wsgi.{api}"
+                cases.append(Case(
+                    f"{module} [noauth2], first GET {path}",
+                    f"import {module}", env, kind="first",
+                    after=requests_after(module, path, headers),
+                    request=f"GET {path} [{api}]"))
 
         print(f"Python {sys.version.split()[0]} ({common.PYTHON}), "
               f"{os.cpu_count()} CPUs; median of {args.repeat} fresh "
@@ -357,6 +496,8 @@ def main():
         print(f"{'':50} {'s':>10} {'s':>7} {'':>7} {'s':>6} {'(best)':>7} "
               f"{'s':>6} {'(cpu)':>7} {'MB':>6} {'MB':>6}")
         for case in cases:
+            if case.kind == "first":
+                continue
             ratio = best_ratio = cpu_ratio = ""
             if case.floor is not None:
                 ratio = f"{case.med('ready') / case.floor.med('ready'):.2f}"
@@ -374,6 +515,21 @@ def main():
               "fastest run; cpu: the child's user+system CPU time, "
               "interpreter start included: both steadier on a busy "
               "machine; targets use the wall-time medians)")
+
+        asked = [c for c in cases if c.request]
+        if asked:
+            print(f"\n{'first request in a fresh process (noauth2)':50} "
+                  f"{'first':>7} {'second':>7} {'ready':>7} {'ready +':>8}")
+            print(f"{'':50} {'ms':>7} {'ms':>7} {'s':>7} {'first s':>8}")
+            for case in asked:
+                answered = common.median(
+                    [s["ready"] + s["first"] for s in case.samples])
+                print(f"{case.request:50} {1e3 * case.med('first'):7.1f} "
+                      f"{1e3 * case.med('second'):7.1f} "
+                      f"{case.med('ready'):7.3f} {answered:8.3f}")
+            print("(medians; first: the first request the process answers, "
+                  "second: the same request again; ready + first: from "
+                  "spawning the process to its first answer)")
 
         print(f"\nTargets: cold start <= {TARGET_RATIO}x floor and <= "
               f"{TARGET_SECONDS} s per API; <= {TARGET_MB} MB resident")
@@ -394,6 +550,8 @@ def main():
                     f"({'ok' if checks[0] else 'miss'}), "
                     f"{'ok' if checks[1] else 'miss'} on {TARGET_SECONDS} s, "
                     f"{rss:.1f} MB ({'ok' if checks[2] else 'miss'})")
+            line += (f"; {ready / case.floor_gc.med('ready'):.2f}x its floor "
+                     f"imported with the same rare gc")
             if case.strategy != "noauth2":
                 base = noauth_floor[case.api].med("ready")
                 line += f"; {ready / base:.2f}x the noauth2 floor"

@@ -173,6 +173,20 @@ def _reason(exc):
     return text.split(marker, 1)[1] if marker in text else text
 
 
+def may_be_set(conf, group, name):
+    """Whether option ``[group] name`` can have a value other than its
+    default, without registering it: its section is in a parsed config
+    file, or the environment variable that oslo.config reads for it
+    (``OS_<GROUP>__<NAME>``) is set.
+
+    For options of libraries that are imported only when the feature is
+    used (oslo.middleware's CORS and proxy headers): when this is False,
+    the option holds its default.
+    """
+    return (group in conf.list_all_sections()
+            or f"OS_{group.upper()}__{name.upper()}" in os.environ)
+
+
 def find_paste_file(conf, sources):
     """The PasteDeploy file: named by [wsgi] api_paste_config."""
     name = conf.wsgi.api_paste_config.strip()
@@ -311,6 +325,9 @@ def load_app(name, environ=None, freeze=False):
     seconds of CPU, time during which no daemon listens, the Apache
     workers of the old generation are starved of CPU and keep taking
     requests that they can no longer forward (503, WSGI0117).
+
+    The entry modules also make the garbage collector run rarely while
+    they import and build the API (``nova/wsgi/__init__.py``).
     """
     global _loaded_api
     if name not in APIS:

@@ -39,12 +39,17 @@ _VALIDATORS = {}
 
 
 def _validator(schema):
+    """The validator of ``schema``, made on its first use.
+
+    The schema itself is not checked against its metaschema here (that
+    cost tens of milliseconds on the first request of a route): every
+    schema of the code is checked by tests/unit/test_route_table.py.
+    """
     key = id(schema)
     entry = _VALIDATORS.get(key)
     if entry is None or entry[0] is not schema:
         cls = jsonschema.validators.validator_for(
             schema, default=jsonschema.Draft202012Validator)
-        cls.check_schema(schema)
         entry = (schema, cls(schema, format_checker=FORMAT_CHECKER))
         _VALIDATORS[key] = entry
     return entry[1]

@@ -4,6 +4,10 @@ Addresses are handed out in the same transaction that creates the server
 and returned when it is deleted. The unique constraints on address and MAC
 decide races between API processes: a loser of a race retries with the next
 candidate (SQLite never races, its writers queue with BEGIN IMMEDIATE).
+
+The metadata API builds a ``FlatNetwork`` for what it tells guests (range,
+gateway, MTU, DNS): this module imports no ORM class at load, only the
+allocation does.
 """
 
 import ipaddress
@@ -15,9 +19,10 @@ from sqlalchemy import exc as sa_exc
 from nova.api import errors
 from nova.conf import network as network_conf
 from nova.db import api as db_api
-from nova.db.models import FixedIP
+from nova.db.tables import fixed_ips
 
 MAC_PREFIX = "fa:16:3e"
+_IP = fixed_ips.c
 
 
 class FlatNetwork:
@@ -58,9 +63,9 @@ class FlatNetwork:
             return self._insert(session, instance_uuid, str(address))
         # Start after the highest address handed out so far: new servers get
         # fresh addresses and the search is short until the range wraps.
-        top = session.execute(sa.select(FixedIP.address).where(
-            FixedIP.network == self.name).order_by(
-                FixedIP.id.desc()).limit(1)).scalar()
+        top = session.execute(sa.select(_IP.address).where(
+            _IP.network == self.name).order_by(
+                _IP.id.desc()).limit(1)).scalar()
         start = 0 if top is None else (
             int(ipaddress.ip_address(top)) - self._first + 1)
         counted = False
@@ -81,18 +86,20 @@ class FlatNetwork:
             f"{self.uuid}.")
 
     def _check_room(self, session):
-        used = session.execute(sa.select(sa.func.count(FixedIP.id)).where(
-            FixedIP.network == self.name)).scalar()
+        used = session.execute(sa.select(sa.func.count(_IP.id)).where(
+            _IP.network == self.name)).scalar()
         if used >= self._size - 1:
             raise errors.Conflict(
                 f"No more fixed IP addresses are available on network "
                 f"{self.uuid}.")
 
     def _taken(self, session, address):
-        return session.execute(sa.select(FixedIP.id).where(
-            FixedIP.address == address)).first() is not None
+        return session.execute(sa.select(_IP.id).where(
+            _IP.address == address)).first() is not None
 
     def _insert(self, session, instance_uuid, address):
+        from nova.db.models import FixedIP  # the ORM: see the docstring
+
         for _attempt in range(8):
             mac = "%s:%02x:%02x:%02x" % (MAC_PREFIX, random.randrange(256),
                                          random.randrange(256),
@@ -112,8 +119,8 @@ class FlatNetwork:
 
     @staticmethod
     def release(session, instance_uuid):
-        session.execute(sa.delete(FixedIP).where(
-            FixedIP.instance_uuid == instance_uuid))
+        session.execute(sa.delete(fixed_ips).where(
+            _IP.instance_uuid == instance_uuid))
 
     @staticmethod
     def addresses(session, instance_uuids):
@@ -131,9 +138,9 @@ class FlatNetwork:
 
 
 # Built once (an expanding IN): runs in an ORM session or a Transaction.
-_ADDRESSES = sa.select(FixedIP.__table__).where(
-    FixedIP.instance_uuid.in_(sa.bindparam("uuids", expanding=True))
-).order_by(FixedIP.id)
+_ADDRESSES = sa.select(fixed_ips).where(
+    _IP.instance_uuid.in_(sa.bindparam("uuids", expanding=True))
+).order_by(_IP.id)
 
 
 class _Collision(Exception):

@@ -32,9 +32,6 @@ so requests never wait on each other in a cycle.
 import math
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql as mysql_dialect
-from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from nova.api import errors
 from nova.compute import states
@@ -265,14 +262,19 @@ def lock(session, kind, key):
     values = {"kind": kind, "key": key, "generation": 1}
     name = session.get_bind().dialect.name
     bump = {"generation": table.c.generation + 1}
+    # Each backend's own upsert, imported here: the engine has already
+    # imported that dialect, and the others are never needed.
     if name == "postgresql":
-        statement = pg_dialect.insert(table).values(values) \
+        from sqlalchemy.dialects.postgresql import insert
+        statement = insert(table).values(values) \
             .on_conflict_do_update(index_elements=["kind", "key"], set_=bump)
     elif name in ("mysql", "mariadb"):
-        statement = mysql_dialect.insert(table).values(values) \
+        from sqlalchemy.dialects.mysql import insert
+        statement = insert(table).values(values) \
             .on_duplicate_key_update(**bump)
     else:
-        statement = sqlite_dialect.insert(table).values(values) \
+        from sqlalchemy.dialects.sqlite import insert
+        statement = insert(table).values(values) \
             .on_conflict_do_update(index_elements=["kind", "key"], set_=bump)
     session.execute(statement)
 

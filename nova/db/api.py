@@ -18,6 +18,10 @@ until it is back, then work again without a restart.
 - ``first()``: a lone SELECT on every request's hot path (the metadata
   API's lookup), compiled once and run on the driver's connection; on
   SQLite each thread keeps its own connection for it.
+- The ORM (``sqlalchemy.orm``) is imported by the first ``reader()`` or
+  ``writer()`` session, not with this module: a process that uses Core
+  alone (the metadata API: ``first()``, ``connection()``,
+  ``core_writer()``; the health check) never imports it.
 """
 
 import collections
@@ -31,8 +35,6 @@ import weakref
 
 import sqlalchemy
 from sqlalchemy import event, exc as sa_exc
-from sqlalchemy.orm import Session
-from sqlalchemy.orm import exc as orm_exc
 
 from nova import db as nova_db
 from nova.api import errors
@@ -189,7 +191,7 @@ class Database:
         detaches them without expiring their attributes.
         """
         engine = self.engine
-        with Session(bind=engine, expire_on_commit=False) as session:
+        with _session_class()(bind=engine, expire_on_commit=False) as session:
             self.check_schema(session.connection())
             yield session
 
@@ -319,11 +321,21 @@ class Database:
     def writer(self):
         """A write transaction: committed when the block ends cleanly."""
         self.engine  # noqa: B018 - make sure the engines exist for this pid
-        with Session(bind=self._writer_engine,
-                     expire_on_commit=False) as session:
+        with _session_class()(bind=self._writer_engine,
+                              expire_on_commit=False) as session:
             with session.begin():
                 self.check_schema(session.connection())
                 yield session
+
+    @contextlib.contextmanager
+    def core_writer(self):
+        """``writer()`` without the ORM: a connection in a write
+        transaction (BEGIN IMMEDIATE on SQLite), committed when the block
+        ends cleanly."""
+        self.engine  # noqa: B018 - make sure the engines exist for this pid
+        with self._writer_engine.begin() as conn:
+            self.check_schema(conn)
+            yield conn
 
     def ping(self):
         """None when the database answers, else a short reason."""
@@ -578,12 +590,27 @@ def _bad_value(exc):
         "Invalid input: a value does not fit what the database can store.")
 
 
+_Session = None
+
+
+def _session_class():
+    """``sqlalchemy.orm.Session``, imported on first use (with the error
+    mapping that only the ORM needs)."""
+    global _Session
+    if _Session is None:
+        from sqlalchemy.orm import Session
+        from sqlalchemy.orm import exc as orm_exc
+
+        # Another request changed the same row between our read and our
+        # write (the version counter of instances caught it).
+        errors.register(orm_exc.StaleDataError, lambda exc: errors.Conflict(
+            "The resource was changed by another request at the same time; "
+            "try again."))
+        _Session = Session
+    return _Session
+
+
 errors.register(sa_exc.DataError, _bad_value)
-# Another request changed the same row between our read and our write
-# (the version counter of instances caught it).
-errors.register(orm_exc.StaleDataError, lambda exc: errors.Conflict(
-    "The resource was changed by another request at the same time; "
-    "try again."))
 
 for _klass in (sa_exc.OperationalError, sa_exc.InterfaceError,
                sa_exc.TimeoutError, sa_exc.DisconnectionError):

@@ -1,5 +1,14 @@
 """The metadata API: ``nova.wsgi.metadata:application``."""
 
-from nova import deploy
+import gc
 
-application = deploy.load_app("metadata", freeze=True)
+from nova.wsgi import LOADING_THRESHOLDS
+
+_thresholds = gc.get_threshold()
+gc.set_threshold(*LOADING_THRESHOLDS)  # see nova/wsgi/__init__.py
+try:
+    from nova import deploy
+
+    application = deploy.load_app("metadata", freeze=True)
+finally:
+    gc.set_threshold(*_thresholds)

@@ -1,5 +1,14 @@
 """The compute API: ``nova.wsgi.osapi_compute:application``."""
 
-from nova import deploy
+import gc
 
-application = deploy.load_app("osapi_compute", freeze=True)
+from nova.wsgi import LOADING_THRESHOLDS
+
+_thresholds = gc.get_threshold()
+gc.set_threshold(*LOADING_THRESHOLDS)  # see nova/wsgi/__init__.py
+try:
+    from nova import deploy
+
+    application = deploy.load_app("osapi_compute", freeze=True)
+finally:
+    gc.set_threshold(*_thresholds)

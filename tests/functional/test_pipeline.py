@@ -274,6 +274,25 @@ def test_cors_from_nova_conf(noauth_config):
     assert "Access-Control-Allow-Origin" not in resp.headers
 
 
+def test_cors_from_the_environment(noauth_config, monkeypatch):
+    # No [cors] section in any file: oslo.config's environment variable
+    # alone turns CORS on.
+    monkeypatch.setenv("OS_CORS__ALLOWED_ORIGIN", "https://dashboard.example")
+    app = noauth_config.testapp()
+    resp = app.options("/v2.1/flavors", headers={
+        "Origin": "https://dashboard.example",
+        "Access-Control-Request-Method": "GET"})
+    assert resp.headers["Access-Control-Allow-Origin"] == \
+        "https://dashboard.example"
+
+
+def test_empty_cors_section_changes_nothing(noauth_config):
+    noauth_config.write("nova.conf.d/cors.conf", "[cors]\n")
+    resp = noauth_config.testapp().get(
+        "/", headers={"Origin": "https://dashboard.example"})
+    assert "Access-Control-Allow-Origin" not in resp.headers
+
+
 # -- health and metadata ------------------------------------------------------------
 
 @pytest.mark.parametrize("api", ["osapi_compute", "metadata"])

@@ -156,6 +156,19 @@ def test_links_follow_forwarded_proto_when_enabled(noauth_config):
     assert resp.json["versions"][1]["links"][0]["href"] == "https://cloud.example/v2.1/"
 
 
+def test_proxy_headers_parsing_from_the_environment(noauth_config,
+                                                   monkeypatch):
+    # oslo.config reads OS_<GROUP>__<OPTION> too: no [oslo_middleware]
+    # section in any file, and the proxy's headers are still honoured.
+    monkeypatch.setenv("OS_OSLO_MIDDLEWARE__ENABLE_PROXY_HEADERS_PARSING",
+                       "true")
+    resp = noauth_config.testapp().get(
+        "/", headers={"X-Forwarded-Proto": "https"},
+        extra_environ={"HTTP_HOST": "cloud.example"})
+    assert resp.json["versions"][1]["links"][0]["href"] == \
+        "https://cloud.example/v2.1/"
+
+
 def test_forwarded_proto_ignored_by_default(compute):
     resp = compute.get("/", headers={"X-Forwarded-Proto": "https"},
                        extra_environ={"HTTP_HOST": "cloud.example"})

@@ -1,10 +1,11 @@
 """Every compute route has a request schema and a registered policy rule."""
 
+import jsonschema
 import pytest
 
 from nova import policies
 from nova.api.compute import routes
-from nova.api.compute.handlers import servers
+from nova.api.compute.handlers import aggregates, servers
 from nova.api.validation import Versioned
 
 RULES = {rule.name for rule in policies.list_rules()}
@@ -87,3 +88,37 @@ def test_every_honoured_version_is_in_the_history():
             missing += [f"{resource} {v}" for v in
                         sorted(set(versions) - touched.get(resource, set()))]
     assert not missing
+
+
+def _every_schema():
+    """(where, schema) of every request schema the API validates with."""
+    specs = []
+    for route in routes.ROUTES:
+        where = f"{route.method} {route.path}"
+        specs += [(f"{where} query", route.query), (f"{where} body", route.body)]
+    specs += [(f"server action {name}", entry[2])
+              for name, entry in servers.ACTIONS.items()]
+    specs += [(f"aggregate action {name}", entry[2])
+              for name, entry in aggregates.ACTIONS.items()]
+    for where, spec in specs:
+        if spec is None:
+            continue
+        for schema in spec.all() if isinstance(spec, Versioned) else [spec]:
+            yield where, schema
+
+
+@pytest.mark.parametrize("where,schema", list(_every_schema()),
+                         ids=lambda value: value if isinstance(value, str)
+                         else "")
+def test_every_schema_is_valid_against_its_metaschema(where, schema):
+    # nova.api.validation does not check schemas when it first uses them.
+    cls = jsonschema.validators.validator_for(
+        schema, default=jsonschema.Draft202012Validator)
+    cls.check_schema(schema)
+
+
+def test_an_invalid_schema_is_caught():
+    # The positive control of the test above.
+    with pytest.raises(jsonschema.SchemaError):
+        jsonschema.Draft202012Validator.check_schema(
+            {"type": "object", "properties": {"a": {"type": "strnig"}}})

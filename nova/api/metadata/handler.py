@@ -16,7 +16,7 @@ from nova.api import errors, services
 from nova.api.metadata import faults, trees
 from nova.api.metadata.instance import Finder
 from nova.api.metadata.vendordata import VendorData
-from nova.db.models import Instance, utcnow
+from nova.db.tables import instances, utcnow
 
 LOG = logging.getLogger(__name__)
 
@@ -141,16 +141,15 @@ class MetadataApp:
         except UnicodeDecodeError:
             raise faults.BadRequest("The password is not UTF-8 text.") \
                 from None
-        with self.db.writer() as session:
-            done = session.execute(
-                sa.update(Instance)
-                .where(Instance.uuid == data.uuid, Instance.deleted == 0,
-                       sa.or_(Instance.password.is_(None),
-                              Instance.password == ""))
+        row = instances.c
+        with self.db.core_writer() as conn:
+            done = conn.execute(
+                sa.update(instances)
+                .where(row.uuid == data.uuid, row.deleted == 0,
+                       sa.or_(row.password.is_(None), row.password == ""))
                 .values(password=text, updated_at=utcnow(),
-                        revision=Instance.revision + 1,
-                        view_revision=Instance.revision + 1)
-                .execution_options(synchronize_session=False)).rowcount
+                        revision=row.revision + 1,
+                        view_revision=row.revision + 1)).rowcount
         if not done:
             raise faults.Conflict()
         self.finder.cache.drop(data.uuid)
@@ -199,5 +198,10 @@ def app_factory(global_conf, **local_conf):
             "[neutron] metadata_proxy_shared_secret (the secret Neutron's "
             "metadata agent signs X-Instance-ID with); refusing to serve "
             "unsigned proxy requests.")
+    from nova.compute import network
+
     svc = services.for_conf(conf)
-    return MetadataApp(conf, svc.db, svc.compute.network, VendorData(conf))
+    # The network alone (what guests are told about it): this API has no
+    # use for the compute driver.
+    return MetadataApp(conf, svc.db, network.FlatNetwork(conf),
+                       VendorData(conf))

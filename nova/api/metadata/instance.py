@@ -23,29 +23,30 @@ import threading
 import sqlalchemy as sa
 
 from nova.api.metadata import faults, shared_cache
-from nova.db.models import FixedIP, Instance, InstanceMetadata
+from nova.db.tables import fixed_ips, instance_metadata, instances
 
 LOG = logging.getLogger(__name__)
 
-_STAMP_COLUMNS = (Instance.uuid, Instance.project_id, Instance.revision)
+# Core tables, not the ORM classes: this API never imports the ORM.
+_I, _IP, _MD = instances.c, fixed_ips.c, instance_metadata.c
+_STAMP_COLUMNS = (_I.uuid, _I.project_id, _I.revision)
 
 # The statements are built once, their values bound when they run: building
 # a statement per request cost more than running it.
 _STAMP_BY_UUID = sa.select(*_STAMP_COLUMNS).where(
-    Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
+    _I.uuid == sa.bindparam("uuid"), _I.deleted == 0)
 _STAMP_BY_ADDRESS = (
     sa.select(*_STAMP_COLUMNS)
-    .join(FixedIP, FixedIP.instance_uuid == Instance.uuid)
-    .where(FixedIP.address == sa.bindparam("address"),
-           Instance.deleted == 0))
-_INSTANCE = sa.select(Instance).where(
-    Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
-_METADATA = (sa.select(InstanceMetadata.key, InstanceMetadata.value)
-             .where(InstanceMetadata.instance_uuid == sa.bindparam("uuid"))
-             .order_by(InstanceMetadata.id))
-_FIXED_IPS = (sa.select(FixedIP.address, FixedIP.mac_address)
-              .where(FixedIP.instance_uuid == sa.bindparam("uuid"))
-              .order_by(FixedIP.id))
+    .join(fixed_ips, _IP.instance_uuid == _I.uuid)
+    .where(_IP.address == sa.bindparam("address"), _I.deleted == 0))
+_INSTANCE = sa.select(instances).where(
+    _I.uuid == sa.bindparam("uuid"), _I.deleted == 0)
+_METADATA = (sa.select(_MD.key, _MD.value)
+             .where(_MD.instance_uuid == sa.bindparam("uuid"))
+             .order_by(_MD.id))
+_FIXED_IPS = (sa.select(_IP.address, _IP.mac_address)
+              .where(_IP.instance_uuid == sa.bindparam("uuid"))
+              .order_by(_IP.id))
 
 
 @dataclasses.dataclass

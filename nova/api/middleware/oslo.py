@@ -6,7 +6,9 @@ config files again); these hand them the configuration being loaded, so
 nova.conf take effect. When a feature is not configured the middleware
 would change nothing, so it is left out of the pipeline: both build webob
 objects on every request, which costs more than the whole version
-document.
+document. When its section is in no config file (nor its option in the
+environment), oslo.middleware is not even imported: its package imports
+every middleware it has, Jinja2 and bcrypt included (~20 ms of start-up).
 """
 
 from nova import deploy
@@ -17,9 +19,11 @@ def _unchanged(app):
 
 
 def cors_filter_factory(global_conf, **local_conf):
+    conf = deploy.loading_conf()
+    if not deploy.may_be_set(conf, "cors", "allowed_origin"):
+        return _unchanged
     from oslo_middleware import cors
 
-    conf = deploy.loading_conf()
     conf.register_opts(cors.OPTS, "cors")
     if not conf.cors.allowed_origin:
         return _unchanged
@@ -37,9 +41,12 @@ def http_proxy_to_wsgi_filter_factory(global_conf, **local_conf):
     The real peer is put back; the metadata API believes forwarded
     addresses only from ``[metadata] trusted_proxies``.
     """
+    conf = deploy.loading_conf()
+    if not deploy.may_be_set(conf, "oslo_middleware",
+                             "enable_proxy_headers_parsing"):
+        return _unchanged
     from oslo_middleware import http_proxy_to_wsgi
 
-    conf = deploy.loading_conf()
     conf.register_opts(http_proxy_to_wsgi.OPTS, group="oslo_middleware")
     if not conf.oslo_middleware.enable_proxy_headers_parsing:
         return _unchanged
