@@ -8,6 +8,7 @@ server either exists whole or not at all.
 import dataclasses
 import datetime
 import json
+import re
 import secrets
 import string
 import uuid
@@ -42,7 +43,15 @@ def conflict_state(action, server_id, attr, state):
         f"{state}")
 
 
+# The form every client sends: checked without building a UUID object.
+_CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12}")
+
+
 def is_uuid(value):
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return True
     try:
         uuid.UUID(value)
     except (ValueError, TypeError, AttributeError):

@@ -28,6 +28,7 @@ import collections
 import contextlib
 import logging
 import math
+import operator
 import os
 import sqlite3
 import threading
@@ -481,6 +482,15 @@ class _Plan:
                 self.binders[name] = (process, bind.expanding)
         self.order = (list(compiled.positiontup) if compiled.positional
                       else None)
+        # The same, as tuples and a getter: this runs for every statement.
+        self._required = tuple(self.required.items())
+        self._binders = tuple(self.binders.items())
+        if self.order:
+            getter = operator.itemgetter(*self.order)
+            self._ordered = getter if len(self.order) > 1 else (
+                lambda values: (getter(values),))
+        else:
+            self._ordered = lambda values: ()
         columns = list(statement.selected_columns) if getattr(
             statement, "is_select", False) else []
         # Result processors need the driver's type of each column (the
@@ -503,16 +513,16 @@ class _Plan:
 
     def sql_args(self, params):
         values = dict(self.fixed)
-        for name, key in self.required.items():
+        for name, key in self._required:
             values[name] = params[key]
-        for name, (process, expanding) in self.binders.items():
+        for name, (process, expanding) in self._binders:
             values[name] = [process(v) for v in values[name]] \
                 if expanding else process(values[name])
         if self.expanding:
             return self._expanded(values)
         if self.order is None:
             return self.sql, values
-        return self.sql, tuple(values[name] for name in self.order)
+        return self.sql, self._ordered(values)
 
     def _expanded(self, values):
         """SQL and arguments with each list spelled out: the SQL of each
