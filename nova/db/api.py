@@ -394,7 +394,7 @@ class Transaction:
                 if plan.processors is False:
                     plan.learn(cursor.description)
                 if fetch == "all":
-                    return [plan.make(row) for row in cursor.fetchall()]
+                    return plan.make_all(cursor.fetchall())
                 row = cursor.fetchone()
                 return None if row is None else plan.make(row)
             finally:
@@ -552,6 +552,11 @@ class _Plan:
         return sql, tuple(values[name] if index is None
                           else values[name][index]
                           for name, index in layout)
+
+    def make_all(self, rows):
+        if self.processors is None:  # as they come: no per-row call
+            return list(map(self.row._make, rows))
+        return [self.make(row) for row in rows]
 
     def make(self, row):
         if self.processors is None:

@@ -461,6 +461,21 @@ def _render(req, db, keys, network, with_groups=False):
             return (row.uuid, row.view_revision, image, group, how)
 
         rendered, missing = {}, []
+        if not with_images and groups is None and keys and hasattr(
+                keys[0], "due"):
+            # A page's key rows, shown without per-image or per-group
+            # parts (key_of, spelled out: this runs for every server of
+            # every page).
+            get = _RENDERED._bodies.get
+            for row in keys:
+                fragment = get((row.uuid, row.revision, row.due, None, None,
+                                how))
+                if fragment is None:
+                    break
+                rendered[row.uuid] = fragment
+            else:
+                return rendered
+            rendered = {}
         for row in keys:
             key = key_of(row)
             fragment = _RENDERED.get(key)
@@ -498,14 +513,14 @@ def _detail_page(req, db, lreq, network):
     if keys is None:
         return None
     rendered = _render(req, db, keys, network)
-    items = [(row.uuid, rendered[row.uuid]) for row in keys
-             if row.uuid in rendered]
+    fragments = [rendered[row.uuid] for row in keys if row.uuid in rendered]
     # What json.dumps(common.collection(...)) would give, by concatenation.
-    body = b'{"servers": [' + b", ".join(f for _u, f in items) + b"]"
-    if items and len(items) == lreq.limit:
+    body = b'{"servers": [' + b", ".join(fragments) + b"]"
+    if fragments and len(fragments) == lreq.limit:
+        last_id = next(row.uuid for row in reversed(keys)
+                       if row.uuid in rendered)
         body += b', "servers_links": ' + json.dumps(
-            common.Links(req).next("servers", items[-1][0],
-                                   "/detail")).encode()
+            common.Links(req).next("servers", last_id, "/detail")).encode()
     return Result(200, body + b"}")
 
 
