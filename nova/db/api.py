@@ -419,20 +419,20 @@ class Transaction:
             raise self._failed(exc, sql or "COMMIT", ()) from exc
 
     def end(self):
-        """Roll back (quietly: the connection may be what failed)."""
+        """SQLite: roll back what is open on the thread's connection
+        (quietly: the connection may be what failed). On the servers the
+        pool's reset does it when the connection goes back."""
         if self._ended:
             return
         self._ended = True
+        conn = self._raw.dbapi_connection
         try:
-            if self._held:
-                if self._raw.dbapi_connection.in_transaction:
-                    self._raw.dbapi_connection.execute("ROLLBACK")
-            else:
-                self._raw.rollback()
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
         except self._dialect.loaded_dbapi.Error:
-            if self._held:  # unusable: the thread opens a new one
-                self._db._local.conn = None
-                self._raw.close()
+            # Unusable: the thread opens a new one.
+            self._db._local.conn = None
+            self._raw.close()
 
     def _failed(self, exc, sql, args):
         error = self._dialect.loaded_dbapi.Error
@@ -507,9 +507,6 @@ class _Plan:
             impl.result_processor(self._dialect, column[1])
             for impl, column in zip(self._types, description)]
         self.processors = processors if any(processors) else None
-
-    def args(self, params):
-        return self.sql_args(params)[1]
 
     def sql_args(self, params):
         values = dict(self.fixed)

@@ -335,8 +335,8 @@ def test_the_view_follows_state_and_other_changes_in_any_order(
     assert last["updated"] >= before["updated"]  # whole seconds
     # What another process reads (nothing kept in memory) is the same.
     from nova.api.compute.handlers import servers as handler
-    handler._RENDERED._bodies.clear()
-    handler._VIEWS._objects.clear()
+    handler._RENDERED.clear()
+    handler._VIEWS.clear()
     assert view() == last
 
 

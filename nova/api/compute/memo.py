@@ -24,34 +24,8 @@ def freeze(value):
     return value
 
 
-class Memo:
-    def __init__(self, max_entries=512, max_bytes=32 * 1024 * 1024):
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self._bodies = {}
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        """The encoded body for ``key``, or None."""
-        return self._bodies.get(key)
-
-    def put(self, key, body):
-        """Encode ``body`` as JSON, remember it under ``key``; the bytes."""
-        data = json.dumps(body).encode()
-        with self._lock:
-            if (len(self._bodies) >= self.max_entries
-                    or self._bytes + len(data) > self.max_bytes):
-                self._bodies = {}
-                self._bytes = 0
-            if len(data) <= self.max_bytes:
-                self._bodies[key] = data
-                self._bytes += len(data)
-        return data
-
-
 class Objects:
-    """Like ``Memo``, for objects kept as they are (never to be changed by
+    """Objects remembered by key, kept as they are (never to be changed by
     whoever gets them), each counted at the size the caller gives."""
 
     def __init__(self, max_entries=4096, max_bytes=16 * 1024 * 1024):
@@ -68,8 +42,24 @@ class Objects:
         with self._lock:
             if (len(self._objects) >= self.max_entries
                     or self._bytes + size > self.max_bytes):
-                self._objects = {}
-                self._bytes = 0
+                self.clear()
             if size <= self.max_bytes:
                 self._objects[key] = value
                 self._bytes += size
+
+    def clear(self):
+        self._objects = {}
+        self._bytes = 0
+
+
+class Memo(Objects):
+    """Response bodies: each encoded as JSON once, counted at its length."""
+
+    def __init__(self, max_entries=512, max_bytes=32 * 1024 * 1024):
+        super().__init__(max_entries, max_bytes)
+
+    def put(self, key, body):
+        """Encode ``body`` as JSON, remember it under ``key``; the bytes."""
+        data = json.dumps(body).encode()
+        self.keep(key, data, len(data))
+        return data

@@ -466,7 +466,7 @@ def _render(req, db, keys, network, with_groups=False):
             # A page's key rows, shown without per-image or per-group
             # parts (key_of, spelled out: this runs for every server of
             # every page).
-            get = _RENDERED._bodies.get
+            get = _RENDERED.get
             for row in keys:
                 fragment = get((row.uuid, row.revision, row.due, None, None,
                                 how))
