@@ -71,6 +71,11 @@ def compute_max(implemented, honoured):
     return best
 
 
+_ENVIRON_KEYS = tuple(
+    (name.lower(), "HTTP_" + name.upper().replace("-", "_"))
+    for name in (STANDARD_HEADER, LEGACY_HEADER))
+
+
 class Negotiator:
     """Turns request headers into a version tuple for one API range."""
 
@@ -80,8 +85,12 @@ class Negotiator:
 
     def negotiate(self, environ):
         """The requested version; raises BadRequest or NotAcceptable."""
-        headers = {k[5:].replace("_", "-").lower(): v
-                   for k, v in environ.items() if k.startswith("HTTP_")}
+        # The two headers as the server hands them over (a dash or an
+        # underscore in the name: both become "_" in the environ).
+        headers = {name: environ[key] for name, key in _ENVIRON_KEYS
+                   if key in environ}
+        if not headers:
+            return self.min
         try:
             requested = microversion_parse.get_version(
                 headers, SERVICE_TYPE, legacy_headers=[LEGACY_HEADER])

@@ -4,9 +4,11 @@
 So a database that is down at start-up is not latched: requests get 503
 until it is back, then work again without a restart.
 
-- SQLite: WAL journal, a busy timeout of ``[database] lock_timeout``, and
-  ``BEGIN IMMEDIATE`` for writers so two writers queue instead of failing
-  half-way with "database is locked" on upgrade from a read lock.
+- SQLite: WAL journal (checkpointed every ``[database]
+  sqlite_wal_autocheckpoint`` pages), a busy timeout of ``[database]
+  lock_timeout``, and ``BEGIN IMMEDIATE`` for writers so two writers queue
+  instead of failing half-way with "database is locked" on upgrade from a
+  read lock.
 - MariaDB (PyMySQL) and PostgreSQL (psycopg 3): pre-ping on checkout (so
   connections broken by a server restart are replaced), connect and lock
   timeouts from ``[database]``; both at READ COMMITTED (MariaDB's default
@@ -66,7 +68,7 @@ def create_engine(conf_db):
         kwargs["connect_args"] = {"timeout": conf_db.lock_timeout,
                                   "check_same_thread": False}
         engine = sqlalchemy.create_engine(url, **kwargs)
-        _setup_sqlite(engine, url)
+        _setup_sqlite(engine, url, conf_db.sqlite_wal_autocheckpoint)
         return engine
     kwargs.update(pool_pre_ping=True,
                   pool_size=conf_db.max_pool_size,
@@ -94,7 +96,7 @@ def create_engine(conf_db):
     return sqlalchemy.create_engine(url, **kwargs)
 
 
-def _setup_sqlite(engine, url):
+def _setup_sqlite(engine, url, autocheckpoint):
     in_memory = url.database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
@@ -105,6 +107,7 @@ def _setup_sqlite(engine, url):
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA wal_autocheckpoint=%d" % autocheckpoint)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

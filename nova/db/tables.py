@@ -8,6 +8,7 @@ the migrations in a test).
 """
 
 import datetime
+import sys
 import uuid as uuid_lib
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float,
@@ -40,7 +41,13 @@ PreciseDateTime = _PreciseDateTime()
 
 
 def utcnow():
+    """The time now in UTC, naive (as stored)."""
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+if sys.version_info < (3, 12):
+    # The same value for a fifth of the cost; deprecated from 3.12 on.
+    utcnow = datetime.datetime.utcnow  # noqa: F811
 
 
 def _new_uuid():

@@ -443,6 +443,35 @@ def test_sqlite_uses_wal(tmp_path, dbs):
         plain.close()
 
 
+def test_sqlite_wal_is_checkpointed_as_configured(tmp_path, dbs):
+    """``[database] sqlite_wal_autocheckpoint``: the log is copied into the
+    database once it holds that many pages (0: never by itself), so its
+    file grows with every commit only when checkpoints are off; the
+    default is 10000 pages."""
+    def wal_sizes(pages):
+        options = {} if pages is None else {
+            "sqlite_wal_autocheckpoint": pages}
+        conf_path, path = sqlite_conf(tmp_path / f"wal-{pages}", **options)
+        db = dbs(conf_path)
+        with db.reader() as session:
+            setting = session.execute(sqlalchemy.text(
+                "PRAGMA wal_autocheckpoint")).scalar()
+        sizes = []
+        for i in range(40):
+            with db.writer() as session:
+                session.add(new_flavor(f"wal-{i}"))
+            sizes.append(os.path.getsize(f"{path}-wal"))
+        return setting, sizes
+
+    setting, never = wal_sizes(0)
+    assert setting == 0
+    assert never == sorted(never) and never[-1] >= 40 * 4096
+    setting, every_page = wal_sizes(1)
+    assert setting == 1
+    assert max(every_page) < never[-1] / 4
+    assert wal_sizes(None)[0] == 10000
+
+
 def hammer(db, flavor_id, threads, rounds, lock_rows):
     """``threads`` threads each doing ``rounds`` read-modify-write
     increments of one row, each in its own writer() transaction."""

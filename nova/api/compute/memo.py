@@ -60,6 +60,9 @@ class Memo(Objects):
 
     def put(self, key, body):
         """Encode ``body`` as JSON, remember it under ``key``; the bytes."""
-        data = json.dumps(body).encode()
+        return self.keep_bytes(key, json.dumps(body).encode())
+
+    def keep_bytes(self, key, data):
+        """Remember ``data`` (a body already encoded) under ``key``."""
         self.keep(key, data, len(data))
         return data

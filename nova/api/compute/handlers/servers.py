@@ -393,9 +393,10 @@ def _apply_filter(lreq, param, value):
 # Detailed views of servers, rendered to JSON, by what they are made of
 # (see _detail_page).
 _RENDERED = memo.Memo(max_entries=50000, max_bytes=32 * 1024 * 1024)
-# One server's view (show) as a dict, by all it is made of but its state
+# One server's view (show) as its JSON without the state fields
+# (``views.without_state``), by all it is made of but its state
 # (``view_revision``): after a state-only change (a reboot, a lock) only the
-# state fields are redone (see _render). Counted at four times its JSON.
+# state fields are encoded (see _render).
 _VIEWS = memo.Objects(max_entries=4096, max_bytes=16 * 1024 * 1024)
 
 
@@ -483,9 +484,9 @@ def _render(req, db, keys, network, with_groups=False):
                 # Only the state changed since (a reboot, a lock): the
                 # rest of the view stands, the state fields are redone.
                 earlier = _VIEWS.get(static_key(row))
-                view = earlier and views.with_state(earlier, row, probe)
-                if view is not None:
-                    fragment = _RENDERED.put(key, view)
+                data = earlier and views.with_state(earlier, row, probe)
+                if data is not None:
+                    fragment = _RENDERED.keep_bytes(key, data)
             if fragment is None:
                 missing.append(row.uuid)
             else:
@@ -502,7 +503,8 @@ def _render(req, db, keys, network, with_groups=False):
                 view = views.detail(req, row, ctx)
                 rendered[row.uuid] = data = _RENDERED.put(key_of(row), view)
                 if len(keys) == 1:  # one server's: not every page's rows
-                    _VIEWS.keep(static_key(row), view, 4 * len(data))
+                    kept = views.without_state(view)
+                    _VIEWS.keep(static_key(row), kept, len(kept[1]))
     return rendered
 
 
