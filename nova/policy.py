@@ -85,19 +85,29 @@ def _exists(enforcer, path):
     return True
 
 
-def check(enforcer, context, rule, target=None, do_raise=True):
-    if target is None:
-        target = {"project_id": context.project_id,
-                  "user_id": context.user_id}
-    elif "project_id" not in target:
-        raise ValueError(f"policy target for {rule} lacks project_id")
-    # The caller's credentials, and their hashable form, once per request
-    # context (a request asks several questions).
+def freeze(target):
+    """The hashable form of a target, for ``check(frozen=...)``."""
+    return _freeze(target)
+
+
+def check(enforcer, context, rule, target=None, do_raise=True, frozen=None):
+    """Whether ``context`` passes ``rule`` on ``target``; ``frozen``: the
+    target's ``freeze()`` when the caller has it already."""
+    # The caller's credentials and own target, and their hashable forms,
+    # once per request context (a request asks several questions).
     found = context.__dict__.get(_CREDS)
     if found is None:
         creds = context.to_policy_values()
-        found = context.__dict__[_CREDS] = (creds, _freeze(creds))
-    creds, frozen_creds = found
+        own = {"project_id": context.project_id, "user_id": context.user_id}
+        found = context.__dict__[_CREDS] = (creds, _freeze(creds), own,
+                                            _freeze(own))
+    creds, frozen_creds, own, frozen_own = found
+    if target is None:
+        target, frozen = dict(own), frozen_own
+    elif "project_id" not in target:
+        raise ValueError(f"policy target for {rule} lacks project_id")
+    elif frozen is None:
+        frozen = _freeze(target)
     cache = enforcer.__dict__.setdefault(_CACHE, {})
     state = None
     if enforcer.use_conf:
@@ -116,7 +126,7 @@ def check(enforcer, context, rule, target=None, do_raise=True):
             enforcer.__dict__[_STATE] = state
     # A decision now depends on nothing but the rules (the file's state),
     # the rule, the target and the credentials, so it can be remembered.
-    key = (state, rule, _freeze(target), frozen_creds)
+    key = (state, rule, frozen, frozen_creds)
     allowed = cache.get(key)
     if allowed is None:
         allowed = bool(enforcer.authorize(rule, target, creds))

@@ -68,6 +68,10 @@ class Result:
 _VAR = re.compile(r"\{(\w+)\}")
 
 
+def _first_segment(path):
+    return path.lstrip("/").partition("/")[0]
+
+
 def _compile(path):
     pattern = "^" + _VAR.sub(r"(?P<\1>[^/]+)", re.escape(path)
                              .replace(r"\{", "{").replace(r"\}", "}")) + "$"
@@ -96,13 +100,14 @@ class Request(webob.Request):
         from nova import policy
 
         rule = rule or self.route.policy
-        key = (rule, tuple(sorted(target.items())) if target else None)
+        frozen = policy.freeze(target) if target else None
+        key = (rule, frozen)
         if self._decisions is None:
             self._decisions = {}
         allowed = self._decisions.get(key)
         if allowed is None:
             allowed = policy.check(self.app.enforcer, self.context, rule,
-                                   target, do_raise=False)
+                                   target, do_raise=False, frozen=frozen)
             self._decisions[key] = allowed
         if not allowed and do_raise:
             policy.check(self.app.enforcer, self.context, rule, target)
@@ -142,11 +147,22 @@ class ComputeApp:
             table.setdefault(route.path, []).append(route)
         self._table = [(_compile(path), by_method)
                        for path, by_method in table.items()]
+        # The same entries by the path's first segment, so that a request
+        # tries the few paths under its own collection, in the same order;
+        # a path whose first segment is a variable is in every bucket.
+        firsts = [_first_segment(path) for path in table]
+        wild = ["{" in first for first in firsts]
+        self._buckets = {
+            first: [entry for entry, f, w in zip(self._table, firsts, wild)
+                    if w or f == first]
+            for first in set(firsts)}
+        self._wild = [entry for entry, w in zip(self._table, wild) if w]
 
     # -- matching ---------------------------------------------------------
 
     def _match(self, path):
-        for regex, candidates in self._table:
+        table = self._buckets.get(_first_segment(path), self._wild)
+        for regex, candidates in table:
             match = regex.match(path)
             if match:
                 return candidates, match.groupdict()
@@ -201,10 +217,10 @@ class ComputeApp:
                 raise errors.MethodNotAllowed(
                     sorted({r.method for r in in_version}))
             req = Request(environ)
-            req.context = context
-            req.version = version
-            req.app = self
-            req.route = route
+            # Straight into the instance: webob's __setattr__ looks each
+            # name up on the class first.
+            req.__dict__.update(context=context, version=version, app=self,
+                                route=route)
             req.query = validation.validate_query(route.query, req, version)
             if route.body is not None or method in ("POST", "PUT"):
                 req.json = read_json(environ, required=route.body is not None)

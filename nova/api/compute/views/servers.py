@@ -54,6 +54,7 @@ class DetailContext:
     # Microversions at which the detailed view changes.
     _VERSIONS = ("2.3", "2.9", "2.16", "2.19", "2.26", "2.47", "2.63",
                  "2.71", "2.73", "2.90", "2.96", "2.98", "2.100")
+    _AT = {}  # request version -> {version: whether at or past it}
 
     def __init__(self, req, *, metadata, tags, fixed_ips, faults,
                  network_name, hosts_disabled=(), images=None,
@@ -70,7 +71,11 @@ class DetailContext:
         # {uuid: [group uuids]} where the view shows them (2.71, a single
         # server), else None.
         self.server_groups = server_groups
-        self.at = at = {v: req.is_version(v) for v in self._VERSIONS}
+        at = self._AT.get(req.version)
+        if at is None:
+            at = {v: req.is_version(v) for v in self._VERSIONS}
+            self._AT[req.version] = at
+        self.at = at  # shared: never to be changed
         self.show_extended = req.can(rules.EXTENDED_ATTRIBUTES)
         # Policy is asked only where the microversion shows the answer.
         self.show_host_status = at["2.16"] and req.can(
