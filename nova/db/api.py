@@ -28,6 +28,7 @@ until it is back, then work again without a restart.
 
 import collections
 import contextlib
+import datetime
 import logging
 import math
 import operator
@@ -454,6 +455,32 @@ class Transaction:
             dialect=self._dialect)
 
 
+_SAMPLE_TIMES = (datetime.datetime(2026, 11, 26, 4, 5, 6, 7),
+                 datetime.datetime(999, 1, 2), datetime.datetime(2026, 1, 1))
+
+
+def _quicker(process):
+    """``process``, or the same conversion done quicker: SQLite's DATETIME
+    processor formats with a dict of seven fields, which a naive datetime's
+    ``isoformat`` gives in a fraction of the time when its storage format
+    is the default one (checked here on samples, not assumed)."""
+    try:
+        same = all(process(t) == t.isoformat(" ", "microseconds")
+                   for t in _SAMPLE_TIMES)
+    except Exception:  # noqa: BLE001 - not a datetime processor
+        same = False
+    if not same:
+        return process
+    datetime_class = datetime.datetime
+
+    def naive_iso(value):
+        if value.__class__ is datetime_class and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return process(value)
+
+    return naive_iso
+
+
 class _Plan:
     """A statement compiled once for one dialect (``Database.first``,
     ``Transaction``): values bound by name (``sa.bindparam``), a list
@@ -482,7 +509,7 @@ class _Plan:
         for name, bind in compiled.binds.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
-                self.binders[name] = (process, bind.expanding)
+                self.binders[name] = (_quicker(process), bind.expanding)
         self.order = (list(compiled.positiontup) if compiled.positional
                       else None)
         # The same, as tuples and a getter: this runs for every statement.

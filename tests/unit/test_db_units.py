@@ -1,5 +1,6 @@
 """The store's pieces that need no database server."""
 
+import datetime
 import pathlib
 import re
 
@@ -75,3 +76,30 @@ def test_database_trouble_is_a_503_without_details(make, caplog):
 def test_schema_out_of_date_is_a_503():
     error = errors.to_api_error(db_api.SchemaOutOfDate("run it"))
     assert (error.code, error.message) == (503, "run it")
+
+
+def test_planned_sqlite_datetimes_are_stored_as_sqlalchemy_stores_them():
+    """A planned statement binds a naive datetime as the same text as
+    SQLAlchemy's own SQLite processor (compared and sorted as text, the
+    two must never differ: whole seconds keep their ".000000"); other
+    values go through SQLAlchemy's processor as before."""
+    from sqlalchemy.dialects import sqlite
+
+    from nova.db import tables
+
+    dialect = sqlite.dialect()
+    stmt = sqlalchemy.select(tables.instances.c.id).where(
+        tables.instances.c.updated_at > sqlalchemy.bindparam("since"))
+    plan = db_api._Plan(stmt, dialect)
+    ours = dict(plan.binders)["since"][0]
+    theirs = tables.PreciseDateTime.dialect_impl(dialect).bind_processor(
+        dialect)
+    assert ours is not theirs
+    for value in (datetime.datetime(2026, 11, 26, 4, 5, 6),
+                  datetime.datetime(2026, 11, 26, 4, 5, 6, 7),
+                  datetime.datetime(1, 1, 1), datetime.datetime.max,
+                  datetime.date(2026, 2, 3),
+                  datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(
+                      datetime.timedelta(hours=2))), None):
+        assert ours(value) == theirs(value), value
+    assert ours(datetime.datetime(2026, 1, 1)) == "2026-01-01 00:00:00.000000"
