@@ -35,6 +35,7 @@ import operator
 import os
 import sqlite3
 import threading
+import time
 import weakref
 
 import sqlalchemy
@@ -69,7 +70,8 @@ def create_engine(conf_db):
         kwargs["connect_args"] = {"timeout": conf_db.lock_timeout,
                                   "check_same_thread": False}
         engine = sqlalchemy.create_engine(url, **kwargs)
-        _setup_sqlite(engine, url, conf_db.sqlite_wal_autocheckpoint)
+        _setup_sqlite(engine, url, conf_db.sqlite_wal_autocheckpoint,
+                      conf_db.lock_timeout)
         return engine
     kwargs.update(pool_pre_ping=True,
                   pool_size=conf_db.max_pool_size,
@@ -97,7 +99,41 @@ def create_engine(conf_db):
     return sqlalchemy.create_engine(url, **kwargs)
 
 
-def _setup_sqlite(engine, url, autocheckpoint):
+# A writer waits for SQLite's write lock in short naps, from 50 us up to
+# 2 ms: SQLite's own busy handler sleeps 1 ms at first and longer after,
+# while a writer of this API holds the lock for a tenth of that.
+_FIRST_NAP = 50e-6
+_LONGEST_NAP = 2e-3
+
+
+def begin_immediate(conn, timeout):
+    """``BEGIN IMMEDIATE`` on a sqlite3 connection, waiting at most
+    ``timeout`` seconds for the write lock (then raising SQLite's "database
+    is locked"). The connection's busy timeout is set aside meanwhile and
+    put back after."""
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = None
+        nap = _FIRST_NAP
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + timeout
+                elif now >= deadline:
+                    raise
+                time.sleep(min(nap, max(0.0, deadline - now)))
+                nap = min(nap * 2, _LONGEST_NAP)
+    finally:
+        conn.execute("PRAGMA busy_timeout=%d" % round(timeout * 1000))
+
+
+def _setup_sqlite(engine, url, autocheckpoint, lock_timeout):
     in_memory = url.database in (None, "", ":memory:")
 
     @event.listens_for(engine, "connect")
@@ -117,10 +153,14 @@ def _setup_sqlite(engine, url, autocheckpoint):
         # Straight to the driver: the same statement on the same connection,
         # without a SQLAlchemy execution (context, cursor, events) of its
         # own, which cost as much as the read that follows.
-        statement = ("BEGIN IMMEDIATE" if conn.get_execution_options().get(
-            "nova_writer") else "BEGIN")
+        writer = conn.get_execution_options().get("nova_writer")
+        statement = "BEGIN IMMEDIATE" if writer else "BEGIN"
         try:
-            conn.connection.driver_connection.execute(statement)
+            if writer:
+                begin_immediate(conn.connection.driver_connection,
+                                lock_timeout)
+            else:
+                conn.connection.driver_connection.execute(statement)
         except sqlite3.Error as exc:
             # Wrapped as SQLAlchemy would, so "database is locked" is a 503.
             raise sa_exc.OperationalError(statement, None, exc) from exc
@@ -416,6 +456,9 @@ class Transaction:
                     self._raw.dbapi_connection.execute("COMMIT")
                 else:
                     self._raw.commit()
+            elif sql == "BEGIN IMMEDIATE":
+                begin_immediate(self._raw.dbapi_connection,
+                                self._db.conf_db.lock_timeout)
             else:
                 self._raw.dbapi_connection.execute(sql)
         except error as exc:

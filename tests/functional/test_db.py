@@ -780,7 +780,34 @@ def test_server_unreachable_at_startup_gives_503_without_password(
 # -- 6. lock timeout ------------------------------------------------------------
 
 @pytest.mark.timeout(60)
-def test_sqlite_lock_timeout_maps_to_503(tmp_path, dbs):
+def add_flavor(db, name, how):
+    """A flavor written by the ORM writer or by a planned transaction
+    (``Database.transaction``): both wait for SQLite's write lock. The
+    busy timeout of the connection that wrote, as it was once it had the
+    lock."""
+    if how == "orm":
+        with db.writer() as session:
+            session.add(new_flavor(name))
+            driver = session.connection().connection.driver_connection
+            return driver.execute("PRAGMA busy_timeout").fetchone()[0]
+    with db.transaction(write=True) as tx:
+        timeout = tx._raw.dbapi_connection.execute(
+            "PRAGMA busy_timeout").fetchone()[0]
+        tx.insert(sqlalchemy.insert(models.Flavor.__table__).values(
+            flavorid=sqlalchemy.bindparam("name"),
+            name=sqlalchemy.bindparam("name"), memory_mb=512, vcpus=1,
+            root_gb=0, ephemeral_gb=0, swap=0, rxtx_factor=1.0,
+            is_public=True, disabled=False,
+            created_at=sqlalchemy.bindparam("now")),
+            {"name": name, "now": models.utcnow()})
+    return timeout
+
+
+WRITERS = pytest.mark.parametrize("how", ["orm", "planned"])
+
+
+@WRITERS
+def test_sqlite_lock_timeout_maps_to_503(tmp_path, dbs, how):
     conf_path, path = sqlite_conf(tmp_path, lock_timeout=0.5)
     db = dbs(conf_path)
     assert flavor_names(db) == []  # engine and schema check are warm
@@ -789,8 +816,7 @@ def test_sqlite_lock_timeout_maps_to_503(tmp_path, dbs):
     holder.execute("BEGIN IMMEDIATE")  # holds the write lock
     try:
         def write():
-            with db.writer() as session:
-                session.add(new_flavor("blocked"))
+            add_flavor(db, "blocked", how)
 
         _, exc, elapsed = run_in_thread(write, timeout=10)
     finally:
@@ -803,13 +829,13 @@ def test_sqlite_lock_timeout_maps_to_503(tmp_path, dbs):
     assert error.code == 503
     assert error.message == "The database is unavailable; try again later."
 
-    with db.writer() as session:  # the lock is gone: works again
-        session.add(new_flavor("free"))
+    add_flavor(db, "free", how)  # the lock is gone: works again
     assert flavor_names(db) == ["free"]
 
 
 @pytest.mark.timeout(60)
-def test_sqlite_writers_queue_within_the_lock_timeout(tmp_path, dbs):
+@WRITERS
+def test_sqlite_writers_queue_within_the_lock_timeout(tmp_path, dbs, how):
     conf_path, path = sqlite_conf(tmp_path, lock_timeout=5)
     db = dbs(conf_path)
     assert flavor_names(db) == []
@@ -821,16 +847,17 @@ def test_sqlite_writers_queue_within_the_lock_timeout(tmp_path, dbs):
     release.start()
     try:
         def write():
-            with db.writer() as session:
-                session.add(new_flavor("queued"))
+            return add_flavor(db, "queued", how)
 
-        _, exc, elapsed = run_in_thread(write, timeout=10)
+        timeout, exc, elapsed = run_in_thread(write, timeout=10)
     finally:
         release.join(5)
         holder.close()
     assert exc is None
     assert 0.3 <= elapsed < 4, elapsed
     assert flavor_names(db) == ["queued"]
+    # The wait (in naps of its own) left the busy timeout as configured.
+    assert timeout == 5000
 
 
 @pytest.mark.timeout(60)
