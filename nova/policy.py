@@ -8,9 +8,14 @@ project is the target.
 
 import os
 
-from oslo_policy import policy as oslo_policy
+from nova import deferred
 
-from nova.api import errors
+# Used by oslo.policy only to mask passwords in debug logs (nova.deferred).
+deferred.defer("oslo_utils.strutils")
+
+from oslo_policy import policy as oslo_policy  # noqa: E402
+
+from nova.api import errors  # noqa: E402
 
 _ATTR = "_nova_enforcer"
 

@@ -33,8 +33,15 @@ import io, json, sys
 
 WATCHED = json.loads(sys.argv[2])
 
+def real(name):
+    # A stand-in of nova.deferred is not the module until it is used.
+    module = sys.modules.get(name)
+    return module is not None and not (
+        type(module).__name__ == "Deferred"
+        and module.__dict__.get("_nova_deferred_real") is None)
+
 def loaded():
-    return sorted(m for m in WATCHED if m in sys.modules)
+    return sorted(m for m in WATCHED if real(m))
 
 import importlib
 app = importlib.import_module("nova.wsgi." + sys.argv[1]).application
@@ -143,3 +150,52 @@ def test_the_probe_sees_the_orm_of_the_compute_api(noauth_config):
     # The positive control of the test above.
     seen = probe(noauth_config, "osapi_compute", NO_ORM)
     assert seen["load"] == sorted(NO_ORM)
+
+
+KEYSTONE = """[api]
+auth_strategy = keystone
+
+[keystone_authtoken]
+www_authenticate_uri = http://127.0.0.1:1/identity
+auth_url = http://127.0.0.1:1/identity
+auth_type = password
+username = nova
+password = secret
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+"""
+
+# oslo_utils.strutils compiles some 400 expressions on import; oslo.policy
+# and keystoneclient use it only in debug logs (nova.deferred).
+STRUTILS = ("oslo_utils.strutils",)
+
+
+def test_strutils_is_left_unimported_by_loading_and_by_requests(
+        noauth_config, make_image):
+    image = make_image()
+    seen = probe(noauth_config, "osapi_compute", STRUTILS, [
+        ("POST", "/v2.1/flavors", {"flavor": {
+            "name": "f1", "id": "1", "ram": 64, "vcpus": 1, "disk": 1}},
+         ADMIN),
+        ("POST", "/v2.1/servers", {"server": {
+            "name": "s1", "imageRef": image, "flavorRef": "1"}}, ADMIN),
+        ("GET", "/v2.1/servers/detail", None, ADMIN),
+        # Policy says no (another project's admin-only API).
+        ("GET", "/v2.1/os-hypervisors", None,
+         {"HTTP_X_AUTH_TOKEN": "demo:demo"})])
+    assert [status for status, _body in seen["answers"]] == [
+        "200 OK", "202 Accepted", "200 OK", "403 Forbidden"], seen["answers"]
+    assert seen["load"] == seen["after"] == []
+    noauth_config.write("nova.conf.d/keystone.conf", KEYSTONE)
+    assert probe(noauth_config, "osapi_compute", STRUTILS)["load"] == []
+
+
+def test_strutils_is_imported_when_policy_logs_a_decision(noauth_config):
+    # The positive control of the test above: with debug logs, oslo.policy
+    # masks the credentials it logs, through the stand-in.
+    noauth_config.write("nova.conf.d/debug.conf", "[DEFAULT]\ndebug = true\n")
+    seen = probe(noauth_config, "osapi_compute", STRUTILS,
+                 [("GET", "/v2.1/flavors", None, ADMIN)])
+    assert [status for status, _body in seen["answers"]] == ["200 OK"]
+    assert seen["load"] == [] and seen["after"] == list(STRUTILS)

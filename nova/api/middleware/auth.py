@@ -158,6 +158,10 @@ def keystone_context_filter_factory(global_conf, **local_conf):
 
 def authtoken_filter_factory(global_conf, **local_conf):
     """keystonemiddleware's auth_token, configured from our ConfigOpts."""
+    from nova import deferred
+
+    # keystoneclient uses it for debug logs and slugs only (nova.deferred).
+    deferred.defer("oslo_utils.strutils")
     from keystonemiddleware import auth_token
 
     conf = dict(local_conf)
