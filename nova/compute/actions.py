@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from nova.api import errors
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
+from nova.compute import hosts as compute_hosts
 from nova.compute import images as image_service
 from nova.compute import quotas
 from nova.compute import server_groups
@@ -447,25 +448,57 @@ def resize(session, instance, ctx, driver, conf, flavor_ref):
     # checked under the project's quota lock before anything is claimed.
     quotas.check_delta(session, conf, instance.project_id, instance.user_id,
                        cores=grow[0], ram=grow[1])
+    ignore = () if conf.allow_resize_to_same_host else (instance.host,)
+    _move(session, instance, ctx, driver, conf, old, new, flavor.id,
+          "resize", ignore=ignore)
+
+
+def migrate(session, instance, ctx, driver, conf, host=None):
+    """Cold migration, as upstream: a resize to the same flavor on another
+    host (never the server's own: the built-in driver cannot move a server
+    onto the host it is on), the scheduler's choice or ``host`` (2.56),
+    which must exist and not be the server's own host (400 otherwise). It
+    waits for confirmation like a resize (``confirmResize``,
+    ``revertResize``, the automatic confirmation window); its migration
+    record has the type "migration"."""
+    service.check_state(instance, "migrate", (states.ACTIVE, states.STOPPED))
+    if host is not None:
+        if host == instance.host:
+            raise errors.BadRequest(
+                "Cannot migrate to the host where the server exists.")
+        if compute_hosts.get_by_name(session, host) is None:
+            raise errors.BadRequest(f"Compute host {host} could not be "
+                                    f"found.")
+    old = json.loads(instance.flavor)
+    _move(session, instance, ctx, driver, conf, old, old,
+          _flavor_id(session, old["flavorid"]), "migrate",
+          ignore=(instance.host,), host=host)
+
+
+def _move(session, instance, ctx, driver, conf, old, new, new_flavor_id,
+          action, ignore, host=None):
+    """What a resize and a cold migration share: the migration record, the
+    scheduling, the held resources and the wait for confirmation."""
     now = utcnow()
     source = instance.host
     migration = Migration(
         uuid=str(uuid.uuid4()), instance_uuid=instance.uuid,
         source_compute=source, dest_compute=None,
         old_instance_type_id=_flavor_id(session, old["flavorid"]),
-        new_instance_type_id=flavor.id, status="pre-migrating",
-        migration_type="resize", user_id=ctx.user_id,
-        project_id=ctx.project_id, created_at=now, updated_at=now)
+        new_instance_type_id=new_flavor_id, status="pre-migrating",
+        migration_type="resize" if action == "resize" else "migration",
+        user_id=ctx.user_id, project_id=ctx.project_id, created_at=now,
+        updated_at=now)
     session.add(migration)
     source_zone = instance.availability_zone
-    dest = _schedule_resize(session, instance, driver, conf, new)
+    dest = _schedule_resize(session, instance, driver, new, ignore, host)
     if dest is None:
         # As upstream's conductor: the server keeps its state, the
         # migration is in error, a fault and the action's event say why.
         migration.status = "error"
         session.add(InstanceFault(instance_uuid=instance.uuid, code=500,
                                   message=NO_HOST, details=""))
-        record(session, instance, "resize", ctx,
+        record(session, instance, action, ctx,
                [("conductor_migrate_server", "Error", NO_HOST_RESIZE)],
                finish=now, message="Error")
         return
@@ -489,14 +522,14 @@ def resize(session, instance, ctx, driver, conf, flavor_ref):
         instance.then_vm_state = prior_vm
         instance.then_power_state = prior_power
         migration.confirm_at = instance.then_deadline
-    record(session, instance, "resize", ctx, [
+    record(session, instance, action, ctx, [
         ("conductor_migrate_server", "Success", None),
         ("compute_prep_resize", "Success", None),
         ("compute_resize_instance", "Success", None),
         ("compute_finish_resize", "Success", None)])
 
 
-def _schedule_resize(session, instance, driver, conf, new):
+def _schedule_resize(session, instance, driver, new, ignore, host=None):
     """Claim the new flavor on a host for ``instance`` (which place() moves
     there); the host's name, or None when none fits."""
     group = server_groups.group_of_member(session, instance.uuid)
@@ -507,9 +540,8 @@ def _schedule_resize(session, instance, driver, conf, new):
         quotas.lock(session, "group", group.uuid)
         placement = server_groups.Placement.of(session, group,
                                                moving=instance)
-    ignore = () if conf.allow_resize_to_same_host else (instance.host,)
     return driver.place(session, instance,
-                        zone=instance.pinned_availability_zone,
+                        zone=instance.pinned_availability_zone, host=host,
                         group=placement, ignore_hosts=ignore,
                         needs=_needs(new))
 

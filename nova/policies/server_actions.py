@@ -17,6 +17,7 @@ UNRESCUE = "os_compute_api:os-unrescue"
 IA = "os_compute_api:os-instance-actions:%s"
 INTERFACES = "os_compute_api:os-attach-interfaces:%s"
 MIGRATIONS = "os_compute_api:os-migrations:index"
+MIGRATE = "os_compute_api:os-migrate-server:%s"
 
 M, R, A = (base.PROJECT_MEMBER_OR_ADMIN, base.PROJECT_READER_OR_ADMIN,
            base.ADMIN)
@@ -43,6 +44,10 @@ RULES = [
     _act(S % "resize", M, "Resize a server.", "resize"),
     _act(S % "confirm_resize", M, "Confirm a resize.", "confirmResize"),
     _act(S % "revert_resize", M, "Revert a resize.", "revertResize"),
+    _act(MIGRATE % "migrate", A, "Cold migrate a server to another host.",
+         "migrate"),
+    _act(MIGRATE % "migrate:host", A,
+         "Cold migrate a server to a named host (2.56).", "migrate"),
     _act(S % "create_image", M, "Create an image from a server.",
          "createImage"),
     _act(S % "trigger_crash_dump", M,

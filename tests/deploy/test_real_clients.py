@@ -445,9 +445,9 @@ def test_openstack_cli_server_life(compute_server, public_key, tmp_path):
 
 
 def test_openstacksdk_server_actions(two_host_server):
-    """Resize and confirm (to the other host), rebuild, shelve and
-    unshelve, lock and unlock, and the instance actions they leave, with
-    openstacksdk."""
+    """Resize and confirm (to the other host), a cold migration, rebuild,
+    shelve and unshelve, lock and unlock, and the instance actions they
+    leave, with openstacksdk."""
     compute_server = two_host_server
     import openstack
     from openstack import exceptions
@@ -483,6 +483,15 @@ def test_openstacksdk_server_actions(two_host_server):
         assert (server.flavor.original_name, server.compute_host) == (
             "a.big", moved)
 
+        # A cold migration (admin): the other host, the same flavor.
+        compute.migrate_server(server)
+        server = _wait(compute, server, "VERIFY_RESIZE")
+        assert (server.flavor.original_name, server.compute_host) == (
+            "a.big", first)
+        compute.confirm_server_resize(server)
+        server = _wait(compute, server, "ACTIVE")
+        assert server.compute_host == first
+
         rebuilt = compute.rebuild_server(server, IMAGE_ID, name="rebuilt",
                                          admin_password="pw",
                                          metadata={"k": "v"})
@@ -507,6 +516,7 @@ def test_openstacksdk_server_actions(two_host_server):
         done = [a.action for a in compute.server_actions(server)]
         assert done[:4] == ["unlock", "lock", "unshelve", "shelve"]
         assert done[-1] == "create" and "resize" in done
+        assert "migrate" in done
 
         compute.delete_server(server)
         compute.wait_for_delete(server, interval=0.2, wait=WAIT)
@@ -517,8 +527,8 @@ def test_openstacksdk_server_actions(two_host_server):
 
 
 def test_openstack_cli_server_actions(two_host_server, tmp_path):
-    """Resize and confirm (to the other host), rebuild, shelve and
-    unshelve, lock and unlock with the openstack CLI."""
+    """Resize and confirm (to the other host), a cold migration, rebuild,
+    shelve and unshelve, lock and unlock with the openstack CLI."""
     cli = CLI(two_host_server, tmp_path)
     cli("flavor", "create", "--ram", "256", "--vcpus", "1", "--disk", "1",
         "c.small")
@@ -537,6 +547,15 @@ def test_openstack_cli_server_actions(two_host_server, tmp_path):
     shown = cli.wait_for("cli-actions", "ACTIVE")
     assert (shown["flavor"]["original_name"],
             shown["OS-EXT-SRV-ATTR:host"]) == ("c.big", moved)
+
+    # A cold migration back to the first host, confirmed.
+    cli("server", "migrate", "cli-actions")
+    shown = cli.wait_for("cli-actions", "VERIFY_RESIZE")
+    assert (shown["flavor"]["original_name"],
+            shown["OS-EXT-SRV-ATTR:host"]) == ("c.big", first)
+    cli("server", "migrate", "confirm", "cli-actions")
+    assert cli.wait_for("cli-actions", "ACTIVE")[
+        "OS-EXT-SRV-ATTR:host"] == first
 
     cli("server", "rebuild", "--image", IMAGE_ID, "--wait", "cli-actions")
     assert cli.wait_for("cli-actions", "ACTIVE")["image"]

@@ -489,3 +489,129 @@ def test_the_source_of_an_unconfirmed_resize_cannot_be_deleted(make_cloud):
     act(app, server_id, "confirmResize", status=204)
     app.delete(f"/v2.1/os-services/{h1}", headers=v("2.53"), status=204)
     assert list(hypervisors(app)) == ["h2"]
+
+
+# -- cold migration (the migrate action) ------------------------------------------------
+
+def migrate(app, server_id, body=None, version="2.1", who=ADMIN,
+            status=202):
+    return app.post_json(f"/v2.1/servers/{server_id}/action",
+                         {"migrate": body}, headers=v(version, who),
+                         status=status)
+
+
+def test_migrate_moves_the_server_with_its_flavor_until_confirmed(
+        make_cloud):
+    app = make_cloud("h1:nova:4:4096:100, h2:nova:4:2048:100")
+    server_id = boot(app, who=DEMO)
+    assert where(app, server_id)[:2] == ("ACTIVE", "h1")
+    assert migrate(app, server_id).body == b""
+    assert where(app, server_id) == ("VERIFY_RESIZE", "h2", "nova",
+                                     "m1.tiny")
+    # The source holds the flavor for a revert, as for a resize.
+    assert hypervisors(app) == {"h1": (1, 512, 1, 0, []),
+                                "h2": (1, 512, 1, 1, [server_id])}
+    (migration,) = migrations(app, server_id)
+    assert (migration["migration_type"], migration["status"],
+            migration["source_compute"], migration["dest_compute"]) == (
+        "migration", "finished", "h1", "h2")
+    assert migration["old_instance_type_id"] == \
+        migration["new_instance_type_id"]
+    for kind, found in (("migration", 1), ("resize", 0)):
+        assert len(app.get(f"/v2.1/os-migrations?migration_type={kind}",
+                           headers=v("2.23")).json["migrations"]) == found
+    message, done = events(app, server_id, "migrate")
+    assert message is None and [e[:2] for e in done] == [
+        ("conductor_migrate_server", "Success"),
+        ("compute_prep_resize", "Success"),
+        ("compute_resize_instance", "Success"),
+        ("compute_finish_resize", "Success")]
+    act(app, server_id, "confirmResize", status=204)
+    assert where(app, server_id) == ("ACTIVE", "h2", "nova", "m1.tiny")
+    assert hypervisors(app) == {"h1": (0, 0, 0, 0, []),
+                                "h2": (1, 512, 1, 1, [server_id])}
+    assert migrations(app, server_id)[0]["status"] == "confirmed"
+
+
+def test_a_reverted_migration_goes_back_stopped_as_it_was(make_cloud):
+    app = make_cloud("h1:nova:4:4096:100, h2:nova:4:2048:100")
+    server_id = boot(app)
+    act(app, server_id, "os-stop")
+    migrate(app, server_id)
+    assert where(app, server_id)[:2] == ("VERIFY_RESIZE", "h2")
+    act(app, server_id, "revertResize")
+    assert where(app, server_id) == ("SHUTOFF", "h1", "nova", "m1.tiny")
+    assert hypervisors(app) == {"h1": (1, 512, 1, 1, [server_id]),
+                                "h2": (0, 0, 0, 0, [])}
+    assert migrations(app, server_id)[0]["status"] == "reverted"
+
+
+def test_migrate_to_a_named_host_from_2_56(make_cloud):
+    app = make_cloud("h1:nova:4:4096:100, h2:nova:4:2048:100, "
+                     "h3:nova:4:1024:100")
+    server_id = boot(app)
+    # Before 2.56 a host is not part of the request: ignored, as upstream
+    # (the scheduler picks h2, the roomiest).
+    migrate(app, server_id, {"host": "h3"}, version="2.55")
+    assert where(app, server_id)[:2] == ("VERIFY_RESIZE", "h2")
+    act(app, server_id, "revertResize")
+    migrate(app, server_id, {"host": "h3"}, version="2.56")
+    assert where(app, server_id)[:2] == ("VERIFY_RESIZE", "h3")
+    act(app, server_id, "confirmResize", status=204)
+    migrate(app, server_id, {"host": None}, version="2.56")  # any host
+    assert where(app, server_id)[:2] == ("VERIFY_RESIZE", "h1")
+    act(app, server_id, "confirmResize", status=204)
+
+    def refused(body, status=400):
+        return migrate(app, server_id, body, version="2.56",
+                       status=status).json
+
+    assert refused({"host": "h1"})["badRequest"]["message"] == \
+        "Cannot migrate to the host where the server exists."
+    assert refused({"host": "nowhere"})["badRequest"]["message"] == \
+        "Compute host nowhere could not be found."
+    for bad in ({"host": ""}, {"host": 7}, {"hots": "h2"}, "h2"):
+        assert "badRequest" in refused(bad), bad
+    assert where(app, server_id)[:2] == ("ACTIVE", "h1")
+    assert [m["status"] for m in migrations(app, server_id)] == [
+        "confirmed", "confirmed", "reverted"]
+
+
+def test_a_named_host_without_room_is_no_valid_host(make_cloud):
+    app = make_cloud("h1:nova:4:4096:100, h2:nova:1:256:100")
+    server_id = boot(app)
+    migrate(app, server_id, {"host": "h2"}, version="2.56")
+    assert where(app, server_id)[:2] == ("ACTIVE", "h1")
+    message, done = events(app, server_id, "migrate")
+    assert (message, done) == ("Error", [
+        ("conductor_migrate_server", "Error", NO_HOST_RESIZE)])
+    assert migrations(app, server_id)[0]["status"] == "error"
+    assert hypervisors(app)["h2"] == (0, 0, 0, 0, [])
+
+
+def test_one_host_cannot_migrate_even_when_resize_may_stay(make_cloud):
+    app = make_cloud("h1:nova:4:4096:100",
+                     default_options="allow_resize_to_same_host = true")
+    server_id = boot(app)
+    migrate(app, server_id)
+    assert where(app, server_id)[:2] == ("ACTIVE", "h1")
+    assert events(app, server_id, "migrate")[0] == "Error"
+
+
+def test_migrate_is_for_admins_and_follows_the_state(make_cloud):
+    app = make_cloud("h1:nova:4:4096:100, h2:nova:4:2048:100")
+    server_id = boot(app, who=DEMO)
+    forbidden = migrate(app, server_id, who=DEMO, status=403).json
+    assert forbidden["forbidden"]["message"] == (
+        "Policy doesn't allow os_compute_api:os-migrate-server:migrate to "
+        "be performed.")
+    act(app, server_id, "pause")
+    conflict = migrate(app, server_id, status=409).json["conflictingRequest"]
+    assert conflict["message"] == (
+        f"Cannot 'migrate' instance {server_id} while it is in vm_state "
+        f"paused")
+    act(app, server_id, "unpause")
+    migrate(app, server_id)
+    # Awaiting confirmation: not again.
+    migrate(app, server_id, status=409)
+    assert where(app, server_id)[:2] == ("VERIFY_RESIZE", "h2")

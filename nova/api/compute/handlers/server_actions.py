@@ -28,6 +28,7 @@ HONOURED = {
     "servers/action:lock": {"2.73"},
     "servers/action:trigger_crash_dump": {"2.17"},
     "servers/action:createImage": {"2.39", "2.45"},
+    "servers/action:migrate": {"2.56"},
     "servers/action:unshelve": {"2.77", "2.91"},
     "servers/action:rescue": {"2.87"},  # no volume-backed servers here
     "servers/os-instance-actions": {"2.21", "2.51", "2.58", "2.62", "2.66",
@@ -125,6 +126,16 @@ def _confirm(req, session, instance, body):
 def _revert(req, session, instance, body):
     action_service.revert_resize(session, instance, base.caller(req),
                                  _driver(req))
+
+
+def _migrate(req, session, instance, body):
+    host = None
+    if req.is_version("2.56") and isinstance(body, dict):
+        host = body.get("host")
+    if host is not None:
+        req.authorize(_target(instance), rule=rules.MIGRATE % "migrate:host")
+    action_service.migrate(session, instance, base.caller(req), _driver(req),
+                           _conf(req), host=host)
 
 
 def _create_image(req, session, instance, body):
@@ -229,6 +240,8 @@ for _name, _handler, _rule, _schema, _min, _exempt in (
          _n("confirmResize"), (2, 1), False),
         ("revertResize", _revert, rules.S % "revert_resize",
          _n("revertResize"), (2, 1), False),
+        ("migrate", _migrate, rules.MIGRATE % "migrate", schemas.MIGRATE,
+         (2, 1), False),
         ("createImage", _create_image, rules.S % "create_image",
          schemas.CREATE_IMAGE, (2, 1), True),
         ("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,

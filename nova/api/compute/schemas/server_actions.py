@@ -74,6 +74,16 @@ RESIZE = _action("resize", {**_STRICT, "properties": {
     "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}},
     "required": ["flavorRef"]})
 
+# Before 2.56 upstream validates nothing of it (a host given is ignored).
+MIGRATE = Versioned(
+    ("2.1", "2.55", _action("migrate", {})),
+    ("2.56", None, _action("migrate", {"oneOf": [
+        {"type": "null"},
+        {**_STRICT, "properties": {"host": {
+            "type": ["string", "null"], "minLength": 1,
+            "maxLength": 255}}}]})),
+)
+
 _IMAGE_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
                "pattern": r"^[^\x00-\x1f\x7f]*$"}
 CREATE_IMAGE = _action("createImage", {**_STRICT, "properties": {
