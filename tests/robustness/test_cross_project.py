@@ -261,6 +261,7 @@ ACTION_BODIES = {
     "createImage": {"createImage": {"name": "b-snapshot"}},
     "forceDelete": {"forceDelete": None},
     "lock": {"lock": {"locked_reason": "by B"}},
+    "migrate": {"migrate": None},
     "os-getConsoleOutput": {"os-getConsoleOutput": {"length": 10}},
     "pause": {"pause": None},
     "rebuild": {"rebuild": {"imageRef": IMAGE, "name": "rebuilt by B"}},
