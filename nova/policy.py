@@ -74,7 +74,8 @@ _CREDS = "_nova_policy_creds"
 _CACHE_SIZE = 20000
 
 
-def _freeze(values):
+def freeze(values):
+    """The hashable form of a target or credentials (``check(frozen=)``)."""
     return tuple(sorted(
         (k, tuple(v) if isinstance(v, list) else v)
         for k, v in values.items()))
@@ -90,11 +91,6 @@ def _exists(enforcer, path):
     return True
 
 
-def freeze(target):
-    """The hashable form of a target, for ``check(frozen=...)``."""
-    return _freeze(target)
-
-
 def check(enforcer, context, rule, target=None, do_raise=True, frozen=None):
     """Whether ``context`` passes ``rule`` on ``target``; ``frozen``: the
     target's ``freeze()`` when the caller has it already."""
@@ -104,15 +100,15 @@ def check(enforcer, context, rule, target=None, do_raise=True, frozen=None):
     if found is None:
         creds = context.to_policy_values()
         own = {"project_id": context.project_id, "user_id": context.user_id}
-        found = context.__dict__[_CREDS] = (creds, _freeze(creds), own,
-                                            _freeze(own))
+        found = context.__dict__[_CREDS] = (creds, freeze(creds), own,
+                                            freeze(own))
     creds, frozen_creds, own, frozen_own = found
     if target is None:
         target, frozen = dict(own), frozen_own
     elif "project_id" not in target:
         raise ValueError(f"policy target for {rule} lacks project_id")
     elif frozen is None:
-        frozen = _freeze(target)
+        frozen = freeze(target)
     cache = enforcer.__dict__.setdefault(_CACHE, {})
     state = None
     if enforcer.use_conf:
