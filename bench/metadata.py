@@ -745,9 +745,9 @@ def profile(conf_dir, guests, path, count):
     import io
     import pstats
 
-    from nova import deploy
+    from nova import loading
 
-    app = deploy.load_app("metadata", {common.ENV_DIR: str(conf_dir)})
+    app = loading.load_app("metadata", {common.ENV_DIR: str(conf_dir)})
 
     def environ(g):
         return {"REQUEST_METHOD": "GET", "PATH_INFO": path,

@@ -13,7 +13,7 @@ Cases:
   in ``sys.modules`` with the bench configuration (found by loading the
   app in a subprocess and listing the new modules of ``sys.modules`` that
   live in site-packages: not stdlib, not ``nova``, not the stand-ins of
-  ``nova.deferred``, which loading leaves unimported), each imported on
+  ``nova.lazy_import``, which loading leaves unimported), each imported on
   its own. What is above it is nova's own code, the config parsing and
   the app build. This is issue #2's floor ("a bare import of the
   project's own dependencies ... about 0.35 s; the dependencies alone
@@ -112,7 +112,7 @@ for name in list(sys.modules):
     if top not in tops:
         tops.append(top)
     module = sys.modules.get(name)
-    # A stand-in of nova.deferred, not used yet, is not imported.
+    # A stand-in of nova.lazy_import, not used yet, is not imported.
     if module is not None and not (
             type(module).__name__ == "Deferred"
             and module.__dict__.get("_nova_deferred_real") is None):
@@ -188,12 +188,12 @@ _out["first"], _out["second"] = _first, _second
 # address, which identifies that guest to the metadata API.
 _SEED = _CALL + r"""
 import json
-from nova import deploy
+from nova import loading
 from nova.cmd import manage
 image = "6a1e0b1c-0000-4000-8000-000000000001"
 if manage.main(["image", "create", "startup-bench", "--id", image]) != 0:
     raise SystemExit("nova-manage image create failed")
-app = deploy.load_app("osapi_compute")
+app = loading.load_app("osapi_compute")
 admin = {"HTTP_X_AUTH_TOKEN": "admin:admin"}
 _call(app, "POST", "/v2.1/flavors", json.dumps({"flavor": {
     "name": "startup.1", "id": "1", "ram": 64, "vcpus": 1,

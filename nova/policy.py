@@ -8,10 +8,10 @@ project is the target.
 
 import os
 
-from nova import deferred
+from nova import lazy_import
 
-# Used by oslo.policy only to mask passwords in debug logs (nova.deferred).
-deferred.defer("oslo_utils.strutils")
+# Used by oslo.policy only to mask passwords in debug logs (nova.lazy_import).
+lazy_import.defer("oslo_utils.strutils")
 
 from oslo_policy import policy as oslo_policy  # noqa: E402
 

@@ -16,7 +16,7 @@ import uuid
 import pytest
 import webtest
 
-from nova import deploy
+from nova import config_files, loading
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Upstream Nova 34's real responses, beside the checkout (the workplace's
@@ -48,7 +48,7 @@ def unavailable_fixture():
 @pytest.fixture(autouse=True)
 def _fresh_process_state(monkeypatch):
     """Each test may load either API: forget which one this process holds."""
-    monkeypatch.setattr(deploy, "_loaded_api", None)
+    monkeypatch.setattr(loading, "_loaded_api", None)
     yield
 
 
@@ -57,7 +57,7 @@ class ConfigDir:
 
     def __init__(self, path):
         self.path = path
-        self.env = {deploy.ENV_DIR: str(path)}
+        self.env = {config_files.ENV_DIR: str(path)}
 
     def write(self, name, text):
         target = self.path / name
@@ -73,7 +73,7 @@ class ConfigDir:
 
     def load(self, api="osapi_compute", **env):
         environ = dict(self.env, **env)
-        return deploy.load_app(api, environ)
+        return loading.load_app(api, environ)
 
     def testapp(self, api="osapi_compute", **env):
         return webtest.TestApp(self.load(api, **env), lint=True)
@@ -156,7 +156,7 @@ def fast_compute(fast_config):
 
 def conf_of(config_dir):
     """The parsed ``ConfigOpts`` of a config directory."""
-    return deploy.build_conf(deploy.find_config(config_dir.env))
+    return config_files.build_conf(config_files.find_config(config_dir.env))
 
 
 class Images:

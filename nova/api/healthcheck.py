@@ -7,8 +7,8 @@ otherwise. The reason goes to the log, not to the unauthenticated caller.
 import json
 import logging
 
-from nova import deploy
-from nova.api import services, wsgi_util
+from nova import loading
+from nova.api import backends, wsgi_util
 
 LOG = logging.getLogger(__name__)
 
@@ -42,4 +42,4 @@ class HealthCheck:
 
 
 def app_factory(global_conf, **local_conf):
-    return HealthCheck(services.for_conf(deploy.loading_conf()).db)
+    return HealthCheck(backends.for_conf(loading.loading_conf()).db)

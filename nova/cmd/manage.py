@@ -10,18 +10,18 @@ import os
 import sys
 import uuid
 
-from nova import deploy
+from nova import config_files, exception
 
 
 def _conf(args):
     if args.config_file:
-        sources = deploy.ConfigSources(
+        sources = config_files.ConfigSources(
             directory=os.path.dirname(os.path.abspath(args.config_file[0])),
             files=tuple(args.config_file), conf_d=(),
             files_setting=";".join(args.config_file), from_env=True)
     else:
-        sources = deploy.find_config()
-    return deploy.build_conf(sources)
+        sources = config_files.find_config()
+    return config_files.build_conf(sources)
 
 
 def db_sync(args, conf):
@@ -206,7 +206,7 @@ def main(argv=None):
     try:
         conf = _conf(args)
         return args.func(args, conf)
-    except deploy.StartupError as exc:
+    except exception.StartupError as exc:
         print(f"nova-manage: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - report, don't dump a trace

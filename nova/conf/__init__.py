@@ -1,7 +1,7 @@
 """oslo.config option groups, one module a group.
 
 Options are registered on a ``ConfigOpts`` object that the caller builds
-(``nova.deploy.build_conf`` at start-up, tests with their own); nothing here
+(``nova.config_files.build_conf`` at start-up, tests with their own); nothing here
 holds a global configuration.
 """
 

@@ -9,7 +9,7 @@ again as they pile up, the older generations above all, cost ~10 % of the
 start-up's CPU. Young collections still free most of what becomes garbage
 meanwhile (turning the collector off altogether saved a little more time
 but kept ~0.8 MB of garbage). Once built, the API is frozen
-(``nova.deploy.load_app``).
+(``nova.loading.load_app``).
 """
 
 LOADING_THRESHOLDS = (50_000, 1_000, 1_000)

@@ -5,7 +5,7 @@
 - ``authenticated_404``: ``GET /v2.1/nonexistent`` with credentials goes
   through the whole pipeline (request id, auth, router) to the JSON 404;
 - ``metadata_root``: ``GET /`` of the metadata API lists the EC2 versions;
-- ``loaded``: the log says the API was loaded (``nova.deploy`` logs
+- ``loaded``: the log says the API was loaded (``nova.loading`` logs
   "Loaded the <api> API" once per process);
 - ``Load``: a bounded load of concurrent clients, each request on a new
   connection, every outcome recorded with its start time.

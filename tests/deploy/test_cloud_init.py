@@ -36,7 +36,7 @@ import urllib.request
 import pytest
 import webtest
 
-from nova import deploy
+from nova import loading
 from tests.conftest import Images, make_flavor, sync_db
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -180,7 +180,7 @@ def guest(tmp_path, config_dir, unavailable):
     assert address["addr"] == GUEST_IP
     server["mac"] = address["OS-EXT-IPS-MAC:mac_addr"]
     server["cloud_init"] = version
-    deploy._loaded_api = None  # the metadata API runs in gunicorn anyway
+    loading._loaded_api = None  # the metadata API runs in gunicorn anyway
     return server
 
 

@@ -2,7 +2,7 @@
 
 Each test writes its own config directory (the packaged api-paste.ini and a
 nova.conf on a synced SQLite file) and loads ``osapi_compute`` with
-``nova.deploy.load_app``, so the pipeline under test is the one deployers
+``nova.loading.load_app``, so the pipeline under test is the one deployers
 get. The identity that reaches the router is observed through a test-only
 ``GET /v2.1/whoami`` route added to the route table before the app is built.
 
@@ -27,7 +27,7 @@ import bcrypt
 import pytest
 from werkzeug import Response
 
-from nova import deploy
+from nova import config_files, exception
 from nova.api.compute import routes as compute_routes
 from nova.api.compute.router import Route
 from tests.conftest import sync_db
@@ -520,7 +520,7 @@ def test_http_basic_non_bcrypt_entry_fails_the_load(basic, entry):
     basic.htpasswd.write_text(
         f"alice:{basic.entries['alice']}\n\n{entry}\n")
     config = basic.config()
-    with pytest.raises(deploy.StartupError) as info:
+    with pytest.raises(exception.StartupError) as info:
         config.load()
     message = str(info.value)
     assert f"{basic.htpasswd} line 3" in message
@@ -529,7 +529,7 @@ def test_http_basic_non_bcrypt_entry_fails_the_load(basic, entry):
 def test_http_basic_missing_file_names_the_option(basic):
     basic.htpasswd.unlink()
     config = basic.config()
-    with pytest.raises(deploy.StartupError) as info:
+    with pytest.raises(exception.StartupError) as info:
         config.load()
     message = str(info.value)
     assert "http_basic_auth_user_file" in message
@@ -540,7 +540,7 @@ def test_http_basic_file_not_utf8_fails_the_load_naming_it(basic):
     basic.htpasswd.write_bytes(
         f"alice:{basic.entries['alice']}\n".encode() + b"b\xe9b:x\n")
     config = basic.config()
-    with pytest.raises(deploy.StartupError) as info:
+    with pytest.raises(exception.StartupError) as info:
         config.load()
     assert f"{basic.htpasswd} line 2" in str(info.value)
 
@@ -728,8 +728,8 @@ print(json.dumps({
 
 def _imports_at_load(config):
     env = {k: v for k, v in os.environ.items()
-           if k not in (deploy.ENV_DIR, deploy.ENV_FILES)}
-    env[deploy.ENV_DIR] = str(config.path)
+           if k not in (config_files.ENV_DIR, config_files.ENV_FILES)}
+    env[config_files.ENV_DIR] = str(config.path)
     proc = subprocess.run([sys.executable, "-c", _PROBE], env=env,
                           capture_output=True, text=True, timeout=120,
                           check=False)

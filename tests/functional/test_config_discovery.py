@@ -10,43 +10,43 @@ import sys
 
 import pytest
 
-from nova import deploy
+from nova import config_files
 
 LIMIT_PROBE = "[oslo_middleware]\nmax_request_body_size = {}\n"
 
 
 def conf_for(config_dir, **env):
-    return deploy.build_conf(deploy.find_config(dict(config_dir.env, **env)))
+    return config_files.build_conf(config_files.find_config(dict(config_dir.env, **env)))
 
 
 # -- upstream-compatible discovery ---------------------------------------------
 
 def test_default_directory_and_files():
-    sources = deploy.find_config({})
+    sources = config_files.find_config({})
     assert sources.directory == "/etc/nova"
     assert sources.files == ("/etc/nova/api-paste.ini", "/etc/nova/nova.conf")
 
 
 def test_directory_whitespace_is_stripped(tmp_path):
-    sources = deploy.find_config({deploy.ENV_DIR: f"  {tmp_path}\n"})
+    sources = config_files.find_config({config_files.ENV_DIR: f"  {tmp_path}\n"})
     assert sources.files == (f"{tmp_path}/api-paste.ini",
                              f"{tmp_path}/nova.conf")
 
 
 def test_files_without_directory_are_joined_onto_default_dir():
-    sources = deploy.find_config({deploy.ENV_FILES: "a.conf;b.conf"})
+    sources = config_files.find_config({config_files.ENV_FILES: "a.conf;b.conf"})
     assert sources.files == ("/etc/nova/a.conf", "/etc/nova/b.conf")
 
 
 def test_absolute_entries_stand_as_they_are(tmp_path):
-    sources = deploy.find_config({deploy.ENV_DIR: str(tmp_path),
-                                  deploy.ENV_FILES: "/srv/x.conf;y.conf"})
+    sources = config_files.find_config({config_files.ENV_DIR: str(tmp_path),
+                                  config_files.ENV_FILES: "/srv/x.conf;y.conf"})
     assert sources.files == ("/srv/x.conf", f"{tmp_path}/y.conf")
 
 
 def test_empty_entries_and_blanks_are_ignored(tmp_path):
-    sources = deploy.find_config({deploy.ENV_DIR: str(tmp_path),
-                                  deploy.ENV_FILES: " ; nova.conf ;; api-paste.ini ; "})
+    sources = config_files.find_config({config_files.ENV_DIR: str(tmp_path),
+                                  config_files.ENV_FILES: " ; nova.conf ;; api-paste.ini ; "})
     assert sources.files == (f"{tmp_path}/nova.conf",
                              f"{tmp_path}/api-paste.ini")
 
@@ -98,7 +98,7 @@ def test_conf_d_read_after_listed_files_in_name_order(config_dir):
     conf = conf_for(config_dir, OS_NOVA_CONFIG_FILES="nova.conf")
     assert conf.oslo_middleware.max_request_body_size == 300
     assert conf.api.max_limit == 5
-    sources = deploy.find_config(dict(config_dir.env,
+    sources = config_files.find_config(dict(config_dir.env,
                                       OS_NOVA_CONFIG_FILES="nova.conf"))
     assert [os.path.basename(p) for p in sources.conf_d] == [
         "10-first.conf", "20-second.conf"]
@@ -176,8 +176,8 @@ def test_env_combination_matrix(config_dir, tmp_path):
     for (with_dir, with_files), expected in cases.items():
         env = {}
         if with_dir:
-            env[deploy.ENV_DIR] = d
+            env[config_files.ENV_DIR] = d
         if with_files:
-            env[deploy.ENV_FILES] = "x.conf"
-        assert deploy.find_config(env).files == expected, (with_dir,
+            env[config_files.ENV_FILES] = "x.conf"
+        assert config_files.find_config(env).files == expected, (with_dir,
                                                            with_files)

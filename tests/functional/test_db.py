@@ -30,8 +30,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 import nova.db
-from nova import deploy
-from nova.api import errors, services
+from nova import config_files
+from nova.api import backends, errors
 from nova.api.middleware import faultwrap
 from nova.cmd import manage
 from nova.db import api as db_api
@@ -56,7 +56,7 @@ def write_conf(directory, url, **database):
 
 def build_conf(path):
     path = str(path)
-    return deploy.build_conf(deploy.ConfigSources(
+    return config_files.build_conf(config_files.ConfigSources(
         directory=os.path.dirname(path), files=(path,), conf_d=(),
         files_setting=path, from_env=True))
 
@@ -145,7 +145,7 @@ def dbs():
     made = []
 
     def make(conf_path):
-        db = services.for_conf(build_conf(conf_path)).db
+        db = backends.for_conf(build_conf(conf_path)).db
         made.append(db)
         return db
 
@@ -609,10 +609,10 @@ def fault_for_db_request(config_dir):
     """A compute request that needs the store, through the fault wrapper.
 
     There are no resource routes yet: a tiny app does what a handler will
-    do (``services.for_conf(conf).db.reader()``) behind FaultWrapper.
+    do (``backends.for_conf(conf).db.reader()``) behind FaultWrapper.
     """
-    conf = deploy.build_conf(deploy.find_config(config_dir.env))
-    db = services.for_conf(conf).db
+    conf = config_files.build_conf(config_files.find_config(config_dir.env))
+    db = backends.for_conf(conf).db
 
     def handler(environ, start_response):
         with db.reader() as session:

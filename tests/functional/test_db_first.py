@@ -17,7 +17,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from nova import deploy
+from nova import config_files
 from nova.api import errors
 from nova.cmd import manage
 from nova.db import api as db_api
@@ -39,7 +39,7 @@ def synced_database(url, tmp_path):
     path.parent.mkdir()
     path.write_text(f"[database]\nconnection = {url}\n")
     assert manage.main(["--config-file", str(path), "db", "sync"]) == 0
-    conf = deploy.build_conf(deploy.ConfigSources(
+    conf = config_files.build_conf(config_files.ConfigSources(
         directory=str(path.parent), files=(str(path),), conf_d=(),
         files_setting=str(path), from_env=True))
     database = db_api.Database(conf.database)

@@ -43,7 +43,7 @@ def test_load_app_alone_freezes_nothing(noauth_config):
 # While the entry module imports and builds the API, the collector runs
 # young collections only, rarely (nova.wsgi.LOADING_THRESHOLDS); the
 # process's thresholds are back afterwards, whether the load worked or not.
-# The probe notes the thresholds when nova.deploy is imported (by the entry
+# The probe notes the thresholds when nova.loading is imported (by the entry
 # module) and when nova.api.urlmap is (by paste, building the app).
 _GC_CODE = """
 import gc, json, sys
@@ -52,7 +52,7 @@ seen = {{}}
 
 class Watch:
     def find_spec(self, name, path=None, target=None):
-        if name in ("nova.deploy", "nova.api.urlmap"):
+        if name in ("nova.loading", "nova.api.urlmap"):
             seen[name] = gc.get_threshold()
         return None
 
@@ -84,17 +84,17 @@ def _gc_probe(config_path, module, before=(700, 10, 10)):
 def test_rare_young_collections_while_loading_then_as_before(noauth_config,
                                                              module):
     assert _gc_probe(noauth_config.path, module) == [
-        True, {"nova.deploy": LOADING, "nova.api.urlmap": LOADING},
+        True, {"nova.loading": LOADING, "nova.api.urlmap": LOADING},
         [700, 10, 10], True]
 
 
 def test_thresholds_are_back_after_a_failed_load(tmp_path):
     # No config files at all: the load fails with a StartupError.
     assert _gc_probe(tmp_path / "nowhere", "osapi_compute") == [
-        "StartupError", {"nova.deploy": LOADING}, [700, 10, 10], True]
+        "StartupError", {"nova.loading": LOADING}, [700, 10, 10], True]
 
 
 def test_the_process_own_thresholds_are_kept(noauth_config):
     assert _gc_probe(noauth_config.path, "metadata", before=(1234, 5, 6)) == [
-        True, {"nova.deploy": LOADING, "nova.api.urlmap": LOADING},
+        True, {"nova.loading": LOADING, "nova.api.urlmap": LOADING},
         [1234, 5, 6], True]

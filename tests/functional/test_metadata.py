@@ -24,7 +24,7 @@ import pytest
 import webtest
 from werkzeug import Response
 
-from nova import deploy
+from nova import exception, loading
 from nova.api.metadata import trees
 from tests.conftest import SAMPLES, Images, make_flavor, sync_db
 
@@ -149,12 +149,12 @@ class Cloud:
 
     def metadata(self):
         """The metadata API, through the whole paste pipeline."""
-        deploy._loaded_api = None  # this test process may hold both
+        loading._loaded_api = None  # this test process may hold both
         return webtest.TestApp(self.dir.load("metadata"), lint=True)
 
     def load_error(self):
-        deploy._loaded_api = None
-        with pytest.raises(deploy.StartupError) as info:
+        loading._loaded_api = None
+        with pytest.raises(exception.StartupError) as info:
             self.dir.load("metadata")
         return str(info.value)
 

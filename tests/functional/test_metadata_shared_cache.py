@@ -223,8 +223,8 @@ def test_redis_lost_and_back(cloud, redis, caplog, monkeypatch):
 
 _IMPORTED = """
 import sys
-from nova import deploy
-deploy.load_app("metadata", {"OS_NOVA_CONFIG_DIR": sys.argv[1]})
+from nova import loading
+loading.load_app("metadata", {"OS_NOVA_CONFIG_DIR": sys.argv[1]})
 print(sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2:])))
 """
 

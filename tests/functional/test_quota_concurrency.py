@@ -60,12 +60,12 @@ class Server:
             f"[quota]\ninstances = {N}\nserver_groups = {N}\n"
             f"key_pairs = {N}\nserver_group_members = {N}\n")
         sync_db(self.db_url)
-        from nova import deploy
+        from nova import config_files
         from nova.compute import images
         from nova.db import api as db_api
 
-        conf = deploy.build_conf(deploy.find_config(
-            {deploy.ENV_DIR: str(self.etc)}))
+        conf = config_files.build_conf(config_files.find_config(
+            {config_files.ENV_DIR: str(self.etc)}))
         db = db_api.Database(conf.database)
         try:
             with db.writer() as session:

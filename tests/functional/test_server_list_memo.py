@@ -89,8 +89,8 @@ def test_a_change_made_by_another_process_shows_at_once(cloud, fast_config):
     assert by_id(detail(cloud))[ident]["name"] == "before"
     code = textwrap.dedent(f"""
         import webtest
-        from nova import deploy
-        app = webtest.TestApp(deploy.load_app(
+        from nova import loading
+        app = webtest.TestApp(loading.load_app(
             "osapi_compute", {{"OS_NOVA_CONFIG_DIR": {str(fast_config.path)!r}}}))
         app.put_json("{URL}/{ident}", {{"server": {{"name": "after"}}}},
                      headers={{"X-Auth-Token": "admin:admin"}})

@@ -11,13 +11,13 @@ import textwrap
 
 import pytest
 
-from nova import deploy
+from nova import config_files, exception, loading
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def load_error(config_dir, api="osapi_compute", **env):
-    with pytest.raises(deploy.StartupError) as info:
+    with pytest.raises(exception.StartupError) as info:
         config_dir.load(api, **env)
     return str(info.value)
 
@@ -37,9 +37,9 @@ def test_missing_default_file_says_it_came_from_the_default(config_dir):
 
 
 def test_missing_directory(tmp_path):
-    with pytest.raises(deploy.StartupError) as info:
-        deploy.load_app("osapi_compute",
-                        {deploy.ENV_DIR: str(tmp_path / "no-such-dir")})
+    with pytest.raises(exception.StartupError) as info:
+        loading.load_app("osapi_compute",
+                        {config_files.ENV_DIR: str(tmp_path / "no-such-dir")})
     assert "no-such-dir/api-paste.ini does not exist" in str(info.value)
 
 
@@ -70,12 +70,12 @@ def test_unreadable_file_names_uid_and_fix(dir_mode, expected):
     os.chmod(conf_dir / "nova.conf", 0o600)
     code = textwrap.dedent(f"""
         import sys
-        from nova import deploy
+        from nova import config_files, exception, loading
         try:
-            deploy.load_app("osapi_compute", {{
+            loading.load_app("osapi_compute", {{
                 "OS_NOVA_CONFIG_DIR": "{conf_dir}",
                 "OS_NOVA_CONFIG_FILES": "nova.conf"}})
-        except deploy.StartupError as exc:
+        except exception.StartupError as exc:
             print(exc)
             sys.exit(3)
     """)
@@ -209,12 +209,12 @@ def test_entry_module_error_is_startup_error_in_fresh_interpreter(tmp_path):
         capture_output=True, text=True, timeout=60,
         env=dict(os.environ, OS_NOVA_CONFIG_DIR=str(tmp_path / "missing")))
     assert proc.returncode != 0
-    assert "nova.deploy.StartupError" in proc.stderr
+    assert "nova.exception.StartupError" in proc.stderr
     assert "api-paste.ini does not exist" in proc.stderr
 
 
 def test_unknown_api_name(noauth_config):
-    with pytest.raises(deploy.StartupError, match="Unknown API 'ec2'"):
+    with pytest.raises(exception.StartupError, match="Unknown API 'ec2'"):
         noauth_config.load("ec2")
 
 

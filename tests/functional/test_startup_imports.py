@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from nova import deploy
+from nova import config_files
 
 # Modules that loading an API on SQLite must not import.
 NEVER_AT_LOAD = (
@@ -34,7 +34,7 @@ import io, json, sys
 WATCHED = json.loads(sys.argv[2])
 
 def real(name):
-    # A stand-in of nova.deferred is not the module until it is used.
+    # A stand-in of nova.lazy_import is not the module until it is used.
     module = sys.modules.get(name)
     return module is not None and not (
         type(module).__name__ == "Deferred"
@@ -77,8 +77,8 @@ NO_ORM = ("sqlalchemy.orm", "nova.db.models", "nova.compute.driver")
 
 def probe(config, api, watched, requests=()):
     env = {k: v for k, v in os.environ.items()
-           if k not in (deploy.ENV_DIR, deploy.ENV_FILES)}
-    env[deploy.ENV_DIR] = str(config.path)
+           if k not in (config_files.ENV_DIR, config_files.ENV_FILES)}
+    env[config_files.ENV_DIR] = str(config.path)
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, api, json.dumps(list(watched)),
          json.dumps([list(r) for r in requests])],
@@ -167,7 +167,7 @@ project_domain_name = Default
 """
 
 # oslo_utils.strutils compiles some 400 expressions on import; oslo.policy
-# and keystoneclient use it only in debug logs (nova.deferred).
+# and keystoneclient use it only in debug logs (nova.lazy_import).
 STRUTILS = ("oslo_utils.strutils",)
 
 

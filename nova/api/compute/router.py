@@ -132,11 +132,11 @@ class Request(webob.Request):
 class ComputeApp:
     """The WSGI app under ``/v2.1`` (after auth and context)."""
 
-    def __init__(self, routes, max_version, *, services=None,
+    def __init__(self, routes, max_version, *, backends=None,
                  enforcer=None, link_prefix=None, max_limit=1000):
         self.routes = tuple(routes)
         self.negotiator = microversions.Negotiator(max_version)
-        self.services = services  # the service layer handlers call
+        self.backends = backends  # conf, store, driver: what handlers call
         self.enforcer = enforcer
         self.link_prefix = link_prefix
         self.max_limit = max_limit

@@ -11,8 +11,8 @@ import logging
 
 import sqlalchemy as sa
 
-from nova import deploy
-from nova.api import errors, services
+from nova import exception, loading
+from nova.api import backends, errors
 from nova.api.metadata import faults, trees
 from nova.api.metadata.instance import Finder
 from nova.api.metadata.vendordata import VendorData
@@ -190,17 +190,17 @@ class _MethodNotAllowed(faults.MetadataFault):
 
 
 def app_factory(global_conf, **local_conf):
-    conf = deploy.loading_conf()
+    conf = loading.loading_conf()
     if (conf.neutron.service_metadata_proxy
             and not conf.neutron.metadata_proxy_shared_secret):
-        raise deploy.StartupError(
+        raise exception.StartupError(
             "[neutron] service_metadata_proxy = true needs a non-empty "
             "[neutron] metadata_proxy_shared_secret (the secret Neutron's "
             "metadata agent signs X-Instance-ID with); refusing to serve "
             "unsigned proxy requests.")
     from nova.compute import network
 
-    svc = services.for_conf(conf)
+    svc = backends.for_conf(conf)
     # The network alone (what guests are told about it): this API has no
     # use for the compute driver.
     return MetadataApp(conf, svc.db, network.FlatNetwork(conf),

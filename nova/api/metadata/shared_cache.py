@@ -73,14 +73,14 @@ def _load(conf):
 
 
 def _parse(conf, files, dirs):
-    from nova import deploy  # noqa: PLC0415 - deploy imports the app modules
+    from nova import config_files, exception  # noqa: PLC0415 - loading imports the app modules
 
     try:
         conf(args=[], project="nova", default_config_files=files,
              default_config_dirs=dirs)
     except cfg.Error as exc:
-        raise deploy.StartupError(f"Configuration error: {exc}.") from None
-    deploy.validate(conf)
+        raise exception.StartupError(f"Configuration error: {exc}.") from None
+    config_files.validate(conf)
     return conf
 
 

@@ -14,7 +14,7 @@ import logging
 import ssl
 import urllib.parse
 
-from nova import deploy
+from nova import exception
 from nova.api.metadata import faults
 
 LOG = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class VendorData:
         api = conf.api
         unknown = [p for p in api.vendordata_providers if p not in PROVIDERS]
         if unknown:
-            raise deploy.StartupError(
+            raise exception.StartupError(
                 f"[api] vendordata_providers: unknown provider(s) "
                 f"{', '.join(unknown)}; known: {', '.join(PROVIDERS)}")
         self.static_enabled = "StaticJSON" in api.vendordata_providers
@@ -43,11 +43,11 @@ class VendorData:
                 parsed = urllib.parse.urlsplit(url)
                 if not sep or not name or parsed.scheme not in (
                         "http", "https") or not parsed.hostname:
-                    raise deploy.StartupError(
+                    raise exception.StartupError(
                         f"[api] vendordata_dynamic_targets: {entry!r} is not "
                         "'name@http(s)://host[:port]/path'")
                 if name in taken:
-                    raise deploy.StartupError(
+                    raise exception.StartupError(
                         f"[api] vendordata_dynamic_targets: {entry!r}: the "
                         f"name {name!r} is used twice in vendor_data2.json")
                 taken.add(name)
@@ -121,15 +121,15 @@ def _load_static(path):
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
     except OSError as exc:
-        raise deploy.StartupError(
+        raise exception.StartupError(
             f"[api] vendordata_jsonfile_path = {path}: cannot read it "
             f"({exc.strerror}).") from None
     except ValueError as exc:
-        raise deploy.StartupError(
+        raise exception.StartupError(
             f"[api] vendordata_jsonfile_path = {path}: not valid JSON "
             f"({exc}).") from None
     if not isinstance(data, dict):
-        raise deploy.StartupError(
+        raise exception.StartupError(
             f"[api] vendordata_jsonfile_path = {path}: a JSON object is "
             "needed.")
     return data

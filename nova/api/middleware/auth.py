@@ -9,7 +9,7 @@ removing identity headers that a client may have sent itself.
 import logging
 
 from nova import context as nova_context
-from nova import deploy
+from nova import exception, loading
 from nova.api import errors
 
 LOG = logging.getLogger(__name__)
@@ -78,10 +78,10 @@ _PIPELINES = "_nova_auth_pipelines"  # built pipelines, on the ConfigOpts
 
 def pipeline_factory(loader, global_conf, **local_conf):
     """Build the pipeline named after ``[api] auth_strategy``."""
-    conf = deploy.loading_conf()
+    conf = loading.loading_conf()
     strategy = conf.api.auth_strategy
     if strategy not in local_conf:
-        raise deploy.StartupError(
+        raise exception.StartupError(
             f"[api] auth_strategy = {strategy!r} has no pipeline in the paste "
             f"file: add a '{strategy} = ...' line to the composite that uses "
             f"nova.api.middleware.auth:pipeline_factory.")
@@ -158,14 +158,14 @@ def keystone_context_filter_factory(global_conf, **local_conf):
 
 def authtoken_filter_factory(global_conf, **local_conf):
     """keystonemiddleware's auth_token, configured from our ConfigOpts."""
-    from nova import deferred
+    from nova import lazy_import
 
-    # keystoneclient uses it for debug logs and slugs only (nova.deferred).
-    deferred.defer("oslo_utils.strutils")
+    # keystoneclient uses it for debug logs and slugs only (nova.lazy_import).
+    lazy_import.defer("oslo_utils.strutils")
     from keystonemiddleware import auth_token
 
     conf = dict(local_conf)
-    conf["oslo_config_config"] = deploy.loading_conf()
+    conf["oslo_config_config"] = loading.loading_conf()
     return lambda app: auth_token.AuthProtocol(app, conf)
 
 

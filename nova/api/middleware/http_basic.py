@@ -18,7 +18,7 @@ import secrets
 import threading
 
 from nova import context as nova_context
-from nova import deploy
+from nova import exception, loading
 from nova.api import errors
 from nova.api.middleware import auth
 
@@ -177,9 +177,9 @@ def _credentials(header):
 
 
 def filter_factory(global_conf, **local_conf):
-    conf = deploy.loading_conf()
+    conf = loading.loading_conf()
     try:
         user_file = _UserFile(conf.api.http_basic_auth_user_file)
     except HtpasswdError as exc:
-        raise deploy.StartupError(str(exc)) from None
+        raise exception.StartupError(str(exc)) from None
     return lambda app: HttpBasic(app, conf, user_file)

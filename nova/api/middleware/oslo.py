@@ -11,7 +11,7 @@ environment), oslo.middleware is not even imported: its package imports
 every middleware it has, Jinja2 and bcrypt included (~20 ms of start-up).
 """
 
-from nova import deploy
+from nova import config_files, loading
 
 
 def _unchanged(app):
@@ -19,8 +19,8 @@ def _unchanged(app):
 
 
 def cors_filter_factory(global_conf, **local_conf):
-    conf = deploy.loading_conf()
-    if not deploy.may_be_set(conf, "cors", "allowed_origin"):
+    conf = loading.loading_conf()
+    if not config_files.may_be_set(conf, "cors", "allowed_origin"):
         return _unchanged
     from oslo_middleware import cors
 
@@ -41,8 +41,8 @@ def http_proxy_to_wsgi_filter_factory(global_conf, **local_conf):
     The real peer is put back; the metadata API believes forwarded
     addresses only from ``[metadata] trusted_proxies``.
     """
-    conf = deploy.loading_conf()
-    if not deploy.may_be_set(conf, "oslo_middleware",
+    conf = loading.loading_conf()
+    if not config_files.may_be_set(conf, "oslo_middleware",
                              "enable_proxy_headers_parsing"):
         return _unchanged
     from oslo_middleware import http_proxy_to_wsgi

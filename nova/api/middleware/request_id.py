@@ -9,7 +9,7 @@ The id is new for each request (``req-<uuid4>``) and is sent back as both
 import re
 import uuid
 
-from nova import deploy
+from nova import log_setup
 
 ENV_REQUEST_ID = "openstack.request_id"
 ENV_GLOBAL_REQUEST_ID = "openstack.global_request_id"
@@ -37,11 +37,11 @@ class RequestId:
                        if h[0].lower() not in self.header_names] + extra
             return start_response(status, headers, exc_info)
 
-        token = deploy.request_id_var.set(req_id)
+        token = log_setup.request_id_var.set(req_id)
         try:
             return self.app(environ, _start_response)
         finally:
-            deploy.request_id_var.reset(token)
+            log_setup.request_id_var.reset(token)
 
 
 def filter_factory(global_conf, **local_conf):

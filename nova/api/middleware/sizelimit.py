@@ -6,7 +6,7 @@ body without one (chunked) is read through a counter that raises
 held in memory whole.
 """
 
-from nova import deploy
+from nova import loading
 from nova.api import errors
 
 
@@ -76,5 +76,5 @@ class SizeLimit:
 
 
 def filter_factory(global_conf, **local_conf):
-    limit = deploy.loading_conf().oslo_middleware.max_request_body_size
+    limit = loading.loading_conf().oslo_middleware.max_request_body_size
     return lambda app: SizeLimit(app, limit)

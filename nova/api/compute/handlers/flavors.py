@@ -1,7 +1,7 @@
 """/flavors, /flavors/{id}/os-extra_specs, /flavors/{id}/os-flavor-access."""
 
 from nova.api import errors
-from nova.api.compute import common, memo
+from nova.api.compute import common, render_cache
 from nova.api.compute.common import last
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import flavors as schemas
@@ -16,11 +16,11 @@ HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102",
                         "2.103"}}
 
 
-_MEMO = memo.Memo(max_entries=256, max_bytes=8 * 1024 * 1024)
+_MEMO = render_cache.Memo(max_entries=256, max_bytes=8 * 1024 * 1024)
 
 
 def _db(req):
-    return req.app.services.db
+    return req.app.backends.db
 
 
 def _who(req):
@@ -83,10 +83,10 @@ def _list(req, detailed):
             specs = service.extra_specs(conn, [r.id for r in rows])
     links = common.Links(req)
     # The body is a function of the rows and of how they are shown: the
-    # same rows asked for the same way are rendered once (memo.py).
+    # same rows asked for the same way are rendered once (render_cache.py).
     key = ("flavors", detailed, req.version, specs is not None,
            links.api_base, links.bookmark_base, limit, tuple(rows),
-           memo.freeze(specs),
+           render_cache.freeze(specs),
            tuple(req.GET.items()) if len(rows) == limit else None)
     body = _MEMO.get(key)
     if body is not None:

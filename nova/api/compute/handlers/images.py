@@ -45,7 +45,7 @@ def _detail(image, links):
 
 def _list(req, render):
     limit, marker = common.page_params(req)
-    with req.app.services.db.reader() as session:
+    with req.app.backends.db.reader() as session:
         rows = service.list_images(
             session, project_id=req.context.project_id,
             is_admin=req.can("context_is_admin"), limit=limit, marker=marker,
@@ -64,7 +64,7 @@ def detail(req):
 
 
 def show(req, image_id):
-    with req.app.services.db.reader() as session:
+    with req.app.backends.db.reader() as session:
         image = service.get(session, image_id,
                             project_id=req.context.project_id,
                             is_admin=req.can("context_is_admin"))

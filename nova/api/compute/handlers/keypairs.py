@@ -23,11 +23,11 @@ _BAD_NAME = ("An invalid 'name' value was provided. The name must be: "
 
 
 def _db(req):
-    return req.app.services.db
+    return req.app.backends.db
 
 
 def _quota(req):
-    return (req.app.services.conf, req.context.project_id,
+    return (req.app.backends.conf, req.context.project_id,
             req.context.user_id)
 
 

@@ -18,8 +18,8 @@ def index(req):
     if "tenant_id" in req.query:
         project_id = req.query["tenant_id"][-1]
         req.authorize({"project_id": project_id}, rule=rules.OTHER_PROJECT)
-    conf = req.app.services.conf
-    with req.app.services.db.reader() as session:
+    conf = req.app.backends.conf
+    with req.app.backends.db.reader() as session:
         limits = service.project_limits(session, conf, project_id)
         used = service.usages(session, project_id)
     if not service.enforced(conf):

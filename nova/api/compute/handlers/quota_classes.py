@@ -25,7 +25,7 @@ def _authorize(req, class_name, action):
 
 def show(req, class_name):
     _authorize(req, class_name, "show")
-    services = req.app.services
+    services = req.app.backends
     with services.db.reader() as session:
         limits = service.class_limits(session, services.conf, class_name)
     return views.quota_class_set(req, class_name, limits)
@@ -40,7 +40,7 @@ def update(req, class_name):
     values = quota_sets.limit_values(
         {k: v for k, v in req.json["quota_class_set"].items()
          if k in service.RESOURCES})
-    services = req.app.services
+    services = req.app.backends
     with services.db.writer() as session:
         service.update_class(session, class_name, values)
         limits = service.class_limits(session, services.conf, class_name)

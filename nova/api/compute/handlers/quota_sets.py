@@ -23,7 +23,7 @@ def _user(req):
 
 
 def _services(req):
-    return req.app.services
+    return req.app.backends
 
 
 def _authorize(req, project_id, action):

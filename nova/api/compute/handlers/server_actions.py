@@ -40,11 +40,11 @@ HONOURED = {
 
 
 def _driver(req):
-    return req.app.services.compute.driver
+    return req.app.backends.compute.driver
 
 
 def _conf(req):
-    return req.app.services.conf
+    return req.app.backends.conf
 
 
 def _target(instance):
@@ -376,7 +376,7 @@ def _interface(req, instance, ip, network):
 
 
 def _interfaces(req, server_id, rule):
-    network = req.app.services.compute.network
+    network = req.app.backends.compute.network
     with base._db(req).reader() as session:
         instance = base.load(req, session, server_id, rule=rule)
         fixed = network.addresses(session, [instance.uuid])[instance.uuid]

@@ -18,7 +18,7 @@ HONOURED = {"os-server-groups": {"2.13", "2.15", "2.64", "2.75", "2.102"}}
 
 
 def _services(req):
-    return req.app.services
+    return req.app.backends
 
 
 def _load(req, session, group_id, action):

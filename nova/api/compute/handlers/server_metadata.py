@@ -15,11 +15,11 @@ _ALLOWED = (states.ACTIVE, states.PAUSED, states.SUSPENDED, states.STOPPED,
 
 
 def _db(req):
-    return req.app.services.db
+    return req.app.backends.db
 
 
 def _conf(req):
-    return req.app.services.conf
+    return req.app.backends.conf
 
 
 def _writable(req, session, server_id, rule, action):

@@ -11,13 +11,13 @@ HONOURED = {"servers/os-server-password": set()}
 
 
 def show(req, server_id):
-    with req.app.services.db.reader() as session:
+    with req.app.backends.db.reader() as session:
         instance = load(req, session, server_id)
         return {"password": instance.password or ""}
 
 
 def clear(req, server_id):
-    with req.app.services.db.writer() as session:
+    with req.app.backends.db.writer() as session:
         instance = load(req, session, server_id, for_update=True)
         instance.password = None
         instance.updated_at = utcnow()

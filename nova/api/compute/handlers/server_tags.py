@@ -19,7 +19,7 @@ _TAG = re.compile(r"^[^,/]{1,60}$")
 
 
 def _db(req):
-    return req.app.services.db
+    return req.app.backends.db
 
 
 def _writable(req, session, server_id, rule, action):

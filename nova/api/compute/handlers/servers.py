@@ -10,7 +10,7 @@ import re2
 import sqlalchemy as sa
 
 from nova.api import errors
-from nova.api.compute import common, memo
+from nova.api.compute import common, render_cache
 from nova.api.compute.common import last
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
@@ -69,11 +69,11 @@ _MUTABLE_STATES = (states.ACTIVE, states.PAUSED, states.SUSPENDED,
 
 
 def _db(req):
-    return req.app.services.db
+    return req.app.backends.db
 
 
 def _compute(req):
-    return req.app.services.compute
+    return req.app.backends.compute
 
 
 def load(req, session, server_id, rule=None, for_update=False):
@@ -392,12 +392,12 @@ def _apply_filter(lreq, param, value):
 
 # Detailed views of servers, rendered to JSON, by what they are made of
 # (see _detail_page).
-_RENDERED = memo.Memo(max_entries=50000, max_bytes=32 * 1024 * 1024)
+_RENDERED = render_cache.Memo(max_entries=50000, max_bytes=32 * 1024 * 1024)
 # One server's view (show) as its JSON without the state fields
 # (``views.without_state``), by all it is made of but its state
 # (``view_revision``): after a state-only change (a reboot, a lock) only the
 # state fields are encoded (see _render).
-_VIEWS = memo.Objects(max_entries=4096, max_bytes=16 * 1024 * 1024)
+_VIEWS = render_cache.Objects(max_entries=4096, max_bytes=16 * 1024 * 1024)
 
 
 def _render(req, db, keys, network, with_groups=False):
@@ -449,14 +449,14 @@ def _render(req, db, keys, network, with_groups=False):
             # row (rendered as of ``now``) is checked here.
             due = row.due if hasattr(row, "due") else service.due_of(
                 row, now)
-            image = memo.freeze(images.get(row.image_ref)) if with_images \
+            image = render_cache.freeze(images.get(row.image_ref)) if with_images \
                 else None
             group = None if groups is None else tuple(groups[row.uuid])
             return (row.uuid, row.revision, due, image, group, how)
 
         def static_key(row):
             # Everything but the state: see views.servers.with_state.
-            image = memo.freeze(images.get(row.image_ref)) if with_images \
+            image = render_cache.freeze(images.get(row.image_ref)) if with_images \
                 else None
             group = None if groups is None else tuple(groups[row.uuid])
             return (row.uuid, row.view_revision, image, group, how)
@@ -624,7 +624,7 @@ def _injected_files(server):
 def create(req):
     body = req.json
     server = body["server"]
-    conf = req.app.services.conf
+    conf = req.app.backends.conf
     min_count = types.coerce_int(server.get("min_count", 1), "min_count", 1)
     max_count = types.coerce_int(server.get("max_count", min_count),
                                  "max_count", 1)
@@ -754,7 +754,7 @@ def update(req, server_id):
 
 def delete(req, server_id):
     compute = _compute(req)
-    conf = req.app.services.conf
+    conf = req.app.backends.conf
     with _db(req).writer() as session:
         sweep(req, session)
         instance = load_for_change(req, session, server_id)

@@ -20,11 +20,11 @@ HONOURED = {"os-services": {"2.11", "2.53", "2.69", "2.102"}}
 
 
 def db(req):
-    return req.app.services.db
+    return req.app.backends.db
 
 
 def driver(req):
-    return req.app.services.compute.driver
+    return req.app.backends.compute.driver
 
 
 def configured(req):

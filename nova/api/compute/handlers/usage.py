@@ -28,7 +28,7 @@ _FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f",
 
 
 def _db(req):
-    return req.app.services.db
+    return req.app.backends.db
 
 
 def _first(req, name):

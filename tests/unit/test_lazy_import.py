@@ -1,11 +1,11 @@
-"""nova.deferred: a module imported on first use, once, by any thread."""
+"""nova.lazy_import: a module imported on first use, once, by any thread."""
 
 import sys
 import threading
 
 import pytest
 
-from nova import deferred
+from nova import lazy_import
 
 
 @pytest.fixture
@@ -30,22 +30,22 @@ def package(tmp_path, monkeypatch):
 
 
 def test_a_deferred_module_runs_on_first_use_only(package):
-    deferred.defer("lazypkg.slow")
+    lazy_import.defer("lazypkg.slow")
     from lazypkg import slow  # what an importer does: no code runs
 
     import lazypkg
     assert lazypkg.runs == []
-    assert deferred.is_deferred(slow)
+    assert lazy_import.is_deferred(slow)
     assert slow.__file__ == str(package / "slow.py")
     assert slow.double(21) == slow.VALUE == 42
-    assert lazypkg.runs == [1] and not deferred.is_deferred(slow)
+    assert lazypkg.runs == [1] and not lazy_import.is_deferred(slow)
     import lazypkg.slow as again  # later importers get the real module
     assert again is not slow and again.VALUE == 42
     assert lazypkg.runs == [1]
 
 
 def test_threads_using_it_at_once_run_it_once(package):
-    deferred.defer("lazypkg.slow")
+    lazy_import.defer("lazypkg.slow")
     from lazypkg import slow
 
     import lazypkg
@@ -68,7 +68,7 @@ def test_threads_using_it_at_once_run_it_once(package):
 def test_a_failing_import_fails_where_it_is_used_and_can_be_retried(
         package):
     (package / "slow.py").write_text("raise ImportError('not today')\n")
-    deferred.defer("lazypkg.slow")
+    lazy_import.defer("lazypkg.slow")
     from lazypkg import slow
 
     with pytest.raises(ImportError, match="not today"):
@@ -81,7 +81,7 @@ def test_a_failing_import_fails_where_it_is_used_and_can_be_retried(
 def test_nothing_is_deferred_that_is_imported_or_missing(package):
     import lazypkg.slow as real
 
-    deferred.defer("lazypkg.slow")
+    lazy_import.defer("lazypkg.slow")
     assert sys.modules["lazypkg.slow"] is real
-    deferred.defer("lazypkg.missing")
+    lazy_import.defer("lazypkg.missing")
     assert "lazypkg.missing" not in sys.modules

@@ -2,7 +2,7 @@
 
 import json
 
-from nova.api.compute import memo
+from nova.api.compute import render_cache as memo
 
 
 def test_put_returns_the_json_and_get_finds_it():

@@ -1,0 +1,44 @@
+"""What the apps of one process share: the configuration and what it builds.
+
+``Backends`` holds the ``ConfigOpts``, the store (``nova.db.api.Database``,
+one connection pool) and, built on first use, the compute driver and the
+flat network. Paste builds several apps from one paste file (the compute
+router, the health check, the metadata app); they must share one
+``Backends`` per configuration, so it rides on the ``ConfigOpts`` object it
+was built from (``for_conf``).
+"""
+
+_ATTR = "_nova_backends"
+
+
+class Backends:
+    def __init__(self, conf):
+        from nova.db import api as db_api
+
+        self.conf = conf
+        self.db = db_api.Database(conf.database)
+        self._compute = None
+
+    @property
+    def compute(self):
+        """The compute driver and the flat network (built on first use)."""
+        if self._compute is None:
+            self._compute = Compute(self.conf)
+        return self._compute
+
+
+class Compute:
+    def __init__(self, conf):
+        from nova.compute import driver, network
+
+        self.driver = driver.load(conf)
+        self.network = network.FlatNetwork(conf)
+
+
+def for_conf(conf):
+    """The ``Backends`` of ``conf``, made on the first call."""
+    backends = conf.__dict__.get(_ATTR)
+    if backends is None:
+        backends = Backends(conf)
+        conf.__dict__[_ATTR] = backends
+    return backends
