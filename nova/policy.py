@@ -15,7 +15,7 @@ lazy_import.defer("oslo_utils.strutils")
 
 from oslo_policy import policy as oslo_policy  # noqa: E402
 
-from nova.api import errors  # noqa: E402
+from nova import exception  # noqa: E402
 
 _ATTR = "_nova_enforcer"
 
@@ -139,6 +139,5 @@ def check(enforcer, context, rule, target=None, do_raise=True, frozen=None):
 
 def _finish(allowed, rule, do_raise):
     if not allowed and do_raise:
-        raise errors.Forbidden(
-            f"Policy doesn't allow {rule} to be performed.")
+        raise exception.PolicyNotAuthorized(rule)
     return allowed

@@ -1,10 +1,15 @@
 """The one place where exceptions become fault responses.
 
-Handlers raise ``APIError`` subclasses (or let library exceptions escape);
-``fault_for`` turns any exception into ``(status, fault name, message)`` by
-walking a registry keyed by exception class, most specific first. Anything
-not registered is a bug: it becomes a 500 "Unexpected API Error" and is
-logged once, with the request id, by the fault wrapper.
+The HTTP layer raises ``APIError`` subclasses for what only HTTP knows (a
+malformed body, a method not allowed, a bad Content-Type). The domain
+raises ``nova.exception`` errors, which carry no status, and libraries
+raise their own (SQLAlchemy, WebOb). ``to_api_error`` turns any of them
+into an ``APIError`` by walking a registry keyed by exception class along
+the exception's MRO, most specific first. The compute router, the fault
+wrapper and the metadata app all ask it, so an error reads the same
+everywhere. Anything not registered is a bug: it becomes a 500
+"Unexpected API Error" and is logged once, with the request id, by the
+fault wrapper.
 """
 
 import json
@@ -163,6 +168,19 @@ def fault_response(error, start_response, extra_headers=()):
     return [body]
 
 
+def _register_domain_errors():
+    """``nova.exception``: the status of each kind, the message as is."""
+    from nova import exception
+
+    for klass, api_class in ((exception.Invalid, BadRequest),
+                             (exception.NotFound, NotFound),
+                             (exception.Conflict, Conflict),
+                             (exception.Forbidden, Forbidden),
+                             (exception.Unavailable, ServiceUnavailable)):
+        register(klass, lambda exc, api_class=api_class:
+                 api_class(exc.message))
+
+
 def _register_library_errors():
     """Exceptions from libraries we use that have a clear meaning."""
     import webob.exc
@@ -186,4 +204,33 @@ def _register_library_errors():
     register(UnicodeEncodeError, from_unicode_encode)
 
 
+def _register_database_errors():
+    """SQLAlchemy's errors: the database is away (503), or refused a value
+    (400). Logged with the driver's message, never the SQL or its values."""
+    from sqlalchemy import exc as sa_exc
+
+    def describe(exc):
+        from nova.db.api import describe
+
+        return describe(exc)
+
+    def unavailable(exc):
+        LOG.error("Database unavailable: %s", describe(exc))
+        return ServiceUnavailable(
+            "The database is unavailable; try again later.")
+
+    def bad_value(exc):
+        LOG.warning("A value was refused by the database: %s",
+                    describe(exc))
+        return BadRequest("Invalid input: a value does not fit what the "
+                          "database can store.")
+
+    register(sa_exc.DataError, bad_value)
+    for klass in (sa_exc.OperationalError, sa_exc.InterfaceError,
+                  sa_exc.TimeoutError, sa_exc.DisconnectionError):
+        register(klass, unavailable)
+
+
+_register_domain_errors()
 _register_library_errors()
+_register_database_errors()

@@ -115,14 +115,13 @@ def image_list(args, conf):
 
 
 def image_delete(args, conf):
-    from nova.api import errors
     from nova.compute import images
 
     db = _db(conf)
     try:
         with db.writer() as session:
             images.delete(session, args.id)
-    except errors.NotFound as exc:
+    except exception.NotFound as exc:
         print(f"nova-manage: {exc.message}", file=sys.stderr)
         return 1
     finally:

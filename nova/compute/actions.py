@@ -22,7 +22,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from nova.api import errors
+from nova import exception
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
 from nova.compute import hosts as compute_hosts
@@ -110,7 +110,7 @@ def list_actions(session, instance_uuid, *, limit=None, marker=None,
             InstanceAction.instance_uuid == instance_uuid,
             InstanceAction.request_id == marker)).first()
         if row is None:
-            raise errors.BadRequest(f"Marker {marker} could not be found.")
+            raise exception.Invalid(f"Marker {marker} could not be found.")
         query = query.where(sa.or_(
             InstanceAction.created_at < row.created_at,
             sa.and_(InstanceAction.created_at == row.created_at,
@@ -128,7 +128,7 @@ def get_action(session, instance_uuid, request_id):
         InstanceAction.request_id == request_id).order_by(
             InstanceAction.id.desc())).scalars().first()
     if row is None:
-        raise errors.NotFound(f"Action {request_id} not found")
+        raise exception.NotFound(f"Action {request_id} not found")
     events = list(session.execute(sa.select(InstanceActionEvent).where(
         InstanceActionEvent.action_id == row.id).order_by(
             InstanceActionEvent.id)).scalars())
@@ -269,7 +269,7 @@ def rescue(session, instance, ctx, driver, image_ref=None):
     if image_ref is not None and image_service.find(
             session, image_ref, project_id=ctx.project_id,
             is_admin=ctx.is_admin) is None:
-        raise errors.BadRequest(f"Image {image_ref} could not be found.")
+        raise exception.Invalid(f"Image {image_ref} could not be found.")
     driver.run(instance, "rescuing", states.RESCUED, RUNNING)
     record(session, instance, "rescue", ctx,
            [("compute_rescue_instance", "Success", None)])
@@ -320,7 +320,7 @@ def console_output(instance, driver, length=None):
     vm_state = driver_mod.effective(instance)[0]
     if not instance.host or vm_state in (states.BUILDING,
                                          states.SHELVED_OFFLOADED):
-        raise errors.Conflict(f"Instance {instance.uuid} is not ready")
+        raise exception.Conflict(f"Instance {instance.uuid} is not ready")
     text = driver.console_output(instance)
     if length is not None and length >= 0:
         lines = text.split("\n")
@@ -340,13 +340,13 @@ def rebuild(session, instance, ctx, driver, *, image_ref, name=None,
                                project_id=ctx.project_id,
                                is_admin=ctx.is_admin)
     if image is None:
-        raise errors.BadRequest("Cannot find image for rebuild")
+        raise exception.Invalid("Cannot find image for rebuild")
     flavor = json.loads(instance.flavor)
     if flavor["memory_mb"] < image.min_ram:
-        raise errors.BadRequest("Flavor's memory is too small for requested "
+        raise exception.Invalid("Flavor's memory is too small for requested "
                                 "image.")
     if flavor["root_gb"] and flavor["root_gb"] < image.min_disk:
-        raise errors.BadRequest("Flavor's disk is too small for requested "
+        raise exception.Invalid("Flavor's disk is too small for requested "
                                 "image.")
     if key_name != ():
         if key_name is None:
@@ -356,7 +356,7 @@ def rebuild(session, instance, ctx, driver, *, image_ref, name=None,
                 KeyPair.user_id == ctx.user_id,
                 KeyPair.name == key_name)).scalar()
             if key is None:
-                raise errors.BadRequest("Invalid key_name provided.")
+                raise exception.Invalid("Invalid key_name provided.")
             instance.key_name, instance.key_data = key.name, key.public_key
             instance.key_type = key.type
     if metadata is not None:
@@ -432,15 +432,15 @@ def resize(session, instance, ctx, driver, conf, flavor_ref):
         flavor = flavor_service.get(session, flavor_ref,
                                     project_id=ctx.project_id,
                                     is_admin=ctx.is_admin)
-    except errors.NotFound:
-        raise errors.BadRequest("Unable to locate requested flavor.") \
+    except exception.NotFound:
+        raise exception.Invalid("Unable to locate requested flavor.") \
             from None
     old = json.loads(instance.flavor)
     if flavor.flavorid == old["flavorid"]:
-        raise errors.BadRequest("When resizing, instances must change "
+        raise exception.Invalid("When resizing, instances must change "
                                 "flavor!")
     if old["root_gb"] and not flavor.root_gb:
-        raise errors.BadRequest("Resize to zero disk flavor is not "
+        raise exception.Invalid("Resize to zero disk flavor is not "
                                 "allowed.")
     new = flavor_snapshot(session, flavor)
     grow = [max(0, n - o) for n, o in zip(_needs(new), _needs(old))]
@@ -464,10 +464,10 @@ def migrate(session, instance, ctx, driver, conf, host=None):
     service.check_state(instance, "migrate", (states.ACTIVE, states.STOPPED))
     if host is not None:
         if host == instance.host:
-            raise errors.BadRequest(
+            raise exception.Invalid(
                 "Cannot migrate to the host where the server exists.")
         if compute_hosts.get_by_name(session, host) is None:
-            raise errors.BadRequest(f"Compute host {host} could not be "
+            raise exception.Invalid(f"Compute host {host} could not be "
                                     f"found.")
     old = json.loads(instance.flavor)
     _move(session, instance, ctx, driver, conf, old, old,
@@ -604,7 +604,7 @@ def revert_resize(session, instance, ctx, driver):
     service.check_state(instance, "revertResize", (states.RESIZED,))
     old = _old_flavor(instance)
     if old is None:
-        raise errors.BadRequest("Instance has not been resized.")
+        raise exception.Invalid("Instance has not been resized.")
     new = json.loads(instance.flavor)
     vm_state = old.pop("vm_state", states.ACTIVE)
     power = old.pop("power_state", RUNNING)
@@ -699,17 +699,17 @@ def unshelve(session, instance, ctx, driver, conf, *, zone=(), host=None):
                                                states.SHELVED_OFFLOADED))
     if (zone != () or host) and instance.vm_state != \
             states.SHELVED_OFFLOADED:
-        raise errors.Conflict(
+        raise exception.Conflict(
             f"The availability_zone or host parameter can only be given "
             f"when unshelving server {instance.uuid} from the "
             f"SHELVED_OFFLOADED state, not "
             f"{states.status(instance.vm_state, None)}.")
     known = {h[1] for h in driver.hosts}
     if zone not in ((), None) and zone not in known:
-        raise errors.BadRequest(
+        raise exception.Invalid(
             "The requested availability zone is not available")
     if host and host not in {h[0] for h in driver.hosts}:
-        raise errors.BadRequest(f"Compute host {host} could not be found.")
+        raise exception.Invalid(f"Compute host {host} could not be found.")
     _clear_then(instance)
     if instance.vm_state == states.SHELVED:
         driver.run(instance, "unshelving", states.ACTIVE, RUNNING)
@@ -805,7 +805,7 @@ def list_migrations(session, *, filters, limit=None, marker=None,
         row = session.execute(sa.select(Migration.created_at, Migration.id)
                               .where(Migration.uuid == marker)).first()
         if row is None:
-            raise errors.BadRequest(f"Marker {marker} could not be found.")
+            raise exception.Invalid(f"Marker {marker} could not be found.")
         query = query.where(sa.or_(
             Migration.created_at < row.created_at,
             sa.and_(Migration.created_at == row.created_at,

@@ -12,7 +12,7 @@ import dataclasses
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from nova.api import errors
+from nova import exception
 from nova.compute import hosts as host_service
 from nova.db.models import (Aggregate, AggregateHost, AggregateMetadata,
                             ComputeHost, Instance, utcnow)
@@ -63,13 +63,13 @@ def get(session, aggregate_id, *, for_update=False):
             query = query.with_for_update()
         row = session.execute(query).scalar()
     if row is None:
-        raise errors.NotFound(
+        raise exception.NotFound(
             f"Aggregate {aggregate_id} could not be found.")
     return _load(session, [row])[0]
 
 
 def _name_taken(name):
-    return errors.Conflict(f"Aggregate {name} already exists.")
+    return exception.Conflict(f"Aggregate {name} already exists.")
 
 
 def _check_name_free(session, name, own_id=None):
@@ -107,12 +107,12 @@ _REFUSALS = {
 }
 
 
-def _refuse(action, agg, reason, error=errors.BadRequest):
+def _refuse(action, agg, reason, error=exception.Invalid):
     return error(_REFUSALS[action].format(id=agg.row.id, reason=reason))
 
 
 def check_zone_change(session, agg, metadata, action, hosts=None,
-                      check_servers=False, error=errors.BadRequest):
+                      check_servers=False, error=exception.Invalid):
     """Refuse metadata that would put a host in two zones (upstream's
     ``is_safe_to_update_az``)."""
     if AZ_KEY not in metadata:
@@ -205,20 +205,20 @@ def _compute_host(session, host):
 
 def add_host(session, aggregate_id, host):
     if not _compute_host(session, host):
-        raise errors.NotFound(f"Compute host {host} could not be found.")
+        raise exception.NotFound(f"Compute host {host} could not be found.")
     agg = get(session, aggregate_id, for_update=True)
     if host in agg.hosts:
-        raise errors.Conflict(
+        raise exception.Conflict(
             f"The aggregate {aggregate_id} already has host {host}.")
     check_zone_change(session, agg, agg.metadata, "add", hosts=[host],
-                      error=errors.Conflict)
+                      error=exception.Conflict)
     nested = session.begin_nested()
     session.add(AggregateHost(aggregate_id=agg.row.id, host=host))
     try:
         nested.commit()
     except sa_exc.IntegrityError:
         nested.rollback()
-        raise errors.Conflict(
+        raise exception.Conflict(
             f"The aggregate {aggregate_id} already has host "
             f"{host}.") from None
     agg.hosts.append(host)
@@ -226,13 +226,13 @@ def add_host(session, aggregate_id, host):
 
 
 def remove_host(session, aggregate_id, host):
-    missing = errors.NotFound(
+    missing = exception.NotFound(
         f"Cannot remove host {host} in aggregate {aggregate_id}")
     if not _compute_host(session, host):
         raise missing
     try:
         agg = get(session, aggregate_id, for_update=True)
-    except errors.NotFound:
+    except exception.NotFound:
         raise missing from None
     removed = session.execute(sa.delete(AggregateHost).where(
         AggregateHost.aggregate_id == agg.row.id,

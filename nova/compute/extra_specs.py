@@ -7,7 +7,7 @@ out-of-tree drivers and filters.
 
 import re
 
-from nova.api import errors
+from nova import exception
 
 _BOOL = ("true", "false", "yes", "no", "1", "0", "on", "off")
 
@@ -91,12 +91,12 @@ def validate(specs):
         if check is None:
             namespace = key.split(":", 1)[0] if ":" in key else None
             if namespace in _KNOWN_NAMESPACES:
-                raise errors.BadRequest(
+                raise exception.Invalid(
                     f"Validation failed; extra spec {key!r} is not a known "
                     f"key in the {namespace!r} namespace.")
             continue
         ok, expected = check(value)
         if not ok:
-            raise errors.BadRequest(
+            raise exception.Invalid(
                 f"Validation failed; {value!r} is not a valid value for "
                 f"extra spec {key!r}: expected {expected}.")

@@ -10,7 +10,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from nova.api import errors
+from nova import exception
 from nova.db.models import Flavor, FlavorExtraSpec, FlavorProject
 
 _EPOCH = sa.literal(datetime.datetime(1970, 1, 1))
@@ -31,7 +31,7 @@ SORT_COLUMNS = {
 
 
 def not_found(flavorid):
-    return errors.NotFound(f"Flavor {flavorid} could not be found.")
+    return exception.NotFound(f"Flavor {flavorid} could not be found.")
 
 
 def _accessible(project_id):
@@ -108,7 +108,7 @@ def list_flavors(db, *, project_id, is_admin, is_public=True,
     if marker is not None:
         found = db.first(_marker_statement(sort_key), {"marker": marker})
         if found is None:
-            raise errors.BadRequest(f"marker [{marker}] not found")
+            raise exception.Invalid(f"marker [{marker}] not found")
         params["marker_value"], params["marker_id"] = found
     shape = (not is_admin or is_public is True,
              bool(is_admin and is_public is False),
@@ -166,8 +166,8 @@ def create(session, *, name, flavorid, memory_mb, vcpus, root_gb,
 
 def _conflict(name, flavorid, by_name):
     if by_name:
-        return errors.Conflict(f"Flavor with name {name} already exists.")
-    return errors.Conflict(f"Flavor with ID {flavorid} already exists.")
+        return exception.Conflict(f"Flavor with name {name} already exists.")
+    return exception.Conflict(f"Flavor with ID {flavorid} already exists.")
 
 
 def delete(session, flavorid):
@@ -193,7 +193,7 @@ def delete_extra_spec(session, flavor, key):
         FlavorExtraSpec.flavor_id == flavor.id,
         FlavorExtraSpec.key == key)).scalar()
     if row is None:
-        raise errors.NotFound(
+        raise exception.NotFound(
             f"Flavor {flavor.flavorid} has no extra specs with key {key}.")
     session.delete(row)
 
@@ -210,7 +210,7 @@ def add_access(session, flavor, project_id):
         FlavorProject.flavor_id == flavor.id,
         FlavorProject.project_id == project_id)).first()
     if exists:
-        raise errors.Conflict(
+        raise exception.Conflict(
             f"Flavor access already exists for flavor {flavor.flavorid} and "
             f"project {project_id} combination.")
     session.add(FlavorProject(flavor_id=flavor.id, project_id=project_id))
@@ -222,7 +222,7 @@ def remove_access(session, flavor, project_id):
         FlavorProject.flavor_id == flavor.id,
         FlavorProject.project_id == project_id)).scalar()
     if row is None:
-        raise errors.NotFound(
+        raise exception.NotFound(
             f"Flavor access not found for {flavor.flavorid} / {project_id} "
             f"combination.")
     session.delete(row)

@@ -14,7 +14,7 @@ import uuid as uuid_lib
 
 import sqlalchemy as sa
 
-from nova.api import errors
+from nova import exception
 from nova.db.models import (AggregateHost, AggregateMetadata, ComputeHost,
                             Instance, Migration, utcnow)
 
@@ -208,7 +208,7 @@ def check_zone_available(session, zone):
     """A server may be asked for in a zone with an enabled service only."""
     available, _unavailable = zones(session)
     if zone not in available or zone == INTERNAL_ZONE:
-        raise errors.BadRequest(
+        raise exception.Invalid(
             "The requested availability zone is not available")
 
 
@@ -227,13 +227,13 @@ def delete(session, row):
     """Delete the service (409 while servers are on it) and take the host
     out of its aggregates."""
     if count_servers(session, row.host):
-        raise errors.Conflict(
+        raise exception.Conflict(
             "Unable to delete compute service that is hosting instances. "
             "Migrate or delete the instances first.")
     if unconfirmed_resizes(session, row.host):
         # The source of a resize awaiting confirmation has no server but
         # holds its old flavor for a revert.
-        raise errors.Conflict(
+        raise exception.Conflict(
             "Unable to delete compute service that has in-progress "
             "migrations. Complete the migrations or delete the instances "
             "first.")

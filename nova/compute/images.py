@@ -5,7 +5,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from nova.api import errors
+from nova import exception
 from nova.db.models import Image
 
 
@@ -20,7 +20,7 @@ def get(session, image_id, *, project_id=None, is_admin=True):
     image = session.execute(sa.select(Image).where(
         Image.id == image_id, visible(project_id, is_admin))).scalar()
     if image is None:
-        raise errors.NotFound("Image not found.")
+        raise exception.NotFound("Image not found.")
     return image
 
 
@@ -42,7 +42,7 @@ def list_images(session, *, project_id, is_admin, limit, marker=None,
         row = session.execute(sa.select(Image.created_at, Image.id).where(
             Image.id == marker)).first()
         if row is None:
-            raise errors.BadRequest(f"marker [{marker}] not found")
+            raise exception.Invalid(f"marker [{marker}] not found")
         query = query.where(sa.or_(
             Image.created_at < row.created_at,
             sa.and_(Image.created_at == row.created_at, Image.id < row.id)))
@@ -70,7 +70,7 @@ def create(session, *, name, image_id=None, visibility="public", owner=None,
 def delete(session, image_id):
     image = session.get(Image, image_id)
     if image is None:
-        raise errors.NotFound(f"Image {image_id} could not be found.")
+        raise exception.NotFound(f"Image {image_id} could not be found.")
     session.delete(image)
 
 

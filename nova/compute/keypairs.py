@@ -18,7 +18,7 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from nova.api import errors
+from nova import exception
 from nova.compute import quotas
 from nova.db.models import KeyPair
 
@@ -40,11 +40,11 @@ _UPN_OID = "1.3.6.1.4.1.311.20.2.3"
 
 
 def invalid(reason):
-    return errors.BadRequest(f"Keypair data is invalid: {reason}")
+    return exception.Invalid(f"Keypair data is invalid: {reason}")
 
 
 def not_found(name, user_id):
-    return errors.NotFound(f"Keypair {name} not found for user {user_id}")
+    return exception.NotFound(f"Keypair {name} not found for user {user_id}")
 
 
 def _colon_hex(digest):
@@ -200,7 +200,7 @@ def _by_name(user_id, name):
 
 
 def conflict(name):
-    return errors.Conflict(f"Key pair '{name}' already exists.")
+    return exception.Conflict(f"Key pair '{name}' already exists.")
 
 
 def check_new(session, user_id, name, quota=None, for_write=True):
@@ -221,7 +221,7 @@ def check_new(session, user_id, name, quota=None, for_write=True):
                                user_id, take_lock=for_write)
         return
     if quotas.key_pair_count(session, user_id) >= MAX_PER_USER:
-        raise quotas.QuotaExceeded("Quota exceeded, too many key pairs.")
+        raise exception.QuotaExceeded("Quota exceeded, too many key pairs.")
 
 
 def create(session, *, user_id, name, key_type, public_key, fingerprint,
@@ -258,7 +258,7 @@ def list_keypairs(session, user_id, limit=None, marker=None):
             row = session.execute(_by_name(user_id, marker)
                                   .with_only_columns(KeyPair.id)).first()
         if row is None:
-            raise errors.BadRequest(f"Marker {marker} could not be found.")
+            raise exception.Invalid(f"Marker {marker} could not be found.")
         query = query.where(KeyPair.name > marker)
     query = query.order_by(KeyPair.name.asc())
     if limit is not None:

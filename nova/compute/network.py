@@ -16,7 +16,7 @@ import random
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from nova.api import errors
+from nova import exception
 from nova.conf import network as network_conf
 from nova.db import api as db_api
 from nova.db.tables import fixed_ips
@@ -54,11 +54,11 @@ class FlatNetwork:
             address = ipaddress.ip_address(requested)
             if address not in self.cidr or address == self.gateway or int(
                     address) not in range(self._first, self._last + 1):
-                raise errors.BadRequest(
+                raise exception.Invalid(
                     f"Fixed IP address {requested} is not valid on network "
                     f"{self.uuid}.")
             if self._taken(session, str(address)):
-                raise errors.Conflict(
+                raise exception.Conflict(
                     f"Fixed IP address {requested} is already in use.")
             return self._insert(session, instance_uuid, str(address))
         # Start after the highest address handed out so far: new servers get
@@ -81,7 +81,7 @@ class FlatNetwork:
                 return self._insert(session, instance_uuid, candidate)
             except _Collision:
                 continue
-        raise errors.Conflict(
+        raise exception.Conflict(
             f"No more fixed IP addresses are available on network "
             f"{self.uuid}.")
 
@@ -89,7 +89,7 @@ class FlatNetwork:
         used = session.execute(sa.select(sa.func.count(_IP.id)).where(
             _IP.network == self.name)).scalar()
         if used >= self._size - 1:
-            raise errors.Conflict(
+            raise exception.Conflict(
                 f"No more fixed IP addresses are available on network "
                 f"{self.uuid}.")
 
@@ -115,7 +115,7 @@ class FlatNetwork:
                 nested.rollback()
                 if self._taken(session, address):
                     raise _Collision() from None
-        raise errors.Conflict("Could not allocate a unique MAC address.")
+        raise exception.Conflict("Could not allocate a unique MAC address.")
 
     @staticmethod
     def release(session, instance_uuid):

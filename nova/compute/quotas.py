@@ -33,7 +33,7 @@ import math
 
 import sqlalchemy as sa
 
-from nova.api import errors
+from nova import exception
 from nova.compute import states
 from nova.conf import quota as quota_conf
 from nova.db.models import (Instance, InstanceGroup, InstanceGroupMember,
@@ -285,14 +285,6 @@ def lock_project(session, project_id):
 
 # -- enforcement ------------------------------------------------------------------
 
-class QuotaExceeded(errors.Forbidden):
-    """403 with upstream's message; ``resources`` names what was over."""
-
-    def __init__(self, message, resources=()):
-        super().__init__(message)
-        self.resources = tuple(resources)
-
-
 def _overs(deltas, usage, limits):
     """(sorted resources over, the scope whose limit they exceed)."""
     project_over, user_over = [], []
@@ -317,7 +309,7 @@ def _too_many(overs, requested, used, allowed):
         return ", ".join(str(value) for value in values)
 
     names = ", ".join(overs)
-    return QuotaExceeded(
+    return exception.QuotaExceeded(
         f"Quota exceeded for {names}: Requested "
         f"{join(requested[r] for r in overs)}, but already used "
         f"{join(used[r] for r in overs)} of "
@@ -342,7 +334,7 @@ def check_delta(session, conf, project_id, user_id, *, instances=0, cores=0,
     limits checked are the project's and the user's (``user_id``: whose
     quota the server counts against, i.e. the server's ``user_id``).
 
-    Raises ``QuotaExceeded`` (an ``errors.Forbidden``: 403) with upstream's
+    Raises ``exception.QuotaExceeded`` (a 403 in the API) with upstream's
     message, e.g. "Quota exceeded for cores: Requested 2, but already used
     19 of 20 cores"; returns None when within the limits.
     """
@@ -420,7 +412,7 @@ def check_metadata_items(session, conf, project_id, user_id, count):
     limit = _absolute_limit(session, conf, project_id, user_id,
                             "metadata_items")
     if limit >= 0 and count > limit:
-        raise QuotaExceeded(
+        raise exception.QuotaExceeded(
             f"Maximum number of metadata items exceeds {limit}",
             ["metadata_items"])
 
@@ -440,16 +432,16 @@ def check_injected_files(session, conf, project_id, user_id, files):
 
     allowed = limit("injected_files")
     if allowed >= 0 and len(files) > allowed:
-        raise QuotaExceeded("Personality file limit exceeded",
+        raise exception.QuotaExceeded("Personality file limit exceeded",
                             ["injected_files"])
     path_limit = limit("injected_file_path_bytes")
     if path_limit >= 0 and max(len(p) for p, _c in files) > path_limit:
-        raise QuotaExceeded(
+        raise exception.QuotaExceeded(
             f"Personality file path exceeds maximum {path_limit}",
             ["injected_file_path_bytes"])
     content_limit = limit("injected_file_content_bytes")
     if content_limit >= 0 and max(len(c) for _p, c in files) > content_limit:
-        raise QuotaExceeded(
+        raise exception.QuotaExceeded(
             f"Personality file content exceeds maximum {content_limit}",
             ["injected_file_content_bytes"])
 
@@ -469,7 +461,7 @@ def check_key_pairs(session, conf, project_id, user_id, owner_id,
         lock(session, "user", owner_id)
     limit = _absolute_limit(session, conf, project_id, user_id, "key_pairs")
     if limit >= 0 and key_pair_count(session, owner_id) + 1 > limit:
-        raise QuotaExceeded("Quota exceeded, too many key pairs.",
+        raise exception.QuotaExceeded("Quota exceeded, too many key pairs.",
                             ["key_pairs"])
 
 
@@ -482,7 +474,7 @@ def check_server_groups(session, conf, project_id, user_id):
     limits = _limits(session, conf, project_id, user_id)
     overs, _scope = _overs({"server_groups": 1}, usage, limits)
     if overs:
-        raise QuotaExceeded("Quota exceeded, too many server groups.",
+        raise exception.QuotaExceeded("Quota exceeded, too many server groups.",
                             ["server_groups"])
 
 
@@ -496,7 +488,7 @@ def check_group_members(session, conf, project_id, user_id, group, count):
                             "server_group_members")
     if limit >= 0 and group_member_count(
             session, group.id, user_id) + count > limit:
-        raise QuotaExceeded("Quota exceeded, too many servers in group",
+        raise exception.QuotaExceeded("Quota exceeded, too many servers in group",
                             ["server_group_members"])
 
 
@@ -550,12 +542,12 @@ def update(session, conf, project_id, user_id, values, force=False):
         if not force:
             minimum, maximum = ranges[resource]
             if _infinite(value) < _infinite(minimum):
-                raise errors.BadRequest(
+                raise exception.Invalid(
                     f"Quota limit {value} for {resource} must be greater "
                     f"than or equal to already used and reserved "
                     f"{minimum}.")
             if _infinite(value) > _infinite(maximum):
-                raise errors.BadRequest(
+                raise exception.Invalid(
                     f"Quota limit {value} for {resource} must be less than "
                     f"or equal to {maximum}.")
         checked[resource] = value

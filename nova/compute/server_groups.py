@@ -30,7 +30,7 @@ import uuid as uuid_mod
 
 import sqlalchemy as sa
 
-from nova.api import errors
+from nova import exception
 from nova.compute import quotas
 from nova.db import api as db_api
 from nova.db.models import Instance, InstanceGroup, InstanceGroupMember
@@ -40,7 +40,7 @@ POLICIES = ("affinity", "anti-affinity", "soft-affinity",
 
 
 def not_found(group_id):
-    return errors.NotFound(f"Instance group {group_id} could not be found.")
+    return exception.NotFound(f"Instance group {group_id} could not be found.")
 
 
 def get(session, group_id, project_id=None):

@@ -15,7 +15,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from nova.api import errors
+from nova import exception
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
 from nova.compute import hosts as host_service
@@ -34,11 +34,11 @@ MAX_TAGS = 50
 
 
 def not_found(server_id):
-    return errors.NotFound(f"Instance {server_id} could not be found.")
+    return exception.NotFound(f"Instance {server_id} could not be found.")
 
 
 def conflict_state(action, server_id, attr, state):
-    return errors.Conflict(
+    return exception.Conflict(
         f"Cannot '{action}' instance {server_id} while it is in {attr} "
         f"{state}")
 
@@ -276,12 +276,12 @@ def _order(sort):
 
 def _after_marker(session, exprs, marker):
     if not is_uuid(marker):
-        raise errors.BadRequest(f"marker [{marker}] not found")
+        raise exception.Invalid(f"marker [{marker}] not found")
     values = session.execute(
         sa.select(*[e for e, _d in exprs]).where(Instance.uuid == marker)
     ).first()
     if values is None:
-        raise errors.BadRequest(f"marker [{marker}] not found")
+        raise exception.Invalid(f"marker [{marker}] not found")
     directions = {d for _e, d in exprs}
     if len(directions) == 1:
         left = sa.tuple_(*[e for e, _d in exprs])
@@ -459,10 +459,10 @@ def _plain_page_keys(db, req):
               "limit": req.limit, "now": utcnow()}
     if marker is not None:
         if not is_uuid(req.marker):
-            raise errors.BadRequest(f"marker [{req.marker}] not found")
+            raise exception.Invalid(f"marker [{req.marker}] not found")
         values = db.first(marker, {"marker": req.marker})
         if values is None:
-            raise errors.BadRequest(f"marker [{req.marker}] not found")
+            raise exception.Invalid(f"marker [{req.marker}] not found")
         params.update(values._asdict())
     return db.all(page, params)
 
@@ -564,9 +564,7 @@ def save(tx, server):
     params.update(w_id=server.id, w_revision=server.revision,
                   w_next=server.revision + 1)
     if tx.run(statement, params) != 1:
-        raise errors.Conflict(
-            "The resource was changed by another request at the same time; "
-            "try again.")
+        raise exception.ConcurrentUpdate()
     server.__dict__["revision"] += 1
     if "view_revision" in changes:
         server.__dict__["view_revision"] = changes["view_revision"]
@@ -632,8 +630,8 @@ def _group(session, req):
         return server_groups.get(
             session, group_id,
             project_id=None if req.is_admin else req.project_id)
-    except errors.NotFound as exc:
-        raise errors.BadRequest(exc.message) from None
+    except exception.NotFound as exc:
+        raise exception.Invalid(exc.message) from None
 
 
 def create(session, req, *, driver, network, conf):
@@ -647,20 +645,20 @@ def create(session, req, *, driver, network, conf):
         flavor = flavor_service.get(session, req.flavor_ref,
                                     project_id=req.project_id,
                                     is_admin=req.is_admin)
-    except errors.NotFound:
-        raise errors.BadRequest(
+    except exception.NotFound:
+        raise exception.Invalid(
             f"Flavor {req.flavor_ref} could not be found.") from None
     image = image_service.find(session, req.image_ref,
                                project_id=req.project_id,
                                is_admin=req.is_admin) \
         if req.image_ref else None
     if image is None:
-        raise errors.BadRequest("Can not find requested image")
+        raise exception.Invalid("Can not find requested image")
     if flavor.memory_mb < image.min_ram:
-        raise errors.BadRequest("Flavor's memory is too small for requested "
+        raise exception.Invalid("Flavor's memory is too small for requested "
                                 "image.")
     if flavor.root_gb and flavor.root_gb < image.min_disk:
-        raise errors.BadRequest("Flavor's disk is too small for requested "
+        raise exception.Invalid("Flavor's disk is too small for requested "
                                 "image.")
     key = None
     if req.key_name is not None:
@@ -668,7 +666,7 @@ def create(session, req, *, driver, network, conf):
             KeyPair.user_id == req.user_id,
             KeyPair.name == req.key_name)).scalar()
         if key is None:
-            raise errors.BadRequest("Invalid key_name provided.")
+            raise exception.Invalid("Invalid key_name provided.")
     requested_nets = _requested_networks(req, network)
     if req.availability_zone and req.host is None:
         driver.sync_hosts(session)
@@ -688,7 +686,7 @@ def create(session, req, *, driver, network, conf):
                                    req.user_id, group, count)
         # Deleted between our first look and the lock (delete takes it).
         if not server_groups.exists(session, group.id):
-            raise errors.BadRequest(server_groups.not_found(group.uuid)
+            raise exception.Invalid(server_groups.not_found(group.uuid)
                                     .message)
         placement = server_groups.Placement.of(session, group)
     specs = flavor_service.extra_specs(session, [flavor.id])[flavor.id]
@@ -787,16 +785,16 @@ def _requested_networks(req, network):
     nets = []
     for entry in req.networks:
         if entry.get("port"):
-            raise errors.BadRequest(
+            raise exception.Invalid(
                 f"Port {entry['port']} could not be found.")
         if entry.get("uuid") != network.uuid:
-            raise errors.BadRequest(
+            raise exception.Invalid(
                 f"Network {entry.get('uuid')} could not be found.")
         nets.append(entry)
     if len(nets) > 1 and any(n.get("fixed_ip") for n in nets):
         fixed = [n["fixed_ip"] for n in nets if n.get("fixed_ip")]
         if len(set(fixed)) != len(fixed):
-            raise errors.BadRequest(
+            raise exception.Invalid(
                 "Fixed IP address requested more than once.")
     return nets
 
@@ -832,7 +830,7 @@ def set_metadata(session, instance, items, replace=False, conf=None):
         quotas.check_metadata_items(session, conf, instance.project_id,
                                     instance.user_id, len(final))
     elif len(final) > MAX_METADATA_ITEMS:
-        raise quotas.QuotaExceeded(
+        raise exception.QuotaExceeded(
             f"Maximum number of metadata items exceeds {MAX_METADATA_ITEMS}")
     for key, row in existing.items():
         if key not in final:
@@ -853,7 +851,7 @@ def delete_metadata(session, instance, key):
         InstanceMetadata.instance_uuid == instance.uuid,
         InstanceMetadata.key == key)).scalar()
     if row is None:
-        raise errors.NotFound("Metadata item was not found")
+        raise exception.NotFound("Metadata item was not found")
     session.delete(row)
     instance.updated_at = utcnow()
 
@@ -861,7 +859,7 @@ def delete_metadata(session, instance, key):
 def set_tags(session, instance, tags):
     tags = list(dict.fromkeys(tags))
     if len(tags) > MAX_TAGS:
-        raise errors.BadRequest(
+        raise exception.Invalid(
             f"The number of tags exceeded the per-server limit {MAX_TAGS}")
     session.execute(sa.delete(InstanceTag).where(
         InstanceTag.instance_uuid == instance.uuid))
@@ -877,7 +875,7 @@ def add_tag(session, instance, tag):
     if tag in current:
         return False
     if len(current) >= MAX_TAGS:
-        raise errors.BadRequest(
+        raise exception.Invalid(
             f"The number of tags exceeded the per-server limit {MAX_TAGS}")
     session.add(InstanceTag(instance_uuid=instance.uuid, tag=tag))
     instance.updated_at = utcnow()
@@ -890,7 +888,7 @@ def delete_tag(session, instance, tag):
         InstanceTag.instance_uuid == instance.uuid,
         InstanceTag.tag == tag)).rowcount
     if not deleted:
-        raise errors.NotFound(
+        raise exception.NotFound(
             f"Tag {tag} could not be found for instance {instance.uuid}.")
     instance.updated_at = utcnow()
 

@@ -42,16 +42,12 @@ import sqlalchemy
 from sqlalchemy import event, exc as sa_exc
 
 from nova import db as nova_db
-from nova.api import errors
+from nova import exception
 
 LOG = logging.getLogger(__name__)
 
 _DRIVERS = {"mysql": "mysql+pymysql", "postgresql": "postgresql+psycopg",
             "postgres": "postgresql+psycopg"}
-
-
-class SchemaOutOfDate(errors.ServiceUnavailable):
-    pass
 
 
 def make_url(connection):
@@ -221,7 +217,7 @@ class Database:
         except sa_exc.ProgrammingError:
             current = None
         if current != nova_db.SCHEMA_HEAD:
-            raise SchemaOutOfDate(
+            raise exception.SchemaOutOfDate(
                 "The database schema is not up to date (revision "
                 f"{current or 'none'}, this code needs "
                 f"{nova_db.SCHEMA_HEAD}); the operator must run "
@@ -236,7 +232,8 @@ class Database:
         detaches them without expiring their attributes.
         """
         engine = self.engine
-        with _session_class()(bind=engine, expire_on_commit=False) as session:
+        session_class, _stale = _orm()
+        with session_class(bind=engine, expire_on_commit=False) as session:
             self.check_schema(session.connection())
             yield session
 
@@ -366,11 +363,18 @@ class Database:
     def writer(self):
         """A write transaction: committed when the block ends cleanly."""
         self.engine  # noqa: B018 - make sure the engines exist for this pid
-        with _session_class()(bind=self._writer_engine,
-                              expire_on_commit=False) as session:
-            with session.begin():
-                self.check_schema(session.connection())
-                yield session
+        session_class, stale = _orm()
+        try:
+            with session_class(bind=self._writer_engine,
+                               expire_on_commit=False) as session:
+                with session.begin():
+                    self.check_schema(session.connection())
+                    yield session
+        except stale as exc:
+            # The version counter of instances caught another request
+            # changing the same row between our read and our write: the
+            # Core path (``servers.save``) raises the same.
+            raise exception.ConcurrentUpdate() from exc
 
     @contextlib.contextmanager
     def core_writer(self):
@@ -388,7 +392,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("SELECT 1")
                 self.check_schema(conn)
-        except SchemaOutOfDate as exc:
+        except exception.SchemaOutOfDate as exc:
             return exc.message
         except sa_exc.SQLAlchemyError as exc:
             return describe(exc)
@@ -663,40 +667,16 @@ def describe(exc):
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
 
 
-def _unavailable(exc):
-    LOG.error("Database unavailable: %s", describe(exc))
-    return errors.ServiceUnavailable(
-        "The database is unavailable; try again later.")
+_ORM = None
 
 
-def _bad_value(exc):
-    LOG.warning("A value was refused by the database: %s", describe(exc))
-    return errors.BadRequest(
-        "Invalid input: a value does not fit what the database can store.")
-
-
-_Session = None
-
-
-def _session_class():
-    """``sqlalchemy.orm.Session``, imported on first use (with the error
-    mapping that only the ORM needs)."""
-    global _Session
-    if _Session is None:
+def _orm():
+    """(``sqlalchemy.orm.Session``, the ORM's ``StaleDataError``),
+    imported on first use."""
+    global _ORM
+    if _ORM is None:
         from sqlalchemy.orm import Session
-        from sqlalchemy.orm import exc as orm_exc
+        from sqlalchemy.orm.exc import StaleDataError
 
-        # Another request changed the same row between our read and our
-        # write (the version counter of instances caught it).
-        errors.register(orm_exc.StaleDataError, lambda exc: errors.Conflict(
-            "The resource was changed by another request at the same time; "
-            "try again."))
-        _Session = Session
-    return _Session
-
-
-errors.register(sa_exc.DataError, _bad_value)
-
-for _klass in (sa_exc.OperationalError, sa_exc.InterfaceError,
-               sa_exc.TimeoutError, sa_exc.DisconnectionError):
-    errors.register(_klass, _unavailable)
+        _ORM = (Session, StaleDataError)
+    return _ORM

@@ -30,7 +30,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 import nova.db
-from nova import config_files
+from nova import config_files, exception
 from nova.api import backends, errors
 from nova.api.middleware import faultwrap
 from nova.cmd import manage
@@ -198,9 +198,9 @@ def test_db_sync_upgrades_an_older_schema_keeping_data(db_url, conf_path,
 
     # The API refuses to serve on the old schema...
     db = dbs(conf_path)
-    with pytest.raises(db_api.SchemaOutOfDate) as info, db.reader():
+    with pytest.raises(exception.SchemaOutOfDate) as info, db.reader():
         pass
-    assert info.value.code == 503
+    assert errors.to_api_error(info.value).code == 503
     assert "nova-manage db sync" in info.value.message
 
     # ...whose data an operator already has.

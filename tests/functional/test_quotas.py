@@ -414,6 +414,7 @@ def test_server_groups_quota(cloud):
 def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
     """How usage counts servers at rest in those states (set directly: the
     actions that lead there are another module's)."""
+    from nova import exception
     from nova.compute import quotas
     from nova.db import api as db_api
     from nova.db.models import Instance
@@ -436,7 +437,7 @@ def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
         with db.writer() as session:
             quotas.update(session, conf_of(fast_config), "demo", None,
                           {"cores": 1})
-        with pytest.raises(quotas.QuotaExceeded) as caught, \
+        with pytest.raises(exception.QuotaExceeded) as caught, \
                 db.writer() as session:
             quotas.check_delta(session, conf_of(fast_config), "demo",
                                "demo", cores=2, ram=512)

@@ -10,6 +10,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 import nova.db
+from nova import exception
 from nova.api import errors
 from nova.db import api as db_api
 from nova.db import migration
@@ -74,7 +75,7 @@ def test_database_trouble_is_a_503_without_details(make, caplog):
 
 
 def test_schema_out_of_date_is_a_503():
-    error = errors.to_api_error(db_api.SchemaOutOfDate("run it"))
+    error = errors.to_api_error(exception.SchemaOutOfDate("run it"))
     assert (error.code, error.message) == (503, "run it")
 
 
