@@ -31,9 +31,8 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# bench/http.py would shadow the standard library's http package.
-sys.path[:] = [p for p in sys.path
-               if pathlib.Path(p or ".").resolve() != ROOT / "bench"]
+# The repository root, for tests.deploy (the deployment tests' helpers are
+# not installed; nova is).
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
