@@ -17,8 +17,8 @@ them on its command line::
 (``NOVA_WSGI_PYTHON_HOME``, ``NOVA_WSGI_CONFIG_DIR``,
 ``NOVA_WSGI_CONFIG_FILES``). Packagers who place the scripts themselves run
 ``nova-wsgi-build`` in ``%install`` instead. Editable installs (``pip
-install -e``) carry no data files; the checkout's ``wsgi-scripts/`` holds
-the same scripts.
+install -e``) carry no data files; the checkout's ``deployment/mod_wsgi/``
+holds the same scripts.
 """
 
 import importlib.util
@@ -51,7 +51,7 @@ class build_wsgi_scripts(Command):
         self.build_base = None
         self.outputs = []
         # Set by setuptools for editable installs, which install no data
-        # files: there the checkout's wsgi-scripts/ serves.
+        # files: there the checkout's deployment/mod_wsgi/ serves.
         self.editable_mode = False
 
     def finalize_options(self):

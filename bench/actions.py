@@ -17,21 +17,17 @@ Usage: .venv/bin/python bench/actions.py [--rounds 3] [--duration 3]
        [--connections 16] [--threads 2] [--workers 2]
 """
 
+import argparse
+import contextlib
 import os
+import shutil
+import signal
 import sys
+import tempfile
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-sys.path.append(_HERE)
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import tempfile  # noqa: E402
-
-import common  # noqa: E402
-import compute  # noqa: E402  (bench/compute.py: Load, call, set-up)
+import common
+import compute  # bench/compute.py: Load, call, set-up
+import version_documents  # its servers and wrk helpers
 
 TARGET = 0.20
 
@@ -92,11 +88,11 @@ def main():
             compute.DEADLINE_S:
         parser.error("the planned load is past the budget")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    wrk = compute.bench_http.ensure_wrk()
+    wrk = version_documents.ensure_wrk()
     if not wrk:
         print("wrk is needed (apt-get install wrk)")
         return 2
-    gunicorn, version, flags = compute.bench_http.gunicorn_flags()
+    gunicorn, version, flags = version_documents.gunicorn_flags()
     print(f"{version}, {args.workers} sync workers; load: wrk "
           f"-t{args.threads} -c{args.connections}, {args.duration} s x "
           f"{args.rounds} rounds; {os.cpu_count()} CPUs", flush=True)
@@ -112,8 +108,8 @@ def main():
     results = {"hello": [], "action": []}
 
     def start(label, app, env):
-        server = compute.bench_http.Server(label, app, env, args, gunicorn,
-                                           flags, workdir)
+        server = version_documents.Server(label, app, env, args, gunicorn,
+                                          flags, workdir)
         servers.append(server)
         return server.start()
 

@@ -7,10 +7,10 @@ One private Apache httpd (as root; the daemons run as www-data) on
 127.0.0.1 with two virtual hosts:
 
 - the compute API: ``render_vhost("compute", ...)``, i.e. the shipped
-  ``apache/`` snippet with this run's port, user and paths (daemon process
-  group of the shipped size, ``processes=4 threads=1``), serving the
-  generated ``nova-compute-api.wsgi``, with ``auth_strategy = noauth2``
-  on SQLite;
+  ``deployment/apache/`` snippet with this run's port, user and paths
+  (daemon process group of the shipped size, ``processes=4 threads=1``),
+  serving the generated ``nova-compute-api.wsgi``, with
+  ``auth_strategy = noauth2`` on SQLite;
 - hello-world: ``bench/hello.py`` as the WSGI script of a daemon process
   group with exactly the same options.
 
@@ -31,9 +31,8 @@ import pathlib
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# bench/http.py would shadow the standard library's http package.
-sys.path[:] = [p for p in sys.path
-               if pathlib.Path(p or ".").resolve() != ROOT / "bench"]
+# The repository root, for tests.deploy (the deployment tests' helpers are
+# not installed; nova is).
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402

@@ -1,10 +1,10 @@
 """Compute API resources against the hello-world app, same server, same run.
 
 Four measurements, each printed as a ratio against ``bench/hello.py``
-served by gunicorn with the same flags as bench/http.py (sync workers) and
-loaded by wrk with the same settings, in interleaved rounds (hello first in
-every round, each figure divided by that round's hello-world figure, the
-median over the rounds printed):
+served by gunicorn with the same flags as bench/version_documents.py (sync
+workers) and loaded by wrk with the same settings, in interleaved rounds
+(hello first in every round, each figure divided by that round's
+hello-world figure, the median over the rounds printed):
 
 1. ``GET /v2.1/flavors/detail`` with 10 flavors: >= 40 % of hello-world.
 2. ``GET /v2.1/servers/detail`` with 100 servers (made through the API
@@ -32,44 +32,26 @@ Usage: .venv/bin/python bench/compute.py [--rounds 3] [--duration 3]
        [--threads 2] [--workers 2] [--big 100000] [--small 1000]
 """
 
+import argparse
+import contextlib
+import datetime
+import http.client
+import ipaddress
+import json
 import os
+import re
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
+import time
+import uuid
 
-# bench/ must not stand first on sys.path: bench/http.py would shadow the
-# standard library's http package (see bench/http.py).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-sys.path.append(_HERE)
+import common
+import version_documents  # its servers and wrk helpers
 
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import datetime  # noqa: E402
-import http.client  # noqa: E402
-import importlib.util  # noqa: E402
-import ipaddress  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-
-import common  # noqa: E402
-
-
-def _load_bench_http():
-    """bench/http.py's servers and wrk helpers, under another name."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_http", os.path.join(_HERE, "http.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_http = _load_bench_http()
-HOST = bench_http.HOST
+HOST = version_documents.HOST
 DEADLINE_S = 420  # the measured part; set-up and wrk install excluded
 
 TOKEN = "admin:admin"
@@ -382,11 +364,11 @@ def main():
                      f"budget is {DEADLINE_S} s")
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    wrk = bench_http.ensure_wrk()
+    wrk = version_documents.ensure_wrk()
     if not wrk:
         print("wrk is needed (apt-get install wrk)")
         return 2
-    gunicorn, version, flags = bench_http.gunicorn_flags()
+    gunicorn, version, flags = version_documents.gunicorn_flags()
     print(f"{version}, {args.workers} sync workers"
           f"{', ' + ' '.join(flags) if flags else ''}; load: wrk "
           f"-t{args.threads} -c{args.connections}, {args.duration} s x "
@@ -404,8 +386,8 @@ def main():
     notes = []
 
     def start(label, app, env):
-        server = bench_http.Server(label, app, env, args, gunicorn, flags,
-                                   workdir)
+        server = version_documents.Server(label, app, env, args, gunicorn,
+                                          flags, workdir)
         servers.append(server)
         return server.start()
 

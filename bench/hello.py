@@ -1,4 +1,4 @@
-"""Hello-world WSGI app: the yardstick of bench/http.py.
+"""Hello-world WSGI app: the yardstick of bench/version_documents.py.
 
 A small JSON body with Content-Length, nothing else, so a server's own cost
 per request can be told from the API's.

@@ -13,9 +13,9 @@ import argparse
 import pathlib
 import sys
 
-# The repository root instead of bench/ (whose http.py would shadow the
-# standard library's).
-sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+# The repository root, for tests.deploy and tests.robustness (the tests'
+# helpers are not installed; nova is).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from tests.deploy import servers  # noqa: E402
 from tests.robustness import memory  # noqa: E402

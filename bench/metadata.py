@@ -1,9 +1,9 @@
 """The metadata API under load: 10,000 servers, and a boot storm.
 
 Two measurements per server variant (gunicorn with the flags of
-bench/http.py; by default sync workers x2, the target, then sync x4 and
-gthread 2x8 for comparison), each against ``bench/hello.py`` served by the
-same gunicorn with the same flags in the same run:
+bench/version_documents.py; by default sync workers x2, the target, then
+sync x4 and gthread 2x8 for comparison), each against ``bench/hello.py``
+served by the same gunicorn with the same flags in the same run:
 
 1. ``GET /openstack/latest/meta_data.json`` with 10,000 servers in the
    database: requests/s as a ratio of hello-world's, loaded by wrk in
@@ -70,50 +70,32 @@ Usage: .venv/bin/python bench/metadata.py [--variants sync:2,sync:4,gthread:2x8]
        [--storm-connections 64] [--storm-procs 8] [--profile N]
 """
 
+import argparse
+import base64
+import collections
+import datetime
+import hashlib
+import hmac
+import ipaddress
+import json
+import multiprocessing
 import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import uuid
 
-# bench/ must not stand first on sys.path: bench/http.py would shadow the
-# standard library's http package (see bench/http.py).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-sys.path.append(_HERE)
+import common
+import version_documents  # its servers and wrk helpers
 
-import argparse  # noqa: E402
-import base64  # noqa: E402
-import collections  # noqa: E402
-import datetime  # noqa: E402
-import hashlib  # noqa: E402
-import hmac  # noqa: E402
-import importlib.util  # noqa: E402
-import ipaddress  # noqa: E402
-import json  # noqa: E402
-import multiprocessing  # noqa: E402
-import re  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-
-import common  # noqa: E402
-
-
-def _load_bench_http():
-    """bench/http.py's servers and wrk helpers, under another name."""
-    spec = importlib.util.spec_from_file_location(
-        "bench_http", os.path.join(_HERE, "http.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench_http = _load_bench_http()
-HOST = bench_http.HOST
+HOST = version_documents.HOST
 DEADLINE_S = 400  # the measured part; set-up and wrk install excluded
 
 TARGET_RATIO = 0.50
@@ -727,9 +709,9 @@ def parse_variant(text):
 
 def make_server(label, app, env, variant, gunicorn, flags, workdir):
     _name, klass, workers, threads = variant
-    server = bench_http.Server(label, app, env,
-                               argparse.Namespace(workers=workers),
-                               gunicorn, flags, workdir)
+    server = version_documents.Server(label, app, env,
+                                      argparse.Namespace(workers=workers),
+                                      gunicorn, flags, workdir)
     at = server.cmd.index("--worker-class")
     server.cmd[at + 1] = klass
     if klass == "gthread":
@@ -879,11 +861,11 @@ def main():
 
 def run(args, variants, conf_dir, workdir, servers, results, rotation,
         booting, started):
-    wrk = None if args.no_rps else bench_http.ensure_wrk()
+    wrk = None if args.no_rps else version_documents.ensure_wrk()
     if not args.no_rps and not wrk:
         print("wrk is needed (apt-get install wrk)")
         return 2
-    gunicorn, version, flags = bench_http.gunicorn_flags()
+    gunicorn, version, flags = version_documents.gunicorn_flags()
     print(f"{version}{', ' + ' '.join(flags) if flags else ''}; variants: "
           f"{', '.join(v[0] for v in variants)}; load: wrk "
           f"-t{args.threads} -c{args.connections} -d{args.duration}s x "

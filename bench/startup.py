@@ -61,11 +61,7 @@ import subprocess
 import sys
 import time
 
-# bench/ holds http.py: keep it behind the standard library on sys.path.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-sys.path.append(_HERE)
-import common  # noqa: E402
+import common
 
 # What the entry modules set while they load (nova/wsgi/__init__.py).
 LOADING_THRESHOLDS = (50_000, 1_000, 1_000)

@@ -6,7 +6,7 @@
 
 Serves the API with the shipped gunicorn config (noauth2, SQLite), seeds a
 flavor, image, keypair and server, and runs schemathesis from
-doc/api/compute-openapi.json (examples, coverage and fuzzing phases; the
+docs/api/compute-openapi.json (examples, coverage and fuzzing phases; the
 coverage phase walks every schema boundary and every microversion value
 of the header) as the admin, a member of the seeded project and a member
 of another project, round after round with new seeds until the server

@@ -11,7 +11,7 @@ schemas, so responses are the generic shapes every route shares: a JSON
 object (or no body) on success, upstream's fault body on errors.
 
 ``nova-openapi`` (``python -m nova.cmd.openapi``) writes it to
-``doc/api/compute-openapi.json``; a test fails when that file is stale.
+``docs/api/compute-openapi.json``; a test fails when that file is stale.
 """
 
 import copy

@@ -1,8 +1,8 @@
 """``nova-openapi``: write the compute API's OpenAPI 3.1 description.
 
     nova-openapi                         # JSON to stdout
-    nova-openapi -o doc/api/compute-openapi.json
-    nova-openapi -o doc/api/compute-openapi.json --check   # exit 1 if stale
+    nova-openapi -o docs/api/compute-openapi.json
+    nova-openapi -o docs/api/compute-openapi.json --check   # exit 1 if stale
 
 The description is generated from the route table and the request schemas
 (``nova.api.openapi``); the repository's copy is refreshed with the second

@@ -90,8 +90,9 @@ def parser():
                               "default 0.0.0.0:8774 / :8775)")
     repo = p.add_argument_group("the repository's copies")
     repo.add_argument("--shipped", metavar="ROOT",
-                      help="write wsgi-scripts/, apache/ and deploy/ under "
-                           "ROOT with the default options, and nothing else")
+                      help="write deployment/ (mod_wsgi/, apache/, uwsgi/, "
+                           "gunicorn/) under ROOT with the default options, "
+                           "and nothing else")
     repo.add_argument("--check", action="store_true",
                       help="with --shipped: write nothing, list the stale "
                            "files and exit 1 if there are any")

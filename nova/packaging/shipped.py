@@ -15,23 +15,24 @@ from nova.packaging import render
 def _entries():
     entries = {}
     for api in render.APIS:
-        entries[f"wsgi-scripts/{render.script_filename(api)}"] = \
+        entries[f"deployment/mod_wsgi/{render.script_filename(api)}"] = \
             functools.partial(render.render_wsgi_script, api)
     for layout in render.LAYOUTS:
         for api in render.APIS:
             for tls in (False, True):
                 name = render.vhost_filename(api, tls=tls)
-                entries[f"apache/{layout}/{name}"] = functools.partial(
-                    render.render_vhost, api, layout, tls=tls)
+                entries[f"deployment/apache/{layout}/{name}"] = \
+                    functools.partial(render.render_vhost, api, layout,
+                                      tls=tls)
         # Only the compute API has a DevStack-style prefix: guests reach the
         # metadata API through Neutron's metadata proxy, on its own port.
         name = render.vhost_filename("compute", path_prefix="/compute")
-        entries[f"apache/{layout}/{name}"] = functools.partial(
+        entries[f"deployment/apache/{layout}/{name}"] = functools.partial(
             render.render_vhost, "compute", layout, path_prefix="/compute")
     for api in render.APIS:
-        entries[f"deploy/uwsgi/{render.uwsgi_filename(api)}"] = \
+        entries[f"deployment/uwsgi/{render.uwsgi_filename(api)}"] = \
             functools.partial(render.render_uwsgi, api)
-        entries[f"deploy/gunicorn/{render.gunicorn_filename(api)}"] = \
+        entries[f"deployment/gunicorn/{render.gunicorn_filename(api)}"] = \
             functools.partial(render.render_gunicorn, api)
     return entries
 

@@ -279,8 +279,8 @@ def _missing_socket_errors(site):
 # -- the other variants -------------------------------------------------------
 
 VARIANTS = [(layout, relpath) for relpath in shipped.SHIPPED
-            if relpath.startswith("apache/")
-            for layout in [relpath.split("/")[1]]]
+            if relpath.startswith("deployment/apache/")
+            for layout in [relpath.split("/")[2]]]
 
 
 @pytest.mark.parametrize("layout, relpath", VARIANTS,

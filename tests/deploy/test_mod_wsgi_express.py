@@ -1,4 +1,4 @@
-"""mod_wsgi-express serving the generated scripts in wsgi-scripts/.
+"""mod_wsgi-express serving the generated scripts in deployment/mod_wsgi/.
 
 As root, mod_wsgi-express needs a user to run Apache's children and the
 daemon as: www-data (the virtualenv is built from /usr/bin/python3, which
@@ -23,7 +23,7 @@ def test_express_serves_each_generated_script(workdir):
     try:
         for api in render.APIS:
             ports[api] = servers.free_port()
-            script = (servers.ROOT / "wsgi-scripts"
+            script = (servers.ROOT / "deployment" / "mod_wsgi"
                       / render.script_filename(api))
             procs[api] = servers.Process(
                 servers.express_argv(script, ports[api],

@@ -1,6 +1,6 @@
 """gunicorn and uWSGI serving the module paths, from the shipped configs.
 
-gunicorn runs the shipped ``deploy/gunicorn/*.conf.py`` as they are, with
+gunicorn runs the shipped ``deployment/gunicorn/*.conf.py`` as they are, with
 ``--bind`` on the command line (which wins over the file). uWSGI's socket
 is in its ini, so the ini is rendered by the same function with this
 test's address; nothing else differs from the shipped file. Both stop
@@ -52,7 +52,7 @@ def test_gunicorn_serves_the_shipped_configs(workdir):
     try:
         for api in render.APIS:
             ports[api] = servers.free_port()
-            conf = (servers.ROOT / "deploy" / "gunicorn"
+            conf = (servers.ROOT / "deployment" / "gunicorn"
                     / render.gunicorn_filename(api))
             procs[api] = servers.Process(
                 [servers.VENV_BIN / "gunicorn", "-c", conf,
@@ -74,7 +74,7 @@ def test_uwsgi_serves_the_shipped_inis(workdir):
             ports[api] = servers.free_port()
             bind = f"127.0.0.1:{ports[api]}"
             text = render.render_uwsgi(api, bind=bind)
-            shipped = (servers.ROOT / "deploy" / "uwsgi"
+            shipped = (servers.ROOT / "deployment" / "uwsgi"
                        / render.uwsgi_filename(api)).read_text()
             default_bind = f"0.0.0.0:{render.APIS[api].port}"
             assert text == shipped.replace(f"http11-socket = {default_bind}",

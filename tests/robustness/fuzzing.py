@@ -33,7 +33,7 @@ import time
 from tests.deploy import servers
 from tests.robustness.serve import ADMIN, Stack, member
 
-DESCRIPTION = servers.ROOT / "doc" / "api" / "compute-openapi.json"
+DESCRIPTION = servers.ROOT / "docs" / "api" / "compute-openapi.json"
 CHECKS = ("not_a_server_error,status_code_conformance,"
           "content_type_conformance,response_schema_conformance")
 IDENTITIES = {

@@ -37,8 +37,8 @@ class Stack:
 
     def start(self, api="compute", workers=2, extra_args=(), env=None):
         port = servers.free_port()
-        conf = servers.ROOT / "deploy" / "gunicorn" / render.gunicorn_filename(
-            api)
+        conf = (servers.ROOT / "deployment" / "gunicorn"
+                / render.gunicorn_filename(api))
         environ = servers.clean_env(OS_NOVA_CONFIG_DIR=str(self.etc),
                                     **(env or {}))
         proc = servers.Process(

@@ -386,7 +386,7 @@ def test_mod_wsgi_daemon_killed_mid_response(workdir):
     _many_flavors(workdir)
     port = servers.free_port()
     env = servers.clean_env(OS_NOVA_CONFIG_DIR=str(stack.etc))
-    script = servers.ROOT / "wsgi-scripts" / "nova-compute-api.wsgi"
+    script = servers.ROOT / "deployment" / "mod_wsgi" / "nova-compute-api.wsgi"
     proc = servers.Process(
         servers.express_argv(script, port, workdir.mkdir("express"),
                              processes=1),

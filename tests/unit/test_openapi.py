@@ -13,7 +13,7 @@ from nova.api.compute import routes
 from nova.api.validation import Versioned
 from tests.conftest import ROOT
 
-CHECKED_IN = ROOT / "doc" / "api" / "compute-openapi.json"
+CHECKED_IN = ROOT / "docs" / "api" / "compute-openapi.json"
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +24,7 @@ def document():
 def test_checked_in_description_is_fresh(document):
     assert CHECKED_IN.read_text() == openapi.dumps(document), (
         f"{CHECKED_IN} is stale: run .venv/bin/nova-openapi -o "
-        "doc/api/compute-openapi.json")
+        "docs/api/compute-openapi.json")
 
 
 def test_command_check_mode(tmp_path):

@@ -5,9 +5,9 @@
   Regenerate after an intended template change with
   ``NOVA_UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/test_packaging.py``
   and read the diff.
-- The copies checked into the repository (``wsgi-scripts/``, ``apache/``,
-  ``deploy/``) must equal what the templates render now
-  (``nova-wsgi-build --shipped .`` refreshes them).
+- The copies checked into the repository (``deployment/``: ``mod_wsgi/``,
+  ``apache/``, ``uwsgi/``, ``gunicorn/``) must equal what the templates
+  render now (``nova-wsgi-build --shipped .`` refreshes them).
 - ``nova-wsgi-build`` writes what the renderers return; the wheel carries
   the scripts (``setup.py``'s build step); ``render.py`` runs on a bare
   interpreter, as it must at build time.
@@ -196,20 +196,24 @@ def test_shipped_files_are_fresh():
 
 
 def test_shipped_files_are_the_default_renderings():
-    assert shipped.SHIPPED["wsgi-scripts/nova-compute-api.wsgi"]() == \
+    assert shipped.SHIPPED["deployment/mod_wsgi/nova-compute-api.wsgi"]() == \
         _rendered("wsgi-compute.wsgi")
-    assert shipped.SHIPPED["apache/rhel/nova-compute-api.conf"]() == \
+    assert shipped.SHIPPED[
+        "deployment/apache/rhel/nova-compute-api.conf"]() == \
         _rendered("vhost-compute-rhel.conf")
-    assert shipped.SHIPPED["apache/debian/nova-metadata-tls.conf"]() == \
+    assert shipped.SHIPPED[
+        "deployment/apache/debian/nova-metadata-tls.conf"]() == \
         _rendered("vhost-metadata-debian-tls.conf")
-    assert shipped.SHIPPED["apache/rhel/nova-compute-api-prefix.conf"]() == \
+    assert shipped.SHIPPED[
+        "deployment/apache/rhel/nova-compute-api-prefix.conf"]() == \
         _rendered("vhost-compute-rhel-prefix.conf")
-    assert shipped.SHIPPED["deploy/uwsgi/nova-compute-api.ini"]() == \
+    assert shipped.SHIPPED["deployment/uwsgi/nova-compute-api.ini"]() == \
         _rendered("uwsgi-compute.ini")
-    assert shipped.SHIPPED["deploy/gunicorn/nova-metadata.conf.py"]() == \
+    assert shipped.SHIPPED["deployment/gunicorn/nova-metadata.conf.py"]() == \
         _rendered("gunicorn-metadata.conf.py")
-    names = {relpath.split("/")[0] for relpath in shipped.SHIPPED}
-    assert names == {"wsgi-scripts", "apache", "deploy"}
+    names = {tuple(relpath.split("/")[:2]) for relpath in shipped.SHIPPED}
+    assert names == {("deployment", "mod_wsgi"), ("deployment", "apache"),
+                     ("deployment", "uwsgi"), ("deployment", "gunicorn")}
 
 
 # -- what the renderings say -------------------------------------------------
@@ -479,18 +483,20 @@ def test_command_shipped_and_check(tmp_path):
     out = io.StringIO()
     assert wsgi_build.main(["--shipped", str(tmp_path), "--check"],
                            out=out) == 1
-    assert "stale: wsgi-scripts/nova-compute-api.wsgi" in out.getvalue()
+    assert "stale: deployment/mod_wsgi/nova-compute-api.wsgi" in out.getvalue()
     assert wsgi_build.main(["--shipped", str(tmp_path)],
                            out=io.StringIO()) == 0
     assert wsgi_build.main(["--shipped", str(tmp_path), "--check"],
                            out=io.StringIO()) == 0
     for relpath in shipped.SHIPPED:
         assert (tmp_path / relpath).read_text() == (ROOT / relpath).read_text()
-    (tmp_path / "apache/rhel/nova-metadata.conf").write_text("edited\n")
+    (tmp_path / "deployment/apache/rhel/nova-metadata.conf").write_text(
+        "edited\n")
     out = io.StringIO()
     assert wsgi_build.main(["--shipped", str(tmp_path), "--check"],
                            out=out) == 1
-    assert out.getvalue().startswith("stale: apache/rhel/nova-metadata.conf")
+    assert out.getvalue().startswith(
+        "stale: deployment/apache/rhel/nova-metadata.conf")
 
 
 def test_console_script_is_declared():

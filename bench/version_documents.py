@@ -17,33 +17,26 @@ adds over hello-world there is the app's own cost per request.
 Every server is stopped at the end (its whole process group). With the
 defaults the run takes about 75 s (plus a one-time wrk install).
 
-Usage: .venv/bin/python bench/http.py [--rounds 5] [--duration 3]
-       [--connections 16] [--threads 2] [--workers 2] [--python-loadgen]
+Usage: .venv/bin/python bench/version_documents.py [--rounds 5]
+       [--duration 3] [--connections 16] [--threads 2] [--workers 2]
+       [--python-loadgen]
 """
 
+import argparse
+import http.client
+import multiprocessing
 import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
+import time
 
-# This file is named http.py: with bench/ first on sys.path (as for any
-# script) it would stand in for the standard library's http package. Move
-# bench/ to the end before anything imports http.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
-sys.path.append(_HERE)
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import multiprocessing  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-import common  # noqa: E402
+import common
 
 TARGET = 0.60
 HOST = "127.0.0.1"
@@ -199,8 +192,8 @@ class Server:
         self.workdir = workdir
         self.port = free_port()
         self.log_path = os.path.join(workdir, f"{label}-{self.port}.log")
-        # hello.py is served from a copy in workdir: bench/ itself must not
-        # be on the server's path (bench/http.py would shadow stdlib http).
+        # hello.py is served from a copy in workdir, the only directory on
+        # the server's path.
         self.cmd = [gunicorn, "--workers", str(args.workers),
                     "--worker-class", "sync", "--bind",
                     f"{HOST}:{self.port}", "--log-level", "warning",
