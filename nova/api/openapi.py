@@ -17,7 +17,6 @@ object (or no body) on success, upstream's fault body on errors.
 import copy
 import json
 import re
-import sys
 
 from nova.api import errors, microversions
 from nova.api.validation import Versioned
@@ -111,21 +110,12 @@ def _range_text(lo, hi):
 
 
 def _action_ranges(route):
-    """For an ``.../action`` route whose handler module has ``ACTIONS``
-    (name -> (handler, rule, schema, min_version)): each action's schema
-    and the versions it exists at."""
-    module = sys.modules.get(getattr(route.handler, "__module__", ""), None)
-    actions = getattr(module, "ACTIONS", None)
-    if not route.path.endswith("/action") or not isinstance(actions, dict):
+    """For an action route (``route.actions``, name -> ``Action``): each
+    action's name, its microversion range and its schema."""
+    if route.actions is None:
         return None
-    out = []
-    for name in sorted(actions):
-        entry = actions[name]
-        schema = entry[2]
-        min_version = entry[3] if len(entry) > 3 else \
-            microversions.MIN_VERSION
-        out.append((name, min_version, schema))
-    return out
+    return [(name, action.min_version, action.max_version, action.schema)
+            for name, action in sorted(route.actions.items())]
 
 
 class _Builder:
@@ -188,14 +178,19 @@ class _Builder:
         actions = _action_ranges(route)
         if actions is not None:
             alternatives = []
-            for name, amin, spec in actions:
-                if hi is not None and amin > hi:
+            for name, amin, amax, spec in actions:
+                if (hi is not None and amin > hi) or (
+                        amax is not None and amax < lo):
                     continue
                 points.add(max(amin, lo))
                 points |= _neighbours(amin, self.max_version)
+                top = hi if amax is None else (
+                    amax if hi is None else min(amax, hi))
+                if amax is not None:
+                    points |= {amax} | _neighbours(amax, self.max_version)
                 # An action's body schema may itself change with the
                 # microversion (Versioned): one alternative per range.
-                ranges = _clip(_ranges(spec), max(amin, lo), hi)
+                ranges = _clip(_ranges(spec), max(amin, lo), top)
                 for rlo, rhi, schema in ranges:
                     suffix = "" if len(ranges) == 1 else \
                         "_" + _text(rlo).replace(".", "_")

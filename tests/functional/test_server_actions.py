@@ -828,11 +828,11 @@ HOSTILE = (None, {}, [], "x", 0, -1, True, {"x": 1}, {"": None},
 
 
 def test_hostile_action_bodies_never_500(cloud):
-    from nova.api.compute.handlers import servers
+    from nova.api.compute.handlers import server_actions
 
     server_id = boot_id(cloud)
     for version in ("2.1", "2.57", "2.91"):
-        for name in servers.ACTIONS:
+        for name in server_actions.ACTIONS:
             if name == "forceDelete":  # its one valid body deletes it
                 continue
             for body in HOSTILE:

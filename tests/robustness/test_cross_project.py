@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from nova.api import microversions
 from nova.api.compute import routes
-from nova.api.compute.handlers import servers as server_handlers
+from nova.api.compute.handlers import server_actions
 from tests.conftest import sync_db
 from tests.functional.test_auth import FakeKeystone
 
@@ -303,7 +303,7 @@ def test_every_route_has_a_matrix_entry():
 
 
 def test_every_server_action_has_a_body():
-    missing = sorted(set(server_handlers.ACTIONS) - set(ACTION_BODIES))
+    missing = sorted(set(server_actions.ACTIONS) - set(ACTION_BODIES))
     assert not missing, f"server actions without a matrix body: {missing}"
 
 
@@ -487,7 +487,7 @@ def _requests(route, probe, ids):
         version = microversions.as_text(top)
     path = _fill(probe.path, ids)
     if route.path.endswith("/action") and route.path.startswith("/servers"):
-        for name in sorted(server_handlers.ACTIONS):
+        for name in sorted(server_actions.ACTIONS):
             yield path, _fill(ACTION_BODIES[name], ids), version
         return
     yield path, _fill(probe.body, ids), version

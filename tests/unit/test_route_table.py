@@ -5,7 +5,7 @@ import pytest
 
 from nova import policies
 from nova.api.compute import routes
-from nova.api.compute.handlers import aggregates, servers
+from nova.api.compute.handlers import aggregates, server_actions
 from nova.api.validation import Versioned
 
 RULES = {rule.name for rule in policies.list_rules()}
@@ -40,9 +40,9 @@ def test_route_has_registered_policy(route):
 
 
 def test_every_server_action_has_rule_and_schema():
-    for name, (handler, rule, schema, _min) in servers.ACTIONS.items():
-        assert rule in RULES, name
-        assert isinstance(schema, (dict, Versioned)), name
+    for name, entry in server_actions.ACTIONS.items():
+        assert entry.rule in RULES, name
+        assert isinstance(entry.schema, (dict, Versioned)), name
 
 
 def test_no_duplicate_routes():
@@ -96,9 +96,9 @@ def _every_schema():
     for route in routes.ROUTES:
         where = f"{route.method} {route.path}"
         specs += [(f"{where} query", route.query), (f"{where} body", route.body)]
-    specs += [(f"server action {name}", entry[2])
-              for name, entry in servers.ACTIONS.items()]
-    specs += [(f"aggregate action {name}", entry[2])
+    specs += [(f"server action {name}", entry.schema)
+              for name, entry in server_actions.ACTIONS.items()]
+    specs += [(f"aggregate action {name}", entry.schema)
               for name, entry in aggregates.ACTIONS.items()]
     for where, spec in specs:
         if spec is None:
@@ -122,3 +122,31 @@ def test_an_invalid_schema_is_caught():
     with pytest.raises(jsonschema.SchemaError):
         jsonschema.Draft202012Validator.check_schema(
             {"type": "object", "properties": {"a": {"type": "strnig"}}})
+
+
+def _action_routes():
+    return [r for r in routes.ROUTES if r.path.endswith("/action")]
+
+
+def test_action_routes_declare_their_table():
+    # An action route's policy is made from its table, not listed by hand.
+    assert sorted(r.path for r in _action_routes()) == [
+        "/flavors/{flavor_id}/action", "/os-aggregates/{aggregate_id}/action",
+        "/servers/{server_id}/action"]
+    for route in _action_routes():
+        assert route.actions, route.path
+        assert set(route.policy) == {a.rule for a in route.actions.values()}
+
+
+def test_the_server_action_route_lists_every_rule():
+    route = next(r for r in _action_routes() if r.path.startswith("/servers"))
+    assert len(server_actions.ACTIONS) == 25
+    assert route.actions is server_actions.ACTIONS
+    assert len(route.policy) == 25
+
+
+def test_an_action_declared_twice_is_refused():
+    from nova.api.compute.router import Action, action_table
+
+    with pytest.raises(ValueError, match="declared twice"):
+        action_table(Action("a", None, "r", {}), Action("a", None, "r", {}))

@@ -16,8 +16,41 @@ import webob
 
 from nova import context as nova_context
 from nova.api import errors, microversions, validation
+from nova.api.compute import render_cache
 
 JSON_TYPES = ("application/json", "application/vnd.openstack.compute+json")
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """One action of an ``.../action`` route, named by the body's only key.
+
+    The route's dispatcher looks the action up, refuses it outside its
+    microversion range (404, as upstream: the method does not exist
+    there), validates the body with ``schema`` and has ``rule`` checked
+    against the object before ``handler`` runs.
+    """
+
+    name: str
+    handler: object
+    rule: str
+    schema: object  # a dict or a validation.Versioned
+    min_version: tuple = microversions.MIN_VERSION
+    max_version: tuple | None = None
+
+    def exists_at(self, version):
+        return self.min_version <= version and (
+            self.max_version is None or version <= self.max_version)
+
+
+def action_table(*actions):
+    """{name: action}, refusing a name given twice."""
+    table = {}
+    for action in actions:
+        if action.name in table:
+            raise ValueError(f"action {action.name!r} is declared twice")
+        table[action.name] = action
+    return table
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,9 +58,10 @@ class Route:
     path: str  # "/flavors/{flavor_id}", relative to /v2.1
     method: str
     handler: object
-    # oslo.policy rule name; a tuple when the body picks one of several
-    # rules (server actions), which the handler then checks itself.
-    policy: str | tuple | None
+    # oslo.policy rule name. An action route leaves it out: its policy is
+    # the rules of its ``actions``, one of which the body picks and the
+    # handler checks.
+    policy: str | tuple | None = None
     query: object = None  # validation.Schema, versioned or not
     body: object = None
     min_version: tuple = microversions.MIN_VERSION
@@ -37,8 +71,17 @@ class Route:
     # project before the handler runs. False: the handler loads the object
     # and calls ``req.authorize(target)`` with the object's project.
     check_first: bool = True
+    # An action route's table ({name: Action}), read by its dispatcher,
+    # by ``policy`` and by the OpenAPI description.
+    actions: dict | None = None
 
     def __post_init__(self):
+        if self.actions is not None:
+            if self.policy is not None:
+                raise ValueError(f"{self.path}: an action route's policy "
+                                 "is the rules of its actions")
+            object.__setattr__(self, "policy", tuple(dict.fromkeys(
+                action.rule for action in self.actions.values())))
         if isinstance(self.policy, tuple) and self.check_first:
             raise ValueError(f"{self.path}: a tuple of rules needs "
                              "check_first=False")
@@ -140,6 +183,9 @@ class ComputeApp:
         self.enforcer = enforcer
         self.link_prefix = link_prefix
         self.max_limit = max_limit
+        # The app's rendered JSON (server views, flavor pages): see
+        # render_cache for why nothing in it is ever stale.
+        self.render_cache = render_cache.RenderCache()
         self.top_level = {r.path.strip("/").split("/")[0]
                           for r in self.routes}
         table = {}

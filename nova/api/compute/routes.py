@@ -8,7 +8,9 @@ resource it implements); the advertised maximum microversion follows.
 from nova.api import microversions
 from nova.api.compute.handlers import flavors
 from nova.api.compute.handlers import keypairs
-from nova.api.compute.handlers import (images, server_actions,
+from nova.api.compute.handlers import (images, instance_actions, interfaces,
+                                       migrations, server_actions,
+                                       server_ips, server_list,
                                        server_metadata, server_password,
                                        server_tags, servers)
 from nova.api.compute.handlers import (limits, quota_classes, quota_sets,
@@ -16,9 +18,10 @@ from nova.api.compute.handlers import (limits, quota_classes, quota_sets,
 from nova.api.compute.handlers import (aggregates, availability_zones,
                                        hypervisors, services, usage)
 
-_MODULES = (flavors, keypairs, images, servers, server_actions,
-            server_metadata, server_tags, server_password, limits,
-            quota_sets, quota_classes, server_groups)
+_MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
+            server_ips, server_metadata, server_tags, server_password,
+            instance_actions, interfaces, migrations, limits, quota_sets,
+            quota_classes, server_groups)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
                   usage)
 _MODULES += _ADMIN_MODULES
@@ -33,6 +36,6 @@ for _module in _MODULES:
 # Server actions count as resources of their own ("servers/action:NAME").
 IMPLEMENTED = frozenset(
     {route.resource for route in ROUTES}
-    | {f"servers/action:{name}" for name in servers.ACTIONS})
+    | {f"servers/action:{name}" for name in server_actions.ACTIONS})
 
 MAX_VERSION = microversions.compute_max(IMPLEMENTED, HONOURED)

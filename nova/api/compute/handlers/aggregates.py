@@ -7,7 +7,7 @@ of 2.81 is accepted (202) and has nothing to do with the built-in driver.
 
 from nova.api import errors, validation
 from nova.api.compute.handlers.services import synced_db
-from nova.api.compute.router import Result, Route
+from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import admin as schemas
 from nova.compute import aggregates as service
 from nova.compute import hosts as host_service
@@ -92,14 +92,14 @@ def _set_metadata(req, session, key, body):
     return service.set_metadata(session, agg, body["metadata"])
 
 
-ACTIONS = {
-    "add_host": (_add_host, rules.AGGREGATES % "add_host",
-                 schemas.ADD_HOST),
-    "remove_host": (_remove_host, rules.AGGREGATES % "remove_host",
-                    schemas.REMOVE_HOST),
-    "set_metadata": (_set_metadata, rules.AGGREGATES % "set_metadata",
-                     schemas.SET_METADATA),
-}
+ACTIONS = action_table(
+    Action("add_host", _add_host, rules.AGGREGATES % "add_host",
+           schemas.ADD_HOST),
+    Action("remove_host", _remove_host, rules.AGGREGATES % "remove_host",
+           schemas.REMOVE_HOST),
+    Action("set_metadata", _set_metadata,
+           rules.AGGREGATES % "set_metadata", schemas.SET_METADATA),
+)
 
 
 def action(req, aggregate_id):
@@ -107,12 +107,11 @@ def action(req, aggregate_id):
     entry = ACTIONS.get(name)
     if entry is None:
         raise errors.BadRequest(f"There is no such action: {name}")
-    handler, rule, schema = entry
-    validation.check(schema, req.json)
-    req.authorize(rule=rule)
+    validation.check(entry.schema, req.json)
+    req.authorize(rule=entry.rule)
     key = _id(aggregate_id)
     with _db(req).writer() as session:
-        return view(req, handler(req, session, key, body))
+        return view(req, entry.handler(req, session, key, body))
 
 
 def images(req, aggregate_id):
@@ -138,10 +137,9 @@ ROUTES = (
           query=schemas.NO_QUERY, body=schemas.AGGREGATE_UPDATE),
     Route(_AGG, "DELETE", delete, rules.AGGREGATES % "delete",
           query=schemas.NO_QUERY),
-    Route(_AGG + "/action", "POST", action,
-          tuple(entry[1] for entry in ACTIONS.values()),
-          query=schemas.NO_QUERY, body=schemas.AGGREGATE_ACTION,
-          check_first=False),
+    Route(_AGG + "/action", "POST", action, query=schemas.NO_QUERY,
+          body=schemas.AGGREGATE_ACTION, check_first=False,
+          actions=ACTIONS),
     Route(_AGG + "/images", "POST", images, rules.AGGREGATE_IMAGES,
           query=schemas.NO_QUERY, body=schemas.AGGREGATE_IMAGES,
           min_version=(2, 81)),

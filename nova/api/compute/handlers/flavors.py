@@ -3,7 +3,7 @@
 from nova.api import errors
 from nova.api.compute import common, render_cache
 from nova.api.compute.common import last
-from nova.api.compute.router import Result, Route
+from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import flavors as schemas
 from nova.api.compute.schemas import types
 from nova.api.compute.views import flavors as views
@@ -14,9 +14,6 @@ from nova.policies import flavors as rules
 # Microversions whose changes to flavors these handlers implement.
 HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102",
                         "2.103"}}
-
-
-_MEMO = render_cache.Memo(max_entries=256, max_bytes=8 * 1024 * 1024)
 
 
 def _db(req):
@@ -88,7 +85,8 @@ def _list(req, detailed):
            links.api_base, links.bookmark_base, limit, tuple(rows),
            render_cache.freeze(specs),
            tuple(req.GET.items()) if len(rows) == limit else None)
-    body = _MEMO.get(key)
+    memo = req.app.render_cache.flavors
+    body = memo.get(key)
     if body is not None:
         return Result(200, body)
     if detailed:
@@ -97,7 +95,7 @@ def _list(req, detailed):
     else:
         items = [views.basic(req, r, links) for r in rows]
     suffix = "/detail" if detailed else ""
-    return Result(200, _MEMO.put(key, common.collection(
+    return Result(200, memo.put(key, common.collection(
         req, "flavors", items, limit, lambda item: item["id"],
         path_suffix=suffix)))
 
@@ -240,19 +238,33 @@ def access_index(req, flavor_id):
         return _access_view(flavor, service.access_list(session, flavor))
 
 
+def _add_access(req, session, flavor, body):
+    if flavor.is_public and req.is_version("2.7"):
+        raise errors.Conflict("Can not add access to a public flavor.")
+    service.add_access(session, flavor, body["tenant"])
+
+
+def _remove_access(req, session, flavor, body):
+    service.remove_access(session, flavor, body["tenant"])
+
+
+ACTIONS = action_table(
+    Action("addTenantAccess", _add_access,
+           rules.ACCESS + ":add_tenant_access", schemas.ADD_TENANT_ACCESS),
+    Action("removeTenantAccess", _remove_access,
+           rules.ACCESS + ":remove_tenant_access",
+           schemas.REMOVE_TENANT_ACCESS),
+)
+
+
 def action(req, flavor_id):
+    # The route's body schema admits exactly one action of the table.
     (name, body), = req.json.items()
-    req.authorize(rule=rules.ACCESS + (":add_tenant_access"
-                                       if name == "addTenantAccess"
-                                       else ":remove_tenant_access"))
+    entry = ACTIONS[name]
+    req.authorize(rule=entry.rule)
     with _db(req).writer() as session:
         flavor = service.get(session, flavor_id)
-        if name == "addTenantAccess":
-            if flavor.is_public and req.is_version("2.7"):
-                raise errors.Conflict("Can not add access to a public flavor.")
-            service.add_access(session, flavor, body["tenant"])
-        else:
-            service.remove_access(session, flavor, body["tenant"])
+        entry.handler(req, session, flavor, body)
         return _access_view(flavor, service.access_list(session, flavor))
 
 
@@ -283,6 +295,6 @@ ROUTES = (
     Route("/flavors/{flavor_id}/os-flavor-access", "GET", access_index,
           rules.ACCESS, query=schemas.NO_QUERY),
     Route("/flavors/{flavor_id}/action", "POST", action,
-          rules.ACCESS + ":add_tenant_access", query=schemas.NO_QUERY,
-          body=schemas.ACTION, check_first=False),
+          query=schemas.NO_QUERY, body=schemas.ACTION, check_first=False,
+          actions=ACTIONS),
 )

@@ -1,23 +1,34 @@
-"""The server actions beyond reboot/stop/start; os-instance-actions,
-os-interface and os-migrations.
+"""POST /servers/{id}/action: one declarative table of the 25 actions,
+and the dispatcher that reads it.
 
-Imported by ``servers`` (before its route table is built) so that the
-actions registered here are part of ``servers.ACTIONS``.
+Each ``ServerAction`` says: the body's key, the handler, the policy rule
+(checked against the server's project), the body schema, the microversion
+range, whether a locked server still takes it from its owner
+(``lock_exempt``) and whether it changes nothing but the server's own row
+(``row_only``: it then runs on the Core path, ``_row_action``). The
+route's policy and the OpenAPI description are made from the same table.
+A handler is ``handler(req, session, server, body)``: the server is
+loaded, locked for the transaction, policy checked and settled; it
+returns a ``Result``, a body, or None for 202.
 """
 
-import hashlib
-import uuid as uuid_mod
+import dataclasses
 
-from nova.api import errors
+from nova.api import errors, validation
 from nova.api.compute import common
-from nova.api.compute.common import last
-from nova.api.compute.handlers import servers as base
-from nova.api.compute.router import Result, Route
+from nova.api.compute.handlers.server_common import (caller, check_locked,
+                                                     compute_of, db_of,
+                                                     hard_delete,
+                                                     load_for_change,
+                                                     reduce_view, show_one,
+                                                     sweep)
+from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import server_actions as schemas
+from nova.api.compute.schemas import servers as server_schemas
 from nova.compute import actions as action_service
 from nova.compute import servers as service
-from nova.db.models import utcnow
 from nova.policies import server_actions as rules
+from nova.policies import servers as server_rules
 
 HONOURED = {
     "servers/action:rebuild": {
@@ -31,16 +42,22 @@ HONOURED = {
     "servers/action:migrate": {"2.56"},
     "servers/action:unshelve": {"2.77", "2.91"},
     "servers/action:rescue": {"2.87"},  # no volume-backed servers here
-    "servers/os-instance-actions": {"2.21", "2.51", "2.58", "2.62", "2.66",
-                                    "2.84"},
-    # 2.49 is the tag of an interface attach (POST), not served here.
-    "servers/os-interface": {"2.49", "2.70"},
-    "os-migrations": {"2.23", "2.59", "2.66", "2.80", "2.102"},
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class ServerAction(Action):
+    # A locked server still takes it from a non-admin (upstream checks
+    # the lock on the others).
+    lock_exempt: bool = False
+    # It changes nothing but the server's own row and writes an
+    # instance-action record: it runs in a ``Transaction`` on an
+    # ``Editable`` row (``_row_action``), not in the ORM.
+    row_only: bool = False
+
+
 def _driver(req):
-    return req.app.backends.compute.driver
+    return compute_of(req).driver
 
 
 def _conf(req):
@@ -51,21 +68,40 @@ def _target(instance):
     return {"project_id": instance.project_id, "user_id": instance.user_id}
 
 
-# -- simple state changes ------------------------------------------------------------
+# -- the handlers -------------------------------------------------------------
+
+def _reboot(req, session, instance, body):
+    hard = body["type"].upper() == "HARD"
+    service.reboot(instance, hard, _driver(req))
+    action_service.record(session, instance, "reboot", caller(req),
+                          [("compute_reboot_instance", "Success", None)])
+
+
+def _stop(req, session, instance, body):
+    service.stop(instance, _driver(req))
+    action_service.record(session, instance, "stop", caller(req),
+                          [("compute_stop_instance", "Success", None)])
+
+
+def _start(req, session, instance, body):
+    service.start(instance, _driver(req))
+    action_service.record(session, instance, "start", caller(req),
+                          [("compute_start_instance", "Success", None)])
+
 
 def _simple(function):
     def handler(req, session, instance, body):
-        function(session, instance, base.caller(req), _driver(req))
+        function(session, instance, caller(req), _driver(req))
     return handler
 
 
 def _lock(req, session, instance, body):
     reason = body.get("locked_reason") if isinstance(body, dict) else None
-    action_service.lock(session, instance, base.caller(req), reason)
+    action_service.lock(session, instance, caller(req), reason)
 
 
 def _unlock(req, session, instance, body):
-    who = base.caller(req)
+    who = caller(req)
     # As upstream: a lock taken by the other side (the owner's by an
     # admin, or the other way round) needs the override rule.
     if instance.locked_by and not action_service.expected_locked_by(
@@ -91,7 +127,7 @@ def _rebuild(req, session, instance, body):
                       rule=rules.S % "rebuild:trusted_certs")
     admin_pass = _admin_pass(req, body.get("adminPass"))
     action_service.rebuild(
-        session, instance, base.caller(req), _driver(req),
+        session, instance, caller(req), _driver(req),
         image_ref=body["imageRef"], name=body.get("name"),
         metadata=body.get("metadata"), description=given("description"),
         key_name=given("key_name"), user_data=given("user_data"),
@@ -99,10 +135,10 @@ def _rebuild(req, session, instance, body):
         access_ip_v4=body.get("accessIPv4"),
         access_ip_v6=body.get("accessIPv6"), trusted_certs=certs)
     session.flush()
-    result = base.show_one(req, session, instance, status=202)
+    result = show_one(req, session, instance, status=202)
     view = result.body["server"]
     if not req.is_version("2.75"):
-        base.reduce_view(view)
+        reduce_view(view)
         if req.is_version("2.54"):
             view["key_name"] = instance.key_name
     if req.is_version("2.57"):
@@ -113,18 +149,18 @@ def _rebuild(req, session, instance, body):
 
 
 def _resize(req, session, instance, body):
-    action_service.resize(session, instance, base.caller(req), _driver(req),
+    action_service.resize(session, instance, caller(req), _driver(req),
                           _conf(req), common.id_from_href(body["flavorRef"]))
 
 
 def _confirm(req, session, instance, body):
-    action_service.confirm_resize(session, instance, base.caller(req),
+    action_service.confirm_resize(session, instance, caller(req),
                                   _driver(req))
     return Result(204)  # upstream's answer to confirmResize (others: 202)
 
 
 def _revert(req, session, instance, body):
-    action_service.revert_resize(session, instance, base.caller(req),
+    action_service.revert_resize(session, instance, caller(req),
                                  _driver(req))
 
 
@@ -134,7 +170,7 @@ def _migrate(req, session, instance, body):
         host = body.get("host")
     if host is not None:
         req.authorize(_target(instance), rule=rules.MIGRATE % "migrate:host")
-    action_service.migrate(session, instance, base.caller(req), _driver(req),
+    action_service.migrate(session, instance, caller(req), _driver(req),
                            _conf(req), host=host)
 
 
@@ -144,7 +180,7 @@ def _create_image(req, session, instance, body):
             service.MAX_METADATA_ITEMS:
         raise errors.Forbidden("Image metadata limit exceeded")
     image = action_service.create_image(
-        session, instance, base.caller(req), _driver(req), body["name"],
+        session, instance, caller(req), _driver(req), body["name"],
         metadata)
     if req.is_version("2.45"):
         return Result(202, {"image_id": image.id})
@@ -165,17 +201,17 @@ def _console_output(req, session, instance, body):
 
 
 def _change_password(req, session, instance, body):
-    action_service.change_password(session, instance, base.caller(req),
+    action_service.change_password(session, instance, caller(req),
                                    _driver(req))
 
 
 def _shelve(req, session, instance, body):
-    action_service.shelve(session, instance, base.caller(req), _driver(req),
+    action_service.shelve(session, instance, caller(req), _driver(req),
                           _conf(req))
 
 
 def _shelve_offload(req, session, instance, body):
-    action_service.shelve_offload(session, instance, base.caller(req),
+    action_service.shelve_offload(session, instance, caller(req),
                                   _driver(req))
 
 
@@ -188,285 +224,143 @@ def _unshelve(req, session, instance, body):
             req.authorize(_target(instance),
                           rule=rules.SHELVE % "unshelve_to_host")
             host = body["host"]
-    action_service.unshelve(session, instance, base.caller(req),
+    action_service.unshelve(session, instance, caller(req),
                             _driver(req), _conf(req), zone=zone, host=host)
 
 
 def _rescue(req, session, instance, body):
     body = body or {}
     admin_pass = _admin_pass(req, body.get("adminPass"))
-    action_service.rescue(session, instance, base.caller(req), _driver(req),
+    action_service.rescue(session, instance, caller(req), _driver(req),
                           body.get("rescue_image_ref"))
     return Result(200, {"adminPass": admin_pass} if admin_pass else {})
 
 
 def _crash_dump(req, session, instance, body):
-    action_service.trigger_crash_dump(session, instance, base.caller(req),
+    action_service.trigger_crash_dump(session, instance, caller(req),
                                       _driver(req))
 
 
 def _force_delete(req, session, instance, body):
-    base.hard_delete(req, session, instance)
+    hard_delete(req, session, instance)
 
 
 def _restore(req, session, instance, body):
-    action_service.restore(session, instance, base.caller(req),
+    action_service.restore(session, instance, caller(req),
                            _driver(req), _conf(req))
 
 
-# Actions that change only the server's own row (and record themselves):
-# run without the ORM (``servers.ROW_ONLY``).
-_ROW_ONLY = {"pause", "unpause", "suspend", "resume", "lock", "unlock",
-             "changePassword", "unrescue", "trigger_crash_dump"}
+# -- the table ----------------------------------------------------------------
 
 _n = schemas.null_action
-for _name, _handler, _rule, _schema, _min, _exempt in (
-        ("pause", _simple(action_service.pause), rules.PAUSE % "pause",
-         _n("pause"), (2, 1), False),
-        ("unpause", _simple(action_service.unpause),
-         rules.PAUSE % "unpause", _n("unpause"), (2, 1), False),
-        ("suspend", _simple(action_service.suspend),
-         rules.SUSPEND % "suspend", _n("suspend"), (2, 1), False),
-        ("resume", _simple(action_service.resume), rules.SUSPEND % "resume",
-         _n("resume"), (2, 1), False),
-        ("lock", _lock, rules.LOCK % "lock", schemas.LOCK, (2, 1), True),
-        ("unlock", _unlock, rules.LOCK % "unlock", _n("unlock"), (2, 1),
-         True),
-        ("rebuild", _rebuild, rules.S % "rebuild", schemas.REBUILD, (2, 1),
-         False),
-        ("resize", _resize, rules.S % "resize", schemas.RESIZE, (2, 1),
-         False),
-        ("confirmResize", _confirm, rules.S % "confirm_resize",
-         _n("confirmResize"), (2, 1), False),
-        ("revertResize", _revert, rules.S % "revert_resize",
-         _n("revertResize"), (2, 1), False),
-        ("migrate", _migrate, rules.MIGRATE % "migrate", schemas.MIGRATE,
-         (2, 1), False),
-        ("createImage", _create_image, rules.S % "create_image",
-         schemas.CREATE_IMAGE, (2, 1), True),
-        ("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,
-         schemas.CONSOLE_OUTPUT, (2, 1), True),
-        ("changePassword", _change_password, rules.ADMIN_PASSWORD,
-         schemas.CHANGE_PASSWORD, (2, 1), False),
-        ("shelve", _shelve, rules.SHELVE % "shelve", _n("shelve"), (2, 1),
-         False),
-        ("shelveOffload", _shelve_offload, rules.SHELVE % "shelve_offload",
-         _n("shelveOffload"), (2, 1), False),
-        ("unshelve", _unshelve, rules.SHELVE % "unshelve", schemas.UNSHELVE,
-         (2, 1), False),
-        ("rescue", _rescue, rules.RESCUE, schemas.RESCUE, (2, 1), False),
-        ("unrescue", _simple(action_service.unrescue), rules.UNRESCUE,
-         _n("unrescue"), (2, 1), False),
-        ("trigger_crash_dump", _crash_dump, rules.S % "trigger_crash_dump",
-         _n("trigger_crash_dump"), (2, 17), False),
-        ("forceDelete", _force_delete, rules.DEFERRED % "force",
-         _n("forceDelete"), (2, 1), False),
-        ("restore", _restore, rules.DEFERRED % "restore", _n("restore"),
-         (2, 1), False),
-):
-    base.register_action(_name, _handler, _rule, _schema, _min,
-                         lock_exempt=_exempt, row_only=_name in _ROW_ONLY)
+_A = ServerAction
+
+ACTIONS = action_table(
+    _A("reboot", _reboot, server_rules.S % "reboot", server_schemas.REBOOT,
+       row_only=True),
+    _A("os-stop", _stop, server_rules.S % "stop", server_schemas.STOP,
+       row_only=True),
+    _A("os-start", _start, server_rules.S % "start", server_schemas.START,
+       row_only=True),
+    _A("pause", _simple(action_service.pause), rules.PAUSE % "pause",
+       _n("pause"), row_only=True),
+    _A("unpause", _simple(action_service.unpause), rules.PAUSE % "unpause",
+       _n("unpause"), row_only=True),
+    _A("suspend", _simple(action_service.suspend),
+       rules.SUSPEND % "suspend", _n("suspend"), row_only=True),
+    _A("resume", _simple(action_service.resume), rules.SUSPEND % "resume",
+       _n("resume"), row_only=True),
+    _A("lock", _lock, rules.LOCK % "lock", schemas.LOCK, lock_exempt=True,
+       row_only=True),
+    _A("unlock", _unlock, rules.LOCK % "unlock", _n("unlock"),
+       lock_exempt=True, row_only=True),
+    _A("rebuild", _rebuild, rules.S % "rebuild", schemas.REBUILD),
+    _A("resize", _resize, rules.S % "resize", schemas.RESIZE),
+    _A("confirmResize", _confirm, rules.S % "confirm_resize",
+       _n("confirmResize")),
+    _A("revertResize", _revert, rules.S % "revert_resize",
+       _n("revertResize")),
+    _A("migrate", _migrate, rules.MIGRATE % "migrate", schemas.MIGRATE),
+    _A("createImage", _create_image, rules.S % "create_image",
+       schemas.CREATE_IMAGE, lock_exempt=True),
+    _A("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,
+       schemas.CONSOLE_OUTPUT, lock_exempt=True),
+    _A("changePassword", _change_password, rules.ADMIN_PASSWORD,
+       schemas.CHANGE_PASSWORD, row_only=True),
+    _A("shelve", _shelve, rules.SHELVE % "shelve", _n("shelve")),
+    _A("shelveOffload", _shelve_offload, rules.SHELVE % "shelve_offload",
+       _n("shelveOffload")),
+    _A("unshelve", _unshelve, rules.SHELVE % "unshelve", schemas.UNSHELVE),
+    _A("rescue", _rescue, rules.RESCUE, schemas.RESCUE),
+    _A("unrescue", _simple(action_service.unrescue), rules.UNRESCUE,
+       _n("unrescue"), row_only=True),
+    _A("trigger_crash_dump", _crash_dump, rules.S % "trigger_crash_dump",
+       _n("trigger_crash_dump"), min_version=(2, 17), row_only=True),
+    _A("forceDelete", _force_delete, rules.DEFERRED % "force",
+       _n("forceDelete")),
+    _A("restore", _restore, rules.DEFERRED % "restore", _n("restore")),
+)
 
 
-# -- os-instance-actions --------------------------------------------------------------
+# -- the dispatcher -------------------------------------------------------------
 
-def _t(value):
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value else None
+class _NeedsSession(Exception):
+    """The server has a due change that needs the ORM path."""
 
 
-def _load_any(req, session, server_id, rule):
-    """The server (a deleted one too from 2.21), policy checked."""
+def _row_action(req, server_id, handler, rule, check_lock, body):
+    """A ``row_only`` action: the server's row locked, read, changed
+    and written back with the instance-action record, in one transaction
+    on the driver's connection; what ``load_for_change`` checks, checked
+    the same way. Raises ``_NeedsSession`` (nothing written) when the
+    server has a due second transition."""
     is_admin = req.can("context_is_admin")
-    instance = service.get(
-        session, server_id,
-        project_id=None if is_admin else req.context.project_id,
-        read_deleted=req.is_version("2.21"))
-    req.authorize(_target(instance), rule=rule)
-    return instance
+    with db_of(req).transaction(write=True) as tx:
+        server = service.get_editable(
+            tx, server_id,
+            project_id=None if is_admin else req.context.project_id)
+        req.authorize({"project_id": server.project_id,
+                       "user_id": server.user_id}, rule=rule)
+        if check_lock:
+            check_locked(req, server)
+        if not action_service.settle_editable(server):
+            raise _NeedsSession()
+        result = handler(req, tx, server, body)
+        service.save(tx, server)
+    return result
 
 
-def _action_view(req, row, now):
-    view = {"action": row.action, "instance_uuid": row.instance_uuid,
-            "message": row.message, "project_id": row.project_id,
-            "request_id": row.request_id, "start_time": _t(row.start_time),
-            "user_id": row.user_id}
-    if req.is_version("2.58"):
-        done = row.finish_time is not None and row.finish_time <= now
-        view["updated_at"] = _t(row.finish_time if done else row.updated_at)
-    return view
-
-
-def actions_index(req, server_id):
-    limit = marker = since = before = None
-    if req.is_version("2.58"):
-        limit, marker = common.page_params(req)
-        since = base._time_param(req.query, "changes-since")
-        if req.is_version("2.66"):
-            before = base._time_param(req.query, "changes-before")
-            if since and before and since > before:
-                raise errors.BadRequest(
-                    "The value of changes-since must be less than or equal "
-                    "to changes-before.")
-    with base._db(req).reader() as session:
-        instance = _load_any(req, session, server_id, rules.IA % "list")
-        rows = action_service.list_actions(
-            session, instance.uuid, limit=limit, marker=marker,
-            changes_since=since, changes_before=before)
-    now = utcnow()
-    items = [_action_view(req, row, now) for row in rows]
-    body = {"instanceActions": items}
-    if limit is not None and items and len(items) == limit:
-        body["links"] = common.Links(req).next(
-            f"servers/{server_id}/os-instance-actions",
-            items[-1]["request_id"])
-    return body
-
-
-def actions_show(req, server_id, request_id):
-    with base._db(req).reader() as session:
-        instance = _load_any(req, session, server_id, rules.IA % "show")
-        row, events = action_service.get_action(session, instance.uuid,
-                                                 request_id)
-    now = utcnow()
-    view = _action_view(req, row, now)
-    target = _target(instance)
-    see_events = req.can(rules.IA % "events", target)
-    if not (see_events or req.is_version("2.51")):
-        return {"instanceAction": view}
-    details = req.is_version("2.84") and req.can(
-        rules.IA % "events:details", target)
-    view["events"] = []
-    for event in events:
-        done = event.finish_time is not None and event.finish_time <= now
-        item = {"event": event.event, "start_time": _t(event.start_time),
-                "finish_time": _t(event.finish_time) if done else None,
-                "result": event.result if done else None}
-        if see_events:
-            item["traceback"] = event.traceback
-        if req.is_version("2.62"):
-            item["hostId"] = hashlib.sha224(
-                (instance.project_id + event.host).encode()).hexdigest() \
-                if event.host else ""
-            if see_events:
-                item["host"] = event.host or ""
-        if details:
-            item["details"] = event.details if done else None
-        view["events"].append(item)
-    return {"instanceAction": view}
-
-
-# -- os-interface -----------------------------------------------------------------------
-
-def _port_id(instance_uuid, mac):
-    return str(uuid_mod.uuid5(uuid_mod.NAMESPACE_OID,
-                              f"port/{instance_uuid}/{mac}"))
-
-
-def _interface(req, instance, ip, network):
-    view = {"fixed_ips": [{
-                "ip_address": ip.address,
-                "subnet_id": str(uuid_mod.uuid5(uuid_mod.NAMESPACE_OID,
-                                                f"subnet/{network.uuid}"))}],
-            "mac_addr": ip.mac_address, "net_id": network.uuid,
-            "port_id": _port_id(instance.uuid, ip.mac_address),
-            "port_state": "ACTIVE"}
-    if req.is_version("2.70"):
-        view["tag"] = None  # the flat network keeps no device tags
-    return view
-
-
-def _interfaces(req, server_id, rule):
-    network = req.app.backends.compute.network
-    with base._db(req).reader() as session:
-        instance = base.load(req, session, server_id, rule=rule)
-        fixed = network.addresses(session, [instance.uuid])[instance.uuid]
-    return [_interface(req, instance, ip, network) for ip in fixed]
-
-
-def interfaces_index(req, server_id):
-    return {"interfaceAttachments": _interfaces(
-        req, server_id, rules.INTERFACES % "list")}
-
-
-def interfaces_show(req, server_id, port_id):
-    for item in _interfaces(req, server_id, rules.INTERFACES % "show"):
-        if item["port_id"] == port_id:
-            return {"interfaceAttachment": item}
-    raise errors.NotFound(f"Port {port_id} could not be found.")
-
-
-# -- os-migrations ----------------------------------------------------------------------
-
-def _migration_view(req, row, now):
-    view = {"id": row.id, "instance_uuid": row.instance_uuid,
-            "source_compute": row.source_compute,
-            "dest_compute": row.dest_compute,
-            "source_node": row.source_compute,
-            "dest_node": row.dest_compute, "dest_host": None,
-            "old_instance_type_id": row.old_instance_type_id,
-            "new_instance_type_id": row.new_instance_type_id,
-            "status": action_service.migration_status(row, now),
-            "created_at": _t(row.created_at),
-            "updated_at": _t(row.updated_at)}
-    if req.is_version("2.23"):
-        view["migration_type"] = row.migration_type
-    if req.is_version("2.59"):
-        view["uuid"] = row.uuid
-    if req.is_version("2.80"):
-        view["user_id"] = row.user_id
-        view["project_id"] = row.project_id
-    return view
-
-
-def migrations_index(req):
-    query = req.query
-    filters = {}
-    for name in ("host", "status", "instance_uuid", "source_compute",
-                 "migration_type"):
-        value = last(query, name)
-        if value is not None:
-            filters[name] = value
-    if req.is_version("2.80"):
-        for name in ("user_id", "project_id"):
-            value = last(query, name)
-            if value is not None:
-                filters[name] = value
-    limit = marker = since = before = None
-    if req.is_version("2.59"):
-        limit, marker = common.page_params(req)
-        since = base._time_param(query, "changes-since")
-        if req.is_version("2.66"):
-            before = base._time_param(query, "changes-before")
-            if since and before and since > before:
-                raise errors.BadRequest(
-                    "The value of changes-since must be less than or equal "
-                    "to changes-before.")
-    with base._db(req).reader() as session:
-        rows = action_service.list_migrations(
-            session, filters=filters, limit=limit, marker=marker,
-            changes_since=since, changes_before=before)
-    now = utcnow()
-    items = [_migration_view(req, row, now) for row in rows]
-    if limit is None:
-        return {"migrations": items}
-    return common.collection(req, "migrations", items, limit,
-                             lambda item: item["uuid"],
-                             collection_name="os-migrations")
+def action(req, server_id):
+    (name, body), = req.json.items()
+    entry = ACTIONS.get(name)
+    if entry is None:
+        raise errors.BadRequest(f"There is no such action: {name}")
+    if not entry.exists_at(req.version):
+        # Upstream: the action's method does not exist at this version.
+        raise errors.NotFound("The resource could not be found.")
+    handler, rule = entry.handler, entry.rule
+    validation.validate_body(entry.schema, req.json, req.version)
+    check_lock = not entry.lock_exempt
+    # The periodic work (``sweep``) and due second transitions take the
+    # ORM path below.
+    if entry.row_only and not action_service.sweep_due():
+        try:
+            result = _row_action(req, server_id, handler, rule, check_lock,
+                                 body)
+        except _NeedsSession:
+            pass
+        else:
+            return result if result is not None else Result(202)
+    with db_of(req).writer() as session:
+        sweep(req, session)
+        instance = load_for_change(req, session, server_id, rule,
+                                   check_lock=check_lock)
+        result = handler(req, session, instance, body)
+    return result if result is not None else Result(202)
 
 
 ROUTES = (
-    Route("/servers/{server_id}/os-instance-actions", "GET", actions_index,
-          rules.IA % "list", query=schemas.INSTANCE_ACTIONS_QUERY,
-          check_first=False),
-    Route("/servers/{server_id}/os-instance-actions/{request_id}", "GET",
-          actions_show, rules.IA % "show", query=schemas.NO_QUERY,
-          check_first=False),
-    Route("/servers/{server_id}/os-interface", "GET", interfaces_index,
-          rules.INTERFACES % "list", query=schemas.NO_QUERY,
-          check_first=False),
-    Route("/servers/{server_id}/os-interface/{port_id}", "GET",
-          interfaces_show, rules.INTERFACES % "show",
-          query=schemas.NO_QUERY, check_first=False),
-    Route("/os-migrations", "GET", migrations_index, rules.MIGRATIONS,
-          query=schemas.MIGRATIONS_QUERY),
+    Route("/servers/{server_id}/action", "POST", action,
+          query=server_schemas.NO_QUERY, body=server_schemas.ACTION,
+          check_first=False, actions=ACTIONS),
 )

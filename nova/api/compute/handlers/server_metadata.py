@@ -1,7 +1,7 @@
 """/servers/{id}/metadata: the server's key/value metadata."""
 
 from nova.api import errors
-from nova.api.compute.handlers.servers import load, load_for_change
+from nova.api.compute.handlers.server_common import load, load_for_change
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
 from nova.compute import servers as service

@@ -1,7 +1,7 @@
 """/servers/{id}/os-server-password: what the guest posted to the metadata
 API's ``password`` (encrypted with the server's key by the guest)."""
 
-from nova.api.compute.handlers.servers import load
+from nova.api.compute.handlers.server_common import load
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas.servers import NO_QUERY
 from nova.db.models import utcnow

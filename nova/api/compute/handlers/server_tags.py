@@ -4,7 +4,7 @@ import re
 
 from nova.api import errors
 from nova.api.compute.common import Links
-from nova.api.compute.handlers.servers import load, load_for_change
+from nova.api.compute.handlers.server_common import load, load_for_change
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
 from nova.compute import servers as service

@@ -77,19 +77,25 @@ EXTRA_SPEC_UPDATE = {
     "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
 }
 
+_TENANT = {
+    "type": "object",
+    "properties": {"tenant": {"type": "string", "minLength": 1,
+                              "maxLength": 255}},
+    "required": ["tenant"], "additionalProperties": False}
+
 ACTION = {
     "type": "object",
-    "properties": {
-        "addTenantAccess": {
-            "type": "object",
-            "properties": {"tenant": {"type": "string", "minLength": 1,
-                                      "maxLength": 255}},
-            "required": ["tenant"], "additionalProperties": False},
-        "removeTenantAccess": {
-            "type": "object",
-            "properties": {"tenant": {"type": "string", "minLength": 1,
-                                      "maxLength": 255}},
-            "required": ["tenant"], "additionalProperties": False},
-    },
+    "properties": {"addTenantAccess": _TENANT,
+                   "removeTenantAccess": _TENANT},
     "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
 }
+
+# Each action alone (the table of actions, the OpenAPI description).
+ADD_TENANT_ACCESS = {"type": "object",
+                     "properties": {"addTenantAccess": _TENANT},
+                     "required": ["addTenantAccess"],
+                     "additionalProperties": False}
+REMOVE_TENANT_ACCESS = {"type": "object",
+                        "properties": {"removeTenantAccess": _TENANT},
+                        "required": ["removeTenantAccess"],
+                        "additionalProperties": False}

@@ -136,34 +136,6 @@ def state_fields(instance, ctx):
     return fields
 
 
-# Every key state_fields may give (and "progress", which it may leave out).
-STATE_KEYS = frozenset((
-    "status", "updated", "OS-SRV-USG:launched_at", "OS-EXT-STS:task_state",
-    "OS-EXT-STS:vm_state", "OS-EXT-STS:power_state", "progress", "locked",
-    "locked_reason"))
-
-
-def without_state(view):
-    """What ``with_state`` needs of a rendered view: its status, and the
-    JSON of the rest of it (a server's state changes far more often than
-    the rest, which is thus encoded once)."""
-    rest = {k: v for k, v in view.items() if k not in STATE_KEYS}
-    return view["status"], json.dumps(rest).encode()
-
-
-def with_state(kept, instance, ctx):
-    """The JSON of a server's view from ``kept`` (``without_state`` of its
-    view rendered at an earlier state, same ``view_revision``) and the
-    fields of its state now; None when a fault may come or go (a status of
-    FAULT_STATUSES then or now), which needs a whole rendering. The same
-    object as a whole rendering, with the state fields last."""
-    status, rest = kept
-    fields = state_fields(instance, ctx)
-    if status in FAULT_STATUSES or fields["status"] in FAULT_STATUSES:
-        return None
-    return rest[:-1] + b", " + json.dumps(fields).encode()[1:]
-
-
 def detail(req, instance, ctx):
     fields = state_fields(instance, ctx)
     at = ctx.at
