@@ -210,7 +210,7 @@ def _register_database_errors():
     from sqlalchemy import exc as sa_exc
 
     def describe(exc):
-        from nova.db.api import describe
+        from nova.db.engine import describe
 
         return describe(exc)
 

@@ -25,15 +25,15 @@ def _conf(args):
 
 
 def db_sync(args, conf):
-    from nova.db import api as db_api
+    from nova.db import engine as db_engine
     from nova.db import migration
 
-    url = db_api.make_url(conf.database.connection)
+    url = db_engine.make_url(conf.database.connection)
     if url.get_backend_name() == "sqlite" and url.database not in (
             None, "", ":memory:"):
         directory = os.path.dirname(os.path.abspath(url.database))
         os.makedirs(directory, exist_ok=True)
-    engine = db_api.create_engine(conf.database)
+    engine = db_engine.create_engine(conf.database)
     try:
         before = migration.current(engine)
         after = migration.sync(engine, args.revision)
@@ -48,10 +48,10 @@ def db_sync(args, conf):
 
 
 def db_version(args, conf):
-    from nova.db import api as db_api
+    from nova.db import engine as db_engine
     from nova.db import migration
 
-    engine = db_api.create_engine(conf.database)
+    engine = db_engine.create_engine(conf.database)
     try:
         print(migration.current(engine) or "none")
     finally:
@@ -209,9 +209,9 @@ def main(argv=None):
         print(f"nova-manage: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - report, don't dump a trace
-        from nova.db import api as db_api
+        from nova.db import engine as db_engine
 
-        print(f"nova-manage: {db_api.describe(exc)}", file=sys.stderr)
+        print(f"nova-manage: {db_engine.describe(exc)}", file=sys.stderr)
         return 1
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import exc as sa_exc
 
 from nova import exception
 from nova.conf import network as network_conf
-from nova.db import api as db_api
+from nova.db import statements
 from nova.db.tables import fixed_ips
 
 MAC_PREFIX = "fa:16:3e"
@@ -131,7 +131,7 @@ class FlatNetwork:
         found = {u: [] for u in instance_uuids}
         if not instance_uuids:
             return found
-        for row in db_api.rows(session, _ADDRESSES,
+        for row in statements.rows(session, _ADDRESSES,
                                {"uuids": list(instance_uuids)}):
             found[row.instance_uuid].append(row)
         return found

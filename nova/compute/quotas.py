@@ -1,5 +1,7 @@
 """Quotas: limits, usage, and their enforcement, independent of HTTP.
 
+Setting limits (os-quota-sets, os-quota-class-sets): ``quota_limits``.
+
 **Limits** resolve most specific first: a user's own limit in a project
 (``os-quota-sets/{project}?user_id=``), the project's, the quota class
 ``default`` (``os-quota-class-sets/default``), then the ``[quota]``
@@ -22,7 +24,7 @@ transaction then holds until it commits or rolls back. A second request
 for the same project waits there, and counts only once the first has
 committed, so it sees what the first created. Counting after the lock sees
 every committed row: PostgreSQL and MariaDB run at READ COMMITTED (set in
-nova.db.api), SQLite writers hold the database lock from BEGIN IMMEDIATE.
+nova.db.engine), SQLite writers hold the database lock from BEGIN IMMEDIATE.
 So: call the checks inside the write transaction that makes the change,
 before making it, and make the change in that same transaction. Locks are
 always taken in the order instance row (actions), project, group, hosts,
@@ -56,9 +58,6 @@ INJECTED_FILE_RESOURCES = ("injected_file_content_bytes",
                            "injected_file_path_bytes", "injected_files")
 # Limits of the project only: a per-user value is stored for the project.
 PER_PROJECT = ("fixed_ips", "floating_ips")
-# Never counted by the views (upstream reports 0 in_use for these).
-_NOT_COUNTED_IN_VIEWS = ("key_pairs", "server_group_members",
-                         "security_group_rules")
 _OPTION = {"injected_file_path_bytes": "injected_file_path_length"}
 _INSTANCE_RESOURCES = ("cores", "instances", "ram")
 _USAGE_KEYS = ("instances", "cores", "ram")
@@ -102,7 +101,7 @@ def defaults(session, conf):
     return class_limits(session, conf, DEFAULT_CLASS)
 
 
-def _rows(session, project_id):
+def stored_limits(session, project_id):
     """{user_id or '': {resource: limit}} of a project's own limits."""
     found = {}
     for user, resource, limit in session.execute(
@@ -115,7 +114,7 @@ def _rows(session, project_id):
 def project_limits(session, conf, project_id, rows=None):
     if not enforced(conf):
         return _unlimited()
-    rows = _rows(session, project_id) if rows is None else rows
+    rows = stored_limits(session, project_id) if rows is None else rows
     values = defaults(session, conf)
     for resource, limit in rows.get("", {}).items():
         if resource in values:
@@ -124,7 +123,7 @@ def project_limits(session, conf, project_id, rows=None):
 
 
 def user_limits(session, conf, project_id, user_id, rows=None):
-    rows = _rows(session, project_id) if rows is None else rows
+    rows = stored_limits(session, project_id) if rows is None else rows
     values = project_limits(session, conf, project_id, rows)
     if not enforced(conf) or not user_id:
         return values
@@ -136,7 +135,7 @@ def user_limits(session, conf, project_id, user_id, rows=None):
 
 def _limits(session, conf, project_id, user_id):
     """{"project": limits, "user": limits} in two queries."""
-    rows = _rows(session, project_id)
+    rows = stored_limits(session, project_id)
     project = project_limits(session, conf, project_id, rows)
     user = dict(project)
     if enforced(conf) and user_id:
@@ -490,98 +489,3 @@ def check_group_members(session, conf, project_id, user_id, group, count):
             session, group.id, user_id) + count > limit:
         raise exception.QuotaExceeded("Quota exceeded, too many servers in group",
                             ["server_group_members"])
-
-
-# -- os-quota-sets and os-quota-class-sets ------------------------------------
-
-def settable(session, conf, project_id, user_id=None):
-    """{resource: (minimum, maximum)} a new limit must lie in (-1 = none)."""
-    rows = _rows(session, project_id)
-    project = project_limits(session, conf, project_id, rows)
-    in_use = usages(session, project_id, user_id)
-    for resource in _NOT_COUNTED_IN_VIEWS:
-        in_use[resource] = 0
-    given = {}  # the sum of the users' own limits, per resource
-    for user, limits in rows.items():
-        if user:
-            for resource, limit in limits.items():
-                given[resource] = given.get(resource, 0) + max(limit, 0)
-    ranges = {}
-    for resource in RESOURCES:
-        limit = project[resource]
-        remains = UNLIMITED if limit < 0 else limit - given.get(resource, 0)
-        if user_id:
-            own = rows.get(user_id, {}).get(resource, 0)
-            maximum = UNLIMITED if (remains < 0 or own < 0) else \
-                remains + own
-            ranges[resource] = (in_use[resource], maximum)
-        else:
-            minimum = in_use[resource] if remains < 0 else max(
-                limit - remains, in_use[resource])
-            ranges[resource] = (minimum, UNLIMITED)
-    return ranges
-
-
-def _infinite(value):
-    return math.inf if value == UNLIMITED else value
-
-
-def update(session, conf, project_id, user_id, values, force=False):
-    """Set limits of a project (or of a user in it); 400 out of range.
-
-    Unless ``force``, a limit may not go below what is in use (nor, for a
-    project, below what its users were given), nor a user's above what the
-    project has left.
-    """
-    lock_project(session, project_id)
-    ranges = settable(session, conf, project_id, user_id) if not force \
-        else {}
-    checked = {}
-    for resource, raw in values.items():
-        value = int(raw)
-        if not force:
-            minimum, maximum = ranges[resource]
-            if _infinite(value) < _infinite(minimum):
-                raise exception.Invalid(
-                    f"Quota limit {value} for {resource} must be greater "
-                    f"than or equal to already used and reserved "
-                    f"{minimum}.")
-            if _infinite(value) > _infinite(maximum):
-                raise exception.Invalid(
-                    f"Quota limit {value} for {resource} must be less than "
-                    f"or equal to {maximum}.")
-        checked[resource] = value
-    for resource, value in checked.items():
-        owner = "" if (not user_id or resource in PER_PROJECT) else user_id
-        row = session.execute(sa.select(Quota).where(
-            Quota.project_id == project_id, Quota.user_id == owner,
-            Quota.resource == resource)).scalar()
-        if row is None:
-            session.add(Quota(project_id=project_id, user_id=owner,
-                              resource=resource, hard_limit=value))
-        else:
-            row.hard_limit = value
-    session.flush()
-
-
-def delete(session, project_id, user_id=None):
-    """Forget a project's limits (its users' too), or one user's."""
-    lock_project(session, project_id)
-    query = sa.delete(Quota).where(Quota.project_id == project_id)
-    if user_id:
-        query = query.where(Quota.user_id == user_id)
-    session.execute(query)
-
-
-def update_class(session, class_name, values):
-    lock(session, "class", class_name)
-    for resource, raw in values.items():
-        row = session.execute(sa.select(QuotaClass).where(
-            QuotaClass.class_name == class_name,
-            QuotaClass.resource == resource)).scalar()
-        if row is None:
-            session.add(QuotaClass(class_name=class_name, resource=resource,
-                                   hard_limit=int(raw)))
-        else:
-            row.hard_limit = int(raw)
-    session.flush()

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from nova import exception
 from nova.compute import quotas
-from nova.db import api as db_api
+from nova.db import statements
 from nova.db.models import Instance, InstanceGroup, InstanceGroupMember
 
 POLICIES = ("affinity", "anti-affinity", "soft-affinity",
@@ -111,10 +111,10 @@ def members_of(session, group_ids):
 
 def groups_of(session, instance_uuids):
     """{server uuid: [uuids of the groups it is a member of]}; ``session``:
-    an ORM session or a ``nova.db.api.Transaction``."""
+    an ORM session or a ``nova.db.statements.Transaction``."""
     found = {u: [] for u in instance_uuids}
     if instance_uuids:
-        for member, group_uuid in db_api.rows(
+        for member, group_uuid in statements.rows(
                 session, _GROUPS_OF, {"uuids": list(instance_uuids)}):
             found[member].append(group_uuid)
     return found

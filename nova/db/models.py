@@ -7,7 +7,7 @@ together with a migration); each class here has them as attributes.
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, object_session
 
-from nova.db import tables
+from nova.db import revisions, tables
 from nova.db.tables import (  # noqa: F401 - re-exported
     STATE_COLUMNS, PreciseDateTime, utcnow)
 
@@ -68,13 +68,16 @@ class Instance(Base):
 @event.listens_for(Instance, "before_update")
 def _view_changes(_mapper, _connection, target):
     # The ORM path is the general one: whatever it changes, the view may
-    # show (``view_revision``). The version counter makes the new revision
-    # the old one + 1. (Called for objects with no net change too: those
-    # are not updated.)
+    # show, metadata or tags among them (their writers touch the row), so
+    # it is never state-only. The version counter makes the new revision
+    # the old one + 1, as ``revisions.moved`` gives it; this sets
+    # ``view_revision`` by the same function. (Called for objects with no
+    # net change too: those are not updated.)
     session = object_session(target)
     if session is None or session.is_modified(target,
                                               include_collections=False):
-        target.view_revision = (target.revision or 0) + 1
+        target.view_revision = revisions.moved(
+            target.revision or 0)["view_revision"]
 
 
 class InstanceMetadata(Base):

@@ -273,9 +273,8 @@ instances = Table(
     # The revision of the last change to anything the compute API's view
     # of the server shows, except the columns of STATE_COLUMNS (the ones
     # state-only actions change): a view rendered at this revision is still
-    # right but for those fields. Every ORM update sets it
-    # (nova.db.models); a Core UPDATE of anything else must set it to the
-    # new revision too.
+    # right but for those fields. Every writer moves both by
+    # nova.db.revisions.moved.
     Column("view_revision", Integer, nullable=False, default=0,
            server_default="0"),
     Index("ix_instances_project_created", "project_id", "deleted",

@@ -34,7 +34,7 @@ from nova import config_files, exception
 from nova.api import backends, errors
 from nova.api.middleware import faultwrap
 from nova.cmd import manage
-from nova.db import api as db_api
+from nova.db import engine as db_engine
 from nova.db import models
 
 TABLES = {"flavors", "flavor_extra_specs", "flavor_projects", "key_pairs"}
@@ -87,7 +87,7 @@ def sync(conf_path, revision="head"):
 
 
 def table_names(url):
-    engine = sqlalchemy.create_engine(db_api.make_url(url))
+    engine = sqlalchemy.create_engine(db_engine.make_url(url))
     try:
         return set(sqlalchemy.inspect(engine).get_table_names())
     finally:
@@ -204,7 +204,7 @@ def test_db_sync_upgrades_an_older_schema_keeping_data(db_url, conf_path,
     assert "nova-manage db sync" in info.value.message
 
     # ...whose data an operator already has.
-    engine = sqlalchemy.create_engine(db_api.make_url(db_url))
+    engine = sqlalchemy.create_engine(db_engine.make_url(db_url))
     try:
         with engine.begin() as conn:
             conn.execute(models.Flavor.__table__.insert().values(
@@ -229,7 +229,7 @@ def test_db_sync_upgrades_an_older_schema_keeping_data(db_url, conf_path,
 
 
 def test_models_match_migrations(db_url, synced):
-    engine = db_api.create_engine(build_conf(synced).database)
+    engine = db_engine.create_engine(build_conf(synced).database)
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={
@@ -291,7 +291,7 @@ def flavor_with_references(db):
 
 
 def count_rows(url, *tables):
-    engine = sqlalchemy.create_engine(db_api.make_url(url))
+    engine = sqlalchemy.create_engine(db_engine.make_url(url))
     try:
         with engine.connect() as conn:
             return [conn.exec_driver_sql(f"SELECT COUNT(*) FROM {table}")
@@ -318,7 +318,7 @@ def test_sqlite_table_rebuild_migration_keeps_referencing_rows(
                       "flavor_projects") == [1, 1, 1]
 
     # Foreign keys are enforced again for whoever uses the database next.
-    engine = db_api.create_engine(build_conf(conf_path).database)
+    engine = db_engine.create_engine(build_conf(conf_path).database)
     try:
         with pytest.raises(sqlalchemy.exc.IntegrityError), \
                 engine.begin() as conn:
@@ -868,7 +868,7 @@ def test_server_lock_timeout_maps_to_503(db_url, tmp_path, dbs):
     db = dbs(conf_path)
     flavor_id = counter_row(db)
 
-    holder = sqlalchemy.create_engine(db_api.make_url(db_url))
+    holder = sqlalchemy.create_engine(db_engine.make_url(db_url))
     try:
         with holder.connect() as conn:
             conn.execute(select(models.Flavor.__table__).where(

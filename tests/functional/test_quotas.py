@@ -415,7 +415,7 @@ def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
     """How usage counts servers at rest in those states (set directly: the
     actions that lead there are another module's)."""
     from nova import exception
-    from nova.compute import quotas
+    from nova.compute import quota_limits, quotas
     from nova.db import api as db_api
     from nova.db.models import Instance
     from tests.conftest import conf_of
@@ -435,7 +435,7 @@ def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
         assert usage == {"instances": 1, "cores": 0, "ram": 0}
         # check_delta: what an unshelve asks before taking cores again.
         with db.writer() as session:
-            quotas.update(session, conf_of(fast_config), "demo", None,
+            quota_limits.update(session, conf_of(fast_config), "demo", None,
                           {"cores": 1})
         with pytest.raises(exception.QuotaExceeded) as caught, \
                 db.writer() as session:

@@ -1,6 +1,6 @@
 """The actions that change only the server's own row (reboot, stop, start,
 pause, suspend, lock, changePassword, ...), which run in a
-``nova.db.api.Transaction`` without the ORM, on every backend: the same
+``nova.db.statements.Transaction`` without the ORM, on every backend: the same
 answers, records and refusals as the ORM path, nothing written by a
 refused action, the view read back up to date, and the cases that need
 the ORM (a due second transition, the periodic sweep) taken there."""
@@ -13,8 +13,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from nova.compute import actions as action_service
+from nova.compute import transitions
 from nova.db import api as db_api
+from nova.db import statements
 from nova.db import models
 from tests.conftest import make_flavor, write_compute_config
 from tests.functional.test_servers import (ADMIN, DEMO, IMAGE, OTHER, URL,
@@ -191,7 +192,7 @@ def test_a_due_resize_confirmation_is_applied_before_the_action(
     assert get(app, server_id)["status"] == "VERIFY_RESIZE"
     time.sleep(1.2)
     # Not the periodic sweep's doing: it is kept from running.
-    monkeypatch.setattr(action_service, "_next_sweep", [time.monotonic()
+    monkeypatch.setattr(transitions, "_next_sweep", [time.monotonic()
                                                         + 3600])
     action(app, server_id, {"reboot": {"type": "HARD"}})
     migrations = app.get("/v2.1/os-migrations", headers=ADMIN).json[
@@ -208,7 +209,7 @@ def test_row_actions_do_not_take_the_orm_path(backend_cloud, monkeypatch):
     unless the periodic sweep is due."""
     app = backend_cloud
     server_id = boot_id(app)
-    monkeypatch.setattr(action_service, "_next_sweep", [time.monotonic()
+    monkeypatch.setattr(transitions, "_next_sweep", [time.monotonic()
                                                         + 3600])
 
     def refuse(self):
@@ -264,7 +265,7 @@ def test_transaction_inserts_reads_updates_and_commits(database):
         assert tx.all(BY_UUIDS, {"uuids": []}) == []
         assert tx.first(BY_UUIDS, {"uuids": [b]}).id == second
     with database.reader() as session:  # the ORM agrees
-        assert db_api.rows(session, BY_UUIDS, {"uuids": [a]})[0].action == "z"
+        assert statements.rows(session, BY_UUIDS, {"uuids": [a]})[0].action == "z"
 
 
 def test_transaction_rolls_back_on_any_error(database):
@@ -343,7 +344,7 @@ def test_a_change_beyond_the_state_moves_the_view_revision(database):
     """``save`` of an ``Editable``: state columns keep ``view_revision``,
     anything else moves it with the revision (the views kept by it would
     be stale otherwise)."""
-    from nova.compute import servers as service
+    from nova.compute import server_rows
     from tests.functional.test_db_first import add_server
 
     ident = add_server(database, "10.0.0.9")
@@ -356,19 +357,19 @@ def test_a_change_beyond_the_state_moves_the_view_revision(database):
 
     start = revisions()
     with database.transaction(write=True) as tx:
-        server = service.get_editable(tx, ident)
+        server = server_rows.get_editable(tx, ident)
         server.vm_state, server.locked = "stopped", True
-        service.save(tx, server)
+        server_rows.save(tx, server)
     assert revisions() == (start[0] + 1, start[1])
     with database.transaction(write=True) as tx:
-        server = service.get_editable(tx, ident)
+        server = server_rows.get_editable(tx, ident)
         server.locked = True  # the same value: nothing written
-        service.save(tx, server)
+        server_rows.save(tx, server)
     assert revisions() == (start[0] + 1, start[1])
     with database.transaction(write=True) as tx:
-        server = service.get_editable(tx, ident)
+        server = server_rows.get_editable(tx, ident)
         server.display_name, server.task_state = "renamed", None
-        service.save(tx, server)
+        server_rows.save(tx, server)
     assert revisions() == (start[0] + 2, start[0] + 2)
     with pytest.raises(AttributeError):
         server.no_such_column = 1

@@ -12,7 +12,8 @@ from alembic.script import ScriptDirectory
 import nova.db
 from nova import exception
 from nova.api import errors
-from nova.db import api as db_api
+from nova.db import engine as db_engine
+from nova.db import statements
 from nova.db import migration
 
 
@@ -45,7 +46,7 @@ def test_migrations_form_one_line_named_after_their_revisions():
     ("sqlite:////var/lib/nova/nova.sqlite", "sqlite"),
 ])
 def test_urls_without_a_driver_get_the_installed_one(given, driver):
-    url = db_api.make_url(given)
+    url = db_engine.make_url(given)
     assert url.drivername == driver
     assert url.password == (None if driver == "sqlite" else "pw")
 
@@ -57,7 +58,7 @@ def _operational_error():
 
 
 def test_describe_gives_the_driver_reason_without_sql_or_values():
-    text = db_api.describe(_operational_error())
+    text = db_engine.describe(_operational_error())
     assert text == "Exception: database is locked"
 
 
@@ -91,7 +92,7 @@ def test_planned_sqlite_datetimes_are_stored_as_sqlalchemy_stores_them():
     dialect = sqlite.dialect()
     stmt = sqlalchemy.select(tables.instances.c.id).where(
         tables.instances.c.updated_at > sqlalchemy.bindparam("since"))
-    plan = db_api._Plan(stmt, dialect)
+    plan = statements.Plan(stmt, dialect)
     ours = dict(plan.binders)["since"][0]
     theirs = tables.PreciseDateTime.dialect_impl(dialect).bind_processor(
         dialect)

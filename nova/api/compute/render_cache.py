@@ -32,6 +32,7 @@ from nova.api.compute import server_details
 from nova.api.compute.views import servers as views
 from nova.compute import server_groups
 from nova.compute import servers as service
+from nova.db import revisions
 
 
 def freeze(value):
@@ -142,7 +143,7 @@ class RenderCache:
 
     def render_servers(self, req, db, keys, network, with_groups=False):
         """{uuid: detailed view as JSON} of the servers of ``keys``
-        (``service.PAGE_KEY_COLUMNS`` rows), each rendered once per
+        (``nova.db.revisions.PAGE_KEY_COLUMNS`` rows), each rendered once per
         version of it.
 
         A server's JSON is taken from ``servers`` when that same revision
@@ -189,7 +190,7 @@ class RenderCache:
         def key_of(row):
             # A page key row says whether the transition is due; a whole
             # row (rendered as of ``now``) is checked here.
-            due = row.due if hasattr(row, "due") else service.due_of(
+            due = row.due if hasattr(row, "due") else revisions.due_of(
                 row, now)
             image = freeze(images.get(row.image_ref)) if with_images \
                 else None

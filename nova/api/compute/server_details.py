@@ -3,7 +3,7 @@
 Image properties (2.98), host states (2.16), metadata, tags, addresses,
 faults and, for one server, its groups (2.71): read in bulk for a page
 (one statement each, an expanding IN of the servers' uuids), in an ORM
-session or a ``nova.db.api.Transaction``, into a ``views.DetailContext``.
+session or a ``nova.db.statements.Transaction``, into a ``views.DetailContext``.
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from nova.compute import images as image_service
 from nova.compute import server_groups
 from nova.compute import servers as service
 from nova.compute import states
-from nova.db import api as db_api
+from nova.db import statements
 from nova.db.models import ComputeHost, Image
 
 
@@ -26,7 +26,7 @@ def shared_context(req, session, image_refs):
     if req.is_version("2.98"):
         refs = {r for r in image_refs if r}
         if refs:
-            found = {row.id: row for row in db_api.rows(
+            found = {row.id: row for row in statements.rows(
                 session, _ACTIVE_IMAGES, {"ids": list(refs)})}
             for ref in refs:
                 image = found.get(ref)
@@ -36,7 +36,7 @@ def shared_context(req, session, image_refs):
     if req.is_version("2.16"):
         # Upstream's host_status: DOWN when forced down, MAINTENANCE when
         # disabled, "" when the service is gone.
-        for host, is_disabled, forced_down, deleted in db_api.rows(
+        for host, is_disabled, forced_down, deleted in statements.rows(
                 session, _HOST_STATES):
             if deleted:
                 host_states[host] = ""

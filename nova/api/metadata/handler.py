@@ -16,6 +16,7 @@ from nova.api import backends, errors
 from nova.api.metadata import faults, trees
 from nova.api.metadata.instance import Finder
 from nova.api.metadata.vendordata import VendorData
+from nova.db import revisions
 from nova.db.tables import instances, utcnow
 
 LOG = logging.getLogger(__name__)
@@ -148,8 +149,7 @@ class MetadataApp:
                 .where(row.uuid == data.uuid, row.deleted == 0,
                        sa.or_(row.password.is_(None), row.password == ""))
                 .values(password=text, updated_at=utcnow(),
-                        revision=row.revision + 1,
-                        view_revision=row.revision + 1)).rowcount
+                        **revisions.moved(row.revision))).rowcount
         if not done:
             raise faults.Conflict()
         self.finder.cache.drop(data.uuid)

@@ -7,7 +7,7 @@ from nova.api.compute import common
 from nova.api.compute.handlers.server_common import changes_window, db_of
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import server_actions as schemas
-from nova.compute import actions as action_service
+from nova.compute import instance_actions as instance_service
 from nova.compute import servers as service
 from nova.db.models import utcnow
 from nova.policies import server_actions as rules
@@ -55,7 +55,7 @@ def actions_index(req, server_id):
         since, before = changes_window(req.query, req.is_version("2.66"))
     with db_of(req).reader() as session:
         instance = _load_any(req, session, server_id, rules.IA % "list")
-        rows = action_service.list_actions(
+        rows = instance_service.list_actions(
             session, instance.uuid, limit=limit, marker=marker,
             changes_since=since, changes_before=before)
     now = utcnow()
@@ -71,7 +71,7 @@ def actions_index(req, server_id):
 def actions_show(req, server_id, request_id):
     with db_of(req).reader() as session:
         instance = _load_any(req, session, server_id, rules.IA % "show")
-        row, events = action_service.get_action(session, instance.uuid,
+        row, events = instance_service.get_action(session, instance.uuid,
                                                  request_id)
     now = utcnow()
     view = _action_view(req, row, now)

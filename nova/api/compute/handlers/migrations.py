@@ -5,7 +5,7 @@ from nova.api.compute.common import last
 from nova.api.compute.handlers.server_common import changes_window, db_of
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import server_actions as schemas
-from nova.compute import actions as action_service
+from nova.compute import migrations as migration_service
 from nova.db.models import utcnow
 from nova.policies import server_actions as rules
 
@@ -26,7 +26,7 @@ def _migration_view(req, row, now):
             "dest_node": row.dest_compute, "dest_host": None,
             "old_instance_type_id": row.old_instance_type_id,
             "new_instance_type_id": row.new_instance_type_id,
-            "status": action_service.migration_status(row, now),
+            "status": migration_service.migration_status(row, now),
             "created_at": _t(row.created_at),
             "updated_at": _t(row.updated_at)}
     if req.is_version("2.23"):
@@ -57,7 +57,7 @@ def migrations_index(req):
         limit, marker = common.page_params(req)
         since, before = changes_window(query, req.is_version("2.66"))
     with db_of(req).reader() as session:
-        rows = action_service.list_migrations(
+        rows = migration_service.list_migrations(
             session, filters=filters, limit=limit, marker=marker,
             changes_since=since, changes_before=before)
     now = utcnow()

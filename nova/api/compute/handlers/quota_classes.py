@@ -10,6 +10,7 @@ from nova.api.compute.handlers import quota_sets
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import quotas as schemas
 from nova.api.compute.views import quotas as views
+from nova.compute import quota_limits as limit_service
 from nova.compute import quotas as service
 from nova.policies import quota_class_sets as rules
 
@@ -42,7 +43,7 @@ def update(req, class_name):
          if k in service.RESOURCES})
     services = req.app.backends
     with services.db.writer() as session:
-        service.update_class(session, class_name, values)
+        limit_service.update_class(session, class_name, values)
         limits = service.class_limits(session, services.conf, class_name)
     return views.quota_class_set(req, None, limits)
 

@@ -10,6 +10,7 @@ from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import quotas as schemas
 from nova.api.compute.schemas import types
 from nova.api.compute.views import quotas as views
+from nova.compute import quota_limits as limit_service
 from nova.compute import quotas as service
 from nova.policies import quota_sets as rules
 
@@ -92,7 +93,7 @@ def update(req, project_id):
     services = _services(req)
     conf = services.conf
     with services.db.writer() as session:
-        service.update(session, conf, project_id, user_id, values, force)
+        limit_service.update(session, conf, project_id, user_id, values, force)
         limits = service.user_limits(session, conf, project_id, user_id)
     return views.quota_set(req, None, limits)
 
@@ -100,7 +101,7 @@ def update(req, project_id):
 def delete(req, project_id):
     _authorize(req, project_id, "delete")
     with _services(req).db.writer() as session:
-        service.delete(session, project_id, _user(req))
+        limit_service.delete(session, project_id, _user(req))
     return Result(202)
 
 

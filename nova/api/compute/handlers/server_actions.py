@@ -26,6 +26,8 @@ from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import server_actions as schemas
 from nova.api.compute.schemas import servers as server_schemas
 from nova.compute import actions as action_service
+from nova.compute import (instance_actions, resize, server_create,
+                          server_rows, transitions)
 from nova.compute import servers as service
 from nova.policies import server_actions as rules
 from nova.policies import servers as server_rules
@@ -73,19 +75,19 @@ def _target(instance):
 def _reboot(req, session, instance, body):
     hard = body["type"].upper() == "HARD"
     service.reboot(instance, hard, _driver(req))
-    action_service.record(session, instance, "reboot", caller(req),
+    instance_actions.record(session, instance, "reboot", caller(req),
                           [("compute_reboot_instance", "Success", None)])
 
 
 def _stop(req, session, instance, body):
     service.stop(instance, _driver(req))
-    action_service.record(session, instance, "stop", caller(req),
+    instance_actions.record(session, instance, "stop", caller(req),
                           [("compute_stop_instance", "Success", None)])
 
 
 def _start(req, session, instance, body):
     service.start(instance, _driver(req))
-    action_service.record(session, instance, "start", caller(req),
+    instance_actions.record(session, instance, "start", caller(req),
                           [("compute_start_instance", "Success", None)])
 
 
@@ -114,7 +116,7 @@ def _unlock(req, session, instance, body):
 def _admin_pass(req, given=None):
     if not _conf(req).compute.enable_instance_password:
         return None
-    return given if given is not None else service.generate_password()
+    return given if given is not None else server_create.generate_password()
 
 
 def _rebuild(req, session, instance, body):
@@ -149,18 +151,18 @@ def _rebuild(req, session, instance, body):
 
 
 def _resize(req, session, instance, body):
-    action_service.resize(session, instance, caller(req), _driver(req),
+    resize.resize(session, instance, caller(req), _driver(req),
                           _conf(req), common.id_from_href(body["flavorRef"]))
 
 
 def _confirm(req, session, instance, body):
-    action_service.confirm_resize(session, instance, caller(req),
+    resize.confirm_resize(session, instance, caller(req),
                                   _driver(req))
     return Result(204)  # upstream's answer to confirmResize (others: 202)
 
 
 def _revert(req, session, instance, body):
-    action_service.revert_resize(session, instance, caller(req),
+    resize.revert_resize(session, instance, caller(req),
                                  _driver(req))
 
 
@@ -170,7 +172,7 @@ def _migrate(req, session, instance, body):
         host = body.get("host")
     if host is not None:
         req.authorize(_target(instance), rule=rules.MIGRATE % "migrate:host")
-    action_service.migrate(session, instance, caller(req), _driver(req),
+    resize.migrate(session, instance, caller(req), _driver(req),
                            _conf(req), host=host)
 
 
@@ -316,17 +318,17 @@ def _row_action(req, server_id, handler, rule, check_lock, body):
     server has a due second transition."""
     is_admin = req.can("context_is_admin")
     with db_of(req).transaction(write=True) as tx:
-        server = service.get_editable(
+        server = server_rows.get_editable(
             tx, server_id,
             project_id=None if is_admin else req.context.project_id)
         req.authorize({"project_id": server.project_id,
                        "user_id": server.user_id}, rule=rule)
         if check_lock:
             check_locked(req, server)
-        if not action_service.settle_editable(server):
+        if not transitions.settle_editable(server):
             raise _NeedsSession()
         result = handler(req, tx, server, body)
-        service.save(tx, server)
+        server_rows.save(tx, server)
     return result
 
 
@@ -343,7 +345,7 @@ def action(req, server_id):
     check_lock = not entry.lock_exempt
     # The periodic work (``sweep``) and due second transitions take the
     # ORM path below.
-    if entry.row_only and not action_service.sweep_due():
+    if entry.row_only and not transitions.sweep_due():
         try:
             result = _row_action(req, server_id, handler, rule, check_lock,
                                  body)

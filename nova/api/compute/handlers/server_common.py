@@ -14,7 +14,7 @@ from nova.api.compute import server_details
 from nova.api.compute.common import last
 from nova.api.compute.router import Result
 from nova.api.compute.views import servers as views
-from nova.compute import actions as action_service
+from nova.compute import instance_actions, migrations, transitions
 from nova.compute import driver as driver_mod
 from nova.compute import servers as service
 
@@ -62,7 +62,7 @@ def settle(req, session, instance):
     """Apply the server's due transitions (with what they free); a server
     reclaimed on the way is gone (404)."""
     compute = compute_of(req)
-    if not action_service.settle(session, instance, compute.driver,
+    if not transitions.settle(session, instance, compute.driver,
                                  compute.network):
         session.flush()
         raise service.not_found(instance.uuid)
@@ -70,7 +70,7 @@ def settle(req, session, instance):
 
 def sweep(req, session):
     compute = compute_of(req)
-    action_service.sweep(session, compute.driver, compute.network)
+    transitions.sweep(session, compute.driver, compute.network)
 
 
 def load_for_change(req, session, server_id, rule=None, check_lock=True):
@@ -110,10 +110,10 @@ def reduce_view(view):
 def hard_delete(req, session, instance):
     compute = compute_of(req)
     now = driver_mod.utcnow()
-    action_service.record(session, instance, "delete", caller(req),
+    instance_actions.record(session, instance, "delete", caller(req),
                           [("compute_terminate_instance", "Success", None)],
                           finish=now)
-    action_service.release_resize(session, instance, compute.driver)
+    migrations.release_resize(session, instance, compute.driver)
     service.delete(session, instance, driver=compute.driver,
                    network=compute.network)
 

@@ -17,7 +17,7 @@ from nova.api.compute.schemas import servers as schemas
 from nova.api.compute.schemas import types
 from nova.api.compute.server_details import detail_context
 from nova.api.compute.views import servers as views
-from nova.compute import servers as service
+from nova.compute import server_list as list_service
 from nova.compute import states
 from nova.policies import servers as rules
 
@@ -52,9 +52,9 @@ def _sort(req, is_admin):
         return [("created_at", dirs[0] if dirs else "desc")]
     sort = []
     for i, key in enumerate(keys):
-        if key not in service.SORT_KEYS:
+        if key not in list_service.SORT_KEYS:
             raise errors.BadRequest(f"Invalid sort key: {key}")
-        if key in service.ADMIN_SORT_KEYS and not is_admin:
+        if key in list_service.ADMIN_SORT_KEYS and not is_admin:
             raise errors.Forbidden(
                 f"Only administrators can sort servers by {key}")
         direction = dirs[i] if i < len(dirs) else (
@@ -81,7 +81,7 @@ def build_list_request(req, detailed):
     # Without all_tenants a project filter is ignored (LP#1185290): the
     # caller sees its own project, admin or not.
     project = last(query, "project_id") or last(query, "tenant_id")
-    lreq = service.ListRequest(
+    lreq = list_service.ListRequest(
         project_id=project if all_tenants else req.context.project_id)
     lreq.limit, lreq.marker = common.page_params(req)
     lreq.sort = _sort(req, is_admin)
@@ -190,7 +190,7 @@ def _detail_page(req, db, lreq, network):
     """The body of a page of detailed servers (see
     ``RenderCache.render_servers``); None when
     the request needs whole rows to filter (regular expressions)."""
-    keys = service.list_page_keys(db, lreq)
+    keys = list_service.list_page_keys(db, lreq)
     if keys is None:
         return None
     rendered = req.app.render_cache.render_servers(req, db, keys, network)
@@ -213,7 +213,7 @@ def _list(req, detailed):
         if page is not None:
             return page
     with db_of(req).reader() as session:
-        rows, fixed = service.list_servers(session, lreq, network)
+        rows, fixed = list_service.list_servers(session, lreq, network)
         if detailed:
             ctx = detail_context(req, session, rows, fixed)
             items = [views.detail(req, r, ctx) for r in rows]

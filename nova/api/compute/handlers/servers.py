@@ -18,6 +18,8 @@ from nova.api.compute.schemas import servers as schemas
 from nova.api.compute.schemas import types
 from nova.api.compute.views import servers as views
 from nova.compute import actions as action_service
+from nova.compute import instance_actions, server_create
+from nova.compute import server_list as list_service
 from nova.compute import driver as driver_mod
 from nova.compute import servers as service
 from nova.compute import states
@@ -67,7 +69,7 @@ def show(req, server_id):
     (``RenderCache.render_servers``)."""
     store = db_of(req)
     is_admin = req.can("context_is_admin")
-    key = service.show_key(store, server_id)
+    key = list_service.show_key(store, server_id)
     if key is None or (not is_admin
                        and key.project_id != req.context.project_id):
         raise service.not_found(server_id)
@@ -167,8 +169,8 @@ def create(req):
     if conf.compute.enable_instance_password:
         admin_pass = server.get("adminPass")
         if admin_pass is None:
-            admin_pass = service.generate_password()
-    creq = service.CreateRequest(
+            admin_pass = server_create.generate_password()
+    creq = server_create.CreateRequest(
         name=server["name"],
         flavor_ref=common.id_from_href(server["flavorRef"]),
         image_ref=_image_ref(server), project_id=req.context.project_id,
@@ -188,15 +190,15 @@ def create(req):
     who = caller(req)
     with db_of(req).writer() as session:
         sweep(req, session)
-        created, reservation_id = service.create(
+        created, reservation_id = server_create.create(
             session, creq, driver=compute.driver, network=compute.network,
             conf=conf)
         for instance in created:
             ok = instance.host is not None
-            action_service.record(session, instance, "create", who, [
+            instance_actions.record(session, instance, "create", who, [
                 ("conductor_schedule_and_build_instances",
                  "Success" if ok else "Error",
-                 None if ok else action_service.NO_HOST),
+                 None if ok else instance_actions.NO_HOST),
                 *([("compute__do_build_and_run_instance", "Success", None)]
                   if ok else [])],
                 message=None if ok else "Error")

@@ -1,0 +1,110 @@
+"""Instance actions: what was done to a server, by whom, with its events
+(os-instance-actions); independent of HTTP.
+
+Every action of the API writes one, with Core INSERTs built once (in an
+ORM session or a ``nova.db.statements.Transaction``): an event's finish time is
+the transition's deadline, shown once passed.
+"""
+
+import uuid
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.db import statements
+from nova.db.models import InstanceAction, InstanceActionEvent, utcnow
+
+NO_HOST = ("No valid host was found. There are not enough hosts "
+           "available.")
+
+
+def record(session, instance, action, context, events=(), finish=None,
+           message=None, host=None):
+    """An instance action; ``events`` are (name, result, details) finishing
+    at ``finish`` (default: the server's pending deadline, or now).
+
+    Core INSERTs, not ORM objects: every action of the API writes one;
+    ``session`` is an ORM session or a ``nova.db.statements.Transaction``."""
+    now = utcnow()
+    if finish is None:
+        finish = instance.task_deadline or now
+    action_id = statements.insert(session, _INSERT_ACTION, dict(
+        action=action, instance_uuid=instance.uuid,
+        request_id=(context.request_id or "req-" + str(uuid.uuid4())),
+        user_id=context.user_id, project_id=context.project_id,
+        start_time=now, finish_time=finish, message=message,
+        created_at=now, updated_at=now))
+    where = host if host is not None else instance.host
+    for name, result, details in events:
+        statements.insert(session, _INSERT_EVENT, {
+            "action_id": action_id, "event": name, "start_time": now,
+            "finish_time": finish, "result": result, "details": details,
+            "traceback": None, "host": where})
+    return action_id
+
+
+_ACTIONS = InstanceAction.__table__
+
+
+_EVENTS = InstanceActionEvent.__table__
+
+
+def _insert_of(table, names):
+    """An INSERT built once, every value named: SQLAlchemy finds its
+    compiled form in its cache, ``Transaction`` compiles it once."""
+    return sa.insert(table).values(
+        {name: sa.bindparam(name, type_=table.c[name].type)
+         for name in names})
+
+
+_INSERT_ACTION = _insert_of(_ACTIONS, (
+    "action", "instance_uuid", "request_id", "user_id", "project_id",
+    "start_time", "finish_time", "message", "created_at", "updated_at"))
+
+
+_INSERT_EVENT = _insert_of(_EVENTS, (
+    "action_id", "event", "start_time", "finish_time", "result", "details",
+    "traceback", "host"))
+
+
+def list_actions(session, instance_uuid, *, limit=None, marker=None,
+                 changes_since=None, changes_before=None):
+    query = sa.select(InstanceAction).where(
+        InstanceAction.instance_uuid == instance_uuid)
+    now = utcnow()
+    updated = sa.case(
+        (InstanceAction.finish_time <= now, InstanceAction.finish_time),
+        else_=InstanceAction.created_at)
+    if changes_since is not None:
+        query = query.where(updated >= changes_since)
+    if changes_before is not None:
+        query = query.where(updated <= changes_before)
+    if marker is not None:
+        row = session.execute(sa.select(
+            InstanceAction.created_at, InstanceAction.id).where(
+            InstanceAction.instance_uuid == instance_uuid,
+            InstanceAction.request_id == marker)).first()
+        if row is None:
+            raise exception.Invalid(f"Marker {marker} could not be found.")
+        query = query.where(sa.or_(
+            InstanceAction.created_at < row.created_at,
+            sa.and_(InstanceAction.created_at == row.created_at,
+                    InstanceAction.id < row.id)))
+    query = query.order_by(InstanceAction.created_at.desc(),
+                           InstanceAction.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def get_action(session, instance_uuid, request_id):
+    row = session.execute(sa.select(InstanceAction).where(
+        InstanceAction.instance_uuid == instance_uuid,
+        InstanceAction.request_id == request_id).order_by(
+            InstanceAction.id.desc())).scalars().first()
+    if row is None:
+        raise exception.NotFound(f"Action {request_id} not found")
+    events = list(session.execute(sa.select(InstanceActionEvent).where(
+        InstanceActionEvent.action_id == row.id).order_by(
+            InstanceActionEvent.id)).scalars())
+    return row, events

@@ -1,0 +1,120 @@
+"""Migrations (resizes and cold migrations): their records, and what
+the hosts hold meanwhile; independent of HTTP.
+
+A server awaiting confirmation is on its new host with the new flavor;
+its old flavor (``instances.old_flavor``, with the source host) is what
+the source still holds for a revert. Confirming (or deleting the server,
+or the automatic confirmation) frees the source.
+"""
+
+import json
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.compute import flavors
+from nova.db.models import Flavor, Migration, utcnow
+
+def flavor_snapshot(session, flavor):
+    specs = flavors.extra_specs(session, [flavor.id])[flavor.id]
+    return {"flavorid": flavor.flavorid, "name": flavor.name,
+            "memory_mb": flavor.memory_mb, "vcpus": flavor.vcpus,
+            "root_gb": flavor.root_gb, "ephemeral_gb": flavor.ephemeral_gb,
+            "swap": flavor.swap, "extra_specs": specs}
+
+
+def needs(snapshot):
+    return (snapshot["vcpus"], snapshot["memory_mb"],
+            snapshot["root_gb"] + snapshot["ephemeral_gb"])
+
+
+def flavor_id(session, flavorid):
+    return session.execute(sa.select(Flavor.id).where(
+        Flavor.flavorid == flavorid)).scalar()
+
+
+def apply_flavor(instance, snapshot):
+    instance.flavor = json.dumps(snapshot)
+    instance.flavorid = snapshot["flavorid"]
+    instance.vcpus = snapshot["vcpus"]
+    instance.memory_mb = snapshot["memory_mb"]
+    instance.root_gb = snapshot["root_gb"]
+    instance.ephemeral_gb = snapshot["ephemeral_gb"]
+
+
+def old_flavor(instance):
+    return json.loads(instance.old_flavor) if instance.old_flavor else None
+
+
+def confirm_resources(session, instance, driver):
+    """Free what the source host holds for a revert."""
+    old = old_flavor(instance)
+    if old is not None:
+        if "host" in old:
+            driver.claim(session, instance, *[-n for n in needs(old)],
+                         host=old["host"])
+        else:
+            # A same-host resize of before sources were kept: the host
+            # held the larger of the two flavors.
+            new = json.loads(instance.flavor)
+            driver.claim(session, instance, *[
+                -max(0, o - n) for n, o in zip(needs(new), needs(old))])
+    instance.old_flavor = None
+
+
+def release_resize(session, instance, driver):
+    """Before a server awaiting resize confirmation is deleted: upstream
+    confirms the resize first, so the source gives back the old flavor
+    (``release`` frees the server's own host)."""
+    if instance.old_flavor:
+        confirm_resources(session, instance, driver)
+        set_migration(session, instance.uuid, "confirmed", utcnow())
+
+
+def set_migration(session, instance_uuid, status, when):
+    session.execute(
+        sa.update(Migration).where(
+            Migration.instance_uuid == instance_uuid,
+            Migration.status == "finished")
+        .values(status=status, updated_at=when)
+        .execution_options(synchronize_session=False))
+
+
+def migration_status(migration, now):
+    if migration.status == "finished":
+        if migration.finish_at and now < migration.finish_at:
+            return "migrating"
+        if migration.confirm_at and migration.confirm_at <= now:
+            return "confirmed"
+    return migration.status
+
+
+def list_migrations(session, *, filters, limit=None, marker=None,
+                    changes_since=None, changes_before=None):
+    query = sa.select(Migration)
+    for column, value in filters.items():
+        if column == "host":
+            query = query.where(sa.or_(Migration.source_compute == value,
+                                       Migration.dest_compute == value))
+        elif column == "status":
+            query = query.where(Migration.status == value)
+        else:
+            query = query.where(getattr(Migration, column) == value)
+    updated = sa.func.coalesce(Migration.updated_at, Migration.created_at)
+    if changes_since is not None:
+        query = query.where(updated >= changes_since)
+    if changes_before is not None:
+        query = query.where(updated <= changes_before)
+    if marker is not None:
+        row = session.execute(sa.select(Migration.created_at, Migration.id)
+                              .where(Migration.uuid == marker)).first()
+        if row is None:
+            raise exception.Invalid(f"Marker {marker} could not be found.")
+        query = query.where(sa.or_(
+            Migration.created_at < row.created_at,
+            sa.and_(Migration.created_at == row.created_at,
+                    Migration.id < row.id)))
+    query = query.order_by(Migration.created_at.desc(), Migration.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
