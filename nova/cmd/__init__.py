@@ -1,0 +1,1 @@
+"""Console scripts: ``nova-manage``, ``nova-wsgi-build``, ``nova-openapi``."""
