@@ -1,0 +1,272 @@
+"""No write of a server leaves a stale view behind.
+
+The compute API keeps each server's rendered view by its revisions
+(``nova.api.compute.render_cache``), the metadata API keeps what a guest
+reads by its revision: both are right only if every write that changes
+what they show moves the server's revisions (``nova.db.revisions``).
+
+Here every write route under ``/servers/{server_id}``, every server action
+and the metadata API's password POST are performed on a server whose views
+both apps have rendered (and kept) before. Afterwards, what the apps show
+must equal what fresh apps (nothing kept) render: the server at several
+microversions, the detailed list, and the guest's ``meta_data.json``. A
+writer that changed a view without moving the revisions fails here, and
+so does a write route or action that has no scenario below.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from nova import loading
+from nova.api.compute import routes
+from nova.api.compute.handlers import server_actions
+from tests.conftest import make_flavor, write_compute_config
+
+ADMIN = {"X-Auth-Token": "admin:admin"}
+IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
+VERSIONS = ("2.1", "2.26", "2.73", "latest")
+
+
+def _h(version):
+    return {**ADMIN, "OpenStack-API-Version": f"compute {version}"}
+
+
+def _act(body, version="2.1"):
+    """A write: POST the action ``body`` to the server."""
+    def write(apps, server_id):
+        apps.compute.post_json(f"/v2.1/servers/{server_id}/action", body,
+                               headers=_h(version))
+    return write
+
+
+def _call(method, suffix, body=None, version="2.1"):
+    """A write: ``method`` on /servers/{id}``suffix``, with a JSON body."""
+    def write(apps, server_id):
+        url = f"/v2.1/servers/{server_id}{suffix}"
+        if body is None:
+            getattr(apps.compute, method)(url, headers=_h(version))
+        else:
+            getattr(apps.compute, method + "_json")(url, body,
+                                                    headers=_h(version))
+    return write
+
+
+def _password(apps, server_id):
+    """A write of the metadata API: the guest posts its password."""
+    ip = apps.address(server_id)
+    apps.metadata.post("/openstack/latest/password", "secret",
+                       extra_environ={"REMOTE_ADDR": ip})
+
+
+_OK = {"reboot": {"type": "SOFT"}}
+
+# key -> (the writes that bring the server to the state it needs, the
+# write under test). Keys: (method, path) of a route, ("action", name),
+# ("metadata", "password").
+SCENARIOS = {
+    ("PUT", "/servers/{server_id}"): (
+        [], _call("put", "", {"server": {"name": "renamed",
+                                         "description": "d"}}, "2.19")),
+    ("DELETE", "/servers/{server_id}"): ([], _call("delete", "")),
+    ("POST", "/servers/{server_id}/metadata"): (
+        [], _call("post", "/metadata", {"metadata": {"a": "1"}})),
+    ("PUT", "/servers/{server_id}/metadata"): (
+        [_call("post", "/metadata", {"metadata": {"a": "1"}})],
+        _call("put", "/metadata", {"metadata": {"b": "2"}})),
+    ("PUT", "/servers/{server_id}/metadata/{key}"): (
+        [], _call("put", "/metadata/k", {"meta": {"k": "v"}})),
+    ("DELETE", "/servers/{server_id}/metadata/{key}"): (
+        [_call("post", "/metadata", {"metadata": {"k": "v"}})],
+        _call("delete", "/metadata/k")),
+    ("PUT", "/servers/{server_id}/tags"): (
+        [], _call("put", "/tags", {"tags": ["x", "y"]}, "2.26")),
+    ("DELETE", "/servers/{server_id}/tags"): (
+        [_call("put", "/tags", {"tags": ["x"]}, "2.26")],
+        _call("delete", "/tags", version="2.26")),
+    ("PUT", "/servers/{server_id}/tags/{tag}"): (
+        [], _call("put", "/tags/t1", version="2.26")),
+    ("DELETE", "/servers/{server_id}/tags/{tag}"): (
+        [_call("put", "/tags/t1", version="2.26")],
+        _call("delete", "/tags/t1", version="2.26")),
+    ("DELETE", "/servers/{server_id}/os-server-password"): (
+        [_password], _call("delete", "/os-server-password")),
+    ("metadata", "password"): ([], _password),
+    ("action", "reboot"): ([], _act(_OK)),
+    ("action", "os-stop"): ([], _act({"os-stop": None})),
+    ("action", "os-start"): ([_act({"os-stop": None})],
+                             _act({"os-start": None})),
+    ("action", "pause"): ([], _act({"pause": None})),
+    ("action", "unpause"): ([_act({"pause": None})],
+                            _act({"unpause": None})),
+    ("action", "suspend"): ([], _act({"suspend": None})),
+    ("action", "resume"): ([_act({"suspend": None})],
+                           _act({"resume": None})),
+    ("action", "lock"): ([], _act({"lock": {"locked_reason": "why"}},
+                                  "2.73")),
+    ("action", "unlock"): ([_act({"lock": None})], _act({"unlock": None})),
+    ("action", "rebuild"): ([], _act({"rebuild": {
+        "imageRef": IMAGE, "name": "rebuilt", "metadata": {"r": "1"}}})),
+    ("action", "resize"): ([], _act({"resize": {"flavorRef": "2"}})),
+    ("action", "confirmResize"): ([_act({"resize": {"flavorRef": "2"}})],
+                                  _act({"confirmResize": None})),
+    ("action", "revertResize"): ([_act({"resize": {"flavorRef": "2"}})],
+                                 _act({"revertResize": None})),
+    ("action", "migrate"): ([], _act({"migrate": None})),
+    ("action", "createImage"): ([], _act({"createImage": {"name": "s"}})),
+    ("action", "os-getConsoleOutput"): (
+        [], _act({"os-getConsoleOutput": {"length": 5}})),
+    ("action", "changePassword"): (
+        [], _act({"changePassword": {"adminPass": "pw"}})),
+    ("action", "shelve"): ([], _act({"shelve": None})),
+    ("action", "shelveOffload"): ([_act({"shelve": None})],
+                                  _act({"shelveOffload": None})),
+    ("action", "unshelve"): ([_act({"shelve": None})],
+                             _act({"unshelve": None})),
+    ("action", "rescue"): ([], _act({"rescue": None})),
+    ("action", "unrescue"): ([_act({"rescue": None})],
+                             _act({"unrescue": None})),
+    ("action", "trigger_crash_dump"): (
+        [], _act({"trigger_crash_dump": None}, "2.17")),
+    ("action", "forceDelete"): ([], _act({"forceDelete": None})),
+    ("action", "restore"): ([_call("delete", "")], _act({"restore": None})),
+}
+
+
+def _write_routes():
+    """(method, path) of every route that writes a server."""
+    return {(r.method, r.path) for r in routes.ROUTES
+            if r.method in ("POST", "PUT", "DELETE")
+            and r.path.startswith("/servers/{server_id}")
+            and not r.path.endswith("/action")}
+
+
+def test_every_write_of_a_server_has_a_scenario():
+    wanted = _write_routes() | {("action", name)
+                                for name in server_actions.ACTIONS}
+    wanted.add(("metadata", "password"))
+    assert not wanted - set(SCENARIOS), "writes without a scenario"
+    assert not set(SCENARIOS) - wanted, "scenarios of no write"
+
+
+class Apps:
+    """The compute and metadata apps of one config directory; ``fresh()``
+    gives a pair that has rendered nothing yet."""
+
+    def __init__(self, config_dir, monkeypatch):
+        self.config_dir = config_dir
+        self.monkeypatch = monkeypatch
+        self.compute = self._load("osapi_compute")
+        self.metadata = self._load("metadata")
+
+    def _load(self, api):
+        # One API per process: these tests are the exception.
+        self.monkeypatch.setattr(loading, "_loaded_api", None)
+        return self.config_dir.testapp(api)
+
+    def fresh(self):
+        return Apps(self.config_dir, self.monkeypatch)
+
+    def address(self, server_id):
+        view = self.compute.get(f"/v2.1/servers/{server_id}",
+                                headers=ADMIN).json["server"]
+        return next(a["addr"] for addrs in view["addresses"].values()
+                    for a in addrs)
+
+    def views(self, server_id, ip):
+        """Everything the apps show of the server."""
+        shown = {}
+        for version in VERSIONS:
+            # Parsed: a view whose state fields were spliced in (after a
+            # state-only change) has them last, the same object.
+            resp = self.compute.get(f"/v2.1/servers/{server_id}",
+                                    headers=_h(version), status="*")
+            shown[("show", version)] = (resp.status_int, resp.json)
+            resp = self.compute.get("/v2.1/servers/detail",
+                                    headers=_h(version))
+            shown[("detail", version)] = resp.json
+        if ip is not None:
+            resp = self.metadata.get("/openstack/latest/meta_data.json",
+                                     extra_environ={"REMOTE_ADDR": ip},
+                                     status="*")
+            body = resp.json if resp.status_int == 200 else resp.text
+            if isinstance(body, dict):
+                body.pop("random_seed")  # new on every rendering
+            shown["meta_data.json"] = (resp.status_int, body)
+        return shown
+
+
+@pytest.fixture
+def apps(config_dir, tmp_path, make_image, monkeypatch):
+    """Two hosts (resize and migrate move a server), soft delete (restore),
+    shelve without offload (shelveOffload, unshelve from SHELVED), and a
+    driver that takes no time."""
+    write_compute_config(config_dir, tmp_path, """
+        hosts = compute1:nova:16:32768:1000, compute2:nova:16:32768:1000
+        build_time = 0
+        action_time = 0
+        """, default_options="""
+        reclaim_instance_interval = 3600
+        shelved_offload_time = -1
+        """)
+    pair = Apps(config_dir, monkeypatch)
+    make_image("cirros", image_id=IMAGE)
+    make_flavor(pair.compute, "m1.tiny", flavor_id="1")
+    make_flavor(pair.compute, "m1.small", ram=1024, flavor_id="2")
+    return pair
+
+
+def _boot(apps):
+    resp = apps.compute.post_json("/v2.1/servers", {"server": {
+        "name": "vm", "imageRef": IMAGE, "flavorRef": "1"}}, headers=ADMIN)
+    server_id = resp.json["server"]["id"]
+    return server_id, apps.address(server_id)
+
+
+def _stale(apps, server_id, ip):
+    """What the apps show that fresh apps do not: {what: (kept, fresh)}."""
+    kept = apps.views(server_id, ip)
+    fresh = apps.fresh().views(server_id, ip)
+    return {what: (kept[what], fresh[what]) for what in kept
+            if kept[what] != fresh[what]}
+
+
+@pytest.mark.parametrize("key", sorted(SCENARIOS, key=repr),
+                         ids=lambda key: " ".join(key))
+def test_a_write_leaves_no_stale_view(apps, key):
+    prepare, write = SCENARIOS[key]
+    server_id, ip = _boot(apps)
+    for step in prepare:
+        step(apps, server_id)
+    before = apps.views(server_id, ip)  # rendered and kept by both apps
+    write(apps, server_id)
+    assert not _stale(apps, server_id, ip)
+    # The scenario did write something a client sees (or a record only).
+    assert apps.views(server_id, ip) != before or key in _UNSEEN
+
+
+# Writes that change nothing the compared views show: console output is a
+# read with a record, a snapshot is an image and a record, the password
+# is read at its own URL, a reboot that takes no time leaves the server as
+# it was (but for "updated", in whole seconds).
+_UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
+           ("action", "reboot"),
+           ("action", "trigger_crash_dump"), ("metadata", "password"),
+           ("DELETE", "/servers/{server_id}/os-server-password"),
+           ("action", "changePassword")}
+
+
+def test_a_writer_that_skips_the_revisions_is_caught(apps):
+    """The positive control: a change of the name written behind the
+    revisions' back leaves the kept views stale, and _stale says so."""
+    server_id, ip = _boot(apps)
+    apps.views(server_id, ip)
+    engine = sa.create_engine(apps.config_dir.db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                "UPDATE instances SET display_name = 'sneaky' "
+                "WHERE uuid = :uuid"), {"uuid": server_id})
+    finally:
+        engine.dispose()
+    stale = _stale(apps, server_id, ip)
+    assert ("show", "2.1") in stale and "meta_data.json" in stale
