@@ -4,12 +4,12 @@ Databases: ``db_url`` runs a test once per backend (SQLite, MariaDB,
 PostgreSQL). MariaDB and PostgreSQL get a fresh database per test session,
 dropped at the end. Outside CI a backend whose server cannot be reached is
 skipped with a message naming it; in CI (``CI=true``) that is a failure.
+
+Plain helpers and constants (``sync_db``, ``make_flavor``, ``sample``, ...)
+are in ``tests/helpers.py``.
 """
 
-import json
 import os
-import pathlib
-import tempfile
 import textwrap
 import uuid
 
@@ -17,26 +17,14 @@ import pytest
 import webtest
 
 from nova import deploy
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-# Upstream Nova 34's real responses, beside the checkout (the workplace's
-# shared/ folder); NOVA_TEST_SAMPLES points elsewhere.
-SAMPLES = pathlib.Path(os.environ.get("NOVA_TEST_SAMPLES") or (
-    ROOT.parent / "shared" / "reference" / "nova-34-samples"))
-PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.helpers import PASTE, Images, sync_db, unavailable, wipe
+from tests.helpers import ROOT  # noqa: F401 (tests/unit imports it here)
+from tests.helpers import write_compute_config
 
 MYSQL_ADMIN_URL = os.environ.get(
     "NOVA_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 PG_ADMIN_URL = os.environ.get(
     "NOVA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def unavailable(what):
-    """Skip outside CI, fail in CI: a needed server is not there."""
-    if IN_CI:
-        pytest.fail(f"{what} is required in CI but unavailable")
-    pytest.skip(f"{what} is unavailable")
 
 
 @pytest.fixture(name="unavailable")
@@ -84,17 +72,6 @@ def config_dir(tmp_path):
     return ConfigDir(tmp_path / "etc-nova")
 
 
-def sync_db(url, revision="head"):
-    """Run ``nova-manage db sync`` against ``url``."""
-    from nova.cmd import manage
-
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf_file:
-        conf_file.write(f"[database]\nconnection = {url}\n")
-        conf_file.flush()
-        assert manage.main(["--config-file", conf_file.name, "db", "sync",
-                            "--revision", revision]) == 0
-
-
 @pytest.fixture
 def noauth_config(config_dir, tmp_path):
     """A config dir for noauth2 on a synced SQLite file; returns ConfigDir."""
@@ -119,25 +96,6 @@ def compute(noauth_config):
 
 # -- compute resources --------------------------------------------------------
 
-def write_compute_config(config_dir, tmp_path, compute_options="", url=None,
-                         default_options=""):
-    """noauth2 on a synced database (default: a SQLite file), with extra
-    ``[compute]`` and ``[DEFAULT]`` lines."""
-    url = url or f"sqlite:///{tmp_path}/nova.sqlite"
-    config_dir.paste()
-    config_dir.write("nova.conf", "[DEFAULT]\n" + textwrap.dedent(
-        default_options) + textwrap.dedent(f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {url}
-        [compute]
-        """) + textwrap.dedent(compute_options))
-    sync_db(url)
-    config_dir.db_url = url
-    return config_dir
-
-
 @pytest.fixture
 def fast_config(config_dir, tmp_path):
     """noauth_config whose built-in driver takes no time: a server is
@@ -154,59 +112,12 @@ def fast_compute(fast_config):
     return fast_config.testapp("osapi_compute")
 
 
-def conf_of(config_dir):
-    """The parsed ``ConfigOpts`` of a config directory."""
-    return deploy.build_conf(deploy.find_config(config_dir.env))
-
-
-class Images:
-    """Adds images to the local catalogue, as ``nova-manage image create``
-    does: ``nova.compute.images.create`` in a writer transaction."""
-
-    def __init__(self, config_dir):
-        self.config_dir = config_dir
-        self._db = None
-
-    @property
-    def db(self):
-        """The store of the config dir (read once it is written)."""
-        if self._db is None:
-            from nova.db import api as db_api
-
-            self._db = db_api.Database(conf_of(self.config_dir).database)
-        return self._db
-
-    def __call__(self, name="cirros", **values):
-        from nova.compute import images
-
-        with self.db.writer() as session:
-            return images.create(session, name=name, **values).id
-
-    def close(self):
-        if self._db is not None:
-            self._db.dispose()
-
-
 @pytest.fixture
 def make_image(config_dir):
     """``make_image(name, visibility=..., owner=..., min_ram=...)`` -> id."""
     images = Images(config_dir)
     yield images
     images.close()
-
-
-def make_flavor(app, name, ram=512, vcpus=1, disk=1, flavor_id=None,
-                version="2.1", **extra):
-    """Create a flavor as admin through the API; returns its view."""
-    flavor = {"name": name, "ram": ram, "vcpus": vcpus, "disk": disk,
-              **extra}
-    if flavor_id is not None:
-        flavor["id"] = flavor_id
-    resp = app.post_json("/v2.1/flavors", {"flavor": flavor}, headers={
-        "X-Auth-Token": "admin:admin",
-        "OpenStack-API-Version": f"compute {version}"})
-    assert resp.status_int == 200, resp.body
-    return resp.json["flavor"]
 
 
 # -- SQL backends -------------------------------------------------------------
@@ -255,35 +166,5 @@ def db_url(request, tmp_path):
         return f"sqlite:///{tmp_path}/nova.sqlite"
     server_url = request.getfixturevalue(
         "mysql_url" if request.param == "mariadb" else "pg_url")
-    _wipe(server_url)
+    wipe(server_url)
     return server_url
-
-
-def _wipe(url):
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(url)
-    try:
-        meta = sqlalchemy.MetaData()
-        meta.reflect(engine)
-        with engine.begin() as conn:
-            for table in reversed(meta.sorted_tables):
-                table.drop(conn)
-    finally:
-        engine.dispose()
-
-
-def sample(name):
-    """(status, headers, body) of an upstream Nova 34 sample; outside CI
-    skips when the reference samples are not there, in CI fails."""
-    path = SAMPLES / f"{name}.txt"
-    if not path.is_file():
-        unavailable(f"upstream sample {path} (set NOVA_TEST_SAMPLES)")
-    head, _sep, body = path.read_text().partition("\n\n")
-    lines = head.splitlines()
-    headers = {}
-    for line in lines[1:]:
-        key, _colon, value = line.partition(":")
-        headers[key.strip().lower()] = value.strip()
-    status = int(lines[0].split()[1])
-    return status, headers, (json.loads(body) if body.strip() else None)

@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from tests.conftest import unavailable
 from tests.deploy import servers
+from tests.helpers import unavailable
 
 
 def _missing_tools():

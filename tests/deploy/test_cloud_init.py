@@ -37,7 +37,7 @@ import pytest
 import webtest
 
 from nova import deploy
-from tests.conftest import Images, make_flavor, sync_db
+from tests.helpers import Images, make_flavor, sync_db
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 ADMIN = {"X-Auth-Token": "admin:admin"}

@@ -30,9 +30,9 @@ import sys
 import pytest
 
 from nova.packaging import render
-from tests.conftest import unavailable
 from tests.deploy import checks, rpmroot, servers
 from tests.deploy.servers import request
+from tests.helpers import unavailable
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("rpm_tools")]
 

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import make_flavor, sample, sync_db, \
+from tests.helpers import make_flavor, sample, sync_db, \
     write_compute_config
 
 ADMIN = {"X-Auth-Token": "admin:admin"}

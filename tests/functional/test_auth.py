@@ -30,7 +30,7 @@ from werkzeug import Response
 from nova import deploy
 from nova.api.compute import routes as compute_routes
 from nova.api.compute.router import Route
-from tests.conftest import sync_db
+from tests.helpers import sync_db
 
 # Headers only the authentication layer may set; a client sending them must
 # gain nothing (OSSA-2026-001).

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import make_flavor, sample
+from tests.helpers import make_flavor, sample
 
 ADMIN = {"X-Auth-Token": "admin:admin"}
 DEMO = {"X-Auth-Token": "demo:demo"}

@@ -21,8 +21,8 @@ from cryptography.x509.oid import NameOID
 
 from nova.api.compute import routes
 from nova.compute import keypairs as service
-from tests.conftest import sample as upstream_sample
-from tests.conftest import sync_db
+from tests.helpers import sample as upstream_sample
+from tests.helpers import sync_db
 
 ADMIN = {"X-Auth-Token": "admin:admin"}
 DEMO = {"X-Auth-Token": "demo:demo"}

@@ -26,7 +26,7 @@ from werkzeug import Response
 
 from nova import deploy
 from nova.api.metadata import trees
-from tests.conftest import SAMPLES, Images, make_flavor, sync_db
+from tests.helpers import SAMPLES, Images, make_flavor, sync_db
 
 ADMIN = {"X-Auth-Token": "admin:admin"}
 DEMO = {"X-Auth-Token": "demo:demo"}

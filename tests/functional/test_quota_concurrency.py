@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from tests.conftest import sync_db
+from tests.helpers import sync_db
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PASTE = ROOT / "nova" / "etc" / "api-paste.ini"

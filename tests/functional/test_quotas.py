@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from tests.conftest import make_flavor, sample, write_compute_config
+from tests.helpers import make_flavor, sample, write_compute_config
 
 ADMIN = {"X-Auth-Token": "admin:admin"}
 DEMO = {"X-Auth-Token": "demo:demo"}
@@ -417,7 +417,7 @@ def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
     from nova.compute import quotas
     from nova.db import api as db_api
     from nova.db.models import Instance
-    from tests.conftest import conf_of
+    from tests.helpers import conf_of
 
     ids = [boot(cloud, who=DEMO).json["server"]["id"] for _ in range(2)]
     db = db_api.Database(conf_of(fast_config).database)

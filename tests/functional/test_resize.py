@@ -17,8 +17,8 @@ import time
 
 import pytest
 
-from tests.conftest import make_flavor, write_compute_config
 from tests.functional.test_server_actions import used_on
+from tests.helpers import make_flavor, write_compute_config
 
 ADMIN = {"X-Auth-Token": "admin:admin"}
 DEMO = {"X-Auth-Token": "demo:demo"}

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from tests.conftest import make_flavor, write_compute_config
 from tests.functional.test_servers import (ADMIN, ALICE, DEMO, IMAGE,
                                            OTHER, URL, action, boot_id,
                                            cloud, fault, get, v)
+from tests.helpers import make_flavor, write_compute_config
 
 __all__ = ["cloud"]  # the fixture, imported
 

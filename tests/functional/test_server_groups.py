@@ -3,7 +3,7 @@ pipeline, against upstream Nova 34's samples."""
 
 import pytest
 
-from tests.conftest import make_flavor, sample, write_compute_config
+from tests.helpers import make_flavor, sample, write_compute_config
 
 ADMIN = {"X-Auth-Token": "admin:admin"}
 DEMO = {"X-Auth-Token": "demo:demo"}

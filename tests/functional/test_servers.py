@@ -17,7 +17,7 @@ import uuid
 import pytest
 
 from nova.conf import network as network_conf
-from tests.conftest import conf_of, make_flavor, sample, \
+from tests.helpers import conf_of, make_flavor, sample, \
     write_compute_config
 
 ADMIN = {"X-Auth-Token": "admin:admin"}

@@ -7,7 +7,7 @@ import pytest
 
 from nova.api import microversions
 from nova.api.compute import routes
-from tests.conftest import sample
+from tests.helpers import sample
 
 MAX = microversions.as_text(routes.MAX_VERSION)
 ADMIN = {"X-Auth-Token": "admin:admin"}

@@ -59,7 +59,7 @@ def fire(jobs, workers=50):
 def two_servers(request, deploy_tools):
     """Two gunicorn instances on one database of each backend, shared by
     this module's tests (each test boots its own server)."""
-    from tests.conftest import _wipe
+    from tests.helpers import wipe
 
     workdir = servers.Workdir(prefix="nova-race-")
     request.addfinalizer(workdir.cleanup)
@@ -67,7 +67,7 @@ def two_servers(request, deploy_tools):
     if request.param != "sqlite":
         db_url = request.getfixturevalue(
             "mysql_url" if request.param == "mariadb" else "pg_url")
-        _wipe(db_url)
+        wipe(db_url)
     stack = Stack(workdir, db_url=db_url)
     args = ("--threads", "4")
     bases = [stack.start("compute", workers=2, extra_args=args)]

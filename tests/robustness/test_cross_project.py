@@ -39,8 +39,8 @@ import sqlalchemy as sa
 from nova.api import microversions
 from nova.api.compute import routes
 from nova.api.compute.handlers import servers as server_handlers
-from tests.conftest import sync_db
 from tests.functional.test_auth import FakeKeystone
+from tests.helpers import sync_db
 
 DENY = frozenset({403, 404})
 REFUSED = frozenset({400, 403, 404})
@@ -359,7 +359,7 @@ def setup(config_dir, tmp_path, httpserver):
     admin; the app as every persona sees it."""
     from nova.compute import images
     from nova.db import api as db_api
-    from tests.conftest import conf_of
+    from tests.helpers import conf_of
     from tests.functional.test_keypairs import ssh_key
 
     keystone = FakeKeystone(httpserver)

@@ -30,8 +30,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import unavailable
 from tests.deploy import servers
+from tests.helpers import unavailable
 from tests.robustness.serve import ADMIN, Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("deploy_tools")]
@@ -324,7 +324,7 @@ def _many_flavors(workdir, count=1000):
     """Big flavor pages: ``count`` flavors with long descriptions."""
     from nova.compute import flavors
     from nova.db import api as db_api
-    from tests.conftest import conf_of
+    from tests.helpers import conf_of
 
     class Dir:
         env = {"OS_NOVA_CONFIG_DIR": str(workdir.path / "etc")}
