@@ -1,6 +1,9 @@
 """Plain helpers and constants shared by the test modules (fixtures are in
 the conftest.py files; this module holds none).
 
+- who asks (the noauth2 tokens ``ADMIN``, ``DEMO``, ``ALICE``, ``OTHER``)
+  and the ids and keys of upstream's samples (``IMAGE``, ``SSH_KEY``,
+  ``GUEST_KEY``), the messages and hosts the tests compare with;
 - where things are: ``ROOT``, ``PASTE``, ``SAMPLES``, and ``unavailable()``
   (skip outside CI, fail in CI);
 - setting a cloud up: ``sync_db()``, ``write_compute_config()``,
@@ -18,6 +21,29 @@ import textwrap
 import pytest
 
 from nova import deploy
+
+# -- who asks -----------------------------------------------------------------
+
+# noauth2 tokens, "user:project"; only admin is an admin.
+ADMIN = {"X-Auth-Token": "admin:admin"}
+DEMO = {"X-Auth-Token": "demo:demo"}  # a member of project demo
+ALICE = {"X-Auth-Token": "alice:demo"}  # another member of project demo
+OTHER = {"X-Auth-Token": "bob:other"}  # a member of another project
+
+# -- upstream's ids, keys and messages ----------------------------------------
+
+IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"  # the samples' cirros image
+# The ed25519 key of keypair_import_v2_92.txt.
+SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
+           "qUI1wXaRSl8W/Img root@vm")
+# The key of the metadata samples' guest (meta_*.txt), so bodies compare.
+GUEST_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKj2y8mHSdRhR2vXwYDjTFLD"
+             "fuQGnDsCfyq5r8Ejf5nS novaref@example")
+NO_HOST = "No valid host was found. There are not enough hosts available."
+SAMPLE_HOST = "http://127.0.0.1:18774"  # where the samples were recorded
+HOST = "http://localhost:80"  # where WebTest sends requests
+
+# -- where things are ---------------------------------------------------------
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Upstream Nova 34's real responses, beside the checkout (the workplace's

@@ -37,14 +37,10 @@ import pytest
 import webtest
 
 from nova import deploy
-from tests.helpers import Images, make_flavor, sync_db
+from tests.helpers import ADMIN, GUEST_KEY, IMAGE, Images, make_flavor, sync_db
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-ADMIN = {"X-Auth-Token": "admin:admin"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 GUEST_IP = "127.0.0.2"
-KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKj2y8mHSdRhR2vXwYDjTFLDfuQGnD"
-       "sCfyq5r8Ejf5nS novaref@example")
 USER_DATA = b"#cloud-config\npackages: [htop]\nruncmd:\n - echo hi\n"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -167,7 +163,7 @@ def guest(tmp_path, config_dir, unavailable):
     compute = webtest.TestApp(config_dir.load("osapi_compute"))
     make_flavor(compute, "m1.tiny", flavor_id="1")
     compute.post_json("/v2.1/os-keypairs", {"keypair": {
-        "name": "seedkey", "public_key": KEY}}, headers=ADMIN)
+        "name": "seedkey", "public_key": GUEST_KEY}}, headers=ADMIN)
     resp = compute.post_json("/v2.1/servers", {"server": {
         "name": "ci-guest", "imageRef": IMAGE, "flavorRef": "1",
         "key_name": "seedkey", "user_data": base64.b64encode(
@@ -318,9 +314,10 @@ def test_cloud_init_reads_everything(tmp_path, guest, metadata_server):
     assert (out["hostname"], out["fqdn"]) == ("ci-guest", fqdn)
     assert md["name"] == "ci-guest"
     assert md["meta"] == {"role": "web"}
-    assert md["public_keys"] == {"seedkey": KEY}
-    assert md["keys"] == [{"name": "seedkey", "type": "ssh", "data": KEY}]
-    assert out["public_keys"] == [KEY]
+    assert md["public_keys"] == {"seedkey": GUEST_KEY}
+    assert md["keys"] == [{"name": "seedkey", "type": "ssh",
+                           "data": GUEST_KEY}]
+    assert out["public_keys"] == [GUEST_KEY]
     assert md["availability_zone"] == out["availability_zone"] == "nova"
     assert md["launch_index"] == 0
     assert md["project_id"] == "admin"
@@ -353,7 +350,7 @@ def test_cloud_init_reads_everything(tmp_path, guest, metadata_server):
         assert ec2["hostname"] == ec2["local-hostname"] == fqdn
         assert ec2["public-hostname"] == fqdn
         assert ec2["public-ipv4"] == ""
-        assert ec2["public-keys"] == {"seedkey": KEY}
+        assert ec2["public-keys"] == {"seedkey": GUEST_KEY}
         assert ec2["placement"] == {"availability-zone": "nova"}
         assert ec2["block-device-mapping"] == {"ami": "vda",
                                                "root": "/dev/vda"}

@@ -34,8 +34,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
-PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
+from tests.helpers import PASTE
+
 BIN = pathlib.Path(sys.executable).parent
 IMAGE_ID = "7c2d6a4e-3f5b-4d8e-9a1c-0b2e4f6a8d10"
 TOKEN = "admin:admin"  # noauth2: user "admin" of project "admin", an admin

@@ -17,13 +17,9 @@ import uuid
 
 import pytest
 
-from tests.helpers import make_flavor, sample, sync_db, \
-    write_compute_config
+from tests.helpers import (ADMIN, DEMO, IMAGE, make_flavor, sample, sync_db,
+                           write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-NO_HOST = "No valid host was found. There are not enough hosts available."
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"
 
 

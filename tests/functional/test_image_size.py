@@ -7,9 +7,8 @@ import datetime
 import pytest
 import sqlalchemy
 
-from tests.helpers import Images, sync_db
+from tests.helpers import ADMIN, Images, sync_db
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
 BIG = 5 * 1024 ** 3 + 12345  # 5 GiB and a bit: past 2**32 and 2**31
 
 

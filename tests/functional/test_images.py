@@ -11,15 +11,11 @@ import uuid
 import pytest
 
 from nova.cmd import manage
-from tests.helpers import make_flavor, sample
+from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, OTHER, make_flavor,
+                           sample)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-ALICE = {"X-Auth-Token": "alice:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
 URL = "/v2.1/images"
-HOST = "http://localhost:80"
-CIRROS = "70a599e0-31e7-49b7-b260-868f441e862b"  # as in the samples
+CIRROS = IMAGE  # the samples' cirros
 
 
 def v(version, who=ADMIN):

@@ -22,15 +22,12 @@ from cryptography.x509.oid import NameOID
 from nova.api.compute import routes
 from nova.compute import keypairs as service
 from tests.helpers import sample as upstream_sample
-from tests.helpers import sync_db
+from tests.helpers import ADMIN, DEMO, SSH_KEY, sync_db
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
 URL = "/v2.1/os-keypairs"
 
 # The ed25519 key of keypair_import_v2_92.txt and its fingerprint there.
-IMP1 = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-        "qUI1wXaRSl8W/Img root@vm")
+IMP1 = SSH_KEY
 IMP1_FP = "2c:58:fb:74:61:00:a9:a7:f6:67:12:95:bc:c4:19:27"
 NAME_MESSAGE = ("An invalid 'name' value was provided. The name must be: "
                 "printable characters. Can not start or end with whitespace.")

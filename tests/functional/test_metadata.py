@@ -26,15 +26,11 @@ from werkzeug import Response
 
 from nova import deploy
 from nova.api.metadata import trees
-from tests.helpers import SAMPLES, Images, make_flavor, sync_db
+from tests.helpers import (ADMIN, DEMO, GUEST_KEY, IMAGE, SAMPLES, Images,
+                           make_flavor, sync_db)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 NETWORK_ID = "9a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
-# The key and names of the samples' server, so bodies compare exactly.
-KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKj2y8mHSdRhR2vXwYDjTFLDfuQGnD"
-       "sCfyq5r8Ejf5nS novaref@example")
+# The samples' server (its key is GUEST_KEY), so bodies compare exactly.
 META = {"role": "web", "owner": "team-a"}
 USER_DATA = b"#cloud-config\nhostname: seeded-vm\n"
 SECRET = "n3utr0n-Sh4red-S3cret-value"
@@ -112,7 +108,7 @@ class Cloud:
         make_flavor(self.compute, "m1.tiny", flavor_id="1")
         make_flavor(self.compute, "m1.eph", flavor_id="2",
                     **{"OS-FLV-EXT-DATA:ephemeral": 1, "swap": 512})
-        self.keypair("seedkey", KEY, ADMIN)
+        self.keypair("seedkey", GUEST_KEY, ADMIN)
         self._drop_ins = 0
 
     def keypair(self, name, public_key, who):
@@ -364,9 +360,9 @@ def test_meta_data_json_keys_by_version(cloud):
         assert list(doc) == meta_keys(dated)
         assert doc["uuid"] == server["id"]
         assert doc["meta"] == META
-        assert doc["public_keys"] == {"seedkey": KEY}
+        assert doc["public_keys"] == {"seedkey": GUEST_KEY}
         assert doc["keys"] == [{"name": "seedkey", "type": "ssh",
-                                "data": KEY}]
+                                "data": GUEST_KEY}]
         assert doc["hostname"] == "seeded-vm.novalocal"
         assert doc["name"] == "seeded-vm"
         assert doc["launch_index"] == 0
@@ -507,7 +503,7 @@ def test_ec2_tree_for_every_version(cloud):
         "public-hostname": "seeded-vm.novalocal", "public-ipv4": "",
         "instance-type": "m1.tiny", "instance-action": "none",
         "public-keys/": "0=seedkey", "public-keys/0": "openssh-key",
-        "public-keys/0/openssh-key": KEY,
+        "public-keys/0/openssh-key": GUEST_KEY,
         "block-device-mapping/": "ami\nroot",
         "block-device-mapping/ami": "vda",
         "block-device-mapping/root": "/dev/vda",
@@ -752,7 +748,7 @@ def test_unknown_address_is_404(cloud):
 
 
 def test_each_guest_reads_only_its_own_data(cloud):
-    cloud.keypair("demokey", KEY.replace("novaref", "demo"), DEMO)
+    cloud.keypair("demokey", GUEST_KEY.replace("novaref", "demo"), DEMO)
     mine = cloud.boot("mine", metadata={"who": "admin"})
     theirs = cloud.boot("theirs", who=DEMO, key_name="demokey",
                         user_data=b"#!/bin/sh\necho demo\n",
@@ -773,7 +769,7 @@ def test_each_guest_reads_only_its_own_data(cloud):
         assert net["networks"][0]["ip_address"] == server["ip"]
         assert net["links"][0]["ethernet_mac_address"] == server["mac"]
     assert meta_data(app, theirs["ip"])["public_keys"] == {
-        "demokey": KEY.replace("novaref", "demo")}
+        "demokey": GUEST_KEY.replace("novaref", "demo")}
 
 
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored(cloud):

@@ -14,7 +14,6 @@ must also land on distinct hosts).
 import http.client
 import json
 import os
-import pathlib
 import shutil
 import signal
 import socket
@@ -25,14 +24,9 @@ import time
 
 import pytest
 
-from tests.helpers import sync_db
+from tests.helpers import IMAGE, PASTE, SSH_KEY, sync_db
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 N = 5  # the quota under test
-SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-           "qUI1wXaRSl8W/Img root@vm")
 
 pytestmark = [pytest.mark.db, pytest.mark.slow, pytest.mark.timeout(240)]
 

@@ -6,15 +6,9 @@ import base64
 
 import pytest
 
-from tests.helpers import make_flavor, sample, write_compute_config
+from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, SSH_KEY,
+                           make_flavor, sample, write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-ALICE = {"X-Auth-Token": "alice:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-           "qUI1wXaRSl8W/Img root@vm")
 QS = "/v2.1/os-quota-sets"
 QCS = "/v2.1/os-quota-class-sets"
 

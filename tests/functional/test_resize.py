@@ -18,12 +18,8 @@ import time
 import pytest
 
 from tests.functional.test_server_actions import used_on
-from tests.helpers import make_flavor, write_compute_config
+from tests.helpers import ADMIN, DEMO, IMAGE, make_flavor, write_compute_config
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-NO_HOST = "No valid host was found. There are not enough hosts available."
 NO_HOST_RESIZE = "No valid host was found. No valid host found for resize"
 
 

@@ -3,14 +3,10 @@ pipeline, against upstream Nova 34's samples."""
 
 import pytest
 
-from tests.helpers import make_flavor, sample, write_compute_config
+from tests.helpers import (ADMIN, DEMO, IMAGE, NO_HOST, OTHER, make_flavor,
+                           sample, write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 URL = "/v2.1/os-server-groups"
-NO_HOST = "No valid host was found. There are not enough hosts available."
 
 
 def v(version, who=ADMIN):

@@ -17,20 +17,11 @@ import uuid
 import pytest
 
 from nova.conf import network as network_conf
-from tests.helpers import conf_of, make_flavor, sample, \
-    write_compute_config
+from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, NO_HOST, OTHER,
+                           SAMPLE_HOST, SSH_KEY, conf_of, make_flavor, sample,
+                           write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-ALICE = {"X-Auth-Token": "alice:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
 URL = "/v2.1/servers"
-HOST = "http://localhost:80"
-SAMPLE_HOST = "http://127.0.0.1:18774"
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-           "qUI1wXaRSl8W/Img root@vm")
-NO_HOST = "No valid host was found. There are not enough hosts available."
 
 
 def v(version, who=ADMIN):

@@ -31,7 +31,8 @@ import subprocess
 import time
 
 from tests.deploy import servers
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.helpers import ADMIN, IMAGE
+from tests.robustness.serve import Stack, member
 
 DESCRIPTION = servers.ROOT / "doc" / "api" / "compute-openapi.json"
 CHECKS = ("not_a_server_error,status_code_conformance,"
@@ -126,11 +127,10 @@ def seed(stack, base):
     """Objects for the fuzzer to find; returns {parameter name: [values]}."""
     proc = subprocess.run(
         [str(servers.VENV_BIN / "nova-manage"), "image", "create", "cirros",
-         "--id", "70a599e0-31e7-49b7-b260-868f441e862b"],
+         "--id", IMAGE],
         env=servers.clean_env(OS_NOVA_CONFIG_DIR=str(stack.etc)),
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    image = "70a599e0-31e7-49b7-b260-868f441e862b"
     flavor = _api(base, "POST", "/flavors", {"flavor": {
         "name": "fuzz", "ram": 512, "vcpus": 1, "disk": 1, "id": "fuzz"}})
     _api(base, "POST", "/flavors/fuzz/os-extra_specs",
@@ -139,14 +139,14 @@ def seed(stack, base):
     _api(base, "POST", "/os-keypairs", {"keypair": {"name": "fuzz-key"}},
          headers=owner)
     server = _api(base, "POST", "/servers", {"server": {
-        "name": "fuzz", "imageRef": image, "flavorRef": "fuzz",
+        "name": "fuzz", "imageRef": IMAGE, "flavorRef": "fuzz",
         "networks": "auto", "metadata": {"role": "fuzz"},
         "tags": ["fuzz"], "key_name": "fuzz-key"}},
         headers=owner, version="2.52")["server"]
     return {
         "server_id": [server["id"]],
         "flavor_id": [flavor["flavor"]["id"], "1"],
-        "image_id": [image],
+        "image_id": [IMAGE],
         "keypair_name": ["fuzz-key"],
         "key": ["role", "hw:cpu_policy"],
         "tag": ["fuzz"],

@@ -14,8 +14,6 @@ import textwrap
 from nova.packaging import render
 from tests.deploy import servers
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-
 
 def member(user="alice", project="project-a"):
     return {"X-Auth-Token": f"{user}:{project}"}

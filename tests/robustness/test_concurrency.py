@@ -22,13 +22,13 @@ import pytest
 
 from tests.deploy import servers
 from tests.functional.test_keypairs import ssh_key
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.helpers import ADMIN, IMAGE
+from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.db,
               pytest.mark.usefixtures("deploy_tools")]
 
 OWNER = member("alice", "project-a")
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 
 
 def call(base, method, path, body=None, headers=OWNER, version="2.1"):

@@ -40,13 +40,13 @@ from nova.api import microversions
 from nova.api.compute import routes
 from nova.api.compute.handlers import servers as server_handlers
 from tests.functional.test_auth import FakeKeystone
-from tests.helpers import sync_db
+from tests.helpers import IMAGE, sync_db
 
 DENY = frozenset({403, 404})
 REFUSED = frozenset({400, 403, 404})
 LIST = frozenset({200, 403})  # 200: with nothing of A's in it
 
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"  # public, A boots from it
+# IMAGE is public: A boots from it.
 PRIVATE_IMAGE = "b1c2d3e4-0000-4000-8000-00000000000a"
 
 

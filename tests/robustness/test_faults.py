@@ -31,13 +31,12 @@ import pytest
 import sqlalchemy as sa
 
 from tests.deploy import servers
-from tests.helpers import unavailable
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.helpers import ADMIN, IMAGE, unavailable
+from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("deploy_tools")]
 
 OWNER = member("alice", "project-a")
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 PG_BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
 
 

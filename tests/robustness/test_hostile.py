@@ -17,13 +17,13 @@ import pytest
 
 from tests.deploy import servers
 from tests.functional.test_auth import FakeKeystone
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.helpers import ADMIN, IMAGE
+from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("deploy_tools")]
 
 LIMIT = 114688  # [oslo_middleware] max_request_body_size, the default
 MEMBER = member("alice", "project-a")
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 
 # Headers only the authentication layer may set (keystonemiddleware's and
 # their legacy spellings) and noauth2's/http_basic's own inputs.
