@@ -9,7 +9,10 @@ the conftest.py files; this module holds none).
 - setting a cloud up: ``sync_db()``, ``write_compute_config()``,
   ``conf_of()``, ``Images`` (the local image catalogue), ``make_flavor()``
   and ``wipe()`` (empty a database);
-- upstream Nova 34's recorded answers: ``sample()``.
+- upstream Nova 34's recorded answers: ``sample()``, and ``upstream()``
+  for one whose links point at WebTest's host;
+- asking the compute API through WebTest: ``v()`` (a microversion's
+  headers), ``fault()`` (check a fault body, return its message).
 """
 
 import json
@@ -133,9 +136,8 @@ def make_flavor(app, name, ram=512, vcpus=1, disk=1, flavor_id=None,
               **extra}
     if flavor_id is not None:
         flavor["id"] = flavor_id
-    resp = app.post_json("/v2.1/flavors", {"flavor": flavor}, headers={
-        "X-Auth-Token": "admin:admin",
-        "OpenStack-API-Version": f"compute {version}"})
+    resp = app.post_json("/v2.1/flavors", {"flavor": flavor},
+                         headers=v(version))
     assert resp.status_int == 200, resp.body
     return resp.json["flavor"]
 
@@ -171,3 +173,29 @@ def sample(name):
         headers[key.strip().lower()] = value.strip()
     status = int(lines[0].split()[1])
     return status, headers, (json.loads(body) if body.strip() else None)
+
+
+def upstream(name):
+    """(status, body) of a sample, its links pointing at our test host."""
+    status, _headers, body = sample(name)
+    if body is not None:
+        body = json.loads(json.dumps(body).replace(SAMPLE_HOST, HOST))
+    return status, body
+
+
+# -- the compute API through WebTest ------------------------------------------
+
+def v(version, who=ADMIN):
+    """``who``'s headers asking for compute microversion ``version``."""
+    return {**who, "OpenStack-API-Version": f"compute {version}"}
+
+
+def fault(resp, name, code, body_code=True):
+    """The message of a fault: status ``code``, body ``{name: {"code":
+    code, "message": ...}}`` (with ``body_code=False`` the body's "code" is
+    not looked at)."""
+    assert resp.status_int == code, resp.body
+    assert list(resp.json) == [name]
+    if body_code:
+        assert resp.json[name]["code"] == code
+    return resp.json[name]["message"]

@@ -17,21 +17,10 @@ import uuid
 
 import pytest
 
-from tests.helpers import (ADMIN, DEMO, IMAGE, make_flavor, sample, sync_db,
-                           write_compute_config)
+from tests.helpers import (ADMIN, DEMO, IMAGE, fault, make_flavor, sample,
+                           sync_db, v, write_compute_config)
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
 
 
 def forbidden(resp, rule):

@@ -11,30 +11,11 @@ import uuid
 
 import pytest
 
-from tests.helpers import (ADMIN, ALICE, DEMO, HOST, OTHER, SAMPLE_HOST,
-                           make_flavor, sample)
+from tests.helpers import (ADMIN, ALICE, DEMO, HOST, OTHER, fault, make_flavor,
+                           sample, upstream, v)
 
 URL = "/v2.1/flavors"
 AUTO_ID = "cbdde837-f0bd-4b7a-a49c-2b86d9bf21b0"  # auto.id in the samples
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def upstream(name):
-    """(status, body) of a sample, its links pointing at our test host."""
-    status, _headers, body = sample(name)
-    if body is not None:
-        body = json.loads(json.dumps(body).replace(SAMPLE_HOST, HOST))
-    return status, body
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
 
 
 def ids(resp, key="flavors"):

@@ -11,22 +11,11 @@ import uuid
 import pytest
 
 from nova.cmd import manage
-from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, OTHER, make_flavor,
-                           sample)
+from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, OTHER, fault,
+                           make_flavor, sample, v)
 
 URL = "/v2.1/images"
 CIRROS = IMAGE  # the samples' cirros
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
 
 
 def ids(resp):

@@ -6,22 +6,11 @@ import base64
 
 import pytest
 
-from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, SSH_KEY,
-                           make_flavor, sample, write_compute_config)
+from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, SSH_KEY, fault,
+                           make_flavor, sample, v, write_compute_config)
 
 QS = "/v2.1/os-quota-sets"
 QCS = "/v2.1/os-quota-class-sets"
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
 
 
 @pytest.fixture

@@ -18,13 +18,10 @@ import time
 import pytest
 
 from tests.functional.test_server_actions import used_on
-from tests.helpers import ADMIN, DEMO, IMAGE, make_flavor, write_compute_config
+from tests.helpers import (ADMIN, DEMO, IMAGE, make_flavor, v,
+                           write_compute_config)
 
 NO_HOST_RESIZE = "No valid host was found. No valid host found for resize"
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
 
 
 @pytest.fixture

@@ -18,29 +18,10 @@ import pytest
 
 from nova.conf import network as network_conf
 from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, NO_HOST, OTHER,
-                           SAMPLE_HOST, SSH_KEY, conf_of, make_flavor, sample,
-                           write_compute_config)
+                           SSH_KEY, conf_of, fault, make_flavor, sample,
+                           upstream, v, write_compute_config)
 
 URL = "/v2.1/servers"
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def upstream(name):
-    """(status, body) of a sample, links pointing at our test host."""
-    status, _headers, body = sample(name)
-    if body is not None:
-        body = json.loads(json.dumps(body).replace(SAMPLE_HOST, HOST))
-    return status, body
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
 
 
 def boot(app, name="vm", version="2.1", who=ADMIN, status=202, **server):
