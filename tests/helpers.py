@@ -12,7 +12,11 @@ the conftest.py files; this module holds none).
 - upstream Nova 34's recorded answers: ``sample()``, and ``upstream()``
   for one whose links point at WebTest's host;
 - asking the compute API through WebTest: ``v()`` (a microversion's
-  headers), ``fault()`` (check a fault body, return its message).
+  headers), ``fault()`` (check a fault body, return its message), and for
+  /servers ``boot()``, ``boot_id()``, ``get()``, ``action()``,
+  ``listing()``, ``ips()``, ``host_of()``, ``disable()`` (a host's
+  nova-compute service);
+- what the store holds behind a loaded app: ``app_db()``, ``used_on()``.
 """
 
 import json
@@ -199,3 +203,85 @@ def fault(resp, name, code, body_code=True):
     if body_code:
         assert resp.json[name]["code"] == code
     return resp.json[name]["message"]
+
+
+# -- /servers through WebTest -------------------------------------------------
+
+URL = "/v2.1/servers"  # what the helpers below ask (and test_servers' URL)
+
+
+def boot(app, name="vm", version="2.1", who=ADMIN, status=202, group=None,
+         **server):
+    """POST /servers, of ``IMAGE`` and flavor "1" unless ``server`` names
+    others; ``group`` adds the scheduler hint. ``version=None`` sends no
+    microversion header, ``status=None`` takes any 2xx or 3xx (WebTest's
+    default). Returns the response."""
+    body = {"server": {"name": name, "imageRef": IMAGE, "flavorRef": "1",
+                       **server}}
+    if group:
+        body["os:scheduler_hints"] = {"group": group}
+    headers = who if version is None else v(version, who)
+    return app.post_json(URL, body, headers=headers, status=status)
+
+
+def boot_id(app, name="vm", version="2.1", who=ADMIN, status=202,
+            group=None, **server):
+    """The id of the server ``boot()`` creates."""
+    return boot(app, name, version, who, status, group, **server).json[
+        "server"]["id"]
+
+
+def get(app, server_id, version="2.1", who=ADMIN):
+    """The server as ``who`` is shown it at ``version``."""
+    return app.get(f"{URL}/{server_id}", headers=v(version, who)).json[
+        "server"]
+
+
+def action(app, server_id, body, version="2.1", who=ADMIN, status=202):
+    return app.post_json(f"{URL}/{server_id}/action", body,
+                         headers=v(version, who), status=status)
+
+
+def listing(app, query="", version="2.1", who=ADMIN, detail=False):
+    path = URL + ("/detail" if detail else "")
+    return app.get(f"{path}?{query}" if query else path,
+                   headers=v(version, who))
+
+
+def ips(server):
+    return [a["addr"] for net in server["addresses"].values() for a in net]
+
+
+def host_of(app, server_id):
+    """(status, host, availability zone) of a server, as the admin sees it."""
+    server = get(app, server_id)
+    return (server["status"], server["OS-EXT-SRV-ATTR:host"],
+            server["OS-EXT-AZ:availability_zone"])
+
+
+def disable(app, host):
+    """Disable ``host``'s nova-compute service (os-services, as admin)."""
+    app.put_json("/v2.1/os-services/disable",
+                 {"host": host, "binary": "nova-compute"}, headers=ADMIN)
+
+
+# -- behind a loaded app ------------------------------------------------------
+
+def app_db(app):
+    """The ``Database`` the loaded app's /healthcheck (and router) share."""
+    return app.app.exact["/healthcheck"].db
+
+
+def used_on(app):
+    """{host: RAM placement counts as used on it} (what the next
+    placement checks; the hypervisor views sum the servers instead), read
+    from ``app.app_db_url``."""
+    import sqlalchemy as sa
+
+    from nova.db.models import ComputeHost
+    engine = sa.create_engine(app.app_db_url)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.select(ComputeHost.host,
+                                           ComputeHost.memory_mb_used)).all())
+    engine.dispose()
+    return rows

@@ -10,6 +10,7 @@ MariaDB and PostgreSQL.
 """
 
 import datetime
+import functools
 import json
 import re
 import textwrap
@@ -17,10 +18,16 @@ import uuid
 
 import pytest
 
-from tests.helpers import (ADMIN, DEMO, IMAGE, fault, make_flavor, sample,
-                           sync_db, v, write_compute_config)
+from tests.helpers import (ADMIN, DEMO, IMAGE, boot_id, fault, get,
+                           make_flavor, sample, sync_db, v,
+                           write_compute_config)
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"
+
+# The boots of this module: the new server's id, at 2.37 without a
+# network, any 2xx taken.
+boot = functools.partial(boot_id, version="2.37", status=None,
+                         networks="none")
 
 
 def forbidden(resp, rule):
@@ -28,22 +35,8 @@ def forbidden(resp, rule):
         f"Policy doesn't allow {rule} to be performed."
 
 
-def boot(app, name="vm", zone=None, flavor="1", who=ADMIN, version="2.37"):
-    server = {"name": name, "imageRef": IMAGE, "flavorRef": flavor,
-              "networks": "none"}
-    if zone:
-        server["availability_zone"] = zone
-    return app.post_json("/v2.1/servers", {"server": server},
-                         headers=v(version, who)).json["server"]["id"]
-
-
-def server(app, server_id, version="2.16"):
-    return app.get(f"/v2.1/servers/{server_id}",
-                   headers=v(version)).json["server"]
-
-
 def host_of(app, server_id):
-    return server(app, server_id)["OS-EXT-SRV-ATTR:host"]
+    return get(app, server_id, "2.16")["OS-EXT-SRV-ATTR:host"]
 
 
 def services(app, version="2.1", query=""):
@@ -228,7 +221,7 @@ def test_disabled_and_forced_down_hosts_get_no_servers(two):
         {"zoneName": "az1", "zoneState": {"available": False},
          "hosts": None}]
     two.put_json("/v2.1/os-services/enable", body, headers=ADMIN)
-    assert host_of(two, boot(two, "b", zone="az1")) == "h1"
+    assert host_of(two, boot(two, "b", availability_zone="az1")) == "h1"
     # Forced down: no servers either, and its servers show DOWN (2.16).
     two.put_json("/v2.1/os-services/force-down",
                  {**body, "forced_down": True}, headers=v("2.11"))
@@ -236,18 +229,18 @@ def test_disabled_and_forced_down_hosts_get_no_servers(two):
     assert host_of(two, placed) == "h2"
     on_h1 = [s["id"] for s in two.get(
         "/v2.1/servers/detail?host=h1", headers=v("2.16")).json["servers"]]
-    assert [server(two, s)["host_status"] for s in on_h1] == ["DOWN"]
-    assert server(two, placed)["host_status"] == "UP"
+    assert [get(two, s, "2.16")["host_status"] for s in on_h1] == ["DOWN"]
+    assert get(two, placed, "2.16")["host_status"] == "UP"
     two.put_json("/v2.1/os-services/force-down",
                  {**body, "forced_down": False}, headers=v("2.11"))
     two.put_json("/v2.1/os-services/disable", body, headers=ADMIN)
-    assert [server(two, s)["host_status"] for s in on_h1] == \
+    assert [get(two, s, "2.16")["host_status"] for s in on_h1] == \
         ["MAINTENANCE"]
 
 
 def test_delete_service(two):
     (h1, h2) = services(two)
-    on_h1 = boot(two, "x", zone="az1")
+    on_h1 = boot(two, "x", availability_zone="az1")
     resp = two.delete(f"/v2.1/os-services/{h1['id']}", headers=ADMIN,
                       status=409)
     assert fault(resp, "conflictingRequest", 409) == (
@@ -334,9 +327,9 @@ def test_hypervisor_detail_at_2_88_matches_sample(one):
 
 def test_hypervisor_usage_from_placed_servers(two):
     make_flavor(two, "m1.big", ram=1024, vcpus=2, disk=5, flavor_id="big")
-    boot(two, "a", zone="az1")
-    boot(two, "b", zone="az1", flavor="big")
-    boot(two, "c", zone="az2")
+    boot(two, "a", availability_zone="az1")
+    boot(two, "b", availability_zone="az1", flavorRef="big")
+    boot(two, "c", availability_zone="az2")
     detail = hypervisors(two, "2.87", "/detail")["hypervisors"]
     h1 = detail[0]
     assert {k: h1[k] for k in (
@@ -392,7 +385,7 @@ def test_hypervisor_pagination_and_ids(two):
                    headers=v("2.52"), status=404)
     assert fault(resp, "itemNotFound", 404) == \
         f"Hypervisor with ID '{new[0]['id']}' could not be found."
-    server_id = boot(two, "web", zone="az2")
+    server_id = boot(two, "web", availability_zone="az2")
     found = hypervisors(two, "2.53",
                         query="?hypervisor_hostname_pattern=2&with_servers=1")
     assert found == {"hypervisors": [{
@@ -577,9 +570,9 @@ def test_aggregate_zone_moves_hosts(two):
     assert [z["zoneName"] for z in zones(two)] == ["az1", "fast"]
     assert [(s["host"], s["zone"]) for s in services(two)] == \
         [("h1", "az1"), ("h2", "fast")]
-    placed = boot(two, "quick", zone="fast")
+    placed = boot(two, "quick", availability_zone="fast")
     assert host_of(two, placed) == "h2"
-    assert server(two, placed)["OS-EXT-AZ:availability_zone"] == "fast"
+    assert get(two, placed, "2.16")["OS-EXT-AZ:availability_zone"] == "fast"
     resp = two.post_json("/v2.1/servers", {"server": {
         "name": "z", "imageRef": IMAGE, "flavorRef": "1",
         "networks": "none", "availability_zone": "az2"}},
@@ -621,7 +614,7 @@ def test_aggregate_zone_moves_hosts(two):
     aggregate_action(two, plain["id"], {"remove_host": {"host": "h2"}})
     two.put_json(f"/v2.1/os-aggregates/{agg['id']}", {
         "aggregate": {"availability_zone": "faster"}}, headers=ADMIN)
-    assert host_of(two, boot(two, "q2", zone="faster")) == "h2"
+    assert host_of(two, boot(two, "q2", availability_zone="faster")) == "h2"
     # Out of the aggregate, the host is back in its configured zone.
     aggregate_action(two, agg["id"], {"remove_host": {"host": "h2"}})
     assert [(s["host"], s["zone"]) for s in services(two)] == \
@@ -755,7 +748,8 @@ def test_zones_services_and_usage_on_each_backend(any_db_cloud):
     aggregate_action(app, agg["id"], {"add_host": {"host": "h1"}})
     assert [(s["host"], s["zone"]) for s in services(app)] == \
         [("h1", "edge"), ("h2", "az2")]
-    ids = sorted(boot(app, f"e{i}", zone="edge") for i in range(2))
+    ids = sorted(boot(app, f"e{i}", availability_zone="edge")
+                 for i in range(2))
     assert {host_of(app, i) for i in ids} == {"h1"}
     app.put_json("/v2.1/os-services/disable",
                  {"host": "h2", "binary": "nova-compute"}, headers=ADMIN)

@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from nova.compute import actions as action_service
 from nova.db import api as db_api
 from nova.db import models
-from tests.functional.test_servers import (ADMIN, DEMO, IMAGE, OTHER, URL,
-                                           action, boot_id, fault, get, v)
-from tests.helpers import make_flavor, write_compute_config
+from tests.helpers import (ADMIN, DEMO, IMAGE, OTHER, URL, action, boot_id,
+                           fault, get, make_flavor, v, write_compute_config)
 
 
 @pytest.fixture

@@ -6,12 +6,9 @@ import uuid
 
 import pytest
 
-from tests.functional.test_servers import (ADMIN, ALICE, DEMO, IMAGE,
-                                           OTHER, URL, action, boot_id,
-                                           cloud, fault, get, v)
-from tests.helpers import make_flavor, write_compute_config
-
-__all__ = ["cloud"]  # the fixture, imported
+from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, URL, action,
+                           boot_id, disable, fault, get, make_flavor, used_on,
+                           v, write_compute_config)
 
 
 def conflict(resp, server_id, name, attr, state):
@@ -350,20 +347,6 @@ def used(app):
     """The host's used RAM, as the admin's os-migrations do not say it:
     boot probes until the host is full would change it; read the DB."""
     return sum(used_on(app).values())
-
-
-def used_on(app):
-    """{host: RAM placement counts as used on it} (what the next
-    placement checks; the hypervisor views sum the servers instead)."""
-    import sqlalchemy as sa
-
-    from nova.db.models import ComputeHost
-    engine = sa.create_engine(app.app_db_url)
-    with engine.connect() as conn:
-        rows = dict(conn.execute(sa.select(ComputeHost.host,
-                                           ComputeHost.memory_mb_used)).all())
-    engine.dispose()
-    return rows
 
 
 @pytest.fixture
@@ -781,11 +764,6 @@ def test_rebuild_boundaries(cloud):
     assert "locked" not in action(cloud, server_id, {"rebuild": base},
                                   version="2.8", who=DEMO).json["server"]
     assert "adminPass" in new
-
-
-def disable(app, host):
-    app.put_json("/v2.1/os-services/disable",
-                 {"host": host, "binary": "nova-compute"}, headers=ADMIN)
 
 
 @pytest.mark.parametrize("same_host", [False, True])
