@@ -16,7 +16,8 @@ the conftest.py files; this module holds none).
   /servers ``boot()``, ``boot_id()``, ``get()``, ``action()``,
   ``listing()``, ``ips()``, ``host_of()``, ``disable()`` (a host's
   nova-compute service);
-- what the store holds behind a loaded app: ``app_db()``, ``used_on()``.
+- what the store holds behind a loaded app: ``app_db()``, ``used_on()``;
+- ``ssh_key()``: a new OpenSSH public key.
 """
 
 import json
@@ -285,3 +286,22 @@ def used_on(app):
                                            ComputeHost.memory_mb_used)).all())
     engine.dispose()
     return rows
+
+
+# -- keys ---------------------------------------------------------------------
+
+def ssh_key(comment="me@host", kind="ed25519"):
+    """A new OpenSSH public key (ed25519, ecdsa or rsa), with ``comment``."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if kind == "ed25519":
+        key = ed25519.Ed25519PrivateKey.generate()
+    elif kind == "ecdsa":
+        key = ec.generate_private_key(ec.SECP256R1())
+    else:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    text = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH,
+        serialization.PublicFormat.OpenSSH).decode()
+    return f"{text} {comment}" if comment else text

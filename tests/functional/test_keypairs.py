@@ -15,13 +15,13 @@ import urllib.parse
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from nova.api.compute import routes
 from nova.compute import keypairs as service
-from tests.helpers import ADMIN, DEMO, SSH_KEY, sync_db, upstream, v
+from tests.helpers import ADMIN, DEMO, SSH_KEY, ssh_key, sync_db, upstream, v
 
 URL = "/v2.1/os-keypairs"
 
@@ -39,19 +39,6 @@ def colon_hex(digest):
 def md5_fingerprint(public_key):
     return colon_hex(hashlib.md5(
         base64.b64decode(public_key.split(" ")[1])).digest())
-
-
-def ssh_key(comment="me@host", kind="ed25519"):
-    if kind == "ed25519":
-        key = ed25519.Ed25519PrivateKey.generate()
-    elif kind == "ecdsa":
-        key = ec.generate_private_key(ec.SECP256R1())
-    else:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    text = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH,
-        serialization.PublicFormat.OpenSSH).decode()
-    return f"{text} {comment}" if comment else text
 
 
 def certificate(cn="someone"):

@@ -7,7 +7,8 @@ import base64
 import pytest
 
 from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, SSH_KEY, boot,
-                           fault, make_flavor, sample, v, write_compute_config)
+                           conf_of, fault, make_flavor, sample, v,
+                           write_compute_config)
 
 QS = "/v2.1/os-quota-sets"
 QCS = "/v2.1/os-quota-class-sets"
@@ -394,7 +395,6 @@ def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
     from nova.compute import quotas
     from nova.db import api as db_api
     from nova.db.models import Instance
-    from tests.helpers import conf_of
 
     ids = [boot(cloud, who=DEMO).json["server"]["id"] for _ in range(2)]
     db = db_api.Database(conf_of(fast_config).database)

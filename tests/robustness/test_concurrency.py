@@ -21,8 +21,7 @@ import threading
 import pytest
 
 from tests.deploy import servers
-from tests.functional.test_keypairs import ssh_key
-from tests.helpers import ADMIN, IMAGE
+from tests.helpers import ADMIN, IMAGE, ssh_key, wipe
 from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.db,
@@ -59,8 +58,6 @@ def fire(jobs, workers=50):
 def two_servers(request, deploy_tools):
     """Two gunicorn instances on one database of each backend, shared by
     this module's tests (each test boots its own server)."""
-    from tests.helpers import wipe
-
     workdir = servers.Workdir(prefix="nova-race-")
     request.addfinalizer(workdir.cleanup)
     db_url = None

@@ -39,8 +39,8 @@ import sqlalchemy as sa
 from nova.api import microversions
 from nova.api.compute import routes
 from nova.api.compute.handlers import servers as server_handlers
-from tests.functional.test_auth import FakeKeystone
-from tests.helpers import IMAGE, sync_db
+from tests.fake_keystone import FakeKeystone
+from tests.helpers import IMAGE, conf_of, ssh_key, sync_db
 
 DENY = frozenset({403, 404})
 REFUSED = frozenset({400, 403, 404})
@@ -359,8 +359,6 @@ def setup(config_dir, tmp_path, httpserver):
     admin; the app as every persona sees it."""
     from nova.compute import images
     from nova.db import api as db_api
-    from tests.helpers import conf_of
-    from tests.functional.test_keypairs import ssh_key
 
     keystone = FakeKeystone(httpserver)
     url = f"sqlite:///{tmp_path}/nova.sqlite"

@@ -31,7 +31,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.deploy import servers
-from tests.helpers import ADMIN, IMAGE, unavailable
+from tests.helpers import ADMIN, IMAGE, conf_of, unavailable
 from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("deploy_tools")]
@@ -323,7 +323,6 @@ def _many_flavors(workdir, count=1000):
     """Big flavor pages: ``count`` flavors with long descriptions."""
     from nova.compute import flavors
     from nova.db import api as db_api
-    from tests.helpers import conf_of
 
     class Dir:
         env = {"OS_NOVA_CONFIG_DIR": str(workdir.path / "etc")}

@@ -16,7 +16,7 @@ import socket
 import pytest
 
 from tests.deploy import servers
-from tests.functional.test_auth import FakeKeystone
+from tests.fake_keystone import FakeKeystone
 from tests.helpers import ADMIN, IMAGE
 from tests.robustness.serve import Stack, member
 
