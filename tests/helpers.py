@@ -17,6 +17,7 @@ the conftest.py files; this module holds none).
   ``listing()``, ``ips()``, ``host_of()``, ``disable()`` (a host's
   nova-compute service);
 - what the store holds behind a loaded app: ``app_db()``, ``used_on()``;
+  a store without the API: ``synced_database()``, ``add_server()``;
 - ``ssh_key()``: a new OpenSSH public key.
 """
 
@@ -287,6 +288,49 @@ def used_on(app):
     engine.dispose()
     return rows
 
+
+
+def synced_database(url, tmp_path):
+    """A ``Database`` on ``url`` after ``nova-manage db sync``, yielded
+    (for a fixture), then disposed."""
+    from nova.cmd import manage
+    from nova.db import api as db_api
+
+    path = tmp_path / "etc" / "nova.conf"
+    path.parent.mkdir()
+    path.write_text(f"[database]\nconnection = {url}\n")
+    assert manage.main(["--config-file", str(path), "db", "sync"]) == 0
+    conf = deploy.build_conf(deploy.ConfigSources(
+        directory=str(path.parent), files=(str(path),), conf_d=(),
+        files_setting=str(path), from_env=True))
+    database = db_api.Database(conf.database)
+    yield database
+    database.dispose()
+
+
+def add_server(db, address, project="p1", deleted=0):
+    """A server row and its fixed IP ``address`` written straight to the
+    store ``db`` (no API); returns its uuid."""
+    import datetime
+    import uuid
+
+    import sqlalchemy as sa
+
+    from nova.db.models import FixedIP, Instance
+
+    ident = str(uuid.uuid4())
+    with db.writer() as session:
+        session.execute(sa.insert(Instance.__table__).values(
+            uuid=ident, project_id=project, user_id="u", display_name="n",
+            hostname="h", image_ref="", flavor="{}", flavorid="1", vcpus=1,
+            memory_mb=64, root_gb=1, ephemeral_gb=0, vm_state="active",
+            reservation_id="r-1", created_at=datetime.datetime(2025, 1, 1),
+            deleted=deleted, revision=1))
+        session.execute(sa.insert(FixedIP.__table__).values(
+            network="private", address=address,
+            mac_address="fa:16:3e:00:00:%02x" % int(address.split(".")[-1]),
+            instance_uuid=ident, created_at=datetime.datetime(2025, 1, 1)))
+    return ident
 
 # -- keys ---------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ whole paste pipeline (noauth2, a SQLite file) with the samples' image
 - ``slow``: builds take 0.4 s and actions 0.3 s.
 - ``zones``: two hosts in two availability zones; flavors that fit one,
   none, or only by disk.
+- ``db``: no API, a synced ``nova.db.api.Database`` on each backend in
+  turn.
 
 Plain helpers (``boot``, ``get``, ``fault``, ...) are in tests/helpers.py;
 the fixtures of every directory are in tests/conftest.py.
@@ -15,7 +17,8 @@ the fixtures of every directory are in tests/conftest.py.
 
 import pytest
 
-from tests.helpers import IMAGE, make_flavor, write_compute_config
+from tests.helpers import (IMAGE, make_flavor, synced_database,
+                           write_compute_config)
 
 
 @pytest.fixture
@@ -54,3 +57,9 @@ def zones(config_dir, tmp_path, make_image):
     make_flavor(app, "m1.huge", ram=2048, disk=1, flavor_id="huge")
     make_flavor(app, "m1.fat", ram=256, disk=20, flavor_id="fat")
     return app
+
+
+@pytest.fixture
+def db(db_url, tmp_path):
+    """A synced ``Database`` on each backend in turn, disposed after."""
+    yield from synced_database(db_url, tmp_path)
