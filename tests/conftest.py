@@ -1,15 +1,27 @@
-"""Fixtures shared by every test: config directories, loaded apps, databases.
+"""Fixtures shared by every test: config directories, loaded apps, databases,
+and the real servers' tools and work trees.
 
 Databases: ``db_url`` runs a test once per backend (SQLite, MariaDB,
 PostgreSQL). MariaDB and PostgreSQL get a fresh database per test session,
 dropped at the end. Outside CI a backend whose server cannot be reached is
 skipped with a message naming it; in CI (``CI=true``) that is a failure.
 
+Real servers (tests/deploy and tests/robustness): the tools (Apache with
+apxs, mod_wsgi and uWSGI in .venv) come from ``tools/bootstrap.sh``, which
+``deploy_tools`` runs once when one of them is missing; the modules that
+start these servers use that fixture. Apache drops privileges to www-data,
+so these tests need root; without it (or without the tools) they are
+skipped outside CI and fail in CI, as the database tests do for their
+servers. ``workdir`` and ``module_workdir`` are a work tree www-data can
+read (``tests.deploy.servers.Workdir``), for a test or a module.
+
 Plain helpers and constants (``sync_db``, ``make_flavor``, ``sample``, ...)
 are in ``tests/helpers.py``.
 """
 
 import os
+import shutil
+import subprocess
 import textwrap
 import uuid
 
@@ -17,6 +29,7 @@ import pytest
 import webtest
 
 from nova import deploy
+from tests.deploy import servers
 from tests.helpers import PASTE, Images, sync_db, unavailable, wipe
 from tests.helpers import ROOT  # noqa: F401 (tests/unit imports it here)
 from tests.helpers import write_compute_config
@@ -168,3 +181,46 @@ def db_url(request, tmp_path):
         "mysql_url" if request.param == "mariadb" else "pg_url")
     wipe(server_url)
     return server_url
+
+
+# -- real servers -------------------------------------------------------------
+
+def _missing_tools():
+    missing = []
+    if not os.path.exists(servers.APACHECTL):
+        missing.append("apache2ctl (apt: apache2)")
+    if not (shutil.which("apxs") or shutil.which("apxs2")):
+        missing.append("apxs (apt: apache2-dev)")
+    for tool in ("mod_wsgi-express", "uwsgi", "gunicorn"):
+        if not (servers.VENV_BIN / tool).exists():
+            missing.append(f".venv/bin/{tool}")
+    if not shutil.which("openssl"):
+        missing.append("openssl")
+    return missing
+
+
+@pytest.fixture(scope="session")
+def deploy_tools():
+    if os.geteuid() != 0:
+        unavailable("root (the servers run as www-data)")
+    if _missing_tools():
+        proc = subprocess.run([str(servers.ROOT / "tools" / "bootstrap.sh")],
+                              capture_output=True, text=True, timeout=900)
+        missing = _missing_tools()
+        if missing:
+            unavailable(f"{', '.join(missing)} (tools/bootstrap.sh: "
+                        f"{proc.stderr[-500:] or proc.stdout[-500:]})")
+
+
+@pytest.fixture
+def workdir():
+    tree = servers.Workdir()
+    yield tree
+    tree.cleanup()
+
+
+@pytest.fixture(scope="module")
+def module_workdir():
+    tree = servers.Workdir()
+    yield tree
+    tree.cleanup()

@@ -164,7 +164,7 @@ class ComputeServer:
 
 @pytest.fixture(scope="module")
 def deploy_tools():
-    """Overrides the autouse one of tests/deploy/conftest.py for this module.
+    """Overrides the one of tests/conftest.py for this module.
 
     These tests need neither root nor Apache, mod_wsgi or uWSGI: only
     gunicorn and the clients, all in the ``test`` extra.
