@@ -15,13 +15,14 @@ of 4 threads) serve one database; clients fire at both at once.
 
 import collections
 import concurrent.futures
-import json
+import functools
 import threading
 
 import pytest
 
 from tests.deploy import servers
 from tests.helpers import ADMIN, IMAGE, ssh_key, wipe
+from tests.robustness import serve
 from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.db,
@@ -30,13 +31,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.db,
 OWNER = member("alice", "project-a")
 
 
-def call(base, method, path, body=None, headers=OWNER, version="2.1"):
-    data = json.dumps(body).encode() if body is not None else None
-    hdrs = {**headers, "OpenStack-API-Version": f"compute {version}"}
-    if data is not None:
-        hdrs["Content-Type"] = "application/json"
-    return servers.request(base + "/v2.1" + path, method=method,
-                           headers=hdrs, body=data, timeout=60)
+# This module's requests: alice's unless they say, 60 s to answer.
+call = functools.partial(serve.call, headers=OWNER, timeout=60)
 
 
 def fire(jobs, workers=50):
