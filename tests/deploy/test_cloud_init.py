@@ -24,19 +24,15 @@ warning or error, a missing key or a wrong value fails the test.
 import base64
 import json
 import os
-import signal
 import socket
 import subprocess
-import sys
 import textwrap
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 import webtest
 
 from nova import deploy
+from tests.deploy import servers
 from tests.helpers import ADMIN, GUEST_KEY, IMAGE, Images, make_flavor, sync_db
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -64,64 +60,18 @@ def _env(tmp_path):
     return env
 
 
-class MetadataServer:
+class MetadataServer(servers.Gunicorn):
     """gunicorn serving the metadata API from ``etc``; ``port``."""
 
     def __init__(self, tmp_path, etc):
-        self.dir = tmp_path
-        self.env = _env(tmp_path)
-        self.env["OS_NOVA_CONFIG_DIR"] = str(etc)
-        self.log = tmp_path / "gunicorn.log"
         self.access_log = tmp_path / "access.log"
-        self.proc = None
-        self.port = None
-
-    def start(self):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        try:
-            with open(self.log, "wb") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "--no-control-socket",
-                     "--workers", "2", "--bind", f"fd://{sock.fileno()}",
-                     "--access-logfile", str(self.access_log),
-                     "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s',
-                     "--graceful-timeout", "5",
-                     "nova.wsgi.metadata:application"],
-                    env=self.env, cwd=self.dir, stdout=log,
-                    stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),),
-                    start_new_session=True)
-        finally:
-            sock.close()
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(
-                    f"gunicorn exited with {self.proc.returncode}\n"
-                    + self.logs())
-            try:
-                url = f"http://127.0.0.1:{self.port}/healthcheck"
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("gunicorn did not become healthy in "
-                                     "30 s\n" + self.logs())
-            time.sleep(0.1)
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the group we made
-            self.proc.wait(timeout=5)
+        env = _env(tmp_path)
+        env["OS_NOVA_CONFIG_DIR"] = str(etc)
+        super().__init__(
+            "nova.wsgi.metadata:application", tmp_path / "gunicorn.log",
+            env, tmp_path, options=(
+                "--workers", "2", "--access-logfile", self.access_log,
+                "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s'))
 
     def logs(self):
         parts = []
