@@ -30,7 +30,8 @@ import webtest
 
 from nova import deploy
 from tests.deploy import servers
-from tests.helpers import PASTE, Images, sync_db, unavailable, wipe
+from tests.helpers import (PASTE, Images, sync_db, unavailable, wipe,
+                           write_noauth_config)
 from tests.helpers import ROOT  # noqa: F401 (tests/unit imports it here)
 from tests.helpers import write_compute_config
 
@@ -89,13 +90,7 @@ def config_dir(tmp_path):
 def noauth_config(config_dir, tmp_path):
     """A config dir for noauth2 on a synced SQLite file; returns ConfigDir."""
     url = f"sqlite:///{tmp_path}/nova.sqlite"
-    config_dir.paste()
-    config_dir.write("nova.conf", f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {url}
-        """)
+    write_noauth_config(config_dir, url)
     sync_db(url)
     config_dir.db_url = url
     return config_dir

@@ -6,9 +6,10 @@ the conftest.py files; this module holds none).
   ``GUEST_KEY``), the messages and hosts the tests compare with;
 - where things are: ``ROOT``, ``PASTE``, ``SAMPLES``, and ``unavailable()``
   (skip outside CI, fail in CI);
-- setting a cloud up: ``sync_db()``, ``write_compute_config()``,
-  ``conf_of()``, ``Images`` (the local image catalogue), ``make_flavor()``
-  and ``wipe()`` (empty a database);
+- setting a cloud up: ``sync_db()``, ``write_noauth_config()``,
+  ``write_compute_config()``, ``conf_of()``, ``Images`` and ``add_image()``
+  (the local image catalogue), ``make_flavor()`` and ``wipe()`` (empty a
+  database);
 - upstream Nova 34's recorded answers: ``sample()``, and ``upstream()``
   for one whose links point at WebTest's host;
 - asking the compute API through WebTest: ``v()`` (a microversion's
@@ -83,6 +84,18 @@ def sync_db(url, revision="head"):
                             "--revision", revision]) == 0
 
 
+def write_noauth_config(config_dir, url):
+    """api-paste.ini and a nova.conf for noauth2 on ``url`` (not synced)."""
+    config_dir.paste()
+    config_dir.write("nova.conf", f"""
+        [api]
+        auth_strategy = noauth2
+        [database]
+        connection = {url}
+        """)
+    return config_dir
+
+
 def write_compute_config(config_dir, tmp_path, compute_options="", url=None,
                          default_options=""):
     """noauth2 on a synced database (default: a SQLite file), with extra
@@ -133,6 +146,15 @@ class Images:
     def close(self):
         if self._db is not None:
             self._db.dispose()
+
+
+def add_image(config_dir, name="cirros", **values):
+    """One image in ``config_dir``'s catalogue (see ``Images``); its id."""
+    images = Images(config_dir)
+    try:
+        return images(name, **values)
+    finally:
+        images.close()
 
 
 def make_flavor(app, name, ram=512, vcpus=1, disk=1, flavor_id=None,

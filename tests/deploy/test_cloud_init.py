@@ -33,7 +33,8 @@ import webtest
 
 from nova import deploy
 from tests.deploy import servers
-from tests.helpers import ADMIN, GUEST_KEY, IMAGE, Images, make_flavor, sync_db
+from tests.helpers import (ADMIN, GUEST_KEY, IMAGE, add_image, make_flavor,
+                           sync_db)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 GUEST_IP = "127.0.0.2"
@@ -105,11 +106,7 @@ def guest(tmp_path, config_dir, unavailable):
         mtu = 1450
         """)
     sync_db(url)
-    images = Images(config_dir)
-    try:
-        images("cirros", image_id=IMAGE)
-    finally:
-        images.close()
+    add_image(config_dir, "cirros", image_id=IMAGE)
     compute = webtest.TestApp(config_dir.load("osapi_compute"))
     make_flavor(compute, "m1.tiny", flavor_id="1")
     compute.post_json("/v2.1/os-keypairs", {"keypair": {

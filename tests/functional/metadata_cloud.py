@@ -14,7 +14,8 @@ import pytest
 import webtest
 
 from nova import deploy
-from tests.helpers import ADMIN, GUEST_KEY, IMAGE, Images, make_flavor, sync_db
+from tests.helpers import (ADMIN, GUEST_KEY, IMAGE, add_image, make_flavor,
+                           sync_db)
 
 NETWORK_ID = "9a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
 USER_DATA = b"#cloud-config\nhostname: seeded-vm\n"  # the samples' guest's
@@ -45,11 +46,7 @@ class Cloud:
             mtu = 1450
             """)
         sync_db(url)
-        images = Images(config_dir)
-        try:
-            images("cirros-0.6.2-x86_64-disk", image_id=IMAGE)
-        finally:
-            images.close()
+        add_image(config_dir, "cirros-0.6.2-x86_64-disk", image_id=IMAGE)
         self.compute = config_dir.testapp("osapi_compute")
         make_flavor(self.compute, "m1.tiny", flavor_id="1")
         make_flavor(self.compute, "m1.eph", flavor_id="2",

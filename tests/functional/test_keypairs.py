@@ -21,7 +21,8 @@ from cryptography.x509.oid import NameOID
 
 from nova.api.compute import routes
 from nova.compute import keypairs as service
-from tests.helpers import ADMIN, DEMO, SSH_KEY, ssh_key, sync_db, upstream, v
+from tests.helpers import (ADMIN, DEMO, SSH_KEY, ssh_key, sync_db, upstream, v,
+                           write_noauth_config)
 
 URL = "/v2.1/os-keypairs"
 
@@ -832,13 +833,7 @@ def test_latest_works(compute):
 
 @pytest.fixture
 def backend_compute(config_dir, db_url):
-    config_dir.paste()
-    config_dir.write("nova.conf", f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {db_url}
-        """)
+    write_noauth_config(config_dir, db_url)
     sync_db(db_url)
     return config_dir.testapp("osapi_compute")
 
