@@ -21,7 +21,6 @@ are in ``tests/helpers.py``.
 
 import os
 import shutil
-import subprocess
 import textwrap
 import uuid
 
@@ -30,8 +29,8 @@ import webtest
 
 from nova import deploy
 from tests.deploy import servers
-from tests.helpers import (PASTE, Images, sync_db, unavailable, wipe,
-                           write_noauth_config)
+from tests.helpers import (PASTE, Images, bootstrap_for, sync_db, unavailable,
+                           wipe, write_noauth_config)
 from tests.helpers import ROOT  # noqa: F401 (tests/unit imports it here)
 from tests.helpers import write_compute_config
 
@@ -198,13 +197,7 @@ def _missing_tools():
 def deploy_tools():
     if os.geteuid() != 0:
         unavailable("root (the servers run as www-data)")
-    if _missing_tools():
-        proc = subprocess.run([str(servers.ROOT / "tools" / "bootstrap.sh")],
-                              capture_output=True, text=True, timeout=900)
-        missing = _missing_tools()
-        if missing:
-            unavailable(f"{', '.join(missing)} (tools/bootstrap.sh: "
-                        f"{proc.stderr[-500:] or proc.stdout[-500:]})")
+    bootstrap_for(_missing_tools)
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ the conftest.py files; this module holds none).
 - who asks (the noauth2 tokens ``ADMIN``, ``DEMO``, ``ALICE``, ``OTHER``)
   and the ids and keys of upstream's samples (``IMAGE``, ``SSH_KEY``,
   ``GUEST_KEY``), the messages and hosts the tests compare with;
-- where things are: ``ROOT``, ``PASTE``, ``SAMPLES``, and ``unavailable()``
-  (skip outside CI, fail in CI);
+- where things are: ``ROOT``, ``PASTE``, ``SAMPLES``, ``unavailable()``
+  (skip outside CI, fail in CI) and ``bootstrap_for()`` (install what is
+  missing with tools/bootstrap.sh);
 - setting a cloud up: ``sync_db()``, ``write_noauth_config()``,
   ``write_compute_config()``, ``conf_of()``, ``Images`` and ``add_image()``
   (the local image catalogue), ``make_flavor()`` and ``wipe()`` (empty a
@@ -25,6 +26,7 @@ the conftest.py files; this module holds none).
 import json
 import os
 import pathlib
+import subprocess
 import tempfile
 import textwrap
 
@@ -69,6 +71,19 @@ def unavailable(what):
     if IN_CI:
         pytest.fail(f"{what} is required in CI but unavailable")
     pytest.skip(f"{what} is unavailable")
+
+
+def bootstrap_for(missing):
+    """When ``missing()`` names anything, run tools/bootstrap.sh; what it
+    still names then is ``unavailable()``, with bootstrap's last words."""
+    if not missing():
+        return
+    proc = subprocess.run([str(ROOT / "tools" / "bootstrap.sh")],
+                          capture_output=True, text=True, timeout=900)
+    still = missing()
+    if still:
+        unavailable(f"{', '.join(still)} (tools/bootstrap.sh: "
+                    f"{proc.stderr[-500:] or proc.stdout[-500:]})")
 
 
 # -- setting a cloud up -------------------------------------------------------
