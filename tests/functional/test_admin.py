@@ -13,14 +13,12 @@ import datetime
 import functools
 import json
 import re
-import textwrap
 import uuid
 
 import pytest
 
 from tests.helpers import (ADMIN, DEMO, IMAGE, boot_id, fault, get,
-                           make_flavor, sample, sync_db, v,
-                           write_compute_config)
+                           make_flavor, sample, v, write_compute_config)
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"
 
@@ -49,12 +47,12 @@ def zones(app, detail=False, version="2.1"):
     return app.get(path, headers=v(version)).json["availabilityZoneInfo"]
 
 
-def _cloud(config_dir, tmp_path, make_image, hosts):
+def _cloud(config_dir, tmp_path, make_image, hosts, url=None):
     write_compute_config(config_dir, tmp_path, f"""
         hosts = {hosts}
         build_time = 0
         action_time = 0
-        """)
+        """, url=url)
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.tiny", ram=512, vcpus=1, disk=1, flavor_id="1")
@@ -721,23 +719,10 @@ def test_usage_pagination(one):
 # -- the SQL on every backend -------------------------------------------------
 
 @pytest.fixture
-def any_db_cloud(db_url, config_dir, make_image):
-    sync_db(db_url)
-    config_dir.paste()
-    config_dir.write("nova.conf", textwrap.dedent(f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {db_url}
-        [compute]
-        hosts = h1:az1:2:2048:10, h2:az2:2:2048:10
-        build_time = 0
-        action_time = 0
-        """))
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", ram=512, vcpus=1, disk=1, flavor_id="1")
-    return app
+def any_db_cloud(db_url, config_dir, tmp_path, make_image):
+    """``two`` on each database in turn."""
+    return _cloud(config_dir, tmp_path, make_image,
+                  "h1:az1:2:2048:10, h2:az2:2:2048:10", url=db_url)
 
 
 def test_zones_services_and_usage_on_each_backend(any_db_cloud):
