@@ -17,7 +17,7 @@ the conftest.py files; this module holds none).
   headers), ``fault()`` (check a fault body, return its message), and for
   /servers ``boot()``, ``boot_id()``, ``get()``, ``action()``,
   ``listing()``, ``ips()``, ``host_of()``, ``disable()`` (a host's
-  nova-compute service);
+  nova-compute service), and ``set_quota()``;
 - what the store holds behind a loaded app: ``app_db()``, ``used_on()``;
   a store without the API: ``synced_database()``, ``add_server()``;
 - ``ssh_key()``: a new OpenSSH public key.
@@ -303,6 +303,15 @@ def disable(app, host):
     app.put_json("/v2.1/os-services/disable",
                  {"host": host, "binary": "nova-compute"}, headers=ADMIN)
 
+
+
+def set_quota(app, project, status=200, query="", version="2.1", **values):
+    """PUT ``project``'s quota set as admin; ``version=None`` sends no
+    microversion header, ``status=None`` takes any 2xx or 3xx."""
+    headers = ADMIN if version is None else v(version)
+    return app.put_json(f"/v2.1/os-quota-sets/{project}{query}",
+                        {"quota_set": values}, headers=headers,
+                        status=status)
 
 # -- behind a loaded app ------------------------------------------------------
 

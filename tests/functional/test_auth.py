@@ -99,7 +99,6 @@ def assert_reached_router(resp):
 
 # -- keystone --------------------------------------------------------------
 
-
 @pytest.fixture
 def keystone(httpserver):
     fake = FakeKeystone(httpserver)

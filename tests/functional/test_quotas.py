@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, SSH_KEY, boot,
-                           conf_of, fault, make_flavor, sample, v,
+                           conf_of, fault, make_flavor, sample, set_quota, v,
                            write_compute_config)
 
 QS = "/v2.1/os-quota-sets"
@@ -20,11 +20,6 @@ def cloud(fast_compute, make_image):
     make_flavor(fast_compute, "m1.tiny", ram=512, vcpus=1, flavor_id="1")
     make_flavor(fast_compute, "m1.big", ram=2048, vcpus=4, flavor_id="4")
     return fast_compute
-
-
-def set_quota(app, project, status=200, query="", version="2.1", **values):
-    return app.put_json(f"{QS}/{project}{query}", {"quota_set": values},
-                        headers=v(version), status=status)
 
 
 def servers(app, who):

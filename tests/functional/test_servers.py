@@ -1502,7 +1502,6 @@ def test_action_errors(cloud):
 
 # -- placement ----------------------------------------------------------------
 
-
 def test_servers_land_in_the_requested_zone(zones):
     a1 = boot_id(zones, "a1", availability_zone="az1")
     a2 = boot_id(zones, "a2", availability_zone="az1")
