@@ -31,7 +31,6 @@ from nova import deploy
 from tests.deploy import servers
 from tests.helpers import (PASTE, Images, bootstrap_for, sync_db, unavailable,
                            wipe, write_noauth_config)
-from tests.helpers import ROOT  # noqa: F401 (tests/unit imports it here)
 from tests.helpers import write_compute_config
 
 MYSQL_ADMIN_URL = os.environ.get(
