@@ -21,6 +21,10 @@ the conftest.py files; this module holds none).
 - what the store holds behind a loaded app: ``app_db()``, ``used_on()``;
   a store without the API: ``synced_database()``, ``add_server()``;
 - ``ssh_key()``: a new OpenSSH public key.
+
+Helpers of one subject live beside its tests: tests/fake_keystone.py,
+tests/functional/metadata_cloud.py, tests/deploy/servers.py (real
+servers) and tests/robustness/serve.py (the robustness tests' stack).
 """
 
 import json

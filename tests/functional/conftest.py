@@ -1,15 +1,18 @@
-"""Fixtures shared by the functional tests: the compute API through the
-whole paste pipeline (noauth2, a SQLite file) with the samples' image
-(``IMAGE``) and flavor "1" (m1.tiny).
+"""Fixtures shared by the functional tests.
+
+Three clouds, each the compute API through the whole paste pipeline
+(noauth2, a SQLite file) with the samples' image (``IMAGE``) and flavor
+"1" (m1.tiny):
 
 - ``cloud``: servers build at once; flavor "2" (m1.small) too. The
   modules with a cloud of another shape (test_quotas, test_server_groups,
   the metadata ones) define their own ``cloud``, which overrides this one.
 - ``slow``: builds take 0.4 s and actions 0.3 s.
-- ``zones``: two hosts in two availability zones; flavors that fit one,
-  none, or only by disk.
-- ``db``: no API, a synced ``nova.db.api.Database`` on each backend in
-  turn.
+- ``zones``: two hosts in two availability zones, and flavors too big
+  for either (``huge`` by RAM, ``fat`` by disk).
+
+Without the API, ``db`` is a synced ``nova.db.api.Database`` on each
+backend in turn.
 
 Plain helpers (``boot``, ``get``, ``fault``, ...) are in tests/helpers.py;
 the fixtures of every directory are in tests/conftest.py.
