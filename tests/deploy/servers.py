@@ -1,4 +1,5 @@
-"""Real servers for the deployment tests (and bench/apache.py).
+"""Real servers for the deployment and robustness tests, test_quota_concurrency
+and bench/apache.py.
 
 Everything listens on 127.0.0.1, lives in a temporary directory that the
 unprivileged user the servers run as (``www-data``) can read, and is
