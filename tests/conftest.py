@@ -1,15 +1,26 @@
-"""Fixtures shared by every test: config directories, loaded apps, databases.
+"""Fixtures shared by every test: config directories, loaded apps, databases,
+and the real servers' tools and work trees.
 
 Databases: ``db_url`` runs a test once per backend (SQLite, MariaDB,
 PostgreSQL). MariaDB and PostgreSQL get a fresh database per test session,
 dropped at the end. Outside CI a backend whose server cannot be reached is
 skipped with a message naming it; in CI (``CI=true``) that is a failure.
+
+Real servers (tests/deploy and tests/robustness): the tools (Apache with
+apxs, mod_wsgi and uWSGI in .venv) come from ``tools/bootstrap.sh``, which
+``deploy_tools`` runs once when one of them is missing; the modules that
+start these servers use that fixture. Apache drops privileges to www-data,
+so these tests need root; without it (or without the tools) they are
+skipped outside CI and fail in CI, as the database tests do for their
+servers. ``workdir`` and ``module_workdir`` are a work tree www-data can
+read (``tests.deploy.servers.Workdir``), for a test or a module.
+
+Plain helpers and constants (``sync_db``, ``make_flavor``, ``sample``, ...)
+are in ``tests/helpers.py``.
 """
 
-import json
 import os
-import pathlib
-import tempfile
+import shutil
 import textwrap
 import uuid
 
@@ -17,26 +28,15 @@ import pytest
 import webtest
 
 from nova import config_files, loading
-
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-# Upstream Nova 34's real responses, beside the checkout (the workplace's
-# shared/ folder); NOVA_TEST_SAMPLES points elsewhere.
-SAMPLES = pathlib.Path(os.environ.get("NOVA_TEST_SAMPLES") or (
-    ROOT.parent / "shared" / "reference" / "nova-34-samples"))
-PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+from tests.deploy import servers
+from tests.helpers import (PASTE, Images, bootstrap_for, sync_db, unavailable,
+                           wipe, write_noauth_config)
+from tests.helpers import write_compute_config
 
 MYSQL_ADMIN_URL = os.environ.get(
     "NOVA_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
 PG_ADMIN_URL = os.environ.get(
     "NOVA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def unavailable(what):
-    """Skip outside CI, fail in CI: a needed server is not there."""
-    if IN_CI:
-        pytest.fail(f"{what} is required in CI but unavailable")
-    pytest.skip(f"{what} is unavailable")
 
 
 @pytest.fixture(name="unavailable")
@@ -84,28 +84,11 @@ def config_dir(tmp_path):
     return ConfigDir(tmp_path / "etc-nova")
 
 
-def sync_db(url, revision="head"):
-    """Run ``nova-manage db sync`` against ``url``."""
-    from nova.cmd import manage
-
-    with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf_file:
-        conf_file.write(f"[database]\nconnection = {url}\n")
-        conf_file.flush()
-        assert manage.main(["--config-file", conf_file.name, "db", "sync",
-                            "--revision", revision]) == 0
-
-
 @pytest.fixture
 def noauth_config(config_dir, tmp_path):
     """A config dir for noauth2 on a synced SQLite file; returns ConfigDir."""
     url = f"sqlite:///{tmp_path}/nova.sqlite"
-    config_dir.paste()
-    config_dir.write("nova.conf", f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {url}
-        """)
+    write_noauth_config(config_dir, url)
     sync_db(url)
     config_dir.db_url = url
     return config_dir
@@ -118,25 +101,6 @@ def compute(noauth_config):
 
 
 # -- compute resources --------------------------------------------------------
-
-def write_compute_config(config_dir, tmp_path, compute_options="", url=None,
-                         default_options=""):
-    """noauth2 on a synced database (default: a SQLite file), with extra
-    ``[compute]`` and ``[DEFAULT]`` lines."""
-    url = url or f"sqlite:///{tmp_path}/nova.sqlite"
-    config_dir.paste()
-    config_dir.write("nova.conf", "[DEFAULT]\n" + textwrap.dedent(
-        default_options) + textwrap.dedent(f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {url}
-        [compute]
-        """) + textwrap.dedent(compute_options))
-    sync_db(url)
-    config_dir.db_url = url
-    return config_dir
-
 
 @pytest.fixture
 def fast_config(config_dir, tmp_path):
@@ -154,59 +118,12 @@ def fast_compute(fast_config):
     return fast_config.testapp("osapi_compute")
 
 
-def conf_of(config_dir):
-    """The parsed ``ConfigOpts`` of a config directory."""
-    return config_files.build_conf(config_files.find_config(config_dir.env))
-
-
-class Images:
-    """Adds images to the local catalogue, as ``nova-manage image create``
-    does: ``nova.compute.images.create`` in a writer transaction."""
-
-    def __init__(self, config_dir):
-        self.config_dir = config_dir
-        self._db = None
-
-    @property
-    def db(self):
-        """The store of the config dir (read once it is written)."""
-        if self._db is None:
-            from nova.db import api as db_api
-
-            self._db = db_api.Database(conf_of(self.config_dir).database)
-        return self._db
-
-    def __call__(self, name="cirros", **values):
-        from nova.compute import images
-
-        with self.db.writer() as session:
-            return images.create(session, name=name, **values).id
-
-    def close(self):
-        if self._db is not None:
-            self._db.dispose()
-
-
 @pytest.fixture
 def make_image(config_dir):
     """``make_image(name, visibility=..., owner=..., min_ram=...)`` -> id."""
     images = Images(config_dir)
     yield images
     images.close()
-
-
-def make_flavor(app, name, ram=512, vcpus=1, disk=1, flavor_id=None,
-                version="2.1", **extra):
-    """Create a flavor as admin through the API; returns its view."""
-    flavor = {"name": name, "ram": ram, "vcpus": vcpus, "disk": disk,
-              **extra}
-    if flavor_id is not None:
-        flavor["id"] = flavor_id
-    resp = app.post_json("/v2.1/flavors", {"flavor": flavor}, headers={
-        "X-Auth-Token": "admin:admin",
-        "OpenStack-API-Version": f"compute {version}"})
-    assert resp.status_int == 200, resp.body
-    return resp.json["flavor"]
 
 
 # -- SQL backends -------------------------------------------------------------
@@ -255,35 +172,42 @@ def db_url(request, tmp_path):
         return f"sqlite:///{tmp_path}/nova.sqlite"
     server_url = request.getfixturevalue(
         "mysql_url" if request.param == "mariadb" else "pg_url")
-    _wipe(server_url)
+    wipe(server_url)
     return server_url
 
 
-def _wipe(url):
-    import sqlalchemy
+# -- real servers -------------------------------------------------------------
 
-    engine = sqlalchemy.create_engine(url)
-    try:
-        meta = sqlalchemy.MetaData()
-        meta.reflect(engine)
-        with engine.begin() as conn:
-            for table in reversed(meta.sorted_tables):
-                table.drop(conn)
-    finally:
-        engine.dispose()
+def _missing_tools():
+    missing = []
+    if not os.path.exists(servers.APACHECTL):
+        missing.append("apache2ctl (apt: apache2)")
+    if not (shutil.which("apxs") or shutil.which("apxs2")):
+        missing.append("apxs (apt: apache2-dev)")
+    for tool in ("mod_wsgi-express", "uwsgi", "gunicorn"):
+        if not (servers.VENV_BIN / tool).exists():
+            missing.append(f".venv/bin/{tool}")
+    if not shutil.which("openssl"):
+        missing.append("openssl")
+    return missing
 
 
-def sample(name):
-    """(status, headers, body) of an upstream Nova 34 sample; outside CI
-    skips when the reference samples are not there, in CI fails."""
-    path = SAMPLES / f"{name}.txt"
-    if not path.is_file():
-        unavailable(f"upstream sample {path} (set NOVA_TEST_SAMPLES)")
-    head, _sep, body = path.read_text().partition("\n\n")
-    lines = head.splitlines()
-    headers = {}
-    for line in lines[1:]:
-        key, _colon, value = line.partition(":")
-        headers[key.strip().lower()] = value.strip()
-    status = int(lines[0].split()[1])
-    return status, headers, (json.loads(body) if body.strip() else None)
+@pytest.fixture(scope="session")
+def deploy_tools():
+    if os.geteuid() != 0:
+        unavailable("root (the servers run as www-data)")
+    bootstrap_for(_missing_tools)
+
+
+@pytest.fixture
+def workdir():
+    tree = servers.Workdir()
+    yield tree
+    tree.cleanup()
+
+
+@pytest.fixture(scope="module")
+def module_workdir():
+    tree = servers.Workdir()
+    yield tree
+    tree.cleanup()

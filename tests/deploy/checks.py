@@ -17,8 +17,7 @@ import threading
 import time
 
 from tests.deploy.servers import request, wait_for
-
-NOAUTH = {"X-Auth-Token": "admin:admin"}
+from tests.helpers import ADMIN
 
 
 def versions(base, link_base=None):
@@ -32,7 +31,7 @@ def versions(base, link_base=None):
     return doc
 
 
-def authenticated_404(base, headers=NOAUTH):
+def authenticated_404(base, headers=ADMIN):
     resp = request(base + "/v2.1/nonexistent", headers=headers)
     assert resp.status == 404, (resp.status, resp.text)
     assert resp.json() == {"itemNotFound": {
@@ -50,7 +49,7 @@ def metadata_root(base):
     return resp
 
 
-def body_limit(base, size, headers=NOAUTH):
+def body_limit(base, size, headers=ADMIN):
     """POST ``size`` bytes: True when the API refused it with its 413."""
     resp = request(base + "/v2.1/nonexistent", method="POST",
                    body=b"x" * size,

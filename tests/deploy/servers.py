@@ -1,4 +1,5 @@
-"""Real servers for the deployment tests (and bench/apache.py).
+"""Real servers for the deployment and robustness tests, test_quota_concurrency
+and bench/apache.py.
 
 Everything listens on 127.0.0.1, lives in a temporary directory that the
 unprivileged user the servers run as (``www-data``) can read, and is
@@ -11,6 +12,8 @@ stopped by whoever started it, with a bounded wait and a SIGKILL fallback:
   the given snippets;
 - ``Process``: any foreground server (mod_wsgi-express, gunicorn, uWSGI)
   in a session of its own;
+- ``Gunicorn``: gunicorn (this interpreter's) on a socket the test binds
+  and hands over, waited for until /healthcheck answers;
 - ``request``/``wait_for``: HTTP on a fresh connection each time.
 """
 
@@ -26,6 +29,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -258,6 +262,74 @@ class Process:
             code = self.proc.wait(timeout=10)
         self._fh.close()
         return code
+
+
+class Gunicorn:
+    """gunicorn serving ``app`` (``module:attribute``) with this
+    interpreter, in a session of its own, its output in ``log``.
+
+    ``start()`` binds a loopback port and hands the socket over
+    (``--bind fd://``), so no other process can take it in between, then
+    returns once /healthcheck answers 200 (30 s at most). ``stop()`` is
+    graceful (SIGTERM: the workers too), then SIGKILLs the session after
+    15 s. ``logs()`` is what to show when a test fails.
+    """
+
+    def __init__(self, app, log, env, cwd, options=()):
+        self.app = app
+        self.log = pathlib.Path(log)
+        self.env = env
+        self.cwd = cwd
+        self.options = [str(o) for o in options]
+        self.proc = None
+        self.port = None
+
+    def start(self):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        try:
+            with open(self.log, "wb") as log:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "--no-control-socket",
+                     "--bind", f"fd://{sock.fileno()}",
+                     "--graceful-timeout", "5", *self.options, self.app],
+                    env=self.env, cwd=self.cwd, stdout=log,
+                    stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),),
+                    start_new_session=True)
+        finally:
+            sock.close()
+        health = f"http://127.0.0.1:{self.port}/healthcheck"
+        deadline = time.monotonic() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"gunicorn exited with {self.proc.returncode}\n"
+                    + self.logs())
+            try:
+                if request(health, timeout=2).status == 200:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("gunicorn did not become healthy in "
+                                     "30 s\n" + self.logs())
+            time.sleep(0.1)
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)  # graceful: workers too
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the group we made
+            self.proc.wait(timeout=5)
+
+    def logs(self):
+        return self.log.read_text(errors="replace") if self.log.exists() \
+            else ""
 
 
 # -- a private Apache ---------------------------------------------------------

@@ -24,27 +24,20 @@ warning or error, a missing key or a wrong value fails the test.
 import base64
 import json
 import os
-import signal
 import socket
 import subprocess
-import sys
 import textwrap
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 import webtest
 
 from nova import loading
-from tests.conftest import Images, make_flavor, sync_db
+from tests.deploy import servers
+from tests.helpers import (ADMIN, GUEST_KEY, IMAGE, add_image, make_flavor,
+                           sync_db)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-ADMIN = {"X-Auth-Token": "admin:admin"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 GUEST_IP = "127.0.0.2"
-KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKj2y8mHSdRhR2vXwYDjTFLDfuQGnD"
-       "sCfyq5r8Ejf5nS novaref@example")
 USER_DATA = b"#cloud-config\npackages: [htop]\nruncmd:\n - echo hi\n"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
@@ -68,64 +61,18 @@ def _env(tmp_path):
     return env
 
 
-class MetadataServer:
+class MetadataServer(servers.Gunicorn):
     """gunicorn serving the metadata API from ``etc``; ``port``."""
 
     def __init__(self, tmp_path, etc):
-        self.dir = tmp_path
-        self.env = _env(tmp_path)
-        self.env["OS_NOVA_CONFIG_DIR"] = str(etc)
-        self.log = tmp_path / "gunicorn.log"
         self.access_log = tmp_path / "access.log"
-        self.proc = None
-        self.port = None
-
-    def start(self):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        try:
-            with open(self.log, "wb") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "--no-control-socket",
-                     "--workers", "2", "--bind", f"fd://{sock.fileno()}",
-                     "--access-logfile", str(self.access_log),
-                     "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s',
-                     "--graceful-timeout", "5",
-                     "nova.wsgi.metadata:application"],
-                    env=self.env, cwd=self.dir, stdout=log,
-                    stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),),
-                    start_new_session=True)
-        finally:
-            sock.close()
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(
-                    f"gunicorn exited with {self.proc.returncode}\n"
-                    + self.logs())
-            try:
-                url = f"http://127.0.0.1:{self.port}/healthcheck"
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("gunicorn did not become healthy in "
-                                     "30 s\n" + self.logs())
-            time.sleep(0.1)
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the group we made
-            self.proc.wait(timeout=5)
+        env = _env(tmp_path)
+        env["OS_NOVA_CONFIG_DIR"] = str(etc)
+        super().__init__(
+            "nova.wsgi.metadata:application", tmp_path / "gunicorn.log",
+            env, tmp_path, options=(
+                "--workers", "2", "--access-logfile", self.access_log,
+                "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s'))
 
     def logs(self):
         parts = []
@@ -159,15 +106,11 @@ def guest(tmp_path, config_dir, unavailable):
         mtu = 1450
         """)
     sync_db(url)
-    images = Images(config_dir)
-    try:
-        images("cirros", image_id=IMAGE)
-    finally:
-        images.close()
+    add_image(config_dir, "cirros", image_id=IMAGE)
     compute = webtest.TestApp(config_dir.load("osapi_compute"))
     make_flavor(compute, "m1.tiny", flavor_id="1")
     compute.post_json("/v2.1/os-keypairs", {"keypair": {
-        "name": "seedkey", "public_key": KEY}}, headers=ADMIN)
+        "name": "seedkey", "public_key": GUEST_KEY}}, headers=ADMIN)
     resp = compute.post_json("/v2.1/servers", {"server": {
         "name": "ci-guest", "imageRef": IMAGE, "flavorRef": "1",
         "key_name": "seedkey", "user_data": base64.b64encode(
@@ -318,9 +261,10 @@ def test_cloud_init_reads_everything(tmp_path, guest, metadata_server):
     assert (out["hostname"], out["fqdn"]) == ("ci-guest", fqdn)
     assert md["name"] == "ci-guest"
     assert md["meta"] == {"role": "web"}
-    assert md["public_keys"] == {"seedkey": KEY}
-    assert md["keys"] == [{"name": "seedkey", "type": "ssh", "data": KEY}]
-    assert out["public_keys"] == [KEY]
+    assert md["public_keys"] == {"seedkey": GUEST_KEY}
+    assert md["keys"] == [{"name": "seedkey", "type": "ssh",
+                           "data": GUEST_KEY}]
+    assert out["public_keys"] == [GUEST_KEY]
     assert md["availability_zone"] == out["availability_zone"] == "nova"
     assert md["launch_index"] == 0
     assert md["project_id"] == "admin"
@@ -353,7 +297,7 @@ def test_cloud_init_reads_everything(tmp_path, guest, metadata_server):
         assert ec2["hostname"] == ec2["local-hostname"] == fqdn
         assert ec2["public-hostname"] == fqdn
         assert ec2["public-ipv4"] == ""
-        assert ec2["public-keys"] == {"seedkey": KEY}
+        assert ec2["public-keys"] == {"seedkey": GUEST_KEY}
         assert ec2["placement"] == {"availability-zone": "nova"}
         assert ec2["block-device-mapping"] == {"ami": "vda",
                                                "root": "/dev/vda"}

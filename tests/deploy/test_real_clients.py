@@ -22,20 +22,17 @@ import json
 import os
 import pathlib
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
-PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
+from tests.deploy import servers
+from tests.helpers import PASTE
+
 BIN = pathlib.Path(sys.executable).parent
 IMAGE_ID = "7c2d6a4e-3f5b-4d8e-9a1c-0b2e4f6a8d10"
 TOKEN = "admin:admin"  # noauth2: user "admin" of project "admin", an admin
@@ -69,7 +66,7 @@ def _run(argv, env, timeout=60):
     return done.stdout
 
 
-class ComputeServer:
+class ComputeServer(servers.Gunicorn):
     """gunicorn serving the compute API; ``url`` is the /v2.1 endpoint."""
 
     def __init__(self, tmp_path, hosts=None):
@@ -77,10 +74,12 @@ class ComputeServer:
         self.hosts = hosts  # [compute] hosts; None: the default, one
         self.etc = tmp_path / "etc"
         self.access_log = tmp_path / "access.log"
-        self.server_log = tmp_path / "gunicorn.log"
-        self.env = _client_env(tmp_path)
-        self.env["OS_NOVA_CONFIG_DIR"] = str(self.etc)
-        self.proc = None
+        env = _client_env(tmp_path)
+        env["OS_NOVA_CONFIG_DIR"] = str(self.etc)
+        super().__init__(
+            "nova.wsgi.osapi_compute:application", tmp_path / "gunicorn.log",
+            env, tmp_path, options=("--workers", "2", "--access-logfile",
+                                    self.access_log))
         self.url = self.root = None
 
     def configure(self):
@@ -103,60 +102,14 @@ class ComputeServer:
              self.env)
 
     def start(self):
-        # The test binds the port and hands the socket to gunicorn
-        # (fd://), so no other process can take it in between.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        try:
-            with open(self.server_log, "wb") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn",
-                     "--no-control-socket", "--workers", "2",
-                     "--bind", f"fd://{sock.fileno()}",
-                     "--access-logfile", str(self.access_log),
-                     "--graceful-timeout", "5",
-                     "nova.wsgi.osapi_compute:application"],
-                    env=self.env, cwd=self.dir, stdout=log,
-                    stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),),
-                    start_new_session=True)
-        finally:
-            sock.close()
-        self.root = f"http://127.0.0.1:{port}"
+        super().start()
+        self.root = f"http://127.0.0.1:{self.port}"
         self.url = self.root + "/v2.1"
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(
-                    f"gunicorn exited with {self.proc.returncode}\n"
-                    + self.logs())
-            try:
-                with urllib.request.urlopen(self.root + "/healthcheck",
-                                            timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("gunicorn did not become healthy in "
-                                     "30 s\n" + self.logs())
-            time.sleep(0.1)
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)  # graceful: workers too
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the group we made
-            self.proc.wait(timeout=5)
 
     def logs(self):
         parts = []
         for title, path in (("gunicorn access log", self.access_log),
-                            ("gunicorn/API log", self.server_log)):
+                            ("gunicorn/API log", self.log)):
             text = path.read_text(errors="replace") if path.exists() else ""
             parts.append(f"----- {title} ({path}) -----\n{text}")
         return "\n".join(parts)
@@ -164,7 +117,7 @@ class ComputeServer:
 
 @pytest.fixture(scope="module")
 def deploy_tools():
-    """Overrides the autouse one of tests/deploy/conftest.py for this module.
+    """Overrides the one of tests/conftest.py for this module.
 
     These tests need neither root nor Apache, mod_wsgi or uWSGI: only
     gunicorn and the clients, all in the ``test`` extra.

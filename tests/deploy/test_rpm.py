@@ -30,9 +30,9 @@ import sys
 import pytest
 
 from nova.packaging import render
-from tests.conftest import unavailable
 from tests.deploy import checks, rpmroot, servers
 from tests.deploy.servers import request
+from tests.helpers import bootstrap_for, unavailable
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("rpm_tools")]
 
@@ -118,13 +118,7 @@ def _missing_tools():
 @pytest.fixture(scope="module")
 def rpm_tools(deploy_tools):
     # deploy_tools: root, Apache and .venv's mod_wsgi (bootstrapped).
-    if _missing_tools():
-        proc = subprocess.run([str(servers.ROOT / "tools" / "bootstrap.sh")],
-                              capture_output=True, text=True, timeout=900)
-        missing = _missing_tools()
-        if missing:
-            unavailable(f"{', '.join(missing)} (tools/bootstrap.sh: "
-                        f"{proc.stderr[-500:] or proc.stdout[-500:]})")
+    bootstrap_for(_missing_tools)
     if subprocess.run(["git", "-C", str(servers.ROOT), "rev-parse", "HEAD"],
                       capture_output=True, timeout=60).returncode:
         unavailable("a git checkout (the source tarball is git archive)")

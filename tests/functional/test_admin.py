@@ -10,32 +10,22 @@ MariaDB and PostgreSQL.
 """
 
 import datetime
+import functools
 import json
 import re
-import textwrap
 import uuid
 
 import pytest
 
-from tests.conftest import make_flavor, sample, sync_db, \
-    write_compute_config
+from tests.helpers import (ADMIN, DEMO, IMAGE, boot_id, fault, get,
+                           make_flavor, sample, v, write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-NO_HOST = "No valid host was found. There are not enough hosts available."
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"
 
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
+# The boots of this module: the new server's id, at 2.37 without a
+# network, any 2xx taken.
+boot = functools.partial(boot_id, version="2.37", status=None,
+                         networks="none")
 
 
 def forbidden(resp, rule):
@@ -43,22 +33,8 @@ def forbidden(resp, rule):
         f"Policy doesn't allow {rule} to be performed."
 
 
-def boot(app, name="vm", zone=None, flavor="1", who=ADMIN, version="2.37"):
-    server = {"name": name, "imageRef": IMAGE, "flavorRef": flavor,
-              "networks": "none"}
-    if zone:
-        server["availability_zone"] = zone
-    return app.post_json("/v2.1/servers", {"server": server},
-                         headers=v(version, who)).json["server"]["id"]
-
-
-def server(app, server_id, version="2.16"):
-    return app.get(f"/v2.1/servers/{server_id}",
-                   headers=v(version)).json["server"]
-
-
 def host_of(app, server_id):
-    return server(app, server_id)["OS-EXT-SRV-ATTR:host"]
+    return get(app, server_id, "2.16")["OS-EXT-SRV-ATTR:host"]
 
 
 def services(app, version="2.1", query=""):
@@ -71,12 +47,12 @@ def zones(app, detail=False, version="2.1"):
     return app.get(path, headers=v(version)).json["availabilityZoneInfo"]
 
 
-def _cloud(config_dir, tmp_path, make_image, hosts):
+def _cloud(config_dir, tmp_path, make_image, hosts, url=None):
     write_compute_config(config_dir, tmp_path, f"""
         hosts = {hosts}
         build_time = 0
         action_time = 0
-        """)
+        """, url=url)
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
     make_flavor(app, "m1.tiny", ram=512, vcpus=1, disk=1, flavor_id="1")
@@ -243,7 +219,7 @@ def test_disabled_and_forced_down_hosts_get_no_servers(two):
         {"zoneName": "az1", "zoneState": {"available": False},
          "hosts": None}]
     two.put_json("/v2.1/os-services/enable", body, headers=ADMIN)
-    assert host_of(two, boot(two, "b", zone="az1")) == "h1"
+    assert host_of(two, boot(two, "b", availability_zone="az1")) == "h1"
     # Forced down: no servers either, and its servers show DOWN (2.16).
     two.put_json("/v2.1/os-services/force-down",
                  {**body, "forced_down": True}, headers=v("2.11"))
@@ -251,18 +227,18 @@ def test_disabled_and_forced_down_hosts_get_no_servers(two):
     assert host_of(two, placed) == "h2"
     on_h1 = [s["id"] for s in two.get(
         "/v2.1/servers/detail?host=h1", headers=v("2.16")).json["servers"]]
-    assert [server(two, s)["host_status"] for s in on_h1] == ["DOWN"]
-    assert server(two, placed)["host_status"] == "UP"
+    assert [get(two, s, "2.16")["host_status"] for s in on_h1] == ["DOWN"]
+    assert get(two, placed, "2.16")["host_status"] == "UP"
     two.put_json("/v2.1/os-services/force-down",
                  {**body, "forced_down": False}, headers=v("2.11"))
     two.put_json("/v2.1/os-services/disable", body, headers=ADMIN)
-    assert [server(two, s)["host_status"] for s in on_h1] == \
+    assert [get(two, s, "2.16")["host_status"] for s in on_h1] == \
         ["MAINTENANCE"]
 
 
 def test_delete_service(two):
     (h1, h2) = services(two)
-    on_h1 = boot(two, "x", zone="az1")
+    on_h1 = boot(two, "x", availability_zone="az1")
     resp = two.delete(f"/v2.1/os-services/{h1['id']}", headers=ADMIN,
                       status=409)
     assert fault(resp, "conflictingRequest", 409) == (
@@ -349,9 +325,9 @@ def test_hypervisor_detail_at_2_88_matches_sample(one):
 
 def test_hypervisor_usage_from_placed_servers(two):
     make_flavor(two, "m1.big", ram=1024, vcpus=2, disk=5, flavor_id="big")
-    boot(two, "a", zone="az1")
-    boot(two, "b", zone="az1", flavor="big")
-    boot(two, "c", zone="az2")
+    boot(two, "a", availability_zone="az1")
+    boot(two, "b", availability_zone="az1", flavorRef="big")
+    boot(two, "c", availability_zone="az2")
     detail = hypervisors(two, "2.87", "/detail")["hypervisors"]
     h1 = detail[0]
     assert {k: h1[k] for k in (
@@ -407,7 +383,7 @@ def test_hypervisor_pagination_and_ids(two):
                    headers=v("2.52"), status=404)
     assert fault(resp, "itemNotFound", 404) == \
         f"Hypervisor with ID '{new[0]['id']}' could not be found."
-    server_id = boot(two, "web", zone="az2")
+    server_id = boot(two, "web", availability_zone="az2")
     found = hypervisors(two, "2.53",
                         query="?hypervisor_hostname_pattern=2&with_servers=1")
     assert found == {"hypervisors": [{
@@ -592,9 +568,9 @@ def test_aggregate_zone_moves_hosts(two):
     assert [z["zoneName"] for z in zones(two)] == ["az1", "fast"]
     assert [(s["host"], s["zone"]) for s in services(two)] == \
         [("h1", "az1"), ("h2", "fast")]
-    placed = boot(two, "quick", zone="fast")
+    placed = boot(two, "quick", availability_zone="fast")
     assert host_of(two, placed) == "h2"
-    assert server(two, placed)["OS-EXT-AZ:availability_zone"] == "fast"
+    assert get(two, placed, "2.16")["OS-EXT-AZ:availability_zone"] == "fast"
     resp = two.post_json("/v2.1/servers", {"server": {
         "name": "z", "imageRef": IMAGE, "flavorRef": "1",
         "networks": "none", "availability_zone": "az2"}},
@@ -636,7 +612,7 @@ def test_aggregate_zone_moves_hosts(two):
     aggregate_action(two, plain["id"], {"remove_host": {"host": "h2"}})
     two.put_json(f"/v2.1/os-aggregates/{agg['id']}", {
         "aggregate": {"availability_zone": "faster"}}, headers=ADMIN)
-    assert host_of(two, boot(two, "q2", zone="faster")) == "h2"
+    assert host_of(two, boot(two, "q2", availability_zone="faster")) == "h2"
     # Out of the aggregate, the host is back in its configured zone.
     aggregate_action(two, agg["id"], {"remove_host": {"host": "h2"}})
     assert [(s["host"], s["zone"]) for s in services(two)] == \
@@ -743,23 +719,10 @@ def test_usage_pagination(one):
 # -- the SQL on every backend -------------------------------------------------
 
 @pytest.fixture
-def any_db_cloud(db_url, config_dir, make_image):
-    sync_db(db_url)
-    config_dir.paste()
-    config_dir.write("nova.conf", textwrap.dedent(f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {db_url}
-        [compute]
-        hosts = h1:az1:2:2048:10, h2:az2:2:2048:10
-        build_time = 0
-        action_time = 0
-        """))
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", ram=512, vcpus=1, disk=1, flavor_id="1")
-    return app
+def any_db_cloud(db_url, config_dir, tmp_path, make_image):
+    """``two`` on each database in turn."""
+    return _cloud(config_dir, tmp_path, make_image,
+                  "h1:az1:2:2048:10, h2:az2:2:2048:10", url=db_url)
 
 
 def test_zones_services_and_usage_on_each_backend(any_db_cloud):
@@ -770,7 +733,8 @@ def test_zones_services_and_usage_on_each_backend(any_db_cloud):
     aggregate_action(app, agg["id"], {"add_host": {"host": "h1"}})
     assert [(s["host"], s["zone"]) for s in services(app)] == \
         [("h1", "edge"), ("h2", "az2")]
-    ids = sorted(boot(app, f"e{i}", zone="edge") for i in range(2))
+    ids = sorted(boot(app, f"e{i}", availability_zone="edge")
+                 for i in range(2))
     assert {host_of(app, i) for i in ids} == {"h1"}
     app.put_json("/v2.1/os-services/disable",
                  {"host": "h2", "binary": "nova-compute"}, headers=ADMIN)

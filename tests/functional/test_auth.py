@@ -7,30 +7,29 @@ get. The identity that reaches the router is observed through a test-only
 ``GET /v2.1/whoami`` route added to the route table before the app is built.
 
 - keystone: the real keystonemiddleware auth_token against a fake Keystone
-  (pytest-httpserver) that answers what auth_token asks for: version
-  discovery, the service user's password login (POST /v3/auth/tokens) and
-  the validation of the caller's token (GET /v3/auth/tokens).
+  (tests/fake_keystone.py, on pytest-httpserver) that answers what
+  auth_token asks for: version discovery, the service user's password
+  login (POST /v3/auth/tokens) and the validation of the caller's token
+  (GET /v3/auth/tokens).
 - http_basic: a bcrypt htpasswd file written with the ``bcrypt`` package.
 - noauth2: ``X-Auth-Token: user:project``.
 """
 
 import base64
-import datetime
 import json
 import logging
 import os
 import subprocess
 import sys
-import uuid
 
 import bcrypt
 import pytest
-from werkzeug import Response
 
 from nova import config_files, exception
 from nova.api.compute import routes as compute_routes
 from nova.api.compute.router import Route
-from tests.conftest import sync_db
+from tests.fake_keystone import FakeKeystone
+from tests.helpers import sync_db
 
 # Headers only the authentication layer may set; a client sending them must
 # gain nothing (OSSA-2026-001).
@@ -99,144 +98,6 @@ def assert_reached_router(resp):
 
 
 # -- keystone --------------------------------------------------------------
-
-def _iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-class FakeKeystone:
-    """Just enough of Keystone v3 for keystonemiddleware 13's auth_token."""
-
-    SERVICE_USER = "nova"
-    SERVICE_PASSWORD = "nova-service-secret"
-    SERVICE_PROJECT = "service"
-
-    def __init__(self, httpserver):
-        self.server = httpserver
-        self.base = httpserver.url_for("/").rstrip("/")
-        self.service_token = "svc-" + uuid.uuid4().hex
-        self.tokens = {}  # user token id -> token body
-        self.logins = []  # bodies of the service user's logins
-        self.validations = []  # (X-Auth-Token, X-Subject-Token) per check
-        self.fail_validation = False
-        for path in ("/", "/v3", "/v3/"):
-            httpserver.expect_request(path, method="GET").respond_with_handler(
-                self._discovery)
-        httpserver.expect_request(
-            "/v3/auth/tokens", method="POST").respond_with_handler(self._login)
-        httpserver.expect_request(
-            "/v3/auth/tokens", method="GET").respond_with_handler(
-                self._validate)
-
-    # configuration ---------------------------------------------------------
-
-    def authtoken_conf(self):
-        return f"""
-[keystone_authtoken]
-www_authenticate_uri = {self.base}
-auth_url = {self.base}/v3
-auth_type = password
-username = {self.SERVICE_USER}
-password = {self.SERVICE_PASSWORD}
-project_name = {self.SERVICE_PROJECT}
-user_domain_name = Default
-project_domain_name = Default
-service_token_roles_required = true
-"""
-
-    def issue(self, user_id, project_id, roles, user_name=None,
-              project_name=None):
-        """A valid token for a user, as Keystone would have issued it."""
-        token_id = "tok-" + uuid.uuid4().hex
-        self.tokens[token_id] = self._token_body(
-            user_id, user_name or user_id, project_id,
-            project_name or project_id, roles)
-        return token_id
-
-    # Keystone's answers ----------------------------------------------------
-
-    def _version(self):
-        return {"id": "v3.14", "status": "stable",
-                "updated": "2020-04-07T00:00:00Z",
-                "links": [{"rel": "self", "href": self.base + "/v3/"}],
-                "media-types": [{
-                    "base": "application/json",
-                    "type": "application/vnd.openstack.identity-v3+json"}]}
-
-    def _catalog(self):
-        return [{"type": "identity", "name": "keystone", "id": "svc-identity",
-                 "endpoints": [
-                     {"id": f"ep-{interface}", "interface": interface,
-                      "region": "RegionOne", "region_id": "RegionOne",
-                      "url": self.base + "/v3"}
-                     for interface in ("public", "internal", "admin")]}]
-
-    def _token_body(self, user_id, user_name, project_id, project_name,
-                    roles):
-        now = datetime.datetime.now(datetime.timezone.utc)
-        domain = {"id": "default", "name": "Default"}
-        return {"token": {
-            "methods": ["password"],
-            "user": {"id": user_id, "name": user_name, "domain": domain,
-                     "password_expires_at": None},
-            "project": {"id": project_id, "name": project_name,
-                        "domain": domain},
-            "roles": [{"id": f"role-{name}", "name": name} for name in roles],
-            "catalog": self._catalog(),
-            "is_domain": False,
-            "audit_ids": [uuid.uuid4().hex[:22]],
-            "issued_at": _iso(now),
-            "expires_at": _iso(now + datetime.timedelta(hours=1)),
-        }}
-
-    @staticmethod
-    def _json(body, status=200, headers=None):
-        return Response(json.dumps(body), status=status, headers=headers,
-                        content_type="application/json")
-
-    def _error(self, code, title, message):
-        return self._json(
-            {"error": {"code": code, "title": title, "message": message}},
-            status=code)
-
-    def _discovery(self, request):
-        if request.path.rstrip("/") == "/v3":
-            return self._json({"version": self._version()})
-        return self._json({"versions": {"values": [self._version()]}},
-                          status=300)
-
-    def _login(self, request):
-        body = request.get_json()
-        self.logins.append(body)
-        user = body["auth"]["identity"]["password"]["user"]
-        if (user.get("name") != self.SERVICE_USER
-                or user.get("password") != self.SERVICE_PASSWORD):
-            return self._error(401, "Unauthorized",
-                               "The request you have made requires "
-                               "authentication.")
-        token = self._token_body("nova-id", self.SERVICE_USER, "service-id",
-                                 self.SERVICE_PROJECT, ["service"])
-        return self._json(token, status=201,
-                          headers={"X-Subject-Token": self.service_token})
-
-    def _validate(self, request):
-        caller = request.headers.get("X-Auth-Token")
-        subject = request.headers.get("X-Subject-Token")
-        self.validations.append((caller, subject))
-        if caller != self.service_token:
-            return self._error(401, "Unauthorized",
-                               "The request you have made requires "
-                               "authentication.")
-        if self.fail_validation:
-            return self._error(500, "Internal Server Error",
-                               "An unexpected error prevented the server "
-                               "from fulfilling your request.")
-        if subject not in self.tokens:
-            return self._error(404, "Not Found",
-                               f"Could not find token: {subject}.")
-        return self._json(self.tokens[subject],
-                          headers={"X-Subject-Token": subject})
-
 
 @pytest.fixture
 def keystone(httpserver):

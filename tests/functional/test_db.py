@@ -36,6 +36,7 @@ from nova.api.middleware import faultwrap
 from nova.cmd import manage
 from nova.db import engine as db_engine
 from nova.db import models
+from tests.helpers import app_db
 
 TABLES = {"flavors", "flavor_extra_specs", "flavor_projects", "key_pairs"}
 SECRET = "Sup3rS3cretPw"  # a password that must never be shown
@@ -132,11 +133,6 @@ def run_in_thread(func, timeout):
     thread.join(timeout)
     assert not thread.is_alive(), f"still running after {timeout}s"
     return outcome.get("result"), outcome.get("exc"), outcome["elapsed"]
-
-
-def app_db(app):
-    """The ``Database`` the loaded app's /healthcheck (and router) share."""
-    return app.app.exact["/healthcheck"].db
 
 
 @pytest.fixture

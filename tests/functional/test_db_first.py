@@ -3,8 +3,8 @@
 It must answer exactly what ``connection().execute(...).first()`` answers,
 see every commit made elsewhere, keep threads apart, and fail the way
 SQLAlchemy does (so a database that is down is still a 503). The first
-tests run on every backend; those named for SQLite check its connection
-kept per thread.
+tests run on every backend (``db``, a fixture of conftest.py); those named
+for SQLite check its connection kept per thread.
 """
 
 import datetime
@@ -12,16 +12,13 @@ import gc
 import os
 import sqlite3
 import threading
-import uuid
 
 import pytest
 import sqlalchemy as sa
 
-from nova import config_files
 from nova.api import errors
-from nova.cmd import manage
-from nova.db import api as db_api
 from nova.db import models
+from tests.helpers import add_server, synced_database
 
 Instance, FixedIP = models.Instance, models.FixedIP
 COLUMNS = (Instance.uuid, Instance.project_id, Instance.revision)
@@ -33,45 +30,9 @@ BY_ADDRESS = (sa.select(*COLUMNS)
                      Instance.deleted == 0))
 
 
-def synced_database(url, tmp_path):
-    """A ``Database`` on ``url`` after ``nova-manage db sync``; disposed."""
-    path = tmp_path / "etc" / "nova.conf"
-    path.parent.mkdir()
-    path.write_text(f"[database]\nconnection = {url}\n")
-    assert manage.main(["--config-file", str(path), "db", "sync"]) == 0
-    conf = config_files.build_conf(config_files.ConfigSources(
-        directory=str(path.parent), files=(str(path),), conf_d=(),
-        files_setting=str(path), from_env=True))
-    database = db_api.Database(conf.database)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def db(db_url, tmp_path):
-    """On each backend in turn."""
-    yield from synced_database(db_url, tmp_path)
-
-
 @pytest.fixture
 def sqlite_db(tmp_path):
     yield from synced_database(f"sqlite:///{tmp_path}/nova.sqlite", tmp_path)
-
-
-def add_server(db, address, project="p1", deleted=0):
-    ident = str(uuid.uuid4())
-    with db.writer() as session:
-        session.execute(sa.insert(Instance.__table__).values(
-            uuid=ident, project_id=project, user_id="u", display_name="n",
-            hostname="h", image_ref="", flavor="{}", flavorid="1", vcpus=1,
-            memory_mb=64, root_gb=1, ephemeral_gb=0, vm_state="active",
-            reservation_id="r-1", created_at=datetime.datetime(2025, 1, 1),
-            deleted=deleted, revision=1))
-        session.execute(sa.insert(FixedIP.__table__).values(
-            network="private", address=address,
-            mac_address="fa:16:3e:00:00:%02x" % int(address.split(".")[-1]),
-            instance_uuid=ident, created_at=datetime.datetime(2025, 1, 1)))
-    return ident
 
 
 def plain(db, statement, params):

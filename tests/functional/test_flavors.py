@@ -11,35 +11,11 @@ import uuid
 
 import pytest
 
-from tests.conftest import make_flavor, sample
+from tests.helpers import (ADMIN, ALICE, DEMO, HOST, OTHER, fault, make_flavor,
+                           sample, upstream, v)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-ALICE = {"X-Auth-Token": "alice:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
 URL = "/v2.1/flavors"
-SAMPLE_HOST = "http://127.0.0.1:18774"
-OUR_HOST = "http://localhost:80"
 AUTO_ID = "cbdde837-f0bd-4b7a-a49c-2b86d9bf21b0"  # auto.id in the samples
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def upstream(name):
-    """(status, body) of a sample, its links pointing at our test host."""
-    status, _headers, body = sample(name)
-    if body is not None:
-        body = json.loads(json.dumps(body).replace(SAMPLE_HOST, OUR_HOST))
-    return status, body
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
 
 
 def ids(resp, key="flavors"):
@@ -307,10 +283,10 @@ def test_pagination_follows_links(seeded):
         if links:
             assert links[0]["rel"] == "next"
             href = links[0]["href"]
-            assert href.startswith(OUR_HOST + URL + "/detail?")
+            assert href.startswith(HOST + URL + "/detail?")
             assert "limit=3" in href and "sort_key=memory_mb" in href
             assert f"marker={seen[-1]}" in href
-            path = href[len(OUR_HOST):]
+            path = href[len(HOST):]
         else:
             path = None
     assert pages == 2
@@ -786,9 +762,9 @@ def test_project_id_in_url(seeded):
     resp = seeded.get("/v2.1/demo/flavors?limit=1", headers=DEMO)
     assert ids(resp) == ["1"]
     assert resp.json["flavors"][0]["links"][0]["href"] == \
-        OUR_HOST + "/v2.1/demo/flavors/1"
+        HOST + "/v2.1/demo/flavors/1"
     assert resp.json["flavors_links"][0]["href"] == \
-        OUR_HOST + "/v2.1/demo/flavors?limit=1&marker=1"
+        HOST + "/v2.1/demo/flavors?limit=1&marker=1"
     resp = seeded.get("/v2.1/admin/flavors/1", headers=DEMO, status=400)
     assert "project_id" in fault(resp, "badRequest", 400)
     resp = seeded.post_json("/v2.1/admin/flavors",

@@ -7,21 +7,14 @@ import datetime
 import pytest
 import sqlalchemy
 
-from tests.conftest import Images, sync_db
+from tests.helpers import ADMIN, add_image, sync_db, write_noauth_config
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
 BIG = 5 * 1024 ** 3 + 12345  # 5 GiB and a bit: past 2**32 and 2**31
 
 
 @pytest.mark.db
 def test_image_over_4_gib(config_dir, db_url):
-    config_dir.paste()
-    config_dir.write("nova.conf", f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {db_url}
-        """)
+    write_noauth_config(config_dir, db_url)
     # A database made before 0008 keeps its images through the upgrade.
     sync_db(db_url, revision="0004")
     small = "00000000-0000-4000-8000-000000000001"
@@ -37,11 +30,7 @@ def test_image_over_4_gib(config_dir, db_url):
     finally:
         engine.dispose()
     sync_db(db_url)
-    images = Images(config_dir)
-    try:
-        big = images("big", size=BIG)
-    finally:
-        images.close()
+    big = add_image(config_dir, "big", size=BIG)
     app = config_dir.testapp()
     resp = app.get(f"/v2.1/images/{big}", headers=ADMIN)
     assert resp.json["image"]["OS-EXT-IMG-SIZE:size"] == BIG

@@ -11,26 +11,11 @@ import uuid
 import pytest
 
 from nova.cmd import manage
-from tests.conftest import make_flavor, sample
+from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, OTHER, fault,
+                           make_flavor, sample, v)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-ALICE = {"X-Auth-Token": "alice:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
 URL = "/v2.1/images"
-HOST = "http://localhost:80"
-CIRROS = "70a599e0-31e7-49b7-b260-868f441e862b"  # as in the samples
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
+CIRROS = IMAGE  # the samples' cirros
 
 
 def ids(resp):

@@ -15,35 +15,22 @@ import urllib.parse
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from nova.api.compute import routes
 from nova.compute import keypairs as service
-from tests.conftest import sample as upstream_sample
-from tests.conftest import sync_db
+from tests.helpers import (ADMIN, DEMO, SSH_KEY, ssh_key, sync_db, upstream, v,
+                           write_noauth_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
 URL = "/v2.1/os-keypairs"
 
 # The ed25519 key of keypair_import_v2_92.txt and its fingerprint there.
-IMP1 = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-        "qUI1wXaRSl8W/Img root@vm")
+IMP1 = SSH_KEY
 IMP1_FP = "2c:58:fb:74:61:00:a9:a7:f6:67:12:95:bc:c4:19:27"
 NAME_MESSAGE = ("An invalid 'name' value was provided. The name must be: "
                 "printable characters. Can not start or end with whitespace.")
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def sample(name):
-    """(status, body) of an upstream sample."""
-    status, _headers, body = upstream_sample(name)
-    return status, body
 
 
 def colon_hex(digest):
@@ -53,19 +40,6 @@ def colon_hex(digest):
 def md5_fingerprint(public_key):
     return colon_hex(hashlib.md5(
         base64.b64decode(public_key.split(" ")[1])).digest())
-
-
-def ssh_key(comment="me@host", kind="ed25519"):
-    if kind == "ed25519":
-        key = ed25519.Ed25519PrivateKey.generate()
-    elif kind == "ecdsa":
-        key = ec.generate_private_key(ec.SECP256R1())
-    else:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    text = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH,
-        serialization.PublicFormat.OpenSSH).decode()
-    return f"{text} {comment}" if comment else text
 
 
 def certificate(cn="someone"):
@@ -104,7 +78,7 @@ def bad_request(resp):
 # -- upstream samples ---------------------------------------------------------
 
 def test_import_at_2_92_matches_sample(compute):
-    status, body = sample("keypair_import_v2_92")
+    status, body = upstream("keypair_import_v2_92")
     resp = create(compute, "imp1", IMP1, version="2.92")
     assert resp.status_int == status == 201
     assert resp.json == body
@@ -113,7 +87,7 @@ def test_import_at_2_92_matches_sample(compute):
 
 
 def test_duplicate_matches_sample(compute):
-    status, body = sample("keypair_import_dup")
+    status, body = upstream("keypair_import_dup")
     create(compute, "imp1", IMP1, version="2.92")
     resp = create(compute, "imp1", ssh_key(), version="2.92", status=409)
     assert resp.status_int == status
@@ -121,7 +95,7 @@ def test_duplicate_matches_sample(compute):
 
 
 def test_generation_at_2_1_has_sample_shape(compute):
-    status, body = sample("keypair_generate_v2_1")
+    status, body = upstream("keypair_generate_v2_1")
     resp = create(compute, "gen1")
     assert resp.status_int == status == 200
     got = resp.json["keypair"]
@@ -146,7 +120,7 @@ def test_generation_at_2_1_has_sample_shape(compute):
 
 
 def test_generation_without_version_header_is_2_1(compute):
-    status, body = sample("keypair_generate_nohdr")
+    status, body = upstream("keypair_generate_nohdr")
     resp = compute.post_json(URL, {"keypair": {"name": "gen2"}},
                              headers=ADMIN)
     assert resp.status_int == status == 200
@@ -155,7 +129,7 @@ def test_generation_without_version_header_is_2_1(compute):
 
 
 def test_generation_refused_at_2_92_matches_sample(compute):
-    status, body = sample("keypair_generate_v2_92")
+    status, body = upstream("keypair_generate_v2_92")
     resp = create(compute, "gen3", version="2.92", status=400)
     assert resp.status_int == status
     assert resp.json == body
@@ -163,7 +137,7 @@ def test_generation_refused_at_2_92_matches_sample(compute):
 
 def _import_sample_keys(app):
     """gen1, gen2 (their public keys) and imp1, as in the list samples."""
-    _status, listed = sample("keypairs_list")
+    _status, listed = upstream("keypairs_list")
     keys = {item["keypair"]["name"]: item["keypair"]["public_key"]
             for item in listed["keypairs"]}
     for name in ("imp1", "gen2", "gen1"):  # not in name order on purpose
@@ -174,14 +148,14 @@ def _import_sample_keys(app):
 def test_lists_match_samples(compute):
     listed = _import_sample_keys(compute)
     assert compute.get(URL, headers=ADMIN).json == listed
-    _status, listed_235 = sample("keypairs_list_v2_35")
+    _status, listed_235 = upstream("keypairs_list_v2_35")
     resp = compute.get(URL, headers=v("2.35"))
     assert resp.json == listed_235
 
 
 def test_show_matches_sample(compute):
     _import_sample_keys(compute)
-    status, body = sample("keypair_show")
+    status, body = upstream("keypair_show")
     resp = compute.get(f"{URL}/gen1", headers=ADMIN)
     assert resp.status_int == status
     got = resp.json["keypair"]
@@ -195,14 +169,14 @@ def test_show_matches_sample(compute):
 
 
 def test_show_missing_matches_sample(compute):
-    status, body = sample("keypair_show_missing")
+    status, body = upstream("keypair_show_missing")
     resp = compute.get(f"{URL}/missing", headers=ADMIN, status=404)
     assert resp.status_int == status
     assert resp.json == body
 
 
 def test_delete_at_2_1_matches_sample(compute):
-    status, _body = sample("keypair_delete")
+    status, _body = upstream("keypair_delete")
     create(compute, "gone", IMP1)
     resp = compute.delete(f"{URL}/gone", headers=ADMIN)
     assert resp.status_int == status == 202
@@ -859,13 +833,7 @@ def test_latest_works(compute):
 
 @pytest.fixture
 def backend_compute(config_dir, db_url):
-    config_dir.paste()
-    config_dir.write("nova.conf", f"""
-        [api]
-        auth_strategy = noauth2
-        [database]
-        connection = {db_url}
-        """)
+    write_noauth_config(config_dir, db_url)
     sync_db(db_url)
     return config_dir.testapp("osapi_compute")
 

@@ -21,22 +21,16 @@ import sys
 import time
 
 import pytest
-import webtest
 from werkzeug import Response
 
-from nova import exception, loading
 from nova.api.metadata import trees
-from tests.conftest import SAMPLES, Images, make_flavor, sync_db
+from tests.functional.metadata_cloud import (JSON, NETWORK_ID, USER_DATA,
+                                             Cloud, get, meta_data)
+from tests.helpers import ADMIN, DEMO, GUEST_KEY, IMAGE, SAMPLES
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-NETWORK_ID = "9a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
-# The key and names of the samples' server, so bodies compare exactly.
-KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKj2y8mHSdRhR2vXwYDjTFLDfuQGnD"
-       "sCfyq5r8Ejf5nS novaref@example")
+# The samples' server's metadata (its key is GUEST_KEY, its user data
+# USER_DATA), so bodies compare exactly.
 META = {"role": "web", "owner": "team-a"}
-USER_DATA = b"#cloud-config\nhostname: seeded-vm\n"
 SECRET = "n3utr0n-Sh4red-S3cret-value"
 
 EC2_VERSIONS = ["1.0", "2007-01-19", "2007-03-01", "2007-08-29",
@@ -47,7 +41,6 @@ OS_VERSIONS = ["2012-08-10", "2013-04-04", "2013-10-17", "2015-10-15",
                "2020-10-14", "2025-04-04"]
 TEXT = "text/plain; charset=UTF-8"
 HTML = "text/html; charset=UTF-8"
-JSON = "application/json"
 
 
 # -- upstream samples ---------------------------------------------------------
@@ -79,94 +72,9 @@ def assert_like_sample(resp, name):
 
 # -- the cloud: compute API to make servers, metadata API to read them --------
 
-class Cloud:
-    """A config dir with a synced SQLite store, an image and flavors; the
-    compute API (noauth2) to create servers; ``metadata()`` loads the
-    metadata API from the same directory (after ``configure`` drop-ins)."""
-
-    def __init__(self, config_dir, tmp_path):
-        self.dir = config_dir
-        url = f"sqlite:///{tmp_path}/nova.sqlite"
-        config_dir.paste()
-        config_dir.write("nova.conf", f"""
-            [api]
-            auth_strategy = noauth2
-            [database]
-            connection = {url}
-            [compute]
-            build_time = 0
-            action_time = 0
-            [network]
-            cidr = 192.0.2.0/24
-            uuid = {NETWORK_ID}
-            dns_servers = 192.0.2.53
-            mtu = 1450
-            """)
-        sync_db(url)
-        images = Images(config_dir)
-        try:
-            images("cirros-0.6.2-x86_64-disk", image_id=IMAGE)
-        finally:
-            images.close()
-        self.compute = config_dir.testapp("osapi_compute")
-        make_flavor(self.compute, "m1.tiny", flavor_id="1")
-        make_flavor(self.compute, "m1.eph", flavor_id="2",
-                    **{"OS-FLV-EXT-DATA:ephemeral": 1, "swap": 512})
-        self.keypair("seedkey", KEY, ADMIN)
-        self._drop_ins = 0
-
-    def keypair(self, name, public_key, who):
-        self.compute.post_json("/v2.1/os-keypairs", {"keypair": {
-            "name": name, "public_key": public_key}}, headers=who)
-
-    def configure(self, text):
-        """A nova.conf.d drop-in read by the next ``metadata()`` load."""
-        self._drop_ins += 1
-        self.dir.write(f"nova.conf.d/{self._drop_ins:02d}-test.conf", text)
-
-    def boot(self, name="seeded-vm", who=ADMIN, key_name="seedkey",
-             user_data=USER_DATA, metadata=None, flavor="1"):
-        """Create a server; returns its view (at 2.3) with ``ip``, ``mac``."""
-        server = {"name": name, "imageRef": IMAGE, "flavorRef": flavor}
-        if key_name:
-            server["key_name"] = key_name
-        if user_data is not None:
-            server["user_data"] = base64.b64encode(user_data).decode()
-        if metadata is not None:
-            server["metadata"] = metadata
-        resp = self.compute.post_json("/v2.1/servers", {"server": server},
-                                      headers=who)
-        assert resp.status_int == 202, resp.body
-        return self.show(resp.json["server"]["id"], who)
-
-    def show(self, server_id, who=ADMIN):
-        view = self.compute.get(f"/v2.1/servers/{server_id}", headers={
-            **who, "OpenStack-API-Version": "compute 2.3"}).json["server"]
-        (address,) = view["addresses"]["private"]
-        view["ip"] = address["addr"]
-        view["mac"] = address["OS-EXT-IPS-MAC:mac_addr"]
-        return view
-
-    def metadata(self):
-        """The metadata API, through the whole paste pipeline."""
-        loading._loaded_api = None  # this test process may hold both
-        return webtest.TestApp(self.dir.load("metadata"), lint=True)
-
-    def load_error(self):
-        loading._loaded_api = None
-        with pytest.raises(exception.StartupError) as info:
-            self.dir.load("metadata")
-        return str(info.value)
-
-
 @pytest.fixture
 def cloud(config_dir, tmp_path):
     return Cloud(config_dir, tmp_path)
-
-
-def get(app, path, ip, status=200, headers=None, **kw):
-    return app.get(path, extra_environ={"REMOTE_ADDR": ip}, status=status,
-                   headers=headers or {}, **kw)
 
 
 def raw(app, path, ip="192.0.2.2", method="GET", body=b"", headers=None,
@@ -197,12 +105,6 @@ def raw(app, path, ip="192.0.2.2", method="GET", body=b"", headers=None,
         if hasattr(chunks, "close"):
             chunks.close()
     return int(seen["status"].split()[0]), dict(seen["headers"]), data
-
-
-def meta_data(app, ip, version="latest"):
-    resp = get(app, f"/openstack/{version}/meta_data.json", ip)
-    assert resp.headers["Content-Type"] == JSON
-    return resp.json
 
 
 def signature(instance_id, secret=SECRET):
@@ -364,9 +266,9 @@ def test_meta_data_json_keys_by_version(cloud):
         assert list(doc) == meta_keys(dated)
         assert doc["uuid"] == server["id"]
         assert doc["meta"] == META
-        assert doc["public_keys"] == {"seedkey": KEY}
+        assert doc["public_keys"] == {"seedkey": GUEST_KEY}
         assert doc["keys"] == [{"name": "seedkey", "type": "ssh",
-                                "data": KEY}]
+                                "data": GUEST_KEY}]
         assert doc["hostname"] == "seeded-vm.novalocal"
         assert doc["name"] == "seeded-vm"
         assert doc["launch_index"] == 0
@@ -507,7 +409,7 @@ def test_ec2_tree_for_every_version(cloud):
         "public-hostname": "seeded-vm.novalocal", "public-ipv4": "",
         "instance-type": "m1.tiny", "instance-action": "none",
         "public-keys/": "0=seedkey", "public-keys/0": "openssh-key",
-        "public-keys/0/openssh-key": KEY,
+        "public-keys/0/openssh-key": GUEST_KEY,
         "block-device-mapping/": "ami\nroot",
         "block-device-mapping/ami": "vda",
         "block-device-mapping/root": "/dev/vda",
@@ -752,7 +654,7 @@ def test_unknown_address_is_404(cloud):
 
 
 def test_each_guest_reads_only_its_own_data(cloud):
-    cloud.keypair("demokey", KEY.replace("novaref", "demo"), DEMO)
+    cloud.keypair("demokey", GUEST_KEY.replace("novaref", "demo"), DEMO)
     mine = cloud.boot("mine", metadata={"who": "admin"})
     theirs = cloud.boot("theirs", who=DEMO, key_name="demokey",
                         user_data=b"#!/bin/sh\necho demo\n",
@@ -773,7 +675,7 @@ def test_each_guest_reads_only_its_own_data(cloud):
         assert net["networks"][0]["ip_address"] == server["ip"]
         assert net["links"][0]["ethernet_mac_address"] == server["mac"]
     assert meta_data(app, theirs["ip"])["public_keys"] == {
-        "demokey": KEY.replace("novaref", "demo")}
+        "demokey": GUEST_KEY.replace("novaref", "demo")}
 
 
 def test_forwarded_headers_from_an_untrusted_peer_are_ignored(cloud):

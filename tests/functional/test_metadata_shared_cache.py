@@ -21,7 +21,8 @@ import urllib.parse
 import pytest
 
 from nova.api.metadata import shared_cache
-from tests.functional.test_metadata import ADMIN, Cloud, get, meta_data
+from tests.functional.metadata_cloud import Cloud, get, meta_data
+from tests.helpers import ADMIN
 
 REDIS_URL = os.environ.get("NOVA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHE_MODULES = ("oslo_cache", "dogpile", "redis", "pymemcache", "memcache")

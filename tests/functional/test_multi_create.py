@@ -5,10 +5,7 @@ the "No valid host was found" fault, without a host or an address, its
 claims given back. min_count only bounds what a quota may cut max_count
 to (upstream's _check_num_instances_quota)."""
 
-from tests.functional.test_servers import (NO_HOST, boot, get, host_of,
-                                           ips, listing, zones)
-
-__all__ = ["zones"]  # the fixture, from test_servers
+from tests.helpers import NO_HOST, boot, get, host_of, ips, listing
 
 
 def request_servers(app, resp):

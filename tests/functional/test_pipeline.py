@@ -18,8 +18,8 @@ import webtest
 
 from nova.api import errors
 from nova.api.compute import router, routes
+from tests.helpers import ADMIN
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
 JSON = {"Content-Type": "application/json"}
 
 

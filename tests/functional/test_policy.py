@@ -2,10 +2,11 @@
 
 import pytest
 
+from tests.helpers import ADMIN, DEMO
+
 
 FLAVOR = {"flavor": {"name": "f1", "ram": 64, "vcpus": 1, "disk": 0}}
-MEMBER = {"X-Auth-Token": "demo:demo"}
-ADMIN = {"X-Auth-Token": "admin:admin"}
+MEMBER = DEMO  # a member of project demo, not an admin
 
 
 def test_defaults_admin_creates_member_does_not(compute):

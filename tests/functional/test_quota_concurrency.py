@@ -14,39 +14,33 @@ must also land on distinct hosts).
 import http.client
 import json
 import os
-import pathlib
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 
-from tests.conftest import sync_db
+from tests.deploy import servers
+from tests.helpers import IMAGE, PASTE, SSH_KEY, sync_db
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-PASTE = ROOT / "nova" / "etc" / "api-paste.ini"
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 N = 5  # the quota under test
-SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-           "qUI1wXaRSl8W/Img root@vm")
 
 pytestmark = [pytest.mark.db, pytest.mark.slow, pytest.mark.timeout(240)]
 
 
-class Server:
+class Server(servers.Gunicorn):
     """gunicorn serving the compute API on a loopback port."""
 
     def __init__(self, tmp_path, db_url):
         self.dir = tmp_path
         self.etc = tmp_path / "etc"
-        self.log = tmp_path / "gunicorn.log"
         self.db_url = db_url
-        self.proc = None
-        self.port = None
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("OS_NOVA_")}
+        env["OS_NOVA_CONFIG_DIR"] = str(self.etc)
+        super().__init__(
+            "nova.wsgi.osapi_compute:application", tmp_path / "gunicorn.log",
+            env, tmp_path, options=("--workers", "3", "--worker-class",
+                                    "gthread", "--threads", "4"))
 
     def configure(self):
         self.etc.mkdir()
@@ -72,53 +66,6 @@ class Server:
                 images.create(session, name="cirros", image_id=IMAGE)
         finally:
             db.dispose()
-
-    def start(self):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("OS_NOVA_")}
-        env["OS_NOVA_CONFIG_DIR"] = str(self.etc)
-        try:
-            with open(self.log, "wb") as log:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn",
-                     "--no-control-socket", "--workers", "3",
-                     "--worker-class", "gthread", "--threads", "4",
-                     "--bind", f"fd://{sock.fileno()}",
-                     "--graceful-timeout", "5",
-                     "nova.wsgi.osapi_compute:application"],
-                    env=env, cwd=self.dir, stdout=log,
-                    stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),),
-                    start_new_session=True)
-        finally:
-            sock.close()
-        deadline = time.monotonic() + 30
-        while True:
-            assert self.proc.poll() is None, self.logs()
-            try:
-                if self.request("GET", "/healthcheck")[0] == 200:
-                    return
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, self.logs()
-            time.sleep(0.1)
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-
-    def logs(self):
-        return self.log.read_text(errors="replace") if self.log.exists() \
-            else ""
 
     def request(self, method, path, body=None, token="admin:admin",
                 version="2.37"):

@@ -6,28 +6,12 @@ import base64
 
 import pytest
 
-from tests.conftest import make_flavor, sample, write_compute_config
+from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, SSH_KEY, boot,
+                           conf_of, fault, make_flavor, sample, set_quota, v,
+                           write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-ALICE = {"X-Auth-Token": "alice:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-           "qUI1wXaRSl8W/Img root@vm")
 QS = "/v2.1/os-quota-sets"
 QCS = "/v2.1/os-quota-class-sets"
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
 
 
 @pytest.fixture
@@ -36,17 +20,6 @@ def cloud(fast_compute, make_image):
     make_flavor(fast_compute, "m1.tiny", ram=512, vcpus=1, flavor_id="1")
     make_flavor(fast_compute, "m1.big", ram=2048, vcpus=4, flavor_id="4")
     return fast_compute
-
-
-def boot(app, name="vm", who=ADMIN, status=202, version="2.1", **server):
-    body = {"name": name, "imageRef": IMAGE, "flavorRef": "1", **server}
-    return app.post_json("/v2.1/servers", {"server": body},
-                         headers=v(version, who), status=status)
-
-
-def set_quota(app, project, status=200, query="", version="2.1", **values):
-    return app.put_json(f"{QS}/{project}{query}", {"quota_set": values},
-                        headers=v(version), status=status)
 
 
 def servers(app, who):
@@ -217,13 +190,13 @@ def test_user_quotas(cloud):
     assert fault(resp, "badRequest", 400) == (
         "Quota limit 4 for instances must be less than or equal to 3.")
     # alice is held to 2, demo (the user) to the project's 5
-    boot(cloud, "a", ALICE, max_count=2)
-    resp = boot(cloud, "a3", ALICE, status=403)
+    boot(cloud, "a", who=ALICE, max_count=2)
+    resp = boot(cloud, "a3", who=ALICE, status=403)
     assert fault(resp, "forbidden", 403) == (
         "Quota exceeded for instances: Requested 1, but already used 2 of "
         "2 instances")
-    boot(cloud, "d", DEMO, max_count=3)
-    resp = boot(cloud, "d4", DEMO, status=403)
+    boot(cloud, "d", who=DEMO, max_count=3)
+    resp = boot(cloud, "d4", who=DEMO, status=403)
     assert fault(resp, "forbidden", 403) == (
         "Quota exceeded for instances: Requested 1, but already used 5 of "
         "5 instances")
@@ -318,20 +291,20 @@ def test_instances_cores_and_ram(cloud):
 
 def test_min_and_max_count(cloud):
     set_quota(cloud, "demo", instances=3)
-    resp = boot(cloud, "m", DEMO, min_count=1, max_count=5,
+    resp = boot(cloud, "m", who=DEMO, min_count=1, max_count=5,
                 return_reservation_id=True)
     assert len(servers(cloud, DEMO)) == 3
     assert resp.json["reservation_id"]
     set_quota(cloud, "demo", instances=5)
-    resp = boot(cloud, "n", DEMO, status=403, min_count=3, max_count=4)
+    resp = boot(cloud, "n", who=DEMO, status=403, min_count=3, max_count=4)
     assert fault(resp, "forbidden", 403) == (
         "Quota exceeded for instances: Requested 3-4, but already used 3 "
         "of 5 instances")
-    resp = boot(cloud, "n", DEMO, status=403, min_count=3, max_count=3)
+    resp = boot(cloud, "n", who=DEMO, status=403, min_count=3, max_count=3)
     assert fault(resp, "forbidden", 403) == (
         "Quota exceeded for instances: Requested 3, but already used 3 of "
         "5 instances")
-    boot(cloud, "n", DEMO, min_count=2, max_count=3)
+    boot(cloud, "n", who=DEMO, min_count=2, max_count=3)
     assert len(servers(cloud, DEMO)) == 5
 
 
@@ -418,7 +391,6 @@ def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
     from nova.compute import quota_limits, quotas
     from nova.db import api as db_api
     from nova.db.models import Instance
-    from tests.conftest import conf_of
 
     ids = [boot(cloud, who=DEMO).json["server"]["id"] for _ in range(2)]
     db = db_api.Database(conf_of(fast_config).database)

@@ -13,22 +13,18 @@ Placement picks the enabled host with the most free RAM first, so the
 hosts' sizes below decide where servers go.
 """
 
+import functools
 import time
 
 import pytest
 
-from tests.conftest import make_flavor, write_compute_config
-from tests.functional.test_server_actions import used_on
+from tests.helpers import (ADMIN, DEMO, IMAGE, boot_id, disable, get,
+                           make_flavor, used_on, v, write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-NO_HOST = "No valid host was found. There are not enough hosts available."
 NO_HOST_RESIZE = "No valid host was found. No valid host found for resize"
 
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
+# The boots of this module: the new server's id, any 2xx taken.
+boot = functools.partial(boot_id, status=None)
 
 
 @pytest.fixture
@@ -52,23 +48,9 @@ def make_cloud(config_dir, tmp_path, make_image):
     return make
 
 
-def boot(app, name="vm", who=ADMIN, group=None, version="2.1", **server):
-    body = {"server": {"name": name, "imageRef": IMAGE, "flavorRef": "1",
-                       **server}}
-    if group:
-        body["os:scheduler_hints"] = {"group": group}
-    resp = app.post_json("/v2.1/servers", body, headers=v(version, who))
-    return resp.json["server"]["id"]
-
-
-def show(app, server_id, version="2.47"):
-    return app.get(f"/v2.1/servers/{server_id}", headers=v(version)).json[
-        "server"]
-
-
 def where(app, server_id):
     """(status, host, hypervisor, zone, flavor name) as an admin sees them."""
-    server = show(app, server_id)
+    server = get(app, server_id, "2.47")
     assert server["OS-EXT-SRV-ATTR:hypervisor_hostname"] == \
         server["OS-EXT-SRV-ATTR:host"]
     return (server["status"], server["OS-EXT-SRV-ATTR:host"],
@@ -122,11 +104,6 @@ def events(app, server_id, action_name):
     return found["message"], [
         (e["event"], e["result"], e["details"])
         for e in shown["instanceAction"]["events"]]
-
-
-def disable(app, host):
-    app.put_json("/v2.1/os-services/disable",
-                 {"host": host, "binary": "nova-compute"}, headers=ADMIN)
 
 
 def group(app, policy, who=ADMIN):
@@ -230,7 +207,7 @@ def test_one_host_refuses_a_resize_unless_allowed_to_same_host(make_cloud):
     app = make_cloud("h1:nova:4:4096:100")
     server_id = boot(app, who=DEMO)
     resize(app, server_id, "2", who=DEMO)  # accepted, as upstream
-    server = show(app, server_id)
+    server = get(app, server_id, "2.47")
     assert where(app, server_id) == ("ACTIVE", "h1", "nova", "m1.tiny")
     assert "fault" not in server  # shown only in ERROR, as upstream
     message, done = events(app, server_id, "resize")

@@ -20,22 +20,17 @@ import sqlalchemy as sa
 from nova import loading
 from nova.api.compute import routes
 from nova.api.compute.handlers import server_actions
-from tests.conftest import make_flavor, write_compute_config
+from tests.helpers import (ADMIN, IMAGE, boot_id, make_flavor, v,
+                           write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 VERSIONS = ("2.1", "2.26", "2.73", "latest")
-
-
-def _h(version):
-    return {**ADMIN, "OpenStack-API-Version": f"compute {version}"}
 
 
 def _act(body, version="2.1"):
     """A write: POST the action ``body`` to the server."""
     def write(apps, server_id):
         apps.compute.post_json(f"/v2.1/servers/{server_id}/action", body,
-                               headers=_h(version))
+                               headers=v(version))
     return write
 
 
@@ -44,10 +39,10 @@ def _call(method, suffix, body=None, version="2.1"):
     def write(apps, server_id):
         url = f"/v2.1/servers/{server_id}{suffix}"
         if body is None:
-            getattr(apps.compute, method)(url, headers=_h(version))
+            getattr(apps.compute, method)(url, headers=v(version))
         else:
             getattr(apps.compute, method + "_json")(url, body,
-                                                    headers=_h(version))
+                                                    headers=v(version))
     return write
 
 
@@ -179,10 +174,10 @@ class Apps:
             # Parsed: a view whose state fields were spliced in (after a
             # state-only change) has them last, the same object.
             resp = self.compute.get(f"/v2.1/servers/{server_id}",
-                                    headers=_h(version), status="*")
+                                    headers=v(version), status="*")
             shown[("show", version)] = (resp.status_int, resp.json)
             resp = self.compute.get("/v2.1/servers/detail",
-                                    headers=_h(version))
+                                    headers=v(version))
             shown[("detail", version)] = resp.json
         if ip is not None:
             resp = self.metadata.get("/openstack/latest/meta_data.json",
@@ -216,9 +211,7 @@ def apps(config_dir, tmp_path, make_image, monkeypatch):
 
 
 def _boot(apps):
-    resp = apps.compute.post_json("/v2.1/servers", {"server": {
-        "name": "vm", "imageRef": IMAGE, "flavorRef": "1"}}, headers=ADMIN)
-    server_id = resp.json["server"]["id"]
+    server_id = boot_id(apps.compute)
     return server_id, apps.address(server_id)
 
 

@@ -17,9 +17,9 @@ from nova.compute import transitions
 from nova.db import api as db_api
 from nova.db import statements
 from nova.db import models
-from tests.conftest import make_flavor, write_compute_config
-from tests.functional.test_servers import (ADMIN, DEMO, IMAGE, OTHER, URL,
-                                           action, boot_id, fault, get, v)
+from tests.helpers import (ADMIN, DEMO, IMAGE, OTHER, URL, action, add_server,
+                           boot_id, fault, get, make_flavor, v,
+                           write_compute_config)
 
 
 @pytest.fixture
@@ -223,13 +223,6 @@ def test_row_actions_do_not_take_the_orm_path(backend_cloud, monkeypatch):
 
 # -- the transaction itself ------------------------------------------------------
 
-@pytest.fixture
-def database(db_url, tmp_path):
-    from tests.functional.test_db_first import synced_database
-
-    yield from synced_database(db_url, tmp_path)
-
-
 ACTIONS = models.InstanceAction.__table__
 INSERT = sa.insert(ACTIONS).values(
     {name: sa.bindparam(name) for name in (
@@ -249,45 +242,45 @@ def values(name, ident, when):
             "start_time": when, "created_at": when}
 
 
-def test_transaction_inserts_reads_updates_and_commits(database):
+def test_transaction_inserts_reads_updates_and_commits(db):
     when = datetime.datetime(2026, 1, 2, 3, 4, 5, 678901)
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
-    with database.transaction(write=True) as tx:
+    with db.transaction(write=True) as tx:
         first = tx.insert(INSERT, values("x", a, when))
         second = tx.insert(INSERT, values("y", b, when))
         assert isinstance(first, int) and second > first
         assert tx.run(RENAME, {"uuid": a, "new": "z"}) == 1
         assert tx.run(RENAME, {"uuid": "none", "new": "z"}) == 0
-    with database.transaction() as tx:
+    with db.transaction() as tx:
         rows = tx.all(BY_UUIDS, {"uuids": [a, b, str(uuid.uuid4())]})
         assert [(r.id, r.action, r.start_time) for r in rows] == [
             (first, "z", when), (second, "y", when)]
         assert tx.all(BY_UUIDS, {"uuids": []}) == []
         assert tx.first(BY_UUIDS, {"uuids": [b]}).id == second
-    with database.reader() as session:  # the ORM agrees
+    with db.reader() as session:  # the ORM agrees
         assert statements.rows(session, BY_UUIDS, {"uuids": [a]})[0].action == "z"
 
 
-def test_transaction_rolls_back_on_any_error(database):
+def test_transaction_rolls_back_on_any_error(db):
     when = datetime.datetime(2026, 1, 2)
     ident = str(uuid.uuid4())
     with pytest.raises(RuntimeError):
-        with database.transaction(write=True) as tx:
+        with db.transaction(write=True) as tx:
             tx.insert(INSERT, values("x", ident, when))
             raise RuntimeError("half-way")
     with pytest.raises(sa.exc.IntegrityError):
-        with database.transaction(write=True) as tx:
+        with db.transaction(write=True) as tx:
             tx.insert(INSERT, values("x", ident, when))
             tx.insert(INSERT, {**values("x", ident, when), "action": None})
-    with database.transaction() as tx:
+    with db.transaction() as tx:
         assert tx.all(BY_UUIDS, {"uuids": [ident]}) == []
     # The connection is still good for the next one.
-    with database.transaction(write=True) as tx:
+    with db.transaction(write=True) as tx:
         tx.insert(INSERT, values("x", ident, when))
-    assert len(database.all(BY_UUIDS, {"uuids": [ident]})) == 1
+    assert len(db.all(BY_UUIDS, {"uuids": [ident]})) == 1
 
 
-def test_a_planned_statement_must_name_every_value(database):
+def test_a_planned_statement_must_name_every_value(db):
     """Python-side defaults are SQLAlchemy's execution's job: a plan that
     would silently leave them out is refused."""
     partial = sa.insert(ACTIONS).values(action=sa.bindparam("action"),
@@ -295,7 +288,7 @@ def test_a_planned_statement_must_name_every_value(database):
                                         request_id=sa.bindparam("r"),
                                         start_time=sa.bindparam("s"))
     with pytest.raises(ValueError, match="every value"):
-        with database.transaction(write=True) as tx:
+        with db.transaction(write=True) as tx:
             tx.insert(partial, {"action": "x", "u": "u", "r": "r",
                                 "s": datetime.datetime(2026, 1, 1)})
 
@@ -340,33 +333,32 @@ def test_the_view_follows_state_and_other_changes_in_any_order(
                who=DEMO) == last
 
 
-def test_a_change_beyond_the_state_moves_the_view_revision(database):
+def test_a_change_beyond_the_state_moves_the_view_revision(db):
     """``save`` of an ``Editable``: state columns keep ``view_revision``,
     anything else moves it with the revision (the views kept by it would
     be stale otherwise)."""
     from nova.compute import server_rows
-    from tests.functional.test_db_first import add_server
 
-    ident = add_server(database, "10.0.0.9")
+    ident = add_server(db, "10.0.0.9")
 
     def revisions():
-        row = database.first(sa.select(
+        row = db.first(sa.select(
             models.Instance.revision, models.Instance.view_revision).where(
             models.Instance.uuid == ident), {})
         return tuple(row)
 
     start = revisions()
-    with database.transaction(write=True) as tx:
+    with db.transaction(write=True) as tx:
         server = server_rows.get_editable(tx, ident)
         server.vm_state, server.locked = "stopped", True
         server_rows.save(tx, server)
     assert revisions() == (start[0] + 1, start[1])
-    with database.transaction(write=True) as tx:
+    with db.transaction(write=True) as tx:
         server = server_rows.get_editable(tx, ident)
         server.locked = True  # the same value: nothing written
         server_rows.save(tx, server)
     assert revisions() == (start[0] + 1, start[1])
-    with database.transaction(write=True) as tx:
+    with db.transaction(write=True) as tx:
         server = server_rows.get_editable(tx, ident)
         server.display_name, server.task_state = "renamed", None
         server_rows.save(tx, server)

@@ -6,12 +6,9 @@ import uuid
 
 import pytest
 
-from tests.conftest import make_flavor, write_compute_config
-from tests.functional.test_servers import (ADMIN, ALICE, DEMO, IMAGE,
-                                           OTHER, URL, action, boot_id,
-                                           cloud, fault, get, v)
-
-__all__ = ["cloud"]  # the fixture, imported
+from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, URL, action,
+                           boot_id, disable, fault, get, make_flavor,
+                           set_quota, used_on, v, write_compute_config)
 
 
 def conflict(resp, server_id, name, attr, state):
@@ -350,20 +347,6 @@ def used(app):
     """The host's used RAM, as the admin's os-migrations do not say it:
     boot probes until the host is full would change it; read the DB."""
     return sum(used_on(app).values())
-
-
-def used_on(app):
-    """{host: RAM placement counts as used on it} (what the next
-    placement checks; the hypervisor views sum the servers instead)."""
-    import sqlalchemy as sa
-
-    from nova.db.models import ComputeHost
-    engine = sa.create_engine(app.app_db_url)
-    with engine.connect() as conn:
-        rows = dict(conn.execute(sa.select(ComputeHost.host,
-                                           ComputeHost.memory_mb_used)).all())
-    engine.dispose()
-    return rows
 
 
 @pytest.fixture
@@ -783,11 +766,6 @@ def test_rebuild_boundaries(cloud):
     assert "adminPass" in new
 
 
-def disable(app, host):
-    app.put_json("/v2.1/os-services/disable",
-                 {"host": host, "binary": "nova-compute"}, headers=ADMIN)
-
-
 @pytest.mark.parametrize("same_host", [False, True])
 def test_deleting_a_server_awaiting_resize_gives_everything_back(
         config_dir, tmp_path, make_image, same_host):
@@ -910,11 +888,6 @@ def test_the_action_sql_on_every_database(config_dir, db_url, tmp_path,
 
 # -- quotas on the actions that grow usage -------------------------------------
 
-def _set_quota(app, project, **values):
-    app.put_json(f"/v2.1/os-quota-sets/{project}",
-                 {"quota_set": values}, headers=ADMIN)
-
-
 def _quota_refused(resp, resource):
     assert resp.status_int == 403, resp.body
     assert resp.json["forbidden"]["message"].startswith(
@@ -923,7 +896,7 @@ def _quota_refused(resp, resource):
 
 def test_resize_to_a_bigger_flavor_needs_quota_room(two_hosts):
     cloud = two_hosts
-    _set_quota(cloud, "demo", ram=1000)
+    set_quota(cloud, "demo", version=None, status=None, ram=1000)
     server_id = boot_id(cloud, who=DEMO)  # m1.tiny: 512 MB
     resp = action(cloud, server_id, {"resize": {"flavorRef": "2"}},
                   who=DEMO, status=403)  # m1.small: 2048 MB
@@ -931,13 +904,13 @@ def test_resize_to_a_bigger_flavor_needs_quota_room(two_hosts):
     assert "ram: Requested 1536, but already used 512 of 1000 ram" in \
         resp.json["forbidden"]["message"]
     assert status(cloud, server_id)[:2] == ("ACTIVE", "active")
-    _set_quota(cloud, "demo", ram=4096)
+    set_quota(cloud, "demo", version=None, status=None, ram=4096)
     action(cloud, server_id, {"resize": {"flavorRef": "2"}}, who=DEMO)
     assert status(cloud, server_id)[0] == "VERIFY_RESIZE"
 
 
 def test_unshelve_needs_quota_room_for_its_cores(cloud):
-    _set_quota(cloud, "demo", cores=1)
+    set_quota(cloud, "demo", version=None, status=None, cores=1)
     shelved = boot_id(cloud, "shelved", who=DEMO)
     action(cloud, shelved, {"shelve": None}, who=DEMO)
     assert status(cloud, shelved)[0] == "SHELVED_OFFLOADED"
@@ -949,7 +922,7 @@ def test_unshelve_needs_quota_room_for_its_cores(cloud):
 
 def test_restore_needs_quota_room(host_app):
     app = host_app
-    _set_quota(app, "demo", instances=1)
+    set_quota(app, "demo", version=None, status=None, instances=1)
     deleted = boot_id(app, "deleted", who=DEMO)
     app.delete(f"{URL}/{deleted}", headers=DEMO, status=204)
     boot_id(app, "replacement", who=DEMO)  # a soft-deleted one counts none

@@ -1,26 +1,18 @@
 """/os-server-groups and placement by group policy, through the whole
 pipeline, against upstream Nova 34's samples."""
 
+import functools
+
 import pytest
 
-from tests.conftest import make_flavor, sample, write_compute_config
+from tests import helpers
+from tests.helpers import (ADMIN, DEMO, IMAGE, NO_HOST, OTHER, fault, get,
+                           make_flavor, sample, v, write_compute_config)
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 URL = "/v2.1/os-server-groups"
-NO_HOST = "No valid host was found. There are not enough hosts available."
 
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    return resp.json[name]["message"]
+# The boots of this module: no microversion header, the response.
+boot = functools.partial(helpers.boot, version=None)
 
 
 @pytest.fixture
@@ -47,19 +39,6 @@ def create(app, name="sg", policy="anti-affinity", version="2.64",
         group = {"name": name, "policies": [policy]}
     return app.post_json(URL, {"server_group": group},
                          headers=v(version, who), status=status)
-
-
-def boot(app, group=None, who=ADMIN, status=202, **server):
-    body = {"server": {"name": "vm", "imageRef": IMAGE, "flavorRef": "1",
-                       **server}}
-    if group:
-        body["os:scheduler_hints"] = {"group": group}
-    return app.post_json("/v2.1/servers", body, headers=who, status=status)
-
-
-def show_server(app, server_id, version="2.3"):
-    return app.get(f"/v2.1/servers/{server_id}", headers=v(version)).json[
-        "server"]
 
 
 def test_create_and_list_match_samples(cloud):
@@ -121,7 +100,7 @@ def test_create_validation_by_version(cloud):
                         status=400)
     resp = create(cloud, policy="affinity", status=400,
                   rules={"max_server_per_host": 2})
-    assert fault(resp, "badRequest", 400) == (
+    assert fault(resp, "badRequest", 400, body_code=False) == (
         "Only anti-affinity policy supports rules.")
 
 
@@ -139,7 +118,7 @@ def test_projects_and_policy(cloud):
         URL + "?all_projects=True", headers=ADMIN).json[
         "server_groups"]) == ["mine", "theirs"]
     resp = cloud.get(f"{URL}/{theirs}", headers=DEMO, status=404)
-    assert fault(resp, "itemNotFound", 404) == (
+    assert fault(resp, "itemNotFound", 404, body_code=False) == (
         f"Instance group {theirs} could not be found.")
     cloud.delete(f"{URL}/{theirs}", headers=DEMO, status=404)
     cloud.get(f"{URL}/{theirs}", headers=ADMIN)
@@ -169,53 +148,53 @@ def test_pagination(cloud):
 def test_members_and_server_view(cloud):
     group_id = create(cloud, policy="soft-affinity").json["server_group"][
         "id"]
-    first = boot(cloud, group_id).json["server"]["id"]
-    second = boot(cloud, group_id).json["server"]["id"]
+    first = boot(cloud, group=group_id).json["server"]["id"]
+    second = boot(cloud, group=group_id).json["server"]["id"]
     other = boot(cloud).json["server"]["id"]
     shown = cloud.get(f"{URL}/{group_id}", headers=ADMIN).json
     assert shown["server_group"]["members"] == [first, second]
-    assert show_server(cloud, first, "2.71")["server_groups"] == [group_id]
-    assert show_server(cloud, other, "2.71")["server_groups"] == []
-    assert "server_groups" not in show_server(cloud, first, "2.70")
+    assert get(cloud, first, "2.71")["server_groups"] == [group_id]
+    assert get(cloud, other, "2.71")["server_groups"] == []
+    assert "server_groups" not in get(cloud, first, "2.70")
     detail = cloud.get("/v2.1/servers/detail", headers=v("2.71")).json
     assert all("server_groups" not in s for s in detail["servers"])
     updated = cloud.put_json(f"/v2.1/servers/{first}", {"server": {
         "name": "renamed"}}, headers=v("2.71")).json["server"]
     assert updated["server_groups"] == [group_id]
     # soft-affinity: together while they fit.
-    assert show_server(cloud, first)["OS-EXT-SRV-ATTR:host"] == \
-        show_server(cloud, second)["OS-EXT-SRV-ATTR:host"]
+    assert get(cloud, first, "2.3")["OS-EXT-SRV-ATTR:host"] == \
+        get(cloud, second, "2.3")["OS-EXT-SRV-ATTR:host"]
     cloud.delete(f"/v2.1/servers/{first}", headers=ADMIN)
     assert cloud.get(f"{URL}/{group_id}", headers=ADMIN).json[
         "server_group"]["members"] == [second]
     cloud.delete(f"{URL}/{group_id}", headers=ADMIN)
-    assert show_server(cloud, second, "2.71")["server_groups"] == []
+    assert get(cloud, second, "2.71")["server_groups"] == []
 
 
 def test_bad_group_hints(cloud):
-    resp = boot(cloud, "not-a-uuid", status=400)
-    assert "is not a 'uuid'" in fault(resp, "badRequest", 400)
+    resp = boot(cloud, group="not-a-uuid", status=400)
+    assert "is not a 'uuid'" in fault(resp, "badRequest", 400, body_code=False)
     missing = "9c8a3b4e-1111-4222-8333-444455556666"
-    resp = boot(cloud, missing, status=400)
-    assert fault(resp, "badRequest", 400) == (
+    resp = boot(cloud, group=missing, status=400)
+    assert fault(resp, "badRequest", 400, body_code=False) == (
         f"Instance group {missing} could not be found.")
     theirs = create(cloud, who=OTHER).json["server_group"]["id"]
-    resp = boot(cloud, theirs, who=DEMO, status=400)
-    assert fault(resp, "badRequest", 400) == (
+    resp = boot(cloud, group=theirs, who=DEMO, status=400)
+    assert fault(resp, "badRequest", 400, body_code=False) == (
         f"Instance group {theirs} could not be found.")
 
 
 def hosts_of(cloud, server_ids):
-    return [show_server(cloud, s)["OS-EXT-SRV-ATTR:host"]
+    return [get(cloud, s, "2.3")["OS-EXT-SRV-ATTR:host"]
             for s in server_ids]
 
 
 def test_anti_affinity(cloud):
     group_id = create(cloud).json["server_group"]["id"]
-    ids = [boot(cloud, group_id).json["server"]["id"] for _ in range(3)]
+    ids = [boot(cloud, group=group_id).json["server"]["id"] for _ in range(3)]
     assert sorted(hosts_of(cloud, ids)) == ["h1", "h2", "h3"]
-    fourth = boot(cloud, group_id).json["server"]["id"]
-    server = show_server(cloud, fourth)
+    fourth = boot(cloud, group=group_id).json["server"]["id"]
+    server = get(cloud, fourth, "2.3")
     assert server["status"] == "ERROR"
     assert server["fault"]["message"] == NO_HOST
     assert server["OS-EXT-SRV-ATTR:host"] is None
@@ -224,7 +203,7 @@ def test_anti_affinity(cloud):
 def test_anti_affinity_with_max_server_per_host(cloud):
     group_id = create(cloud, rules={"max_server_per_host": 2}).json[
         "server_group"]["id"]
-    resp = boot(cloud, group_id, max_count=6, min_count=1,
+    resp = boot(cloud, group=group_id, max_count=6, min_count=1,
                 return_reservation_id=True)
     listed = cloud.get("/v2.1/servers/detail?reservation_id="
                        + resp.json["reservation_id"], headers=v("2.3")).json
@@ -232,30 +211,30 @@ def test_anti_affinity_with_max_server_per_host(cloud):
     # Two per host, on three hosts.
     assert hosts == ["h1", "h1", "h2", "h2", "h3", "h3"]
     # A seventh member fits on no host the rule allows.
-    seventh = boot(cloud, group_id).json["server"]["id"]
-    assert show_server(cloud, seventh)["status"] == "ERROR"
+    seventh = boot(cloud, group=group_id).json["server"]["id"]
+    assert get(cloud, seventh, "2.3")["status"] == "ERROR"
 
 
 def test_affinity(cloud):
     group_id = create(cloud, policy="affinity").json["server_group"]["id"]
-    ids = [boot(cloud, group_id).json["server"]["id"] for _ in range(4)]
+    ids = [boot(cloud, group=group_id).json["server"]["id"] for _ in range(4)]
     hosts = hosts_of(cloud, ids)
     assert len(set(hosts)) == 1
     # The host is full (4 x 512 MB): the next one fits nowhere allowed.
-    fifth = boot(cloud, group_id).json["server"]["id"]
-    assert show_server(cloud, fifth)["status"] == "ERROR"
+    fifth = boot(cloud, group=group_id).json["server"]["id"]
+    assert get(cloud, fifth, "2.3")["status"] == "ERROR"
     # Without the group it finds another host.
-    assert show_server(cloud, boot(cloud).json["server"]["id"])[
+    assert get(cloud, boot(cloud).json["server"]["id"], "2.3")[
         "status"] == "ACTIVE"
 
 
 def test_soft_anti_affinity_spreads_then_shares(cloud):
     group_id = create(cloud, policy="soft-anti-affinity").json[
         "server_group"]["id"]
-    ids = [boot(cloud, group_id).json["server"]["id"] for _ in range(4)]
+    ids = [boot(cloud, group=group_id).json["server"]["id"] for _ in range(4)]
     hosts = hosts_of(cloud, ids)
     assert sorted(set(hosts)) == ["h1", "h2", "h3"]
-    assert all(show_server(cloud, s)["status"] == "ACTIVE" for s in ids)
+    assert all(get(cloud, s, "2.3")["status"] == "ACTIVE" for s in ids)
 
 
 def test_group_members_quota(cloud):
@@ -263,12 +242,12 @@ def test_group_members_quota(cloud):
         "server_group_members": 2}}, headers=ADMIN)
     group_id = create(cloud, policy="soft-affinity", who=DEMO).json[
         "server_group"]["id"]
-    boot(cloud, group_id, who=DEMO)
-    resp = boot(cloud, group_id, who=DEMO, status=403, max_count=2)
-    assert fault(resp, "forbidden", 403) == (
+    boot(cloud, group=group_id, who=DEMO)
+    resp = boot(cloud, group=group_id, who=DEMO, status=403, max_count=2)
+    assert fault(resp, "forbidden", 403, body_code=False) == (
         "Quota exceeded, too many servers in group")
-    boot(cloud, group_id, who=DEMO)
-    boot(cloud, group_id, who=DEMO, status=403)
+    boot(cloud, group=group_id, who=DEMO)
+    boot(cloud, group=group_id, who=DEMO, status=403)
 
 
 @pytest.mark.parametrize("query", [

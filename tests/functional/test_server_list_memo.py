@@ -13,11 +13,8 @@ import time
 
 import pytest
 
-from tests.conftest import make_flavor, write_compute_config
-from tests.functional.test_db import app_db
-from tests.functional.test_servers import ADMIN, DEMO, IMAGE, OTHER, URL, \
-    boot_id, get, listing, v
-from tests.functional.test_servers import cloud, slow  # noqa: F401 fixtures
+from tests.helpers import (ADMIN, DEMO, IMAGE, OTHER, URL, app_db, boot_id,
+                           get, listing, make_flavor, v, write_compute_config)
 
 EXTENDED = "OS-EXT-SRV-ATTR:host"
 

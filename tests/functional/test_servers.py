@@ -2,8 +2,9 @@
 
 Most tests run with ``[compute] build_time = action_time = 0`` (a server is
 ACTIVE, a stop done, on the next read); ``slow`` has real durations, and
-``zones`` two hosts in two availability zones. Responses are compared with
-upstream Nova 34's (``shared/reference/nova-34-samples``) where data allow.
+``zones`` two hosts in two availability zones (those three fixtures are
+tests/functional/conftest.py's). Responses are compared with upstream
+Nova 34's (``shared/reference/nova-34-samples``) where data allow.
 """
 
 import base64
@@ -17,73 +18,14 @@ import uuid
 import pytest
 
 from nova.conf import network as network_conf
-from tests.conftest import conf_of, make_flavor, sample, \
-    write_compute_config
-
-ADMIN = {"X-Auth-Token": "admin:admin"}
-DEMO = {"X-Auth-Token": "demo:demo"}
-ALICE = {"X-Auth-Token": "alice:demo"}
-OTHER = {"X-Auth-Token": "bob:other"}
-URL = "/v2.1/servers"
-HOST = "http://localhost:80"
-SAMPLE_HOST = "http://127.0.0.1:18774"
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
-SSH_KEY = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBjlLdatJCtCPBSoyHP6XRtMfbv7"
-           "qUI1wXaRSl8W/Img root@vm")
-NO_HOST = "No valid host was found. There are not enough hosts available."
-
-
-def v(version, who=ADMIN):
-    return {**who, "OpenStack-API-Version": f"compute {version}"}
-
-
-def upstream(name):
-    """(status, body) of a sample, links pointing at our test host."""
-    status, _headers, body = sample(name)
-    if body is not None:
-        body = json.loads(json.dumps(body).replace(SAMPLE_HOST, HOST))
-    return status, body
-
-
-def fault(resp, name, code):
-    assert resp.status_int == code, resp.body
-    assert list(resp.json) == [name]
-    assert resp.json[name]["code"] == code
-    return resp.json[name]["message"]
-
-
-def boot(app, name="vm", version="2.1", who=ADMIN, status=202, **server):
-    body = {"name": name, "imageRef": IMAGE, "flavorRef": "1", **server}
-    return app.post_json(URL, {"server": body}, headers=v(version, who),
-                         status=status)
-
-
-def boot_id(app, name="vm", version="2.1", who=ADMIN, **server):
-    return boot(app, name, version, who, **server).json["server"]["id"]
-
-
-def get(app, server_id, version="2.1", who=ADMIN):
-    return app.get(f"{URL}/{server_id}", headers=v(version, who)).json[
-        "server"]
-
-
-def action(app, server_id, body, version="2.1", who=ADMIN, status=202):
-    return app.post_json(f"{URL}/{server_id}/action", body,
-                         headers=v(version, who), status=status)
-
-
-def listing(app, query="", version="2.1", who=ADMIN, detail=False):
-    path = URL + ("/detail" if detail else "")
-    return app.get(f"{path}?{query}" if query else path,
-                   headers=v(version, who))
+from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, NO_HOST, OTHER,
+                           SSH_KEY, URL, action, boot, boot_id, conf_of, fault,
+                           get, host_of, ips, listing, make_flavor, sample,
+                           upstream, v, write_compute_config)
 
 
 def names(resp):
     return [s["name"] for s in resp.json["servers"]]
-
-
-def ips(server):
-    return [a["addr"] for net in server["addresses"].values() for a in net]
 
 
 def utcnow():
@@ -91,46 +33,8 @@ def utcnow():
 
 
 @pytest.fixture
-def cloud(fast_compute, make_image):
-    """One image (the samples' id) and two flavors; servers build at once."""
-    make_image("cirros-0.6.2-x86_64-disk", image_id=IMAGE)
-    make_flavor(fast_compute, "m1.tiny", flavor_id="1")
-    make_flavor(fast_compute, "m1.small", ram=2048, disk=20, flavor_id="2")
-    return fast_compute
-
-
-@pytest.fixture
 def net_uuid(fast_config):
     return network_conf.network_uuid(conf_of(fast_config))
-
-
-@pytest.fixture
-def slow(config_dir, tmp_path, make_image):
-    """Builds take 0.4 s and actions 0.3 s."""
-    write_compute_config(config_dir, tmp_path, """
-        build_time = 0.4
-        action_time = 0.3
-        """)
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", flavor_id="1")
-    return app
-
-
-@pytest.fixture
-def zones(config_dir, tmp_path, make_image):
-    """Two hosts of 2 vCPUs (x4), 1024 MB and 10 GB, in az1 and az2."""
-    write_compute_config(config_dir, tmp_path, """
-        hosts = h1:az1:2:1024:10, h2:az2:2:1024:10
-        build_time = 0
-        action_time = 0
-        """)
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", ram=512, disk=1, flavor_id="1")
-    make_flavor(app, "m1.huge", ram=2048, disk=1, flavor_id="huge")
-    make_flavor(app, "m1.fat", ram=256, disk=20, flavor_id="fat")
-    return app
 
 
 # -- create: upstream samples -------------------------------------------------
@@ -1597,12 +1501,6 @@ def test_action_errors(cloud):
 
 
 # -- placement ----------------------------------------------------------------
-
-def host_of(app, server_id):
-    server = get(app, server_id)
-    return (server["status"], server["OS-EXT-SRV-ATTR:host"],
-            server["OS-EXT-AZ:availability_zone"])
-
 
 def test_servers_land_in_the_requested_zone(zones):
     a1 = boot_id(zones, "a1", availability_zone="az1")

@@ -12,8 +12,7 @@ import textwrap
 import pytest
 
 from nova import config_files, exception, loading
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
 
 
 def load_error(config_dir, api="osapi_compute", **env):

@@ -31,7 +31,8 @@ import subprocess
 import time
 
 from tests.deploy import servers
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.helpers import ADMIN, IMAGE
+from tests.robustness.serve import Stack, call, member
 
 DESCRIPTION = servers.ROOT / "docs" / "api" / "compute-openapi.json"
 CHECKS = ("not_a_server_error,status_code_conformance,"
@@ -112,25 +113,14 @@ def _failures_text(stdout):
 
 
 def _api(base, method, path, body=None, headers=ADMIN, version="2.1"):
-    data = json.dumps(body).encode() if body is not None else None
-    hdrs = {**headers, "OpenStack-API-Version": f"compute {version}"}
-    if data is not None:
-        hdrs["Content-Type"] = "application/json"
-    resp = servers.request(base + "/v2.1" + path, method=method,
-                           headers=hdrs, body=data)
+    resp = call(base, method, path, body, headers=headers, version=version)
     assert resp.status < 300, (method, path, resp.status, resp.text)
     return resp.json() if resp.body else None
 
 
 def seed(stack, base):
     """Objects for the fuzzer to find; returns {parameter name: [values]}."""
-    proc = subprocess.run(
-        [str(servers.VENV_BIN / "nova-manage"), "image", "create", "cirros",
-         "--id", "70a599e0-31e7-49b7-b260-868f441e862b"],
-        env=servers.clean_env(OS_NOVA_CONFIG_DIR=str(stack.etc)),
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    image = "70a599e0-31e7-49b7-b260-868f441e862b"
+    stack.nova_manage("image", "create", "cirros", "--id", IMAGE)
     flavor = _api(base, "POST", "/flavors", {"flavor": {
         "name": "fuzz", "ram": 512, "vcpus": 1, "disk": 1, "id": "fuzz"}})
     _api(base, "POST", "/flavors/fuzz/os-extra_specs",
@@ -139,14 +129,14 @@ def seed(stack, base):
     _api(base, "POST", "/os-keypairs", {"keypair": {"name": "fuzz-key"}},
          headers=owner)
     server = _api(base, "POST", "/servers", {"server": {
-        "name": "fuzz", "imageRef": image, "flavorRef": "fuzz",
+        "name": "fuzz", "imageRef": IMAGE, "flavorRef": "fuzz",
         "networks": "auto", "metadata": {"role": "fuzz"},
         "tags": ["fuzz"], "key_name": "fuzz-key"}},
         headers=owner, version="2.52")["server"]
     return {
         "server_id": [server["id"]],
         "flavor_id": [flavor["flavor"]["id"], "1"],
-        "image_id": [image],
+        "image_id": [IMAGE],
         "keypair_name": ["fuzz-key"],
         "key": ["role", "hw:cpu_policy"],
         "tag": ["fuzz"],

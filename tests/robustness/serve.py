@@ -5,20 +5,38 @@ long fuzzing run (tools/fuzz.py) and bench/memory.py.
 api-paste.ini and a nova.conf) on the work tree's database (SQLite by
 default, any URL with ``db_url``), and ``start(api)`` serves an API with
 the shipped gunicorn config and ``--bind`` on a free port, waiting until
-it answers. Everything is stopped by ``stop()`` with a bounded wait.
+it answers; ``nova_manage(...)`` runs nova-manage on its config.
+Everything is stopped by ``stop()`` with a bounded wait.
+
+``call(base, method, path, ...)`` asks a served compute API (``/v2.1`` +
+``path``) with a JSON body and a microversion; ``member()`` is a noauth2
+member's token.
 """
 
+import json
 import signal
+import subprocess
 import textwrap
 
 from nova.packaging import render
 from tests.deploy import servers
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-
 
 def member(user="alice", project="project-a"):
     return {"X-Auth-Token": f"{user}:{project}"}
+
+
+def call(base, method, path, body=None, *, headers, version="2.1",
+         timeout=15):
+    """``method`` ``/v2.1`` + ``path`` on the compute API at ``base``, with
+    ``body`` as JSON, as ``headers`` ask, at ``version``; the
+    ``servers.Response``."""
+    data = json.dumps(body).encode() if body is not None else None
+    hdrs = {**headers, "OpenStack-API-Version": f"compute {version}"}
+    if data is not None:
+        hdrs["Content-Type"] = "application/json"
+    return servers.request(base + "/v2.1" + path, method=method,
+                           headers=hdrs, body=data, timeout=timeout)
 
 
 class Stack:
@@ -58,6 +76,16 @@ class Stack:
         except AssertionError:
             raise AssertionError(proc.output()[-3000:]) from None
         return base
+
+    def nova_manage(self, *argv):
+        """Run ``nova-manage ARGV`` on this stack's config directory;
+        fails, with its stderr, when it does."""
+        proc = subprocess.run(
+            [str(servers.VENV_BIN / "nova-manage"), *argv],
+            env=servers.clean_env(OS_NOVA_CONFIG_DIR=str(self.etc)),
+            capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc
 
     def output(self, api="compute"):
         return self.procs[api].output()

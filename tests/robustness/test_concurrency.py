@@ -15,29 +15,24 @@ of 4 threads) serve one database; clients fire at both at once.
 
 import collections
 import concurrent.futures
-import json
+import functools
 import threading
 
 import pytest
 
 from tests.deploy import servers
-from tests.functional.test_keypairs import ssh_key
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.helpers import ADMIN, IMAGE, ssh_key, wipe
+from tests.robustness import serve
+from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.db,
               pytest.mark.usefixtures("deploy_tools")]
 
 OWNER = member("alice", "project-a")
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 
 
-def call(base, method, path, body=None, headers=OWNER, version="2.1"):
-    data = json.dumps(body).encode() if body is not None else None
-    hdrs = {**headers, "OpenStack-API-Version": f"compute {version}"}
-    if data is not None:
-        hdrs["Content-Type"] = "application/json"
-    return servers.request(base + "/v2.1" + path, method=method,
-                           headers=hdrs, body=data, timeout=60)
+# This module's requests: alice's unless they say, 60 s to answer.
+call = functools.partial(serve.call, headers=OWNER, timeout=60)
 
 
 def fire(jobs, workers=50):
@@ -59,15 +54,13 @@ def fire(jobs, workers=50):
 def two_servers(request, deploy_tools):
     """Two gunicorn instances on one database of each backend, shared by
     this module's tests (each test boots its own server)."""
-    from tests.conftest import _wipe
-
     workdir = servers.Workdir(prefix="nova-race-")
     request.addfinalizer(workdir.cleanup)
     db_url = None
     if request.param != "sqlite":
         db_url = request.getfixturevalue(
             "mysql_url" if request.param == "mariadb" else "pg_url")
-        _wipe(db_url)
+        wipe(db_url)
     stack = Stack(workdir, db_url=db_url)
     args = ("--threads", "4")
     bases = [stack.start("compute", workers=2, extra_args=args)]

@@ -39,14 +39,14 @@ import sqlalchemy as sa
 from nova.api import microversions
 from nova.api.compute import routes
 from nova.api.compute.handlers import server_actions
-from tests.conftest import sync_db
-from tests.functional.test_auth import FakeKeystone
+from tests.fake_keystone import FakeKeystone
+from tests.helpers import IMAGE, conf_of, ssh_key, sync_db
 
 DENY = frozenset({403, 404})
 REFUSED = frozenset({400, 403, 404})
 LIST = frozenset({200, 403})  # 200: with nothing of A's in it
 
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"  # public, A boots from it
+# IMAGE is public: A boots from it.
 PRIVATE_IMAGE = "b1c2d3e4-0000-4000-8000-00000000000a"
 
 
@@ -359,8 +359,6 @@ def setup(config_dir, tmp_path, httpserver):
     admin; the app as every persona sees it."""
     from nova.compute import images
     from nova.db import api as db_api
-    from tests.conftest import conf_of
-    from tests.functional.test_keypairs import ssh_key
 
     keystone = FakeKeystone(httpserver)
     url = f"sqlite:///{tmp_path}/nova.sqlite"

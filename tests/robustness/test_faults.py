@@ -15,6 +15,7 @@
 """
 
 import contextlib
+import functools
 import json
 import os
 import pathlib
@@ -30,32 +31,24 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import unavailable
 from tests.deploy import servers
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.helpers import ADMIN, IMAGE, conf_of, unavailable
+from tests.robustness import serve
+from tests.robustness.serve import Stack, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("deploy_tools")]
 
 OWNER = member("alice", "project-a")
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 PG_BIN = pathlib.Path("/usr/lib/postgresql/15/bin")
 
 
-def call(base, method, path, body=None, headers=OWNER, version="2.37",
-         timeout=30):
-    data = json.dumps(body).encode() if body is not None else None
-    hdrs = {**headers, "OpenStack-API-Version": f"compute {version}"}
-    if data is not None:
-        hdrs["Content-Type"] = "application/json"
-    return servers.request(base + "/v2.1" + path, method=method,
-                           headers=hdrs, body=data, timeout=timeout)
+# This module's requests: alice's at 2.37 unless they say, 30 s to answer.
+call = functools.partial(serve.call, headers=OWNER, version="2.37",
+                         timeout=30)
 
 
 def seed(stack, base):
-    subprocess.run([str(servers.VENV_BIN / "nova-manage"), "image", "create",
-                    "cirros", "--id", IMAGE], check=True, timeout=120,
-                   capture_output=True,
-                   env=servers.clean_env(OS_NOVA_CONFIG_DIR=str(stack.etc)))
+    stack.nova_manage("image", "create", "cirros", "--id", IMAGE)
     resp = call(base, "POST", "/flavors", {"flavor": {
         "name": "small", "ram": 512, "vcpus": 1, "disk": 1, "id": "small"}},
         headers=ADMIN, version="2.1")
@@ -324,7 +317,6 @@ def _many_flavors(workdir, count=1000):
     """Big flavor pages: ``count`` flavors with long descriptions."""
     from nova.compute import flavors
     from nova.db import api as db_api
-    from tests.conftest import conf_of
 
     class Dir:
         env = {"OS_NOVA_CONFIG_DIR": str(workdir.path / "etc")}

@@ -9,6 +9,7 @@ play other hosts. Requests are written on raw sockets where http.client
 would tidy them up (odd paths, chunked bodies, repeated headers).
 """
 
+import functools
 import http.client
 import json
 import socket
@@ -16,14 +17,14 @@ import socket
 import pytest
 
 from tests.deploy import servers
-from tests.functional.test_auth import FakeKeystone
-from tests.robustness.serve import ADMIN, Stack, member
+from tests.fake_keystone import FakeKeystone
+from tests.helpers import ADMIN, IMAGE
+from tests.robustness.serve import Stack, call, member
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("deploy_tools")]
 
 LIMIT = 114688  # [oslo_middleware] max_request_body_size, the default
 MEMBER = member("alice", "project-a")
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
 
 # Headers only the authentication layer may set (keystonemiddleware's and
 # their legacy spellings) and noauth2's/http_basic's own inputs.
@@ -100,13 +101,8 @@ def assert_fault(result, status, name=None):
     return result
 
 
-def api(base, method, path, body=None, headers=ADMIN, version="2.1"):
-    data = json.dumps(body).encode() if body is not None else None
-    hdrs = {**headers, "OpenStack-API-Version": f"compute {version}"}
-    if data is not None:
-        hdrs["Content-Type"] = "application/json"
-    return servers.request(base + "/v2.1" + path, method=method,
-                           headers=hdrs, body=data)
+# This module's API requests: the admin's unless they say.
+api = functools.partial(call, headers=ADMIN)
 
 
 # -- the served stack ---------------------------------------------------------
@@ -119,11 +115,7 @@ def stack(module_workdir, deploy_tools):
         """)
     compute = served.start("compute")
     metadata = served.start("metadata")
-    import subprocess
-    subprocess.run([str(servers.VENV_BIN / "nova-manage"), "image", "create",
-                    "cirros", "--id", IMAGE], check=True, timeout=120,
-                   capture_output=True,
-                   env=servers.clean_env(OS_NOVA_CONFIG_DIR=str(served.etc)))
+    served.nova_manage("image", "create", "cirros", "--id", IMAGE)
     assert api(compute, "POST", "/flavors", {"flavor": {
         "name": "small", "ram": 512, "vcpus": 1, "disk": 1,
         "id": "small"}}).status == 200

@@ -7,8 +7,8 @@ import sys
 from oslo_config import cfg
 
 import nova.conf
+from tests.helpers import ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 GENERATOR_CONF = ROOT / "etc" / "nova" / "nova-config-generator.conf"
 SAMPLE = ROOT / "etc" / "nova" / "nova.conf.sample"
 

@@ -12,7 +12,7 @@ import pathlib
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PACKAGE = ROOT / "nova"
 

@@ -11,7 +11,7 @@ import pytest
 from nova.api import openapi
 from nova.api.compute import routes
 from nova.api.validation import Versioned
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CHECKED_IN = ROOT / "docs" / "api" / "compute-openapi.json"
 

@@ -30,8 +30,8 @@ import pytest
 
 from nova.cmd import wsgi_build
 from nova.packaging import render, shipped
+from tests.helpers import ROOT
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("NOVA_UPDATE_GOLDEN") == "1"
 

@@ -3,11 +3,11 @@
 tests/deploy/test_rpm.py builds, lints, installs and serves the packages.
 """
 
-import pathlib
 import re
 import tomllib
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT
+
 RPM_DIR = ROOT / "rpm"
 SPEC = RPM_DIR / "nova-wsgi.spec"
 
