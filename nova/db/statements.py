@@ -14,9 +14,10 @@ so they map to the same API errors.
 ``update_prefetch``, ``effective_returning`` and
 ``construct_expanded_state()``, and ``BindParameter.required``/
 ``effective_value``/``expanding``. They are stable within a minor series,
-not across them: pyproject.toml pins SQLAlchemy to the series tested
-(tests/unit/test_db_units.py and tests/functional/test_row_actions.py
-cover every use on SQLite, MariaDB and PostgreSQL).
+not across them: pyproject.toml pins SQLAlchemy to the two series tested,
+2.0 (from 2.0.30) and 2.1 (tests/unit/test_db_units.py and
+tests/functional/test_row_actions.py cover every use on SQLite, MariaDB
+and PostgreSQL).
 """
 
 import collections
