@@ -7,8 +7,11 @@ Each runs in the caller's write transaction with the server row locked
 ``server_rows``).
 """
 
+from __future__ import annotations
+
 import datetime
 import json
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -20,6 +23,17 @@ from nova.compute import servers as service
 from nova.compute import states
 from nova.compute.instance_actions import NO_HOST, record
 from nova.db.models import KeyPair, utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
+
+    from nova.compute.driver import BuiltinDriver, Server
+    from nova.compute.instance_actions import Caller
+    from nova.db.models import Image, Instance
+    from nova.db.statements import Reads
 
 RUNNING, SHUTDOWN, PAUSED = (driver_mod.RUNNING, driver_mod.SHUTDOWN,
                              driver_mod.PAUSED)
@@ -34,42 +48,48 @@ def _simple(session, instance, ctx, driver, *, action, name, vm_states,
     record(session, instance, action, ctx, [(event, "Success", None)])
 
 
-def pause(session, instance, ctx, driver):
+def pause(session: Reads, instance: Server, ctx: Caller,
+          driver: BuiltinDriver) -> None:
     _simple(session, instance, ctx, driver, action="pause", name="pause",
             vm_states=(states.ACTIVE,), task="pausing",
             next_vm=states.PAUSED, next_power=PAUSED,
             event="compute_pause_instance")
 
 
-def unpause(session, instance, ctx, driver):
+def unpause(session: Reads, instance: Server, ctx: Caller,
+            driver: BuiltinDriver) -> None:
     _simple(session, instance, ctx, driver, action="unpause",
             name="unpause", vm_states=(states.PAUSED,), task="unpausing",
             next_vm=states.ACTIVE, next_power=RUNNING,
             event="compute_unpause_instance")
 
 
-def suspend(session, instance, ctx, driver):
+def suspend(session: Reads, instance: Server, ctx: Caller,
+            driver: BuiltinDriver) -> None:
     _simple(session, instance, ctx, driver, action="suspend",
             name="suspend", vm_states=(states.ACTIVE,), task="suspending",
             next_vm=states.SUSPENDED, next_power=SHUTDOWN,
             event="compute_suspend_instance")
 
 
-def resume(session, instance, ctx, driver):
+def resume(session: Reads, instance: Server, ctx: Caller,
+           driver: BuiltinDriver) -> None:
     _simple(session, instance, ctx, driver, action="resume", name="resume",
             vm_states=(states.SUSPENDED,), task="resuming",
             next_vm=states.ACTIVE, next_power=RUNNING,
             event="compute_resume_instance")
 
 
-def unrescue(session, instance, ctx, driver):
+def unrescue(session: Reads, instance: Server, ctx: Caller,
+             driver: BuiltinDriver) -> None:
     _simple(session, instance, ctx, driver, action="unrescue",
             name="unrescue", vm_states=(states.RESCUED,), task="unrescuing",
             next_vm=states.ACTIVE, next_power=RUNNING,
             event="compute_unrescue_instance")
 
 
-def rescue(session, instance, ctx, driver, image_ref=None):
+def rescue(session: Session, instance: Instance, ctx: Caller,
+           driver: BuiltinDriver, image_ref: str | None = None) -> None:
     service.check_state(instance, "rescue",
                         (states.ACTIVE, states.STOPPED, states.ERROR))
     if image_ref is not None and image_service.find(
@@ -81,7 +101,8 @@ def rescue(session, instance, ctx, driver, image_ref=None):
            [("compute_rescue_instance", "Success", None)])
 
 
-def change_password(session, instance, ctx, driver):
+def change_password(session: Reads, instance: Server, ctx: Caller,
+                    driver: BuiltinDriver) -> None:
     service.check_state(instance, "changePassword", (states.ACTIVE,))
     # The password goes to the guest agent; nothing keeps it here.
     driver.run(instance, "updating_password", states.ACTIVE, RUNNING)
@@ -89,7 +110,8 @@ def change_password(session, instance, ctx, driver):
            [("compute_set_admin_password", "Success", None)])
 
 
-def trigger_crash_dump(session, instance, ctx, driver):
+def trigger_crash_dump(session: Reads, instance: Server, ctx: Caller,
+                       driver: BuiltinDriver) -> None:
     service.check_state(instance, "trigger_crash_dump", (
         states.ACTIVE, states.PAUSED, states.RESCUED, states.RESIZED,
         states.ERROR))
@@ -98,7 +120,8 @@ def trigger_crash_dump(session, instance, ctx, driver):
            finish=utcnow())
 
 
-def lock(session, instance, ctx, reason=None):
+def lock(session: Reads, instance: Server, ctx: Caller,
+         reason: str | None = None) -> None:
     is_owner = instance.project_id == ctx.project_id
     instance.locked = True
     instance.locked_by = "owner" if is_owner else "admin"
@@ -107,14 +130,14 @@ def lock(session, instance, ctx, reason=None):
     record(session, instance, "lock", ctx, finish=utcnow())
 
 
-def expected_locked_by(instance, ctx):
+def expected_locked_by(instance: Server, ctx: Caller) -> bool:
     """Upstream: the owner may unlock its own lock, an admin lock needs the
     override rule."""
     is_owner = instance.project_id == ctx.project_id
     return instance.locked_by == ("owner" if is_owner else "admin")
 
 
-def unlock(session, instance, ctx):
+def unlock(session: Reads, instance: Server, ctx: Caller) -> None:
     instance.locked = False
     instance.locked_by = None
     instance.locked_reason = None
@@ -122,7 +145,8 @@ def unlock(session, instance, ctx):
     record(session, instance, "unlock", ctx, finish=utcnow())
 
 
-def console_output(instance, driver, length=None):
+def console_output(instance: Instance, driver: BuiltinDriver,
+                   length: int | None = None) -> str:
     vm_state = driver_mod.effective(instance)[0]
     if not instance.host or vm_state in (states.BUILDING,
                                          states.SHELVED_OFFLOADED):
@@ -136,10 +160,16 @@ def console_output(instance, driver, length=None):
 
 # -- rebuild -----------------------------------------------------------------------
 
-def rebuild(session, instance, ctx, driver, *, image_ref, name=None,
-            metadata=None, description=(), key_name=(), user_data=(),
-            hostname=None, access_ip_v4=None, access_ip_v6=None,
-            trusted_certs=()):
+def rebuild(session: Session, instance: Instance, ctx: Caller,
+            driver: BuiltinDriver, *, image_ref: str,
+            name: str | None = None,
+            metadata: Mapping[str, str] | None = None,
+            description: str | None | tuple[()] = (),
+            key_name: str | None | tuple[()] = (),
+            user_data: str | None | tuple[()] = (),
+            hostname: str | None = None, access_ip_v4: str | None = None,
+            access_ip_v6: str | None = None,
+            trusted_certs: list[str] | None | tuple[()] = ()) -> None:
     service.check_state(instance, "rebuild",
                         (states.ACTIVE, states.STOPPED, states.ERROR))
     image = image_service.find(session, image_ref,
@@ -194,7 +224,9 @@ def rebuild(session, instance, ctx, driver, *, image_ref, name=None,
 
 # -- images ------------------------------------------------------------------------
 
-def create_image(session, instance, ctx, driver, name, metadata):
+def create_image(session: Session, instance: Instance, ctx: Caller,
+                 driver: BuiltinDriver, name: str,
+                 metadata: Mapping[str, str] | None) -> Image:
     service.check_state(instance, "createImage", (
         states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
     base = image_service.find(session, instance.image_ref)
@@ -222,7 +254,8 @@ def create_image(session, instance, ctx, driver, name, metadata):
 
 # -- shelve ------------------------------------------------------------------------
 
-def shelve(session, instance, ctx, driver, conf):
+def shelve(session: Session, instance: Instance, ctx: Caller,
+           driver: BuiltinDriver, conf: cfg.ConfigOpts) -> None:
     service.check_state(instance, "shelve", (
         states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
     offload = conf.shelved_offload_time
@@ -244,7 +277,8 @@ def shelve(session, instance, ctx, driver, conf):
     record(session, instance, "shelve", ctx, events)
 
 
-def shelve_offload(session, instance, ctx, driver):
+def shelve_offload(session: Session, instance: Instance, ctx: Caller,
+                   driver: BuiltinDriver) -> None:
     service.check_state(instance, "shelveOffload", (states.SHELVED,))
     transitions.offload(session, instance, driver)
     transitions.clear_then(instance)
@@ -255,7 +289,10 @@ def shelve_offload(session, instance, ctx, driver):
            host="")
 
 
-def unshelve(session, instance, ctx, driver, conf, *, zone=(), host=None):
+def unshelve(session: Session, instance: Instance, ctx: Caller,
+             driver: BuiltinDriver, conf: cfg.ConfigOpts, *,
+             zone: str | None | tuple[()] = (),
+             host: str | None = None) -> None:
     """``zone``: () none given, None unpin (2.91), or a zone name."""
     service.check_state(instance, "unshelve", (states.SHELVED,
                                                states.SHELVED_OFFLOADED))
@@ -304,7 +341,8 @@ def unshelve(session, instance, ctx, driver, conf, *, zone=(), host=None):
 
 # -- deferred delete -----------------------------------------------------------------
 
-def soft_delete(session, instance, ctx, driver, conf):
+def soft_delete(session: Session, instance: Instance, ctx: Caller,
+                driver: BuiltinDriver, conf: cfg.ConfigOpts) -> None:
     """Delete with ``reclaim_instance_interval`` > 0: the server keeps its
     resources, SOFT_DELETED, until it is restored or reclaimed."""
     now = utcnow()
@@ -323,7 +361,8 @@ def soft_delete(session, instance, ctx, driver, conf):
            [("compute_soft_delete_instance", "Success", None)], finish=now)
 
 
-def restore(session, instance, ctx, driver, conf):
+def restore(session: Session, instance: Instance, ctx: Caller,
+            driver: BuiltinDriver, conf: cfg.ConfigOpts) -> None:
     service.check_state(instance, "restore", (states.SOFT_DELETED,))
     # A restored server counts again (it never stopped holding its host
     # here): within the quota.

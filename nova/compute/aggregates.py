@@ -7,7 +7,10 @@ an aggregate a zone some of its hosts already have elsewhere, is refused;
 and an aggregate whose hosts run servers cannot change zone.
 """
 
+from __future__ import annotations
+
 import dataclasses
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -16,6 +19,11 @@ from nova import exception
 from nova.compute import hosts as host_service
 from nova.db.models import (Aggregate, AggregateHost, AggregateMetadata,
                             ComputeHost, Instance, utcnow)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from sqlalchemy.orm import Session
 
 AZ_KEY = host_service.AZ_KEY
 
@@ -27,7 +35,7 @@ class Loaded:
     metadata: dict
 
     @property
-    def zone(self):
+    def zone(self) -> str | None:
         return self.metadata.get(AZ_KEY)
 
 
@@ -50,12 +58,13 @@ def _load(session, rows):
     return [Loaded(row, hosts[row.id], metadata[row.id]) for row in rows]
 
 
-def list_aggregates(session):
+def list_aggregates(session: Session) -> list[Loaded]:
     return _load(session, session.execute(
         sa.select(Aggregate).order_by(Aggregate.id)).scalars().all())
 
 
-def get(session, aggregate_id, *, for_update=False):
+def get(session: Session, aggregate_id: int, *,
+        for_update: bool = False) -> Loaded:
     row = None
     if 0 < aggregate_id <= host_service.MAX_ID:
         query = sa.select(Aggregate).where(Aggregate.id == aggregate_id)
@@ -80,7 +89,7 @@ def _check_name_free(session, name, own_id=None):
         raise _name_taken(name)
 
 
-def create(session, name, zone=None):
+def create(session: Session, name: str, zone: str | None = None) -> Loaded:
     _check_name_free(session, name)
     row = Aggregate(name=name, created_at=utcnow())
     nested = session.begin_nested()
@@ -111,8 +120,12 @@ def _refuse(action, agg, reason, error=exception.Invalid):
     return error(_REFUSALS[action].format(id=agg.row.id, reason=reason))
 
 
-def check_zone_change(session, agg, metadata, action, hosts=None,
-                      check_servers=False, error=exception.Invalid):
+def check_zone_change(session: Session, agg: Loaded,
+                      metadata: Mapping[str, str | None], action: str,
+                      hosts: Sequence[str] | None = None,
+                      check_servers: bool = False,
+                      error: type[exception.NovaError] = exception.Invalid
+                      ) -> None:
     """Refuse metadata that would put a host in two zones (upstream's
     ``is_safe_to_update_az``)."""
     if AZ_KEY not in metadata:
@@ -162,7 +175,8 @@ def _set_metadata(session, agg, metadata):
     session.flush()
 
 
-def update(session, agg, changes):
+def update(session: Session, agg: Loaded,
+           changes: Mapping[str, str | None]) -> Loaded:
     """PUT: a new name and/or zone."""
     changes = dict(changes)
     if "name" in changes:
@@ -180,7 +194,8 @@ def update(session, agg, changes):
     return agg
 
 
-def set_metadata(session, agg, metadata):
+def set_metadata(session: Session, agg: Loaded,
+                 metadata: Mapping[str, str | None]) -> Loaded:
     check_zone_change(session, agg, metadata, "update_meta",
                       check_servers=True)
     _set_metadata(session, agg, metadata)
@@ -203,7 +218,7 @@ def _compute_host(session, host):
     return row is not None and row[0] == host
 
 
-def add_host(session, aggregate_id, host):
+def add_host(session: Session, aggregate_id: int, host: str) -> Loaded:
     if not _compute_host(session, host):
         raise exception.NotFound(f"Compute host {host} could not be found.")
     agg = get(session, aggregate_id, for_update=True)
@@ -225,7 +240,7 @@ def add_host(session, aggregate_id, host):
     return agg
 
 
-def remove_host(session, aggregate_id, host):
+def remove_host(session: Session, aggregate_id: int, host: str) -> Loaded:
     missing = exception.NotFound(
         f"Cannot remove host {host} in aggregate {aggregate_id}")
     if not _compute_host(session, host):
@@ -243,7 +258,7 @@ def remove_host(session, aggregate_id, host):
     return agg
 
 
-def delete(session, aggregate_id):
+def delete(session: Session, aggregate_id: int) -> None:
     agg = get(session, aggregate_id, for_update=True)
     if agg.hosts:
         raise _refuse("delete", agg, "Host aggregate is not empty")

@@ -7,9 +7,12 @@ reader sees the state as of now (``effective``), so no background worker,
 thread or timer is needed, and any number of API processes agree.
 """
 
+from __future__ import annotations
+
 import datetime
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -17,6 +20,25 @@ from sqlalchemy import exc as sa_exc
 from nova.compute import hosts as compute_hosts
 from nova.conf import compute as compute_conf
 from nova.db.models import ComputeHost, Instance, utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+    from typing import Any, Protocol
+
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql.expression import ColumnElement
+
+    from nova.compute.server_groups import Placement
+    from nova.db.statements import Record
+
+    class Server(Protocol):
+        """A server's row being changed: the ORM's ``Instance``, or the
+        Core path's ``nova.compute.server_rows.Editable``; its columns as
+        attributes either way."""
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 LOG = logging.getLogger(__name__)
 
@@ -27,8 +49,11 @@ NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
 class ComputeDriver:
     """What the service layer asks of a hypervisor."""
 
-    def place(self, session, instance, zone=None, host=None, group=None,
-              ignore_hosts=(), needs=None):
+    def place(self, session: Session, instance: Instance,
+              zone: str | None = None, host: str | None = None,
+              group: Placement | None = None,
+              ignore_hosts: Collection[str] = (),
+              needs: tuple[int, int, int] | None = None) -> str | None:
         """Claim room for ``instance``; the host's name, or None.
 
         ``group``: a ``nova.compute.server_groups.Placement`` whose
@@ -38,27 +63,27 @@ class ComputeDriver:
         the instance's own flavor (a resize claims the new one)."""
         raise NotImplementedError
 
-    def release(self, session, instance):
+    def release(self, session: Session, instance: Instance) -> None:
         """Give back what ``place`` claimed."""
         raise NotImplementedError
 
-    def spawn(self, instance):
+    def spawn(self, instance: Instance) -> None:
         raise NotImplementedError
 
-    def reboot(self, instance, hard):
+    def reboot(self, instance: Server, hard: bool) -> None:
         raise NotImplementedError
 
-    def power_off(self, instance):
+    def power_off(self, instance: Server) -> None:
         raise NotImplementedError
 
-    def power_on(self, instance):
+    def power_on(self, instance: Server) -> None:
         raise NotImplementedError
 
 
 class BuiltinDriver(ComputeDriver):
     """A faithful state machine over the hosts of ``[compute] hosts``."""
 
-    def __init__(self, conf):
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
         self.hosts = compute_conf.parse_hosts(conf)
         self.ratios = (conf.compute.cpu_allocation_ratio,
                        conf.compute.ram_allocation_ratio,
@@ -71,7 +96,7 @@ class BuiltinDriver(ComputeDriver):
 
     # -- hosts ---------------------------------------------------------------
 
-    def sync_hosts(self, session):
+    def sync_hosts(self, session: Session) -> None:
         """Make the configured hosts exist in the database (once a process).
 
         Done in the caller's transaction, and counted as done only once that
@@ -113,8 +138,11 @@ class BuiltinDriver(ComputeDriver):
         return (instance.vcpus, instance.memory_mb,
                 instance.root_gb + instance.ephemeral_gb)
 
-    def place(self, session, instance, zone=None, host=None, group=None,
-              ignore_hosts=(), needs=None):
+    def place(self, session: Session, instance: Instance,
+              zone: str | None = None, host: str | None = None,
+              group: Placement | None = None,
+              ignore_hosts: Collection[str] = (),
+              needs: tuple[int, int, int] | None = None) -> str | None:
         self.sync_hosts(session)
         vcpus, ram, disk = needs or self._needs(instance)
         cpu_r, ram_r, disk_r = self.ratios
@@ -160,7 +188,7 @@ class BuiltinDriver(ComputeDriver):
                 return name
         return None
 
-    def release(self, session, instance):
+    def release(self, session: Session, instance: Instance) -> None:
         if not instance.host:
             return
         vcpus, ram, disk = self._needs(instance)
@@ -183,34 +211,36 @@ class BuiltinDriver(ComputeDriver):
         instance.task_deadline = now + delay
         instance.updated_at = now
 
-    def spawn(self, instance):
+    def spawn(self, instance: Instance) -> None:
         self._transition(instance, "spawning", "active", RUNNING,
                          self.build_time)
         instance.launched_at = instance.task_deadline
 
-    def reboot(self, instance, hard):
+    def reboot(self, instance: Server, hard: bool) -> None:
         self._transition(instance, "rebooting_hard" if hard else "rebooting",
                          "active", RUNNING, self.action_time)
 
-    def power_off(self, instance):
+    def power_off(self, instance: Server) -> None:
         self._transition(instance, "powering-off", "stopped", SHUTDOWN,
                          self.action_time)
 
-    def power_on(self, instance):
+    def power_on(self, instance: Server) -> None:
         self._transition(instance, "powering-on", "active", RUNNING,
                          self.action_time)
 
     # -- the other server actions --------------------------------------------
 
-    def run(self, instance, task_state, next_vm_state, next_power,
-            delay=None):
+    def run(self, instance: Server, task_state: str, next_vm_state: str,
+            next_power: int, delay: datetime.timedelta | None = None
+            ) -> None:
         """Any other transition: ``task_state`` now, ``next_vm_state`` and
         ``next_power`` after ``delay`` (default: ``action_time``)."""
         self._transition(instance, task_state, next_vm_state, next_power,
                          self.action_time if delay is None else delay)
 
-    def claim(self, session, instance, vcpus, ram, disk, host=None,
-              servers=0):
+    def claim(self, session: Session, instance: Instance, vcpus: int,
+              ram: int, disk: int, host: str | None = None,
+              servers: int = 0) -> bool:
         """Claim (or, negative, give back) more room on the server's host
         (or ``host``), ``servers`` more (or fewer) on it; False when it
         does not fit (conditional UPDATE, no lost update)."""
@@ -236,7 +266,7 @@ class BuiltinDriver(ComputeDriver):
                     running_vms=ComputeHost.running_vms + servers)
             .execution_options(synchronize_session=False)).rowcount)
 
-    def console_output(self, instance):
+    def console_output(self, instance: Instance) -> str:
         """The guest's serial console log, as far as it got."""
         return "\n".join([
             "[    0.000000] Linux version 6.1.0-builtin (nova-wsgi built-in "
@@ -255,7 +285,7 @@ class BuiltinDriver(ComputeDriver):
         ])
 
 
-def settle(instance, now=None):
+def settle(instance: Server, now: datetime.datetime | None = None) -> None:
     """Apply ``instance``'s pending transitions that are due (before a
     write).
 
@@ -275,7 +305,9 @@ def settle(instance, now=None):
         instance.next_power_state = None
 
 
-def effective(instance, now=None):
+def effective(instance: Instance | Record,
+              now: datetime.datetime | None = None
+              ) -> tuple[str, str | None, int, datetime.datetime | None]:
     """(vm_state, task_state, power_state, updated_at) as of now."""
     now = now or utcnow()
     then = instance.then_deadline
@@ -296,7 +328,8 @@ def _then_due(now):
                    Instance.then_vm_state.is_not(None))
 
 
-def vm_state_condition(states, now):
+def vm_state_condition(states: Collection[str],
+                       now: datetime.datetime) -> ColumnElement[bool]:
     """SQL: the server's vm_state as of ``now`` is one of ``states``."""
     due = sa.and_(Instance.task_deadline.is_not(None),
                   Instance.task_deadline <= now)
@@ -307,7 +340,8 @@ def vm_state_condition(states, now):
         sa.and_(sa.not_(then), due, Instance.next_vm_state.in_(states)))
 
 
-def power_state_condition(power_states, now):
+def power_state_condition(power_states: Collection[int],
+                          now: datetime.datetime) -> ColumnElement[bool]:
     """SQL: the server's power state as of ``now`` is one of
     ``power_states``."""
     due = sa.and_(Instance.task_deadline.is_not(None),
@@ -321,7 +355,8 @@ def power_state_condition(power_states, now):
                 Instance.next_power_state.in_(power_states)))
 
 
-def task_state_condition(task_states, now):
+def task_state_condition(task_states: Collection[str | None],
+                         now: datetime.datetime) -> ColumnElement[bool]:
     """SQL: the server's task_state as of now is one of ``task_states``
     (None in the list means "no task")."""
     due = sa.and_(Instance.task_deadline.is_not(None),
@@ -334,5 +369,5 @@ def task_state_condition(task_states, now):
     return sa.or_(*clauses)
 
 
-def load(conf):
+def load(conf: cfg.ConfigOpts) -> BuiltinDriver:
     return BuiltinDriver(conf)

@@ -5,9 +5,15 @@ values; keys in other namespaces pass untouched, as upstream allows for
 out-of-tree drivers and filters.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
 from nova import exception
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _BOOL = ("true", "false", "yes", "no", "1", "0", "on", "off")
 
@@ -79,7 +85,7 @@ _PATTERNS = [
 _KNOWN_NAMESPACES = ("hw", "hw_rng", "hw_video", "os", "quota")
 
 
-def validate(specs):
+def validate(specs: Mapping[str, object]) -> None:
     for key, value in specs.items():
         value = str(value)
         check = _KEYS.get(key)

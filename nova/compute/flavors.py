@@ -4,14 +4,25 @@ Functions take a session (``db.reader()``/``db.writer()``) and plain
 values, and raise ``nova.api.errors`` exceptions with upstream's messages.
 """
 
+from __future__ import annotations
+
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
 from nova import exception
 from nova.db.models import Flavor, FlavorExtraSpec, FlavorProject
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping, Sequence
+
+    from sqlalchemy.orm import Session
+
+    from nova.db.api import Database
+    from nova.db.statements import Record
 
 _EPOCH = sa.literal(datetime.datetime(1970, 1, 1))
 # Sort expressions never NULL, so keyset pagination compares the same way
@@ -30,7 +41,7 @@ SORT_COLUMNS = {
 }
 
 
-def not_found(flavorid):
+def not_found(flavorid: str) -> exception.NotFound:
     return exception.NotFound(f"Flavor {flavorid} could not be found.")
 
 
@@ -93,9 +104,11 @@ def _marker_statement(sort_key):
     return statement
 
 
-def list_flavors(db, *, project_id, is_admin, is_public=True,
-                 min_ram=None, min_disk=None, sort_key="flavorid",
-                 sort_dir="asc", limit=1000, marker=None):
+def list_flavors(db: Database, *, project_id: str | None, is_admin: bool,
+                 is_public: bool | None = True, min_ram: int | None = None,
+                 min_disk: int | None = None, sort_key: str = "flavorid",
+                 sort_dir: str = "asc", limit: int = 1000,
+                 marker: str | None = None) -> Sequence[Record]:
     """Rows (named tuples of the flavor's columns) of one page of flavors.
 
     ``db`` is the ``nova.db.api.Database``: each statement is compiled
@@ -117,7 +130,8 @@ def list_flavors(db, *, project_id, is_admin, is_public=True,
     return db.all(_list_statement(shape), params)
 
 
-def get(session, flavorid, *, project_id=None, is_admin=True):
+def get(session: Session, flavorid: str, *, project_id: str | None = None,
+        is_admin: bool = True) -> Flavor:
     query = sa.select(Flavor).where(Flavor.flavorid == flavorid)
     if not is_admin:
         query = query.where(_accessible(project_id))
@@ -127,7 +141,8 @@ def get(session, flavorid, *, project_id=None, is_admin=True):
     return flavor
 
 
-def extra_specs(session, flavor_ids):
+def extra_specs(session: Session, flavor_ids: Collection[int]
+                ) -> dict[int, dict[str, str]]:
     """{flavor row id: {key: value}} for the given flavor row ids."""
     specs = {fid: {} for fid in flavor_ids}
     if not flavor_ids:
@@ -141,9 +156,10 @@ def extra_specs(session, flavor_ids):
     return specs
 
 
-def create(session, *, name, flavorid, memory_mb, vcpus, root_gb,
-           ephemeral_gb=0, swap=0, rxtx_factor=1.0, is_public=True,
-           description=None):
+def create(session: Session, *, name: str, flavorid: str | None,
+           memory_mb: int, vcpus: int, root_gb: int, ephemeral_gb: int = 0,
+           swap: int = 0, rxtx_factor: float = 1.0, is_public: bool = True,
+           description: str | None = None) -> Flavor:
     if flavorid is None:
         flavorid = str(uuid.uuid4())
     clash = session.execute(
@@ -170,12 +186,13 @@ def _conflict(name, flavorid, by_name):
     return exception.Conflict(f"Flavor with ID {flavorid} already exists.")
 
 
-def delete(session, flavorid):
+def delete(session: Session, flavorid: str) -> None:
     flavor = get(session, flavorid)
     session.delete(flavor)
 
 
-def set_extra_specs(session, flavor, specs):
+def set_extra_specs(session: Session, flavor: Flavor,
+                    specs: Mapping[str, str]) -> None:
     existing = {row.key: row for row in session.execute(
         sa.select(FlavorExtraSpec).where(
             FlavorExtraSpec.flavor_id == flavor.id)).scalars()}
@@ -188,7 +205,7 @@ def set_extra_specs(session, flavor, specs):
     session.flush()
 
 
-def delete_extra_spec(session, flavor, key):
+def delete_extra_spec(session: Session, flavor: Flavor, key: str) -> None:
     row = session.execute(sa.select(FlavorExtraSpec).where(
         FlavorExtraSpec.flavor_id == flavor.id,
         FlavorExtraSpec.key == key)).scalar()
@@ -198,14 +215,14 @@ def delete_extra_spec(session, flavor, key):
     session.delete(row)
 
 
-def access_list(session, flavor):
+def access_list(session: Session, flavor: Flavor) -> list[str]:
     return [row for row in session.execute(
         sa.select(FlavorProject.project_id).where(
             FlavorProject.flavor_id == flavor.id)
         .order_by(FlavorProject.project_id)).scalars()]
 
 
-def add_access(session, flavor, project_id):
+def add_access(session: Session, flavor: Flavor, project_id: str) -> None:
     exists = session.execute(sa.select(FlavorProject.id).where(
         FlavorProject.flavor_id == flavor.id,
         FlavorProject.project_id == project_id)).first()
@@ -217,7 +234,7 @@ def add_access(session, flavor, project_id):
     session.flush()
 
 
-def remove_access(session, flavor, project_id):
+def remove_access(session: Session, flavor: Flavor, project_id: str) -> None:
     row = session.execute(sa.select(FlavorProject).where(
         FlavorProject.flavor_id == flavor.id,
         FlavorProject.project_id == project_id)).scalar()

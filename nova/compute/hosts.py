@@ -8,15 +8,34 @@ while it is configured and not forced down; the scheduler (the built-in
 driver's placement) takes only hosts that are up, enabled and not deleted.
 """
 
+from __future__ import annotations
+
 import datetime
 import json
 import uuid as uuid_lib
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from nova import exception
 from nova.db.models import (AggregateHost, AggregateMetadata, ComputeHost,
                             Instance, Migration, utcnow)
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+    from typing import Any, Protocol
+
+    from sqlalchemy.engine import Row
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql.expression import ColumnElement, ScalarSelect
+
+    from nova.db.api import Database
+
+    class HostsDriver(Protocol):
+        """A driver with hosts of its own to register (the built-in
+        one, ``nova.compute.driver.BuiltinDriver``)."""
+
+        def sync_hosts(self, session: Session) -> None: ...
 
 AZ_KEY = "availability_zone"
 # Where upstream puts services that are not nova-compute; the API's own
@@ -26,7 +45,7 @@ BINARY = "nova-compute"
 MAX_ID = 2 ** 31 - 1  # integer primary keys
 
 
-def aggregate_zone():
+def aggregate_zone() -> ScalarSelect[str]:
     """SQL: the zone the host's aggregates give it, or NULL.
 
     Several aggregates of one host never disagree (the aggregates API
@@ -41,19 +60,19 @@ def aggregate_zone():
             .scalar_subquery())
 
 
-def effective_zone():
+def effective_zone() -> ColumnElement[str]:
     """SQL: the host's availability zone (aggregates first, then config)."""
     return sa.func.coalesce(aggregate_zone(), ComputeHost.availability_zone)
 
 
-def schedulable():
+def schedulable() -> tuple[ColumnElement[bool], ...]:
     """SQL conditions: hosts placement may use (enabled, up, not deleted)."""
     return (ComputeHost.disabled.is_(False),
             ComputeHost.forced_down.is_(False),
             ComputeHost.deleted == 0)
 
 
-def ensure_synced(db, driver):
+def ensure_synced(db: Database, driver: HostsDriver) -> None:
     """Register the configured hosts before they are listed (once a
     process; the first create does it too)."""
     if getattr(driver, "_synced", True):
@@ -69,7 +88,8 @@ def _select():
         ComputeHost.deleted == 0).order_by(ComputeHost.id)
 
 
-def list_hosts(session, host=None):
+def list_hosts(session: Session, host: str | None = None
+               ) -> list[tuple[ComputeHost, str]]:
     """[(ComputeHost, zone)] of the hosts not deleted, by id."""
     query = _select()
     if host is not None:
@@ -77,7 +97,8 @@ def list_hosts(session, host=None):
     return [(row, zone) for row, zone in session.execute(query)]
 
 
-def get_by_id(session, host_id, *, node=False, for_update=False):
+def get_by_id(session: Session, host_id: int | str, *, node: bool = False,
+              for_update: bool = False) -> tuple[ComputeHost, str] | None:
     """(ComputeHost, zone) by integer id, or by the service's uuid (the
     hypervisor's with ``node``); None when there is no such host."""
     query = _select()
@@ -94,7 +115,8 @@ def get_by_id(session, host_id, *, node=False, for_update=False):
     return (found[0], found[1]) if found else None
 
 
-def get_by_name(session, name, *, for_update=False):
+def get_by_name(session: Session, name: str, *, for_update: bool = False
+                ) -> tuple[ComputeHost, str] | None:
     query = _select().where(ComputeHost.host == name)
     if for_update:
         query = query.with_for_update(of=ComputeHost)
@@ -102,7 +124,7 @@ def get_by_name(session, name, *, for_update=False):
     return (found[0], found[1]) if found else None
 
 
-def is_uuid(value):
+def is_uuid(value: Any) -> bool:
     try:
         uuid_lib.UUID(value)
     except (ValueError, TypeError, AttributeError):
@@ -110,13 +132,14 @@ def is_uuid(value):
     return True
 
 
-def is_up(row, configured):
+def is_up(row: ComputeHost, configured: Collection[str]) -> bool:
     """Upstream's service state: a configured host that is not forced
     down is alive (the built-in driver never stops)."""
     return row.host in configured and not row.forced_down
 
 
-def usage(session, host_names=None):
+def usage(session: Session, host_names: Collection[str] | None = None
+          ) -> dict[str, tuple[int, ...]]:
     """{host: (vcpus, memory_mb, disk_gb, servers, busy)} of the servers
     placed on each host and not deleted; ``busy`` counts those with a
     transition still running (upstream's current_workload)."""
@@ -140,7 +163,9 @@ def usage(session, host_names=None):
     return found
 
 
-def resize_holds(session, host_names=None, now=None):
+def resize_holds(session: Session, host_names: Collection[str] | None = None,
+                 now: datetime.datetime | None = None
+                 ) -> dict[str, tuple[int, int, int]]:
     """{host: (vcpus, memory_mb, disk_gb)} that resizes waiting for
     confirmation hold on their source hosts: the old flavor, kept for a
     revert (upstream's resource tracker counts it there too), while the
@@ -166,7 +191,7 @@ def resize_holds(session, host_names=None, now=None):
     return held
 
 
-def servers_on(session, host):
+def servers_on(session: Session, host: str) -> Sequence[Row[str, str]]:
     """[(uuid, name)] of the servers on ``host``, oldest first."""
     return session.execute(
         sa.select(Instance.uuid, Instance.display_name)
@@ -174,13 +199,13 @@ def servers_on(session, host):
         .order_by(Instance.created_at, Instance.id)).all()
 
 
-def count_servers(session, host):
+def count_servers(session: Session, host: str) -> int:
     return session.execute(
         sa.select(sa.func.count(Instance.id)).where(
             Instance.deleted == 0, Instance.host == host)).scalar()
 
 
-def unconfirmed_resizes(session, host):
+def unconfirmed_resizes(session: Session, host: str) -> int:
     """How many resizes from or to ``host`` wait for confirmation."""
     now = utcnow()
     return session.execute(
@@ -194,7 +219,7 @@ def unconfirmed_resizes(session, host):
                Instance.deleted == 0)).scalar()
 
 
-def zones(session):
+def zones(session: Session) -> tuple[list[str], list[str]]:
     """(available, not available): sorted zone names of services that are
     enabled, and of zones whose services are all disabled. The API's own
     services are in the internal zone, always enabled."""
@@ -204,7 +229,7 @@ def zones(session):
     return sorted(enabled), sorted(disabled - enabled)
 
 
-def check_zone_available(session, zone):
+def check_zone_available(session: Session, zone: str) -> None:
     """A server may be asked for in a zone with an enabled service only."""
     available, _unavailable = zones(session)
     if zone not in available or zone == INTERNAL_ZONE:
@@ -214,7 +239,9 @@ def check_zone_available(session, zone):
 
 # -- changing -----------------------------------------------------------------
 
-def update(row, *, disabled=None, reason=None, forced_down=None):
+def update(row: ComputeHost, *, disabled: bool | None = None,
+           reason: str | None = None,
+           forced_down: bool | None = None) -> None:
     if disabled is not None:
         row.disabled = disabled
         row.disabled_reason = reason if disabled else None
@@ -223,7 +250,7 @@ def update(row, *, disabled=None, reason=None, forced_down=None):
     row.updated_at = utcnow()
 
 
-def delete(session, row):
+def delete(session: Session, row: ComputeHost) -> None:
     """Delete the service (409 while servers are on it) and take the host
     out of its aggregates."""
     if count_servers(session, row.host):
@@ -247,7 +274,7 @@ def delete(session, row):
 
 # -- formatting ---------------------------------------------------------------
 
-def timestamp(value):
+def timestamp(value: datetime.datetime | None) -> str | None:
     """Upstream's datetime text: always with microseconds, no zone."""
     if value is None:
         return None
@@ -256,7 +283,8 @@ def timestamp(value):
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
-def uptime_text(since, now=None):
+def uptime_text(since: datetime.datetime,
+                now: datetime.datetime | None = None) -> str:
     """``uptime``'s line for a host registered at ``since``."""
     now = now or utcnow()
     seconds = max(0, int((now - since).total_seconds()))

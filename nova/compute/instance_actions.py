@@ -6,7 +6,10 @@ ORM session or a ``nova.db.statements.Transaction``): an event's finish time is
 the transition's deadline, shown once passed.
 """
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -14,12 +17,34 @@ from nova import exception
 from nova.db import statements
 from nova.db.models import InstanceAction, InstanceActionEvent, utcnow
 
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Iterable
+    from typing import Protocol
+
+    from sqlalchemy.orm import Session
+
+    from nova.compute.driver import Server
+    from nova.db.statements import Reads
+
+    class Caller(Protocol):
+        """Who asks, as the actions record it (the compute API's
+        ``server_common.caller``)."""
+
+        request_id: str | None
+        user_id: str | None
+        project_id: str | None
+        user_name: str | None
+        is_admin: bool
+
 NO_HOST = ("No valid host was found. There are not enough hosts "
            "available.")
 
 
-def record(session, instance, action, context, events=(), finish=None,
-           message=None, host=None):
+def record(session: Reads, instance: Server, action: str, context: Caller,
+           events: Iterable[tuple[str, str, str | None]] = (),
+           finish: datetime.datetime | None = None,
+           message: str | None = None, host: str | None = None) -> int:
     """An instance action; ``events`` are (name, result, details) finishing
     at ``finish`` (default: the server's pending deadline, or now).
 
@@ -67,8 +92,11 @@ _INSERT_EVENT = _insert_of(_EVENTS, (
     "traceback", "host"))
 
 
-def list_actions(session, instance_uuid, *, limit=None, marker=None,
-                 changes_since=None, changes_before=None):
+def list_actions(session: Session, instance_uuid: str, *,
+                 limit: int | None = None, marker: str | None = None,
+                 changes_since: datetime.datetime | None = None,
+                 changes_before: datetime.datetime | None = None
+                 ) -> list[InstanceAction]:
     query = sa.select(InstanceAction).where(
         InstanceAction.instance_uuid == instance_uuid)
     now = utcnow()
@@ -97,7 +125,8 @@ def list_actions(session, instance_uuid, *, limit=None, marker=None,
     return list(session.execute(query).scalars())
 
 
-def get_action(session, instance_uuid, request_id):
+def get_action(session: Session, instance_uuid: str, request_id: str
+               ) -> tuple[InstanceAction, list[InstanceActionEvent]]:
     row = session.execute(sa.select(InstanceAction).where(
         InstanceAction.instance_uuid == instance_uuid,
         InstanceAction.request_id == request_id).order_by(

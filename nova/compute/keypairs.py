@@ -10,10 +10,13 @@ key pair request: loading the app stays light, and its SSH module's import
 of bcrypt stays out of processes that never see a key pair.
 """
 
+from __future__ import annotations
+
 import base64
 import datetime
 import hashlib
 import threading
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -21,6 +24,10 @@ from sqlalchemy import exc as sa_exc
 from nova import exception
 from nova.compute import quotas
 from nova.db.models import KeyPair
+
+if TYPE_CHECKING:
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
 
 TYPE_SSH = "ssh"
 TYPE_X509 = "x509"
@@ -39,11 +46,11 @@ _GENERATORS = threading.BoundedSemaphore(2)
 _UPN_OID = "1.3.6.1.4.1.311.20.2.3"
 
 
-def invalid(reason):
+def invalid(reason: str) -> exception.Invalid:
     return exception.Invalid(f"Keypair data is invalid: {reason}")
 
 
-def not_found(name, user_id):
+def not_found(name: str, user_id: str) -> exception.NotFound:
     return exception.NotFound(f"Keypair {name} not found for user {user_id}")
 
 
@@ -77,7 +84,7 @@ def _encode(public_key):
     return public_key.encode("utf-8")
 
 
-def ssh_fingerprint(public_key):
+def ssh_fingerprint(public_key: str) -> str:
     """MD5 colon-hex of the key blob, after checking it is an SSH key."""
     from cryptography.hazmat.primitives import serialization
 
@@ -90,7 +97,7 @@ def ssh_fingerprint(public_key):
     return _colon_hex(hashlib.md5(blob, usedforsecurity=False).digest())
 
 
-def x509_fingerprint(pem):
+def x509_fingerprint(pem: str) -> str:
     """SHA-1 colon-hex of the DER certificate."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
@@ -105,7 +112,7 @@ def x509_fingerprint(pem):
     return _colon_hex(digest)
 
 
-def fingerprint(public_key, key_type):
+def fingerprint(public_key: str, key_type: str) -> str:
     if key_type == TYPE_X509:
         return x509_fingerprint(public_key)
     return ssh_fingerprint(public_key)
@@ -176,7 +183,7 @@ def _generate_x509(user_id):
             x509_fingerprint(pem))
 
 
-def generate(key_type, user_id):
+def generate(key_type: str, user_id: str) -> tuple[str, str, str]:
     """(private key, public key, fingerprint) of a new key pair.
 
     Call it outside any transaction: it holds no lock of the store.
@@ -199,11 +206,13 @@ def _by_name(user_id, name):
                                     KeyPair.name == name)
 
 
-def conflict(name):
+def conflict(name: str) -> exception.Conflict:
     return exception.Conflict(f"Key pair '{name}' already exists.")
 
 
-def check_new(session, user_id, name, quota=None, for_write=True):
+def check_new(session: Session, user_id: str, name: str,
+              quota: tuple[cfg.ConfigOpts, str, str | None] | None = None,
+              for_write: bool = True) -> None:
     """409 when ``name`` is taken, 403 when the user has too many.
 
     ``quota``: (conf, caller's project id, caller's user id) to check the
@@ -224,8 +233,10 @@ def check_new(session, user_id, name, quota=None, for_write=True):
         raise exception.QuotaExceeded("Quota exceeded, too many key pairs.")
 
 
-def create(session, *, user_id, name, key_type, public_key, fingerprint,
-           quota=None):
+def create(session: Session, *, user_id: str, name: str, key_type: str,
+           public_key: str, fingerprint: str,
+           quota: tuple[cfg.ConfigOpts, str, str | None] | None = None
+           ) -> KeyPair:
     check_new(session, user_id, name, quota)
     keypair = KeyPair(user_id=user_id, name=name, type=key_type,
                       public_key=public_key, fingerprint=fingerprint)
@@ -238,7 +249,7 @@ def create(session, *, user_id, name, key_type, public_key, fingerprint,
     return keypair
 
 
-def get(session, user_id, name):
+def get(session: Session, user_id: str, name: str) -> KeyPair:
     keypair = None
     if _comparable(user_id, name):
         keypair = session.execute(_by_name(user_id, name)).scalar()
@@ -247,7 +258,8 @@ def get(session, user_id, name):
     return keypair
 
 
-def list_keypairs(session, user_id, limit=None, marker=None):
+def list_keypairs(session: Session, user_id: str, limit: int | None = None,
+                  marker: str | None = None) -> list[KeyPair]:
     """The user's key pairs by name; ``marker`` is the last name seen."""
     if not _comparable(user_id):
         return []
@@ -266,5 +278,5 @@ def list_keypairs(session, user_id, limit=None, marker=None):
     return list(session.execute(query).scalars())
 
 
-def delete(session, user_id, name):
+def delete(session: Session, user_id: str, name: str) -> None:
     session.delete(get(session, user_id, name))

@@ -7,7 +7,10 @@ the source still holds for a revert. Confirming (or deleting the server,
 or the automatic confirmation) frees the source.
 """
 
+from __future__ import annotations
+
 import json
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -15,7 +18,17 @@ from nova import exception
 from nova.compute import flavors
 from nova.db.models import Flavor, Migration, utcnow
 
-def flavor_snapshot(session, flavor):
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Mapping
+    from typing import Any
+
+    from sqlalchemy.orm import Session
+
+    from nova.compute.driver import BuiltinDriver
+    from nova.db.models import Instance
+
+def flavor_snapshot(session: Session, flavor: Flavor) -> dict[str, Any]:
     specs = flavors.extra_specs(session, [flavor.id])[flavor.id]
     return {"flavorid": flavor.flavorid, "name": flavor.name,
             "memory_mb": flavor.memory_mb, "vcpus": flavor.vcpus,
@@ -23,17 +36,17 @@ def flavor_snapshot(session, flavor):
             "swap": flavor.swap, "extra_specs": specs}
 
 
-def needs(snapshot):
+def needs(snapshot: Mapping[str, Any]) -> tuple[int, int, int]:
     return (snapshot["vcpus"], snapshot["memory_mb"],
             snapshot["root_gb"] + snapshot["ephemeral_gb"])
 
 
-def flavor_id(session, flavorid):
+def flavor_id(session: Session, flavorid: str) -> int | None:
     return session.execute(sa.select(Flavor.id).where(
         Flavor.flavorid == flavorid)).scalar()
 
 
-def apply_flavor(instance, snapshot):
+def apply_flavor(instance: Instance, snapshot: Mapping[str, Any]) -> None:
     instance.flavor = json.dumps(snapshot)
     instance.flavorid = snapshot["flavorid"]
     instance.vcpus = snapshot["vcpus"]
@@ -42,11 +55,12 @@ def apply_flavor(instance, snapshot):
     instance.ephemeral_gb = snapshot["ephemeral_gb"]
 
 
-def old_flavor(instance):
+def old_flavor(instance: Instance) -> dict[str, Any] | None:
     return json.loads(instance.old_flavor) if instance.old_flavor else None
 
 
-def confirm_resources(session, instance, driver):
+def confirm_resources(session: Session, instance: Instance,
+                      driver: BuiltinDriver) -> None:
     """Free what the source host holds for a revert."""
     old = old_flavor(instance)
     if old is not None:
@@ -62,7 +76,8 @@ def confirm_resources(session, instance, driver):
     instance.old_flavor = None
 
 
-def release_resize(session, instance, driver):
+def release_resize(session: Session, instance: Instance,
+                   driver: BuiltinDriver) -> None:
     """Before a server awaiting resize confirmation is deleted: upstream
     confirms the resize first, so the source gives back the old flavor
     (``release`` frees the server's own host)."""
@@ -71,7 +86,8 @@ def release_resize(session, instance, driver):
         set_migration(session, instance.uuid, "confirmed", utcnow())
 
 
-def set_migration(session, instance_uuid, status, when):
+def set_migration(session: Session, instance_uuid: str, status: str,
+                  when: datetime.datetime) -> None:
     session.execute(
         sa.update(Migration).where(
             Migration.instance_uuid == instance_uuid,
@@ -80,7 +96,7 @@ def set_migration(session, instance_uuid, status, when):
         .execution_options(synchronize_session=False))
 
 
-def migration_status(migration, now):
+def migration_status(migration: Migration, now: datetime.datetime) -> str:
     if migration.status == "finished":
         if migration.finish_at and now < migration.finish_at:
             return "migrating"
@@ -89,8 +105,11 @@ def migration_status(migration, now):
     return migration.status
 
 
-def list_migrations(session, *, filters, limit=None, marker=None,
-                    changes_since=None, changes_before=None):
+def list_migrations(session: Session, *, filters: Mapping[str, Any],
+                    limit: int | None = None, marker: str | None = None,
+                    changes_since: datetime.datetime | None = None,
+                    changes_before: datetime.datetime | None = None
+                    ) -> list[Migration]:
     query = sa.select(Migration)
     for column, value in filters.items():
         if column == "host":

@@ -10,8 +10,11 @@ gateway, MTU, DNS): this module imports no ORM class at load, only the
 allocation does.
 """
 
+from __future__ import annotations
+
 import ipaddress
 import random
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -21,12 +24,21 @@ from nova.conf import network as network_conf
 from nova.db import statements
 from nova.db.tables import fixed_ips
 
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
+
+    from nova.db.models import FixedIP
+    from nova.db.statements import Reads, Record
+
 MAC_PREFIX = "fa:16:3e"
 _IP = fixed_ips.c
 
 
 class FlatNetwork:
-    def __init__(self, conf):
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
         self.name = conf.network.name
         self.uuid = network_conf.network_uuid(conf)
         self.cidr = ipaddress.ip_network(conf.network.cidr, strict=False)
@@ -48,7 +60,8 @@ class FlatNetwork:
             if value != gateway:
                 yield str(ipaddress.ip_address(value))
 
-    def allocate(self, session, instance_uuid, requested=None):
+    def allocate(self, session: Session, instance_uuid: str,
+                 requested: str | None = None) -> FixedIP:
         """A FixedIP row for the server, flushed in ``session``."""
         if requested is not None:
             address = ipaddress.ip_address(requested)
@@ -118,12 +131,13 @@ class FlatNetwork:
         raise exception.Conflict("Could not allocate a unique MAC address.")
 
     @staticmethod
-    def release(session, instance_uuid):
+    def release(session: Session, instance_uuid: str) -> None:
         session.execute(sa.delete(fixed_ips).where(
             _IP.instance_uuid == instance_uuid))
 
     @staticmethod
-    def addresses(session, instance_uuids):
+    def addresses(session: Reads, instance_uuids: Collection[str]
+                  ) -> dict[str, list[Record]]:
         """{uuid: [fixed IP row, ...]} for the given servers.
 
         Read-only rows with the columns of ``fixed_ips`` as attributes.
@@ -147,7 +161,7 @@ class _Collision(Exception):
     pass
 
 
-def check_config(conf):
+def check_config(conf: cfg.ConfigOpts) -> str | None:
     """A reason the [network] options cannot work, or None."""
     try:
         cidr = ipaddress.ip_network(conf.network.cidr, strict=False)

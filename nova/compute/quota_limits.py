@@ -4,7 +4,10 @@ project's (or the class's) quota lock. How limits resolve and usage is
 counted: ``quotas``.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -14,12 +17,19 @@ from nova.compute.quotas import (PER_PROJECT, RESOURCES, UNLIMITED, lock,
                                  usages)
 from nova.db.models import Quota, QuotaClass
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
+
 # Never counted by the views (upstream reports 0 in_use for these).
 NOT_COUNTED_IN_VIEWS = ("key_pairs", "server_group_members",
                         "security_group_rules")
 
 
-def settable(session, conf, project_id, user_id=None):
+def settable(session: Session, conf: cfg.ConfigOpts, project_id: str,
+             user_id: str | None = None) -> dict[str, tuple[int, int]]:
     """{resource: (minimum, maximum)} a new limit must lie in (-1 = none)."""
     rows = stored_limits(session, project_id)
     project = project_limits(session, conf, project_id, rows)
@@ -51,7 +61,9 @@ def _infinite(value):
     return math.inf if value == UNLIMITED else value
 
 
-def update(session, conf, project_id, user_id, values, force=False):
+def update(session: Session, conf: cfg.ConfigOpts, project_id: str,
+           user_id: str | None, values: Mapping[str, int],
+           force: bool = False) -> None:
     """Set limits of a project (or of a user in it); 400 out of range.
 
     Unless ``force``, a limit may not go below what is in use (nor, for a
@@ -89,7 +101,8 @@ def update(session, conf, project_id, user_id, values, force=False):
     session.flush()
 
 
-def delete(session, project_id, user_id=None):
+def delete(session: Session, project_id: str,
+           user_id: str | None = None) -> None:
     """Forget a project's limits (its users' too), or one user's."""
     lock_project(session, project_id)
     query = sa.delete(Quota).where(Quota.project_id == project_id)
@@ -98,7 +111,8 @@ def delete(session, project_id, user_id=None):
     session.execute(query)
 
 
-def update_class(session, class_name, values):
+def update_class(session: Session, class_name: str,
+                 values: Mapping[str, int]) -> None:
     lock(session, "class", class_name)
     for resource, raw in values.items():
         row = session.execute(sa.select(QuotaClass).where(

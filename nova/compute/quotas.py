@@ -31,7 +31,10 @@ always taken in the order instance row (actions), project, group, hosts,
 so requests never wait on each other in a cycle.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -40,6 +43,12 @@ from nova.compute import states
 from nova.conf import quota as quota_conf
 from nova.db.models import (Instance, InstanceGroup, InstanceGroupMember,
                             KeyPair, Quota, QuotaClass, QuotaLock, utcnow)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
 
 UNLIMITED = -1
 DEFAULT_CLASS = "default"
@@ -63,7 +72,7 @@ _INSTANCE_RESOURCES = ("cores", "instances", "ram")
 _USAGE_KEYS = ("instances", "cores", "ram")
 
 
-def enforced(conf):
+def enforced(conf: cfg.ConfigOpts) -> bool:
     return conf.quota.driver != quota_conf.NOOP_DRIVER
 
 
@@ -73,7 +82,7 @@ def _unlimited():
 
 # -- limits -------------------------------------------------------------------
 
-def config_defaults(conf):
+def config_defaults(conf: cfg.ConfigOpts) -> dict[str, int]:
     values = {}
     for resource in RESOURCES:
         if resource in NETWORK_RESOURCES:
@@ -84,7 +93,8 @@ def config_defaults(conf):
     return values
 
 
-def class_limits(session, conf, class_name):
+def class_limits(session: Session, conf: cfg.ConfigOpts,
+                 class_name: str) -> dict[str, int]:
     """A quota class's limits: its own rows over the [quota] options."""
     if not enforced(conf):
         return _unlimited()
@@ -97,11 +107,12 @@ def class_limits(session, conf, class_name):
     return values
 
 
-def defaults(session, conf):
+def defaults(session: Session, conf: cfg.ConfigOpts) -> dict[str, int]:
     return class_limits(session, conf, DEFAULT_CLASS)
 
 
-def stored_limits(session, project_id):
+def stored_limits(session: Session, project_id: str
+                  ) -> dict[str, dict[str, int]]:
     """{user_id or '': {resource: limit}} of a project's own limits."""
     found = {}
     for user, resource, limit in session.execute(
@@ -111,7 +122,9 @@ def stored_limits(session, project_id):
     return found
 
 
-def project_limits(session, conf, project_id, rows=None):
+def project_limits(session: Session, conf: cfg.ConfigOpts, project_id: str,
+                   rows: Mapping[str, Mapping[str, int]] | None = None
+                   ) -> dict[str, int]:
     if not enforced(conf):
         return _unlimited()
     rows = stored_limits(session, project_id) if rows is None else rows
@@ -122,7 +135,10 @@ def project_limits(session, conf, project_id, rows=None):
     return values
 
 
-def user_limits(session, conf, project_id, user_id, rows=None):
+def user_limits(session: Session, conf: cfg.ConfigOpts, project_id: str,
+                user_id: str | None,
+                rows: Mapping[str, Mapping[str, int]] | None = None
+                ) -> dict[str, int]:
     rows = stored_limits(session, project_id) if rows is None else rows
     values = project_limits(session, conf, project_id, rows)
     if not enforced(conf) or not user_id:
@@ -174,7 +190,8 @@ def _sum_if(condition, value=1):
                                                 else_=0)), 0)
 
 
-def instance_usage(session, project_id, user_id=None):
+def instance_usage(session: Session, project_id: str,
+                   user_id: str | None = None) -> dict[str, dict[str, int]]:
     """{"project": {instances, cores, ram}, "user": {...}} as of now.
 
     Two cheap aggregates over the project's servers (an index range), then
@@ -212,7 +229,9 @@ def instance_usage(session, project_id, user_id=None):
     return usage
 
 
-def server_group_usage(session, project_id, user_id=None):
+def server_group_usage(session: Session, project_id: str,
+                       user_id: str | None = None
+                       ) -> dict[str, dict[str, int]]:
     row = session.execute(sa.select(
         sa.func.count(),
         _sum_if(InstanceGroup.user_id == (user_id or ""))).where(
@@ -221,12 +240,12 @@ def server_group_usage(session, project_id, user_id=None):
             "user": {"server_groups": int(row[1])}}
 
 
-def key_pair_count(session, user_id):
+def key_pair_count(session: Session, user_id: str) -> int:
     return session.execute(sa.select(sa.func.count()).select_from(KeyPair)
                            .where(KeyPair.user_id == user_id)).scalar()
 
 
-def group_member_count(session, group_id, user_id):
+def group_member_count(session: Session, group_id: int, user_id: str) -> int:
     """Servers of ``user_id`` in the group that are not deleted."""
     return session.execute(
         sa.select(sa.func.count()).select_from(InstanceGroupMember)
@@ -236,7 +255,8 @@ def group_member_count(session, group_id, user_id):
                Instance.user_id == user_id)).scalar()
 
 
-def usages(session, project_id, user_id=None):
+def usages(session: Session, project_id: str,
+           user_id: str | None = None) -> dict[str, int]:
     """{resource: in use} as os-quota-sets detail and limits show them:
     the project's (or, with ``user_id``, the user's in the project)."""
     scope = "user" if user_id else "project"
@@ -248,7 +268,7 @@ def usages(session, project_id, user_id=None):
 
 # -- the lock ---------------------------------------------------------------------
 
-def lock(session, kind, key):
+def lock(session: Session, kind: str, key: str) -> None:
     """Hold the lock row (``kind``, ``key``) until the transaction ends.
 
     One upsert that creates the row or bumps its counter: either way the
@@ -278,7 +298,7 @@ def lock(session, kind, key):
     session.execute(statement)
 
 
-def lock_project(session, project_id):
+def lock_project(session: Session, project_id: str) -> None:
     lock(session, "project", project_id)
 
 
@@ -315,8 +335,9 @@ def _too_many(overs, requested, used, allowed):
         f"{join(allowed[r] for r in overs)} {names}", overs)
 
 
-def check_delta(session, conf, project_id, user_id, *, instances=0, cores=0,
-                ram=0):
+def check_delta(session: Session, conf: cfg.ConfigOpts, project_id: str,
+                user_id: str | None, *, instances: int = 0, cores: int = 0,
+                ram: int = 0) -> None:
     """Refuse (403) growing a project's usage past its limits.
 
     For any change that adds servers, vCPUs or RAM to a project: a resize
@@ -362,8 +383,9 @@ def _fits(used, allowed, vcpus, memory_mb):
     return fits
 
 
-def check_instances(session, conf, project_id, user_id, vcpus, memory_mb,
-                    min_count, max_count):
+def check_instances(session: Session, conf: cfg.ConfigOpts, project_id: str,
+                    user_id: str | None, vcpus: int, memory_mb: int,
+                    min_count: int, max_count: int) -> int:
     """How many servers of a flavor a create may make, or 403.
 
     As upstream: if ``max_count`` would exceed a limit but some number
@@ -404,7 +426,9 @@ def _absolute_limit(session, conf, project_id, user_id, resource):
     return _strictest(limits["project"][resource], limits["user"][resource])
 
 
-def check_metadata_items(session, conf, project_id, user_id, count):
+def check_metadata_items(session: Session, conf: cfg.ConfigOpts,
+                         project_id: str, user_id: str | None,
+                         count: int) -> None:
     """403 when a server would have more than ``metadata_items`` items."""
     if not enforced(conf) or count == 0:
         return
@@ -416,7 +440,9 @@ def check_metadata_items(session, conf, project_id, user_id, count):
             ["metadata_items"])
 
 
-def check_injected_files(session, conf, project_id, user_id, files):
+def check_injected_files(session: Session, conf: cfg.ConfigOpts,
+                         project_id: str, user_id: str | None,
+                         files: Sequence[tuple[str, bytes]]) -> None:
     """403 for too many injected files, or a path or content too long.
 
     ``files``: [(path, decoded content bytes)].
@@ -445,8 +471,9 @@ def check_injected_files(session, conf, project_id, user_id, files):
             ["injected_file_content_bytes"])
 
 
-def check_key_pairs(session, conf, project_id, user_id, owner_id,
-                    take_lock=True):
+def check_key_pairs(session: Session, conf: cfg.ConfigOpts,
+                    project_id: str, user_id: str | None, owner_id: str,
+                    take_lock: bool = True) -> None:
     """403 when ``owner_id`` may not have one more key pair.
 
     Key pairs belong to a user across projects: the lock and the count are
@@ -464,7 +491,8 @@ def check_key_pairs(session, conf, project_id, user_id, owner_id,
                             ["key_pairs"])
 
 
-def check_server_groups(session, conf, project_id, user_id):
+def check_server_groups(session: Session, conf: cfg.ConfigOpts,
+                        project_id: str, user_id: str | None) -> None:
     """403 when the project (or user) may not have one more group."""
     if not enforced(conf):
         return
@@ -477,7 +505,9 @@ def check_server_groups(session, conf, project_id, user_id):
                             ["server_groups"])
 
 
-def check_group_members(session, conf, project_id, user_id, group, count):
+def check_group_members(session: Session, conf: cfg.ConfigOpts,
+                        project_id: str, user_id: str,
+                        group: InstanceGroup, count: int) -> None:
     """403 when ``count`` more servers of the user would not fit in the
     group. Takes the group's lock (after the project's, if any)."""
     lock(session, "group", group.uuid)

@@ -7,9 +7,12 @@ server group's policy allows. Both hosts hold resources until the move is
 confirmed or reverted (``migrations``).
 """
 
+from __future__ import annotations
+
 import datetime
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 from nova import exception
 from nova.compute import driver as driver_mod
@@ -21,13 +24,23 @@ from nova.compute import states
 from nova.compute.instance_actions import NO_HOST, record
 from nova.db.models import InstanceFault, Migration, utcnow
 
+if TYPE_CHECKING:
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
+
+    from nova.compute.driver import BuiltinDriver
+    from nova.compute.instance_actions import Caller
+    from nova.db.models import Instance
+
 # What upstream's conductor raises (and its action event says) when a
 # resize finds no host.
 NO_HOST_RESIZE = "No valid host was found. No valid host found for resize"
 RUNNING = driver_mod.RUNNING
 
 
-def resize(session, instance, ctx, driver, conf, flavor_ref):
+def resize(session: Session, instance: Instance, ctx: Caller,
+           driver: BuiltinDriver, conf: cfg.ConfigOpts,
+           flavor_ref: str) -> None:
     """Resize, as upstream: the scheduler picks a host for the new flavor
     among the enabled hosts with room, in the server's pinned availability
     zone, as its server group's policy allows, and not the server's own
@@ -65,7 +78,9 @@ def resize(session, instance, ctx, driver, conf, flavor_ref):
           "resize", ignore=ignore)
 
 
-def migrate(session, instance, ctx, driver, conf, host=None):
+def migrate(session: Session, instance: Instance, ctx: Caller,
+            driver: BuiltinDriver, conf: cfg.ConfigOpts,
+            host: str | None = None) -> None:
     """Cold migration, as upstream: a resize to the same flavor on another
     host (never the server's own: the built-in driver cannot move a server
     onto the host it is on), the scheduler's choice or ``host`` (2.56),
@@ -158,7 +173,8 @@ def _schedule_resize(session, instance, driver, new, ignore, host=None):
                         needs=migrations.needs(new))
 
 
-def confirm_resize(session, instance, ctx, driver):
+def confirm_resize(session: Session, instance: Instance, ctx: Caller,
+                   driver: BuiltinDriver) -> None:
     service.check_state(instance, "confirmResize", (states.RESIZED,))
     old = migrations.old_flavor(instance) or {}
     migrations.confirm_resources(session, instance, driver)
@@ -172,7 +188,8 @@ def confirm_resize(session, instance, ctx, driver):
            [("compute_confirm_resize", "Success", None)], finish=now)
 
 
-def revert_resize(session, instance, ctx, driver):
+def revert_resize(session: Session, instance: Instance, ctx: Caller,
+                  driver: BuiltinDriver) -> None:
     """Back to the source host (which kept the old flavor's room) with the
     old flavor; the destination gives back the new one."""
     service.check_state(instance, "revertResize", (states.RESIZED,))

@@ -5,11 +5,14 @@ a host, fixed IP and MAC) happens in the caller's one write transaction,
 so a server either exists whole or not at all.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import json
 import secrets
 import string
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -23,6 +26,13 @@ from nova.compute import server_groups
 from nova.compute import states
 from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
                             InstanceTag, KeyPair, utcnow)
+
+if TYPE_CHECKING:
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
+
+    from nova.compute.driver import BuiltinDriver
+    from nova.compute.network import FlatNetwork
 
 @dataclasses.dataclass
 class CreateRequest:
@@ -55,7 +65,7 @@ class CreateRequest:
     injected_files: list = dataclasses.field(default_factory=list)
 
 
-def generate_password(length=12):
+def generate_password(length: int = 12) -> str:
     alphabet = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
@@ -85,7 +95,9 @@ def _group(session, req):
         raise exception.Invalid(exc.message) from None
 
 
-def create(session, req, *, driver, network, conf):
+def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
+           network: FlatNetwork, conf: cfg.ConfigOpts
+           ) -> tuple[list[Instance], str]:
     """Create ``req.min_count`` to ``req.max_count`` servers; return them.
 
     As many as the project's quota allows between the two (403 below

@@ -25,8 +25,11 @@ under the group's quota lock (nova.compute.quotas), so two concurrent
 creates into one anti-affinity group see each other's host.
 """
 
+from __future__ import annotations
+
 import json
 import uuid as uuid_mod
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -35,15 +38,25 @@ from nova.compute import quotas
 from nova.db import statements
 from nova.db.models import Instance, InstanceGroup, InstanceGroupMember
 
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping
+    from typing import Any
+
+    from sqlalchemy.engine import Row
+    from sqlalchemy.orm import Session
+
+    from nova.db.statements import Reads
+
 POLICIES = ("affinity", "anti-affinity", "soft-affinity",
             "soft-anti-affinity")
 
 
-def not_found(group_id):
+def not_found(group_id: str) -> exception.NotFound:
     return exception.NotFound(f"Instance group {group_id} could not be found.")
 
 
-def get(session, group_id, project_id=None):
+def get(session: Session, group_id: str,
+        project_id: str | None = None) -> InstanceGroup:
     """The group, or 404; ``project_id`` None means any project."""
     query = sa.select(InstanceGroup).where(InstanceGroup.uuid == group_id)
     if project_id is not None:
@@ -54,11 +67,13 @@ def get(session, group_id, project_id=None):
     return group
 
 
-def rules_of(group):
+def rules_of(group: InstanceGroup) -> dict[str, Any]:
     return json.loads(group.rules or "{}")
 
 
-def create(session, *, name, policy, rules, project_id, user_id):
+def create(session: Session, *, name: str, policy: str,
+           rules: Mapping[str, Any] | None, project_id: str,
+           user_id: str) -> InstanceGroup:
     group = InstanceGroup(uuid=str(uuid_mod.uuid4()), name=name,
                           policy=policy, rules=json.dumps(rules or {}),
                           project_id=project_id, user_id=user_id)
@@ -67,7 +82,9 @@ def create(session, *, name, policy, rules, project_id, user_id):
     return group
 
 
-def list_groups(session, project_id=None, limit=None, offset=0):
+def list_groups(session: Session, project_id: str | None = None,
+                limit: int | None = None,
+                offset: int = 0) -> list[InstanceGroup]:
     """Groups by creation (``project_id`` None: every project's)."""
     query = sa.select(InstanceGroup).order_by(InstanceGroup.id)
     if project_id is not None:
@@ -79,12 +96,12 @@ def list_groups(session, project_id=None, limit=None, offset=0):
     return list(session.execute(query).scalars())
 
 
-def exists(session, group_id):
+def exists(session: Session, group_id: int) -> bool:
     return session.execute(sa.select(InstanceGroup.id).where(
         InstanceGroup.id == group_id)).first() is not None
 
 
-def delete(session, group):
+def delete(session: Session, group: InstanceGroup) -> None:
     """Delete the group and its memberships, under the group's lock, so
     that a create adding a member in the meantime finishes first."""
     quotas.lock(session, "group", group.uuid)
@@ -93,7 +110,8 @@ def delete(session, group):
     session.delete(group)
 
 
-def members_of(session, group_ids):
+def members_of(session: Session, group_ids: Collection[int]
+               ) -> dict[int, list[str]]:
     """{group id: [uuids of its servers that are not deleted]}."""
     found = {gid: [] for gid in group_ids}
     if group_ids:
@@ -109,7 +127,8 @@ def members_of(session, group_ids):
     return found
 
 
-def groups_of(session, instance_uuids):
+def groups_of(session: Reads, instance_uuids: Collection[str]
+              ) -> dict[str, list[str]]:
     """{server uuid: [uuids of the groups it is a member of]}; ``session``:
     an ORM session or a ``nova.db.statements.Transaction``."""
     found = {u: [] for u in instance_uuids}
@@ -128,12 +147,14 @@ _GROUPS_OF = sa.select(
     InstanceGroupMember.id)
 
 
-def add_member(session, group, instance_uuid):
+def add_member(session: Session, group: InstanceGroup,
+               instance_uuid: str) -> None:
     session.add(InstanceGroupMember(group_id=group.id,
                                     instance_uuid=instance_uuid))
 
 
-def group_of_member(session, instance_uuid):
+def group_of_member(session: Session, instance_uuid: str
+                    ) -> InstanceGroup | None:
     """The group the server is a member of, or None."""
     return session.execute(
         sa.select(InstanceGroup)
@@ -143,7 +164,7 @@ def group_of_member(session, instance_uuid):
         .order_by(InstanceGroupMember.id)).scalars().first()
 
 
-def member_hosts(session, group):
+def member_hosts(session: Session, group: InstanceGroup) -> dict[str, int]:
     """{host: number of the group's servers on it} (not deleted)."""
     hosts = {}
     for (host,) in session.execute(
@@ -159,20 +180,23 @@ def member_hosts(session, group):
 class Placement:
     """A group's policy, for the driver's choice of a host."""
 
-    def __init__(self, policy, rules, hosts, own_host=None):
+    def __init__(self, policy: str, rules: Mapping[str, Any] | None,
+                 hosts: Mapping[str, int],
+                 own_host: str | None = None) -> None:
         self.policy = policy
         self.max_per_host = int((rules or {}).get("max_server_per_host", 1))
         self.hosts = dict(hosts)  # host -> members on it
         self.own_host = own_host  # where the member being moved is
 
     @classmethod
-    def of(cls, session, group, moving=None):
+    def of(cls, session: Session, group: InstanceGroup,
+           moving: Instance | None = None) -> Placement:
         """``moving``: the member a resize places again."""
         return cls(group.policy, rules_of(group), member_hosts(session,
                                                                group),
                    own_host=moving.host if moving is not None else None)
 
-    def arrange(self, candidates):
+    def arrange(self, candidates: Iterable[Row]) -> list[Row]:
         """The candidates (rows whose ``host`` is the host name, best
         first) the policy allows, in the order it prefers."""
         def members(row):
@@ -193,5 +217,5 @@ class Placement:
             return sorted(candidates, key=members)
         return candidates
 
-    def placed(self, host):
+    def placed(self, host: str) -> None:
         self.hosts[host] = self.hosts.get(host, 0) + 1

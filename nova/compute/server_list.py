@@ -3,8 +3,11 @@ of a page (what identifies each server's view, ``nova.db.revisions``)
 read without whole rows for the render cache.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -13,6 +16,16 @@ from nova.compute import driver as driver_mod
 from nova.compute.servers import is_uuid
 from nova.db.models import Instance, InstanceTag, utcnow
 from nova.db.revisions import PAGE_KEY_COLUMNS, STATE_VIEW_COLUMNS
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy.engine import Row
+    from sqlalchemy.orm import Session
+
+    from nova.compute.network import FlatNetwork
+    from nova.db.api import Database
+    from nova.db.statements import Record
 
 SORT_KEYS = {
     "access_ip_v4": sa.func.coalesce(Instance.access_ip_v4, ""),
@@ -191,7 +204,9 @@ def _after_marker(session, exprs, marker):
     return sa.or_(*clauses)
 
 
-def list_servers(session, req, network=None):
+def list_servers(session: Session, req: ListRequest,
+                 network: FlatNetwork | None = None
+                 ) -> tuple[Sequence[Row], dict[str, list[Record]]]:
     """A page of servers: (rows, {uuid: [FixedIP]}) in the requested order.
 
     The rows are read-only (SQLAlchemy ``Row``s with the columns of
@@ -238,7 +253,8 @@ def list_servers(session, req, network=None):
     return page, addresses
 
 
-def list_page_keys(db, req):
+def list_page_keys(db: Database, req: ListRequest
+                   ) -> Sequence[Record] | None:
     """The page ``list_servers`` returns, as ``PAGE_KEY_COLUMNS`` rows.
 
     Same filters, order and marker, without reading whole rows; None when
@@ -337,7 +353,7 @@ _SHOW_KEY = sa.select(*PAGE_KEY_COLUMNS, Instance.project_id,
     Instance.uuid == sa.bindparam("uuid"), Instance.deleted == 0)
 
 
-def show_key(db, server_id):
+def show_key(db: Database, server_id: str) -> Record | None:
     """``PAGE_KEY_COLUMNS``, the owner, ``view_revision`` and
     ``STATE_VIEW_COLUMNS`` of a server not deleted, or None; a statement
     compiled once (``Database.first``)."""

@@ -8,6 +8,10 @@ instance-action record: ``get_editable`` reads the row locked in a
 ORM's version counter is.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from nova import exception
@@ -15,17 +19,26 @@ from nova.compute.servers import is_uuid, not_found
 from nova.db import revisions
 from nova.db.models import Instance
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from nova.db.statements import Record, Transaction
+
 class Editable:
     """A server row read for a change in a ``nova.db.api.Transaction``:
     its columns as attributes, every assignment that changes a value
     remembered, written by ``save`` (the hot actions: a reboot is a state
     check, a transition and an instance-action record, no ORM)."""
 
-    def __init__(self, row):
+    def __init__(self, row: Record) -> None:
         self.__dict__.update(row._asdict())
         self.__dict__["_changes"] = {}
 
-    def __setattr__(self, name, value):
+    if TYPE_CHECKING:
+        # The row's columns, set from ``row`` above.
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __setattr__(self, name: str, value: Any) -> None:
         if name not in self.__dict__:
             raise AttributeError(f"servers have no column {name!r}")
         if self.__dict__[name] != value or type(
@@ -47,7 +60,8 @@ _ROW_LOCKED = {
 _UPDATES = {}  # the changed columns -> UPDATE statement
 
 
-def get_editable(tx, server_id, *, project_id=None):
+def get_editable(tx: Transaction, server_id: str, *,
+                 project_id: str | None = None) -> Editable:
     """The server (not deleted), locked for the transaction ``tx``, as an
     ``Editable``; 404 as ``get``."""
     if not is_uuid(server_id):
@@ -59,7 +73,7 @@ def get_editable(tx, server_id, *, project_id=None):
     return Editable(row)
 
 
-def save(tx, server):
+def save(tx: Transaction, server: Editable) -> None:
     """Write what changed of an ``Editable``, moving its revisions
     (``revisions.moved``; checked against the revision read, as the ORM's
     version counter is)."""

@@ -7,8 +7,11 @@ the hot actions ``server_rows``; the other actions are ``actions`` and
 ``resize``.
 """
 
+from __future__ import annotations
+
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -20,17 +23,29 @@ from nova.db import statements
 from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
                             InstanceTag, utcnow)
 
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Mapping, Sequence
+    from typing import Any
+
+    from oslo_config import cfg
+    from sqlalchemy.orm import Session
+
+    from nova.compute.driver import BuiltinDriver, Server
+    from nova.compute.network import FlatNetwork
+    from nova.db.statements import Reads, Record
+
 # [quota] metadata_items' default: the limit when no configuration is given
 # (set_metadata without conf).
 MAX_METADATA_ITEMS = 128
 MAX_TAGS = 50
 
 
-def not_found(server_id):
+def not_found(server_id: str) -> exception.NotFound:
     return exception.NotFound(f"Instance {server_id} could not be found.")
 
 
-def conflict_state(action, server_id, attr, state):
+def conflict_state(action: str, server_id: str, attr: str,
+                   state: str | None) -> exception.Conflict:
     return exception.Conflict(
         f"Cannot '{action}' instance {server_id} while it is in {attr} "
         f"{state}")
@@ -42,7 +57,7 @@ _CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{12}")
 
 
-def is_uuid(value):
+def is_uuid(value: Any) -> bool:
     if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
         return True
     try:
@@ -54,8 +69,8 @@ def is_uuid(value):
 
 # -- lookup -------------------------------------------------------------------
 
-def get(session, server_id, *, project_id=None, read_deleted=False,
-        for_update=False):
+def get(session: Session, server_id: str, *, project_id: str | None = None,
+        read_deleted: bool = False, for_update: bool = False) -> Instance:
     """The server, or 404; ``project_id`` None means any project."""
     if not is_uuid(server_id):
         raise not_found(server_id)
@@ -85,7 +100,8 @@ _FAULTS = sa.select(InstanceFault.__table__).where(
 _SERVERS = sa.select(Instance.__table__).where(Instance.uuid.in_(_UUIDS))
 
 
-def metadata_of(session, uuids):
+def metadata_of(session: Reads, uuids: Collection[str]
+                ) -> dict[str, dict[str, str]]:
     found = {u: {} for u in uuids}
     if uuids:
         for u, key, value in statements.rows(session, _METADATA,
@@ -94,7 +110,7 @@ def metadata_of(session, uuids):
     return found
 
 
-def tags_of(session, uuids):
+def tags_of(session: Reads, uuids: Collection[str]) -> dict[str, list[str]]:
     found = {u: [] for u in uuids}
     if uuids:
         for u, tag in statements.rows(session, _TAGS, {"uuids": list(uuids)}):
@@ -102,7 +118,7 @@ def tags_of(session, uuids):
     return found
 
 
-def fault_of(session, uuids):
+def fault_of(session: Reads, uuids: Collection[str]) -> dict[str, Record]:
     """{uuid: its latest fault row} of the servers that have one."""
     found = {}
     if uuids:
@@ -111,7 +127,9 @@ def fault_of(session, uuids):
     return found
 
 
-def servers_by_uuid(session, uuids, network=None):
+def servers_by_uuid(session: Reads, uuids: Collection[str],
+                    network: FlatNetwork | None = None
+                    ) -> tuple[Sequence[Record], dict[str, list[Record]]]:
     """(rows, {uuid: [FixedIP]}) of the given servers, in no given order;
     ``session``: an ORM session or a ``nova.db.statements.Transaction``."""
     if not uuids:
@@ -124,7 +142,8 @@ def servers_by_uuid(session, uuids, network=None):
 
 # -- changes ------------------------------------------------------------------
 
-def delete(session, instance, *, driver, network):
+def delete(session: Session, instance: Instance, *, driver: BuiltinDriver,
+           network: FlatNetwork) -> None:
     now = utcnow()
     driver.release(session, instance)
     network.release(session, instance.uuid)
@@ -140,7 +159,9 @@ def delete(session, instance, *, driver, network):
     instance.deleted = instance.id
 
 
-def set_metadata(session, instance, items, replace=False, conf=None):
+def set_metadata(session: Session, instance: Instance,
+                 items: Mapping[str, str], replace: bool = False,
+                 conf: cfg.ConfigOpts | None = None) -> dict[str, str]:
     """Merge (or with ``replace``, replace) the server's metadata; 403 past
     the metadata_items quota of the server's project and user (with no
     ``conf``: past [quota] metadata_items' default)."""
@@ -169,7 +190,7 @@ def set_metadata(session, instance, items, replace=False, conf=None):
     return final
 
 
-def delete_metadata(session, instance, key):
+def delete_metadata(session: Session, instance: Instance, key: str) -> None:
     row = session.execute(sa.select(InstanceMetadata).where(
         InstanceMetadata.instance_uuid == instance.uuid,
         InstanceMetadata.key == key)).scalar()
@@ -179,7 +200,8 @@ def delete_metadata(session, instance, key):
     instance.updated_at = utcnow()
 
 
-def set_tags(session, instance, tags):
+def set_tags(session: Session, instance: Instance,
+             tags: Iterable[str]) -> list[str]:
     tags = list(dict.fromkeys(tags))
     if len(tags) > MAX_TAGS:
         raise exception.Invalid(
@@ -193,7 +215,7 @@ def set_tags(session, instance, tags):
     return sorted(tags)
 
 
-def add_tag(session, instance, tag):
+def add_tag(session: Session, instance: Instance, tag: str) -> bool:
     current = tags_of(session, [instance.uuid])[instance.uuid]
     if tag in current:
         return False
@@ -206,7 +228,7 @@ def add_tag(session, instance, tag):
     return True
 
 
-def delete_tag(session, instance, tag):
+def delete_tag(session: Session, instance: Instance, tag: str) -> None:
     deleted = session.execute(sa.delete(InstanceTag).where(
         InstanceTag.instance_uuid == instance.uuid,
         InstanceTag.tag == tag)).rowcount
@@ -218,7 +240,9 @@ def delete_tag(session, instance, tag):
 
 # -- power actions --------------------------------------------------------------
 
-def check_state(instance, action, vm_states, task_states=(None,)):
+def check_state(instance: Server, action: str, vm_states: Collection[str],
+                task_states: Collection[str | None] | None = (None,)
+                ) -> None:
     if instance.vm_state not in vm_states:
         raise conflict_state(action, instance.uuid, "vm_state",
                              instance.vm_state)
@@ -227,7 +251,7 @@ def check_state(instance, action, vm_states, task_states=(None,)):
                              instance.task_state)
 
 
-def reboot(instance, hard, driver):
+def reboot(instance: Server, hard: bool, driver: BuiltinDriver) -> None:
     soft_ok = (states.ACTIVE,)
     hard_ok = (states.ACTIVE, states.STOPPED, states.PAUSED,
                states.SUSPENDED, states.ERROR)
@@ -243,11 +267,11 @@ def reboot(instance, hard, driver):
     driver.reboot(instance, hard)
 
 
-def stop(instance, driver):
+def stop(instance: Server, driver: BuiltinDriver) -> None:
     check_state(instance, "stop", (states.ACTIVE, states.ERROR))
     driver.power_off(instance)
 
 
-def start(instance, driver):
+def start(instance: Server, driver: BuiltinDriver) -> None:
     check_state(instance, "start", (states.STOPPED,))
     driver.power_on(instance)

@@ -1,5 +1,7 @@
 """Server states: vm_state + task_state -> status, and the reverse."""
 
+from __future__ import annotations
+
 ACTIVE, BUILDING, STOPPED, ERROR = "active", "building", "stopped", "error"
 DELETED, SOFT_DELETED = "deleted", "soft-deleted"
 PAUSED, SUSPENDED, RESCUED = "paused", "suspended", "rescued"
@@ -40,7 +42,7 @@ _OTHER_TASKS = {
 }
 
 
-def status(vm_state, task_state):
+def status(vm_state: str, task_state: str | None) -> str:
     if vm_state == ACTIVE:
         return _ACTIVE_TASKS.get(task_state, "ACTIVE")
     if task_state is not None and vm_state in _OTHER_TASKS:
@@ -50,7 +52,8 @@ def status(vm_state, task_state):
     return _BY_VM_STATE.get(vm_state, "UNKNOWN")
 
 
-def from_status(name):
+def from_status(name: str) -> tuple[tuple[str, ...], tuple[str, ...] | None,
+                                    tuple[str, ...]]:
     """(vm_states, task_states or None for any, excluded task states)."""
     name = name.upper()
     if name == "ACTIVE":

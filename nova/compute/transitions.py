@@ -10,7 +10,10 @@ by ``sweep`` (bounded, at most every half second per process) on the
 compute API's writes.
 """
 
+from __future__ import annotations
+
 import time
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -20,7 +23,18 @@ from nova.compute import servers as service
 from nova.compute import states
 from nova.db.models import Instance, utcnow
 
-def settle(session, instance, driver, network, now=None):
+if TYPE_CHECKING:
+    import datetime
+
+    from sqlalchemy.orm import Session
+
+    from nova.compute.driver import BuiltinDriver
+    from nova.compute.network import FlatNetwork
+    from nova.compute.server_rows import Editable
+
+def settle(session: Session, instance: Instance, driver: BuiltinDriver,
+           network: FlatNetwork, now: datetime.datetime | None = None
+           ) -> bool:
     """Apply every transition of ``instance`` that is due, with what it
     frees. Returns False when the server was reclaimed (is gone)."""
     now = now or utcnow()
@@ -45,7 +59,8 @@ def settle(session, instance, driver, network, now=None):
     return True
 
 
-def settle_editable(server, now=None):
+def settle_editable(server: Editable,
+                    now: datetime.datetime | None = None) -> bool:
     """``settle`` for a ``servers.Editable``: the first transition if due.
     False when the second one is due: what it frees needs the ORM path
     (``settle`` in a session)."""
@@ -55,7 +70,7 @@ def settle_editable(server, now=None):
     return then is None or then > now or server.task_deadline is not None
 
 
-def sweep_due():
+def sweep_due() -> bool:
     """Whether this process's next ``sweep`` would run now."""
     return time.monotonic() >= _next_sweep[0]
 
@@ -64,7 +79,8 @@ _SWEEP_EVERY = 0.5  # seconds between two sweeps of one process
 _next_sweep = [0.0]
 
 
-def sweep(session, driver, network, limit=20):
+def sweep(session: Session, driver: BuiltinDriver, network: FlatNetwork,
+          limit: int = 20) -> int:
     """What upstream's periodic tasks do, for the servers that are due:
     offloads, automatic resize confirmations, reclaims. Bounded work per
     call, at most every ``_SWEEP_EVERY`` seconds per process; run inside
@@ -91,12 +107,13 @@ def sweep(session, driver, network, limit=20):
     return done
 
 
-def clear_then(instance):
+def clear_then(instance: Instance) -> None:
     instance.then_deadline = None
     instance.then_vm_state = None
     instance.then_power_state = None
 
 
-def offload(session, instance, driver):
+def offload(session: Session, instance: Instance,
+            driver: BuiltinDriver) -> None:
     driver.release(session, instance)
     instance.host = None

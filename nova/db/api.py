@@ -19,10 +19,13 @@ until it is back, then work again without a restart.
 - Engines and their per-backend settings: ``nova.db.engine``.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import threading
 import weakref
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
 
@@ -30,6 +33,16 @@ from nova import db as nova_db
 from nova import exception
 from nova.db.engine import create_engine, describe, is_missing_table, make_url
 from nova.db.statements import Plan, Transaction
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import Any
+
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql.expression import Executable
+
+    from nova.db.statements import Record
 
 class Database:
     """The store of one process; transactions come from ``reader``/``writer``."""
@@ -46,7 +59,7 @@ class Database:
         self._held = weakref.WeakSet()  # those alive, closed by dispose()
 
     @property
-    def engine(self):
+    def engine(self) -> Engine:
         pid = os.getpid()
         if self._engine is None or self._pid != pid:
             with self._lock:
@@ -64,7 +77,7 @@ class Database:
                     self._held = weakref.WeakSet()
         return self._engine
 
-    def dispose(self):
+    def dispose(self) -> None:
         for conn in list(self._held):
             conn.close()
         self._held = weakref.WeakSet()
@@ -72,7 +85,7 @@ class Database:
             self._engine.dispose()
             self._engine = None
 
-    def check_schema(self, connection):
+    def check_schema(self, connection: Connection) -> None:
         if self._schema_ok:
             return
         try:
@@ -94,7 +107,7 @@ class Database:
         self._schema_ok = True
 
     @contextlib.contextmanager
-    def reader(self):
+    def reader(self) -> Iterator[Session]:
         """A read-only transaction, ended (rolled back) when the block ends.
 
         Objects loaded in it stay readable afterwards: closing the session
@@ -107,13 +120,14 @@ class Database:
             yield session
 
     @contextlib.contextmanager
-    def connection(self):
+    def connection(self) -> Iterator[Connection]:
         """A plain connection for Core reads on a hot path (no ORM session)."""
         with self.engine.connect() as conn:
             self.check_schema(conn)
             yield conn
 
-    def first(self, statement, params):
+    def first(self, statement: Executable,
+              params: Mapping[str, Any]) -> Record | None:
         """``connection().execute(statement, params).first()``, made cheap.
 
         For the reads every request makes (the metadata API's lookup of
@@ -134,7 +148,8 @@ class Database:
         """
         return self._run(statement, params, many=False)
 
-    def all(self, statement, params):
+    def all(self, statement: Executable,
+            params: Mapping[str, Any]) -> Sequence[Record]:
         """Every row of ``statement``, the same fast way as ``first()``."""
         return self._run(statement, params, many=True)
 
@@ -208,7 +223,7 @@ class Database:
         return conn
 
     @contextlib.contextmanager
-    def transaction(self, write=False):
+    def transaction(self, write: bool = False) -> Iterator[Transaction]:
         """A transaction on the driver's connection, without the ORM: the
         statements of the hottest paths (an action on one server, the
         view of one server) built once and compiled once (``_Plan``),
@@ -229,7 +244,7 @@ class Database:
             yield tx
 
     @contextlib.contextmanager
-    def writer(self):
+    def writer(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends cleanly."""
         self.engine  # noqa: B018 - make sure the engines exist for this pid
         session_class, stale = _orm()
@@ -246,7 +261,7 @@ class Database:
             raise exception.ConcurrentUpdate() from exc
 
     @contextlib.contextmanager
-    def core_writer(self):
+    def core_writer(self) -> Iterator[Connection]:
         """``writer()`` without the ORM: a connection in a write
         transaction (BEGIN IMMEDIATE on SQLite), committed when the block
         ends cleanly."""
@@ -255,7 +270,7 @@ class Database:
             self.check_schema(conn)
             yield conn
 
-    def ping(self):
+    def ping(self) -> str | None:
         """None when the database answers, else a short reason."""
         try:
             with self.engine.connect() as conn:

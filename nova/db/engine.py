@@ -12,25 +12,32 @@
   is REPEATABLE READ), which the quota checks rely on.
 """
 
+from __future__ import annotations
+
 import math
 import sqlite3
 import time
+from typing import TYPE_CHECKING
 
 import sqlalchemy
 from sqlalchemy import event, exc as sa_exc
+
+if TYPE_CHECKING:
+    from oslo_config import cfg
+    from sqlalchemy.engine import URL, Engine
 
 _DRIVERS = {"mysql": "mysql+pymysql", "postgresql": "postgresql+psycopg",
             "postgres": "postgresql+psycopg"}
 
 
-def make_url(connection):
+def make_url(connection: str) -> URL:
     url = sqlalchemy.engine.make_url(connection)
     if url.drivername in _DRIVERS:
         url = url.set(drivername=_DRIVERS[url.drivername])
     return url
 
 
-def create_engine(conf_db):
+def create_engine(conf_db: cfg.ConfigOpts.GroupAttr) -> Engine:
     """An engine for ``[database]`` (the option group object)."""
     url = make_url(conf_db.connection)
     backend = url.get_backend_name()
@@ -75,7 +82,7 @@ _FIRST_NAP = 50e-6
 _LONGEST_NAP = 2e-3
 
 
-def begin_immediate(conn, timeout):
+def begin_immediate(conn: sqlite3.Connection, timeout: float) -> None:
     """``BEGIN IMMEDIATE`` on a sqlite3 connection, waiting at most
     ``timeout`` seconds for the write lock (then raising SQLite's "database
     is locked"). The connection's busy timeout is set aside meanwhile and
@@ -135,12 +142,12 @@ def _setup_sqlite(engine, url, autocheckpoint, lock_timeout):
             raise sa_exc.OperationalError(statement, None, exc) from exc
 
 
-def is_missing_table(exc):
+def is_missing_table(exc: BaseException) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return "no such table" in text or "doesn't exist" in text
 
 
-def describe(exc):
+def describe(exc: BaseException) -> str:
     """A loggable reason: the driver's message, never the SQL or its values."""
     orig = getattr(exc, "orig", None)
     if orig is not None:

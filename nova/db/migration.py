@@ -1,11 +1,17 @@
 """Schema migrations (Alembic), for ``nova-manage db sync``."""
 
+from __future__ import annotations
+
 import os
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -17,18 +23,18 @@ def _config(connection):
     return config
 
 
-def head():
+def head() -> str | None:
     config = Config()
     config.set_main_option("script_location", MIGRATIONS)
     return ScriptDirectory.from_config(config).get_current_head()
 
 
-def current(engine):
+def current(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def sync(engine, revision="head"):
+def sync(engine: Engine, revision: str = "head") -> str | None:
     """Upgrade the schema to ``revision``; does nothing when already there.
 
     SQLite: foreign keys are not enforced while the migrations run. Batch

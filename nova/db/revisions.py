@@ -21,14 +21,33 @@ transitions are due (the state shown depends on the clock) and its image
 (whose properties the view shows from 2.98).
 """
 
+from __future__ import annotations
+
 import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from nova.db.tables import STATE_COLUMNS, instances
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any, Protocol
 
-def moved(revision, *, state_only: bool = False) -> dict:
+    from sqlalchemy.sql.expression import ColumnElement
+
+    class Deadlines(Protocol):
+        """What ``due_of`` reads of a server: an ORM ``Instance`` or a
+        row of the ``instances`` columns."""
+
+        @property
+        def task_deadline(self) -> datetime.datetime | None: ...
+        @property
+        def then_deadline(self) -> datetime.datetime | None: ...
+
+
+def moved(revision: int | ColumnElement[Any], *,
+          state_only: bool = False) -> dict[str, Any]:
     """The revision columns after a write of a server whose revision is
     ``revision`` (an int, or the column itself in an UPDATE statement):
     ``{"revision": ..., "view_revision": ...}``, without ``view_revision``
@@ -39,7 +58,7 @@ def moved(revision, *, state_only: bool = False) -> dict:
     return values
 
 
-def is_state_only(columns) -> bool:
+def is_state_only(columns: Iterable[str]) -> bool:
     """Whether a write of ``columns`` (names) leaves the view but for its
     state fields as it was."""
     return set(columns) <= STATE_COLUMNS
@@ -59,7 +78,7 @@ PAGE_KEY_COLUMNS = (instances.c.uuid, instances.c.revision, _due_column(),
                     instances.c.image_ref)
 
 
-def due_of(instance, now: datetime.datetime) -> int:
+def due_of(instance: Deadlines, now: datetime.datetime) -> int:
     """``due`` of a whole row, as PAGE_KEY_COLUMNS computes it."""
     due = 0
     if instance.task_deadline is not None and instance.task_deadline <= now:

@@ -20,13 +20,37 @@ tests/functional/test_row_actions.py cover every use on SQLite, MariaDB
 and PostgreSQL).
 """
 
+from __future__ import annotations
+
 import collections
 import datetime
 import operator
+from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
 
 from nova.db.engine import begin_immediate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+    from typing import Any, Protocol, TypeAlias
+
+    from sqlalchemy.orm import Session
+    from sqlalchemy.sql.expression import Delete, Executable, Insert, Update
+
+    class Record(Protocol):
+        """A row of a SELECT: SQLAlchemy's ``Row`` or a ``Plan``'s named
+        tuple, the selected columns as attributes either way."""
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __iter__(self) -> Iterator[Any]: ...
+        def __getitem__(self, index: int) -> Any: ...
+        def __len__(self) -> int: ...
+        def _asdict(self) -> dict[str, Any]: ...
+
+    # Where the functions of the domain that take either run: an ORM
+    # session (``Database.reader``/``writer``) or a ``Transaction``.
+    Reads: TypeAlias = "Session | Transaction"
 
 class Transaction:
     """Statements on one driver connection (``Database.transaction``).
@@ -40,18 +64,22 @@ class Transaction:
         self._held = held
         self._ended = False
 
-    def first(self, statement, params=None):
+    def first(self, statement: Executable,
+              params: Mapping[str, Any] | None = None) -> Record | None:
         """The first row (a named tuple of the selected columns) or None."""
         return self._execute(statement, params, "one")
 
-    def all(self, statement, params=None):
+    def all(self, statement: Executable,
+            params: Mapping[str, Any] | None = None) -> list[Record]:
         return self._execute(statement, params, "all")
 
-    def run(self, statement, params=None):
+    def run(self, statement: Update | Delete,
+            params: Mapping[str, Any] | None = None) -> int:
         """An UPDATE or DELETE; the number of rows it matched."""
         return self._execute(statement, params, "count")
 
-    def insert(self, statement, params=None):
+    def insert(self, statement: Insert,
+               params: Mapping[str, Any] | None = None) -> Any:
         """An INSERT of one row; its new primary key."""
         return self._execute(statement, params, "key")
 
@@ -79,7 +107,7 @@ class Transaction:
         except error as exc:
             raise self._failed(exc, sql, args) from exc
 
-    def driver(self, sql, commit=False):
+    def driver(self, sql: str | None, commit: bool = False) -> None:
         """A statement of the driver's own (SQLite's BEGIN), or commit."""
         error = self._dialect.loaded_dbapi.Error
         try:
@@ -98,7 +126,7 @@ class Transaction:
             self._ended = False
             raise self._failed(exc, sql or "COMMIT", ()) from exc
 
-    def end(self):
+    def end(self) -> None:
         """SQLite: roll back what is open on the thread's connection
         (quietly: the connection may be what failed). On the servers the
         pool's reset does it when the connection goes back."""
@@ -207,14 +235,15 @@ class Plan:
         self.row = collections.namedtuple(
             "Row", [c.key for c in columns]) if columns else None
 
-    def learn(self, description):
+    def learn(self, description: Sequence[Sequence[Any]]) -> None:
         """Pick the result processors from a cursor's ``description``."""
         processors = [
             impl.result_processor(self._dialect, column[1])
             for impl, column in zip(self._types, description)]
         self.processors = processors if any(processors) else None
 
-    def sql_args(self, params):
+    def sql_args(self, params: Mapping[str, Any]
+                 ) -> tuple[str, Sequence[Any] | Mapping[str, Any]]:
         values = dict(self.fixed)
         for name, key in self._required:
             values[name] = params[key]
@@ -256,26 +285,28 @@ class Plan:
                           else values[name][index]
                           for name, index in layout)
 
-    def make_all(self, rows):
+    def make_all(self, rows: Sequence[Sequence[Any]]) -> list[Record]:
         if self.processors is None:  # as they come: no per-row call
             return list(map(self.row._make, rows))
         return [self.make(row) for row in rows]
 
-    def make(self, row):
+    def make(self, row: Sequence[Any]) -> Record:
         if self.processors is None:
             return self.row(*row)
         return self.row(*[value if process is None else process(value)
                           for process, value in zip(self.processors, row)])
 
 
-def rows(reads, statement, params=None):
+def rows(reads: Reads, statement: Executable,
+         params: Mapping[str, Any] | None = None) -> Sequence[Record]:
     """Every row of a SELECT, in an ORM session or a ``Transaction``."""
     if isinstance(reads, Transaction):
         return reads.all(statement, params)
     return reads.execute(statement, params or {}).all()
 
 
-def insert(writes, statement, params):
+def insert(writes: Reads, statement: Insert,
+           params: Mapping[str, Any]) -> Any:
     """An INSERT of one row, in an ORM session or a ``Transaction``: its
     new primary key."""
     if isinstance(writes, Transaction):

@@ -7,13 +7,22 @@ imports no ORM: ``nova.db.models`` maps its classes onto these tables, and
 the migrations in a test).
 """
 
+from __future__ import annotations
+
 import datetime
 import sys
 import uuid as uuid_lib
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float,
                         ForeignKey, Index, Integer, MetaData, String, Table,
                         Text, TypeDecorator, UniqueConstraint)
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.types import TypeEngine
 
 
 class _PreciseDateTime(TypeDecorator):
@@ -29,7 +38,7 @@ class _PreciseDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name in ("mysql", "mariadb"):
             from sqlalchemy.dialects.mysql import DATETIME
 
@@ -40,7 +49,7 @@ class _PreciseDateTime(TypeDecorator):
 PreciseDateTime = _PreciseDateTime()
 
 
-def utcnow():
+def utcnow() -> datetime.datetime:
     """The time now in UTC, naive (as stored)."""
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
