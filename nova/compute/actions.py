@@ -296,7 +296,7 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
     """``zone``: () none given, None unpin (2.91), or a zone name."""
     service.check_state(instance, "unshelve", (states.SHELVED,
                                                states.SHELVED_OFFLOADED))
-    if (zone != () or host) and instance.vm_state != \
+    if (not isinstance(zone, tuple) or host) and instance.vm_state != \
             states.SHELVED_OFFLOADED:
         raise exception.Conflict(
             f"The availability_zone or host parameter can only be given "
@@ -304,7 +304,7 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
             f"SHELVED_OFFLOADED state, not "
             f"{states.status(instance.vm_state, None)}.")
     known = {h[1] for h in driver.hosts}
-    if zone not in ((), None) and zone not in known:
+    if isinstance(zone, str) and zone not in known:
         raise exception.Invalid(
             "The requested availability zone is not available")
     if host and host not in {h[0] for h in driver.hosts}:
@@ -318,7 +318,7 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
     if zone is None:
         instance.pinned_availability_zone = None
         want = None
-    elif zone != ():
+    elif isinstance(zone, str):
         instance.pinned_availability_zone = zone
         want = zone
     else:

@@ -20,7 +20,7 @@ from nova.db.models import Flavor, Migration, utcnow
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
     from sqlalchemy.orm import Session
@@ -59,19 +59,29 @@ def old_flavor(instance: Instance) -> dict[str, Any] | None:
     return json.loads(instance.old_flavor) if instance.old_flavor else None
 
 
+def claim(driver: BuiltinDriver, session: Session, instance: Instance,
+          amounts: Sequence[int], *, host: str | None = None,
+          servers: int = 0) -> bool:
+    """``driver.claim`` of ``amounts``: (vCPUs, MB of RAM, GB of disk), as
+    ``needs`` gives them, negative to give back."""
+    vcpus, ram, disk = amounts
+    return driver.claim(session, instance, vcpus, ram, disk, host=host,
+                        servers=servers)
+
+
 def confirm_resources(session: Session, instance: Instance,
                       driver: BuiltinDriver) -> None:
     """Free what the source host holds for a revert."""
     old = old_flavor(instance)
     if old is not None:
         if "host" in old:
-            driver.claim(session, instance, *[-n for n in needs(old)],
-                         host=old["host"])
+            claim(driver, session, instance, [-n for n in needs(old)],
+                  host=old["host"])
         else:
             # A same-host resize of before sources were kept: the host
             # held the larger of the two flavors.
             new = json.loads(instance.flavor)
-            driver.claim(session, instance, *[
+            claim(driver, session, instance, [
                 -max(0, o - n) for n, o in zip(needs(new), needs(old))])
     instance.old_flavor = None
 

@@ -415,7 +415,8 @@ def check_instances(session: Session, conf: cfg.ConfigOpts, project_id: str,
         if min_count <= fits < count:
             count = int(fits)
             continue
-        requested = dict(deltas)
+        # The message names the count asked for ("1-3": from min_count).
+        requested: dict[str, int | str] = dict(deltas)
         requested["instances"] = (str(min_count) if min_count == count
                                   else f"{min_count}-{count}")
         raise _too_many(overs, requested, used, allowed)

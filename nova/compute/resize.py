@@ -202,15 +202,16 @@ def revert_resize(session: Session, instance: Instance, ctx: Caller,
     if "host" in old:
         source = old.pop("host")
         zone = old.pop("availability_zone", None)
-        driver.claim(session, instance, *[-n for n in migrations.needs(new)],
-                     servers=-1)
+        migrations.claim(driver, session, instance,
+                         [-n for n in migrations.needs(new)], servers=-1)
         driver.claim(session, instance, 0, 0, 0, host=source, servers=1)
         instance.host = source
         if zone is not None:
             instance.availability_zone = zone
     else:  # a same-host resize of before sources were kept
-        driver.claim(session, instance, *[
-            -max(0, n - o) for n, o in zip(migrations.needs(new), migrations.needs(old))])
+        migrations.claim(driver, session, instance, [
+            -max(0, n - o)
+            for n, o in zip(migrations.needs(new), migrations.needs(old))])
     migrations.apply_flavor(instance, old)
     instance.old_flavor = None
     transitions.clear_then(instance)

@@ -44,6 +44,8 @@ _OTHER_TASKS = {
 
 def status(vm_state: str, task_state: str | None) -> str:
     if vm_state == ACTIVE:
+        if task_state is None:
+            return "ACTIVE"
         return _ACTIVE_TASKS.get(task_state, "ACTIVE")
     if task_state is not None and vm_state in _OTHER_TASKS:
         found = _OTHER_TASKS[vm_state].get(task_state)

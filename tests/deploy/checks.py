@@ -61,7 +61,7 @@ def body_limit(base, size, headers=ADMIN):
 
 
 def loaded_count(log_text, api):
-    return len(re.findall(rf"INFO nova\.deploy .*Loaded the {api} API",
+    return len(re.findall(rf"INFO nova\.loading .*Loaded the {api} API",
                           log_text))
 
 
