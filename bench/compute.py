@@ -572,7 +572,7 @@ def report(results, args, notes, started):
         b = next(n for n in figures if n.startswith(label)
                  and n.endswith(f"@ {big:,}"))
         per_round = [rs["ok_rps"] / rb["ok_rps"] for rs, rb in
-                     zip(figures[s]["runs"], figures[b]["runs"])]
+                     zip(figures[s]["runs"], figures[b]["runs"], strict=True)]
         cpu = (common.median([r["cpu_us"] for r in figures[b]["runs"]])
                / common.median([r["cpu_us"] for r in figures[s]["runs"]]))
         scale[kind] = (common.median(per_round), min(per_round),

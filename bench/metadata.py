@@ -64,7 +64,8 @@ Only 127.0.0.1 is used; every server and client process is stopped at the
 end (also on Ctrl-C or SIGTERM); the run is refused if its planned length
 would pass the budget. Exit 1 when a target of the first variant is missed.
 
-Usage: .venv/bin/python bench/metadata.py [--variants sync:2,sync:4,gthread:2x8]
+Usage: .venv/bin/python bench/metadata.py
+       [--variants sync:2,sync:4,gthread:2x8]
        [--rounds 5] [--duration 3] [--connections 16] [--threads 2]
        [--servers 10000] [--guests 1000] [--spread 500]
        [--storm-connections 64] [--storm-procs 8] [--profile N]
@@ -719,7 +720,7 @@ def make_server(label, app, env, variant, gunicorn, flags, workdir):
     return server
 
 
-# -- in-process profile ---------------------------------------------------------
+# -- in-process profile -------------------------------------------------------
 
 def profile(conf_dir, guests, path, count):
     """cProfile of ``count`` calls of the loaded app, in this process."""
@@ -768,7 +769,8 @@ def profile(conf_dir, guests, path, count):
         call(guests[i % len(guests)])
     prof.disable()
     out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats(os.environ.get("BENCH_SORT", "tottime")).print_stats(25)
+    order = os.environ.get("BENCH_SORT", "tottime")
+    pstats.Stats(prof, stream=out).sort_stats(order).print_stats(25)
     print(out.getvalue())
 
 

@@ -520,7 +520,8 @@ def main():
                   f"{case.med('import'):7.3f} {ratio:>7} "
                   f"{case.best('ready'):6.3f} {best_ratio:>7} "
                   f"{case.med('cpu'):6.3f} {cpu_ratio:>7} "
-                  f"{mb(case.med('rss_kb')):6.1f} {mb(case.med('hwm_kb')):6.1f}")
+                  f"{mb(case.med('rss_kb')):6.1f} "
+                  f"{mb(case.med('hwm_kb')):6.1f}")
         print("(cold start, import, cpu, VmRSS, VmHWM: medians; best: the "
               "fastest run; cpu: the child's user+system CPU time, "
               "interpreter start included: both steadier on a busy "

@@ -380,7 +380,8 @@ def main():
           f"{'+ over hello':>12} {'cpu ratio':>9} {'bad':>4}")
     figures = {}
     for (label, path), runs in samples.items():
-        ratios = [r["rps"] / h["rps"] for r, h in zip(runs, hello)]
+        ratios = [r["rps"] / h["rps"]
+                  for r, h in zip(runs, hello, strict=True)]
         ratio = common.median(ratios)
         cpu = common.median([r["cpu_us"] for r in runs])
         bad = sum(r["non2xx"] + r["errors"] for r in runs)

@@ -25,7 +25,8 @@ DEFAULT_DIR = "/etc/nova"
 DEFAULT_FILES = "api-paste.ini;nova.conf"
 CONF_D = "nova.conf.d"
 
-PACKAGED_PASTE = os.path.join(os.path.dirname(__file__), "etc", "api-paste.ini")
+PACKAGED_PASTE = os.path.join(os.path.dirname(__file__), "etc",
+                              "api-paste.ini")
 
 _HINT = (
     "Set {dir} to the directory that holds the files and {files} to their "

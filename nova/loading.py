@@ -100,7 +100,8 @@ def _loadapp(paste_file, name, conf):
             f"file that does.") from None
     except (ValueError, cfg.Error) as exc:
         raise StartupError(
-            f"Loading {name} from {paste_file} failed: {config_files.reason(exc)}"
+            f"Loading {name} from {paste_file} failed: "
+            f"{config_files.reason(exc)}"
         ) from None
     except ImportError as exc:
         raise StartupError(

@@ -10,8 +10,9 @@ docs/api/compute-openapi.json (examples, coverage and fuzzing phases; the
 coverage phase walks every schema boundary and every microversion value
 of the header) as the admin, a member of the seeded project and a member
 of another project, round after round with new seeds until the server
-has answered --min-requests requests. Prints the figures; exits 1 on any 5xx (counted from
-the server's access log) or any response that violates the description.
+has answered --min-requests requests. Prints the figures; exits 1 on any
+5xx (counted from the server's access log) or any response that violates
+the description.
 As root (the server's tree is readable by www-data); bounded by
 --max-time per identity.
 """

@@ -17,7 +17,8 @@ _MAX_VALUE_TEXT = 200
 
 
 class Versioned:
-    """Schemas by microversion: ``Versioned(("2.1", "2.54", s1), ("2.55", None, s2))``."""
+    """Schemas by microversion:
+    ``Versioned(("2.1", "2.54", s1), ("2.55", None, s2))``."""
 
     def __init__(self, *ranges):
         self.ranges = tuple(
@@ -131,7 +132,8 @@ def validate_query(spec, req, version):
     try:
         items = list(req.GET.items())
     except UnicodeError:  # not UTF-8 (or, from a lax server, not Latin-1)
-        raise errors.BadRequest("The query string is not valid UTF-8.") from None
+        raise errors.BadRequest(
+            "The query string is not valid UTF-8.") from None
     for key, value in items:
         if "\x00" in key or "\x00" in value:
             raise errors.BadRequest(

@@ -18,9 +18,8 @@ import sqlalchemy as sa
 from nova import exception
 from nova.compute import driver as driver_mod
 from nova.compute import images as image_service
-from nova.compute import migrations, quotas, transitions
+from nova.compute import migrations, quotas, states, transitions
 from nova.compute import servers as service
-from nova.compute import states
 from nova.compute.instance_actions import NO_HOST, record
 from nova.db.models import KeyPair, utcnow
 
@@ -39,7 +38,7 @@ RUNNING, SHUTDOWN, PAUSED = (driver_mod.RUNNING, driver_mod.SHUTDOWN,
                              driver_mod.PAUSED)
 
 
-# -- state helpers ---------------------------------------------------------------
+# -- state helpers ------------------------------------------------------------
 
 def _simple(session, instance, ctx, driver, *, action, name, vm_states,
             task, next_vm, next_power, event):
@@ -158,7 +157,7 @@ def console_output(instance: Instance, driver: BuiltinDriver,
     return text
 
 
-# -- rebuild -----------------------------------------------------------------------
+# -- rebuild ------------------------------------------------------------------
 
 def rebuild(session: Session, instance: Instance, ctx: Caller,
             driver: BuiltinDriver, *, image_ref: str,
@@ -222,7 +221,7 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
            [("compute_rebuild_instance", "Success", None)])
 
 
-# -- images ------------------------------------------------------------------------
+# -- images -------------------------------------------------------------------
 
 def create_image(session: Session, instance: Instance, ctx: Caller,
                  driver: BuiltinDriver, name: str,
@@ -252,7 +251,7 @@ def create_image(session: Session, instance: Instance, ctx: Caller,
     return image
 
 
-# -- shelve ------------------------------------------------------------------------
+# -- shelve -------------------------------------------------------------------
 
 def shelve(session: Session, instance: Instance, ctx: Caller,
            driver: BuiltinDriver, conf: cfg.ConfigOpts) -> None:
@@ -339,7 +338,7 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
         ("compute_unshelve_instance", "Success", None)])
 
 
-# -- deferred delete -----------------------------------------------------------------
+# -- deferred delete ----------------------------------------------------------
 
 def soft_delete(session: Session, instance: Instance, ctx: Caller,
                 driver: BuiltinDriver, conf: cfg.ConfigOpts) -> None:

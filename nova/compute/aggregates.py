@@ -17,8 +17,14 @@ from sqlalchemy import exc as sa_exc
 
 from nova import exception
 from nova.compute import hosts as host_service
-from nova.db.models import (Aggregate, AggregateHost, AggregateMetadata,
-                            ComputeHost, Instance, utcnow)
+from nova.db.models import (
+    Aggregate,
+    AggregateHost,
+    AggregateMetadata,
+    ComputeHost,
+    Instance,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -18,8 +18,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova import exception
-from nova.db.models import (AggregateHost, AggregateMetadata, ComputeHost,
-                            Instance, Migration, utcnow)
+from nova.db.models import (
+    AggregateHost,
+    AggregateMetadata,
+    ComputeHost,
+    Instance,
+    Migration,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence

@@ -82,7 +82,8 @@ def confirm_resources(session: Session, instance: Instance,
             # held the larger of the two flavors.
             new = json.loads(instance.flavor)
             claim(driver, session, instance, [
-                -max(0, o - n) for n, o in zip(needs(new), needs(old))])
+                -max(0, o - n)
+                for n, o in zip(needs(new), needs(old), strict=True)])
     instance.old_flavor = None
 
 

@@ -12,9 +12,16 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova import exception
-from nova.compute.quotas import (PER_PROJECT, RESOURCES, UNLIMITED, lock,
-                                 lock_project, project_limits, stored_limits,
-                                 usages)
+from nova.compute.quotas import (
+    PER_PROJECT,
+    RESOURCES,
+    UNLIMITED,
+    lock,
+    lock_project,
+    project_limits,
+    stored_limits,
+    usages,
+)
 from nova.db.models import Quota, QuotaClass
 
 if TYPE_CHECKING:

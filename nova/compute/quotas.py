@@ -41,8 +41,16 @@ import sqlalchemy as sa
 from nova import exception
 from nova.compute import states
 from nova.conf import quota as quota_conf
-from nova.db.models import (Instance, InstanceGroup, InstanceGroupMember,
-                            KeyPair, Quota, QuotaClass, QuotaLock, utcnow)
+from nova.db.models import (
+    Instance,
+    InstanceGroup,
+    InstanceGroupMember,
+    KeyPair,
+    Quota,
+    QuotaClass,
+    QuotaLock,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -207,8 +215,8 @@ def instance_usage(session: Session, project_id: str,
         _sum_if(mine), _sum_if(mine, Instance.vcpus),
         _sum_if(mine, Instance.memory_mb)).where(*live)).one()
     totals = [int(value) for value in row]
-    usage = {"project": dict(zip(_USAGE_KEYS, totals[:3])),
-             "user": dict(zip(_USAGE_KEYS, totals[3:]))}
+    usage = {"project": dict(zip(_USAGE_KEYS, totals[:3], strict=True)),
+             "user": dict(zip(_USAGE_KEYS, totals[3:], strict=True))}
     for rest in session.execute(
             sa.select(Instance.user_id, Instance.vm_state,
                       Instance.task_state, Instance.task_deadline,
@@ -266,7 +274,7 @@ def usages(session: Session, project_id: str,
     return values
 
 
-# -- the lock ---------------------------------------------------------------------
+# -- the lock -----------------------------------------------------------------
 
 def lock(session: Session, kind: str, key: str) -> None:
     """Hold the lock row (``kind``, ``key``) until the transaction ends.
@@ -302,7 +310,7 @@ def lock_project(session: Session, project_id: str) -> None:
     lock(session, "project", project_id)
 
 
-# -- enforcement ------------------------------------------------------------------
+# -- enforcement --------------------------------------------------------------
 
 def _overs(deltas, usage, limits):
     """(sorted resources over, the scope whose limit they exceed)."""
@@ -502,8 +510,8 @@ def check_server_groups(session: Session, conf: cfg.ConfigOpts,
     limits = _limits(session, conf, project_id, user_id)
     overs, _scope = _overs({"server_groups": 1}, usage, limits)
     if overs:
-        raise exception.QuotaExceeded("Quota exceeded, too many server groups.",
-                            ["server_groups"])
+        raise exception.QuotaExceeded(
+            "Quota exceeded, too many server groups.", ["server_groups"])
 
 
 def check_group_members(session: Session, conf: cfg.ConfigOpts,
@@ -518,5 +526,6 @@ def check_group_members(session: Session, conf: cfg.ConfigOpts,
                             "server_group_members")
     if limit >= 0 and group_member_count(
             session, group.id, user_id) + count > limit:
-        raise exception.QuotaExceeded("Quota exceeded, too many servers in group",
-                            ["server_group_members"])
+        raise exception.QuotaExceeded(
+            "Quota exceeded, too many servers in group",
+            ["server_group_members"])

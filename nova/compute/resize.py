@@ -18,9 +18,8 @@ from nova import exception
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
 from nova.compute import hosts as compute_hosts
-from nova.compute import migrations, quotas, server_groups, transitions
+from nova.compute import migrations, quotas, server_groups, states, transitions
 from nova.compute import servers as service
-from nova.compute import states
 from nova.compute.instance_actions import NO_HOST, record
 from nova.db.models import InstanceFault, Migration, utcnow
 
@@ -68,7 +67,8 @@ def resize(session: Session, instance: Instance, ctx: Caller,
         raise exception.Invalid("Resize to zero disk flavor is not "
                                 "allowed.")
     new = migrations.flavor_snapshot(session, flavor)
-    grow = [max(0, n - o) for n, o in zip(migrations.needs(new), migrations.needs(old))]
+    grow = [max(0, n - o) for n, o in zip(
+        migrations.needs(new), migrations.needs(old), strict=True)]
     # A bigger flavor needs the quota's room for the extra cores and RAM,
     # checked under the project's quota lock before anything is claimed.
     quotas.check_delta(session, conf, instance.project_id, instance.user_id,
@@ -211,7 +211,8 @@ def revert_resize(session: Session, instance: Instance, ctx: Caller,
     else:  # a same-host resize of before sources were kept
         migrations.claim(driver, session, instance, [
             -max(0, n - o)
-            for n, o in zip(migrations.needs(new), migrations.needs(old))])
+            for n, o in zip(migrations.needs(new), migrations.needs(old),
+                            strict=True)])
     migrations.apply_flavor(instance, old)
     instance.old_flavor = None
     transitions.clear_then(instance)

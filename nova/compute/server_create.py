@@ -21,11 +21,15 @@ from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
 from nova.compute import hosts as host_service
 from nova.compute import images as image_service
-from nova.compute import quotas
-from nova.compute import server_groups
-from nova.compute import states
-from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
-                            InstanceTag, KeyPair, utcnow)
+from nova.compute import quotas, server_groups, states
+from nova.db.models import (
+    Instance,
+    InstanceFault,
+    InstanceMetadata,
+    InstanceTag,
+    KeyPair,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from oslo_config import cfg

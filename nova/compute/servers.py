@@ -17,11 +17,15 @@ import sqlalchemy as sa
 
 from nova import exception
 from nova.compute import driver as driver_mod
-from nova.compute import quotas
-from nova.compute import states
+from nova.compute import quotas, states
 from nova.db import statements
-from nova.db.models import (Instance, InstanceFault, InstanceMetadata,
-                            InstanceTag, utcnow)
+from nova.db.models import (
+    Instance,
+    InstanceFault,
+    InstanceMetadata,
+    InstanceTag,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -238,7 +242,7 @@ def delete_tag(session: Session, instance: Instance, tag: str) -> None:
     instance.updated_at = utcnow()
 
 
-# -- power actions --------------------------------------------------------------
+# -- power actions ------------------------------------------------------------
 
 def check_state(instance: Server, action: str, vm_states: Collection[str],
                 task_states: Collection[str | None] | None = (None,)

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova.compute import driver as driver_mod
-from nova.compute import migrations
+from nova.compute import migrations, states
 from nova.compute import servers as service
-from nova.compute import states
 from nova.db.models import Instance, utcnow
 
 if TYPE_CHECKING:

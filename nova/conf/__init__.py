@@ -1,12 +1,22 @@
 """oslo.config option groups, one module a group.
 
 Options are registered on a ``ConfigOpts`` object that the caller builds
-(``nova.config_files.build_conf`` at start-up, tests with their own); nothing here
+(``nova.config_files.build_conf`` at start-up, tests with their own);
+nothing here
 holds a global configuration.
 """
 
-from nova.conf import (api, compute, database, default, metadata, network,
-                       oslo_middleware, quota, wsgi)
+from nova.conf import (
+    api,
+    compute,
+    database,
+    default,
+    metadata,
+    network,
+    oslo_middleware,
+    quota,
+    wsgi,
+)
 
 _MODULES = (default, api, wsgi, database, oslo_middleware, compute,
             network, metadata, quota)

@@ -10,7 +10,8 @@ OPTS = [
     cfg.StrOpt("auth_strategy", default="keystone", choices=AUTH_STRATEGIES,
                help="How callers of the compute API are authenticated. "
                     "``keystone``: keystonemiddleware's auth_token (configure "
-                    "[keystone_authtoken]). ``http_basic``: HTTP Basic against "
+                    "[keystone_authtoken]). ``http_basic``: HTTP Basic "
+                    "against "
                     "the bcrypt htpasswd file named by "
                     "http_basic_auth_user_file, for standalone deployments. "
                     "``noauth2``: trusts ``X-Auth-Token: user:project``; for "

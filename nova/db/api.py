@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from nova.db.statements import Record
 
 class Database:
-    """The store of one process; transactions come from ``reader``/``writer``."""
+    """The store of one process; transactions come from ``reader``,
+    ``writer`` and ``transaction``."""
 
     def __init__(self, conf_db):
         self.conf_db = conf_db

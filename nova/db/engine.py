@@ -20,7 +20,8 @@ import time
 from typing import TYPE_CHECKING
 
 import sqlalchemy
-from sqlalchemy import event, exc as sa_exc
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 
 if TYPE_CHECKING:
     from oslo_config import cfg

@@ -8,8 +8,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, object_session
 
 from nova.db import revisions, tables
-from nova.db.tables import (  # noqa: F401 - re-exported
-    STATE_COLUMNS, PreciseDateTime, utcnow)
+
+# Re-exported: the domain reads them from here with the classes.
+from nova.db.tables import STATE_COLUMNS as STATE_COLUMNS
+from nova.db.tables import PreciseDateTime as PreciseDateTime
+from nova.db.tables import utcnow as utcnow
 
 
 class Base(DeclarativeBase):

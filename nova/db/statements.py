@@ -239,7 +239,7 @@ class Plan:
         """Pick the result processors from a cursor's ``description``."""
         processors = [
             impl.result_processor(self._dialect, column[1])
-            for impl, column in zip(self._types, description)]
+            for impl, column in zip(self._types, description, strict=True)]
         self.processors = processors if any(processors) else None
 
     def sql_args(self, params: Mapping[str, Any]
@@ -269,7 +269,8 @@ class Plan:
             # Each parameter of the expanded SQL: (name, index in the
             # list, or None for a plain value).
             lists = {f"{name}_{i + 1}": (name, i)
-                     for name, n in zip(self.expanding_names, shape)
+                     for name, n in zip(self.expanding_names, shape,
+                                        strict=True)
                      for i in range(n)}
             found = (state.statement,
                      [lists.get(name, (name, None)) for name in names])
@@ -294,7 +295,8 @@ class Plan:
         if self.processors is None:
             return self.row(*row)
         return self.row(*[value if process is None else process(value)
-                          for process, value in zip(self.processors, row)])
+                          for process, value
+                          in zip(self.processors, row, strict=True)])
 
 
 def rows(reads: Reads, statement: Executable,

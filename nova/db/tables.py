@@ -14,9 +14,22 @@ import sys
 import uuid as uuid_lib
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float,
-                        ForeignKey, Index, Integer, MetaData, String, Table,
-                        Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 
 if TYPE_CHECKING:
     from typing import Any
@@ -169,7 +182,7 @@ compute_hosts = Table(
 )
 
 
-# -- host aggregates (0007) ----------------------------------------------------
+# -- host aggregates (0007) ---------------------------------------------------
 
 # A host aggregate; its availability_zone metadata key puts its hosts in
 # that zone.
@@ -339,7 +352,7 @@ instance_faults = Table(
 )
 
 
-# -- quotas and server groups (migration 0005) ---------------------------------
+# -- quotas and server groups (migration 0005) --------------------------------
 
 # A limit set through os-quota-sets: a project's (user_id "") or one user's
 # within a project.
@@ -407,7 +420,7 @@ instance_group_members = Table(
 )
 
 
-# -- server actions (migration 0006) -------------------------------------------
+# -- server actions (migration 0006) ------------------------------------------
 # Columns 0006 adds to instances are declared with the others above:
 # old_flavor, then_deadline, then_vm_state, then_power_state.
 
@@ -426,7 +439,8 @@ instance_actions = Table(
     Column("message", String(255), nullable=True),
     Column("created_at", PreciseDateTime, nullable=False, default=utcnow),
     Column("updated_at", PreciseDateTime, nullable=True),
-    Index("ix_instance_actions_instance_created", "instance_uuid", "created_at", "id"),
+    Index("ix_instance_actions_instance_created", "instance_uuid",
+          "created_at", "id"),
     Index("ix_instance_actions_request", "instance_uuid", "request_id"),
 )
 

@@ -26,7 +26,8 @@ import string
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "templates")
 
-ENV_DIR = "OS_NOVA_CONFIG_DIR"  # as nova.config_files; not imported (see above)
+# As nova.config_files; not imported (see above).
+ENV_DIR = "OS_NOVA_CONFIG_DIR"
 ENV_FILES = "OS_NOVA_CONFIG_FILES"
 
 # The default of [oslo_middleware] max_request_body_size (nova/conf).

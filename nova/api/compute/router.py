@@ -199,10 +199,12 @@ class ComputeApp:
         firsts = [_first_segment(path) for path in table]
         wild = ["{" in first for first in firsts]
         self._buckets = {
-            first: [entry for entry, f, w in zip(self._table, firsts, wild)
+            first: [entry for entry, f, w
+                    in zip(self._table, firsts, wild, strict=True)
                     if w or f == first]
             for first in set(firsts)}
-        self._wild = [entry for entry, w in zip(self._table, wild) if w]
+        self._wild = [entry for entry, w
+                      in zip(self._table, wild, strict=True) if w]
 
     # -- matching ---------------------------------------------------------
 

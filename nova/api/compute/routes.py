@@ -6,17 +6,30 @@ resource it implements); the advertised maximum microversion follows.
 """
 
 from nova.api import microversions
-from nova.api.compute.handlers import flavors
-from nova.api.compute.handlers import keypairs
-from nova.api.compute.handlers import (images, instance_actions, interfaces,
-                                       migrations, server_actions,
-                                       server_ips, server_list,
-                                       server_metadata, server_password,
-                                       server_tags, servers)
-from nova.api.compute.handlers import (limits, quota_classes, quota_sets,
-                                       server_groups)
-from nova.api.compute.handlers import (aggregates, availability_zones,
-                                       hypervisors, services, usage)
+from nova.api.compute.handlers import (
+    aggregates,
+    availability_zones,
+    flavors,
+    hypervisors,
+    images,
+    instance_actions,
+    interfaces,
+    keypairs,
+    limits,
+    migrations,
+    quota_classes,
+    quota_sets,
+    server_actions,
+    server_groups,
+    server_ips,
+    server_list,
+    server_metadata,
+    server_password,
+    server_tags,
+    servers,
+    services,
+    usage,
+)
 
 _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             server_ips, server_metadata, server_tags, server_password,

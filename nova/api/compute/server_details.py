@@ -3,7 +3,8 @@
 Image properties (2.98), host states (2.16), metadata, tags, addresses,
 faults and, for one server, its groups (2.71): read in bulk for a page
 (one statement each, an expanding IN of the servers' uuids), in an ORM
-session or a ``nova.db.statements.Transaction``, into a ``views.DetailContext``.
+session or a ``nova.db.statements.Transaction``, into a
+``views.DetailContext``.
 """
 
 import sqlalchemy as sa
@@ -11,9 +12,8 @@ import sqlalchemy as sa
 from nova.api.compute.views import servers as views
 from nova.compute import driver as driver_mod
 from nova.compute import images as image_service
-from nova.compute import server_groups
+from nova.compute import server_groups, states
 from nova.compute import servers as service
-from nova.compute import states
 from nova.db import statements
 from nova.db.models import ComputeHost, Image
 

@@ -16,7 +16,8 @@ _TEMPLATE = """<html>
 
 class MetadataFault(Exception):
     status = "500 Internal Server Error"
-    explanation = "The server has either erred or is incapable of performing the requested operation."
+    explanation = ("The server has either erred or is incapable of "
+                   "performing the requested operation.")
 
     def __init__(self, explanation=None, headers=()):
         super().__init__(explanation or self.explanation)

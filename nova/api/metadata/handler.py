@@ -155,7 +155,7 @@ class MetadataApp:
         self.finder.cache.drop(data.uuid)
         return "200 OK", b"", trees.HTML
 
-    # -- EC2 ---------------------------------------------------------------------
+    # -- EC2 ------------------------------------------------------------------
 
     def ec2(self, parts, data):
         version = trees.resolve_ec2_version(parts[0])

@@ -2,8 +2,9 @@
 
 Each request costs one indexed query that returns the server's identity
 and its ``revision``, which every change of the row moves (metadata and
-tag changes touch the row too). The rest of the server's data (metadata, key, addresses, user
-data...) is built once per stamp and kept; so a change is visible to the
+tag changes touch the row too). The rest of the server's data (metadata,
+key, addresses, user data...) is built once per stamp and kept; so a
+change is visible to the
 very next request, unlike upstream's 15-second cache, and reads stay fast.
 With ``[cache] enabled``, a second level shared by every process
 (``shared_cache``, oslo.cache) is asked before the database, under the
@@ -13,8 +14,8 @@ same revision.
 import base64
 import collections
 import dataclasses
-import hmac
 import hashlib
+import hmac
 import ipaddress
 import json
 import logging

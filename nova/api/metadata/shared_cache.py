@@ -51,8 +51,9 @@ def load(conf):
     if ref is not None and ref() is conf:
         return cache
     cache = _load(conf)
-    _LOADED[id(conf)] = (weakref.ref(
-        conf, lambda _ref, key=id(conf): _LOADED.pop(key, None)), cache)
+    key = id(conf)
+    _LOADED[key] = (weakref.ref(
+        conf, lambda _ref, key=key: _LOADED.pop(key, None)), cache)
     return cache
 
 

@@ -59,7 +59,7 @@ def _ec2_on_or_after(version, date):
     return version != "1.0" and version >= date
 
 
-# -- OpenStack ------------------------------------------------------------------
+# -- OpenStack ----------------------------------------------------------------
 
 def openstack_listing(version, data):
     names = ["meta_data.json"]
@@ -146,7 +146,7 @@ def network_data(data, network):
     return {"links": links, "networks": networks, "services": services}
 
 
-# -- EC2 ------------------------------------------------------------------------
+# -- EC2 ----------------------------------------------------------------------
 
 def ec2_tree(version, data, fqdn):
     local_ipv4 = data.fixed_ips[0][0] if data.fixed_ips else ""

@@ -16,18 +16,28 @@ import dataclasses
 
 from nova.api import errors, validation
 from nova.api.compute import common
-from nova.api.compute.handlers.server_common import (caller, check_locked,
-                                                     compute_of, db_of,
-                                                     hard_delete,
-                                                     load_for_change,
-                                                     reduce_view, show_one,
-                                                     sweep)
+from nova.api.compute.handlers.server_common import (
+    caller,
+    check_locked,
+    compute_of,
+    db_of,
+    hard_delete,
+    load_for_change,
+    reduce_view,
+    show_one,
+    sweep,
+)
 from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import server_actions as schemas
 from nova.api.compute.schemas import servers as server_schemas
 from nova.compute import actions as action_service
-from nova.compute import (instance_actions, resize, server_create,
-                          server_rows, transitions)
+from nova.compute import (
+    instance_actions,
+    resize,
+    server_create,
+    server_rows,
+    transitions,
+)
 from nova.compute import servers as service
 from nova.policies import server_actions as rules
 from nova.policies import servers as server_rules
@@ -304,7 +314,7 @@ ACTIONS = action_table(
 )
 
 
-# -- the dispatcher -------------------------------------------------------------
+# -- the dispatcher -----------------------------------------------------------
 
 class _NeedsSession(Exception):
     """The server has a due change that needs the ORM path."""

@@ -14,8 +14,8 @@ from nova.api.compute import server_details
 from nova.api.compute.common import last
 from nova.api.compute.router import Result
 from nova.api.compute.views import servers as views
-from nova.compute import instance_actions, migrations, transitions
 from nova.compute import driver as driver_mod
+from nova.compute import instance_actions, migrations, transitions
 from nova.compute import servers as service
 
 
@@ -86,7 +86,8 @@ def load_for_change(req, session, server_id, rule=None, check_lock=True):
 
 def show_one(req, session, instance, status=200):
     fixed = compute_of(req).network.addresses(session, [instance.uuid])
-    ctx = server_details.detail_context(req, session, [instance], fixed, with_groups=True)
+    ctx = server_details.detail_context(req, session, [instance], fixed,
+                                        with_groups=True)
     return Result(status, {"server": views.detail(req, instance, ctx)})
 
 

@@ -9,9 +9,12 @@ import re2
 from nova.api import errors
 from nova.api.compute import common
 from nova.api.compute.common import last
-from nova.api.compute.handlers.server_common import (changes_window,
-                                                     compute_of, db_of,
-                                                     time_param)
+from nova.api.compute.handlers.server_common import (
+    changes_window,
+    compute_of,
+    db_of,
+    time_param,
+)
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
 from nova.api.compute.schemas import types

@@ -8,21 +8,27 @@ import base64
 
 from nova.api import errors
 from nova.api.compute import common
-from nova.api.compute.handlers.server_common import (caller, compute_of, db_of,
-                                                     hard_delete, load,
-                                                     load_for_change,
-                                                     reduce_view, settle,
-                                                     show_one, sweep)
+from nova.api.compute.handlers.server_common import (
+    caller,
+    compute_of,
+    db_of,
+    hard_delete,
+    load,
+    load_for_change,
+    reduce_view,
+    settle,
+    show_one,
+    sweep,
+)
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
 from nova.api.compute.schemas import types
 from nova.api.compute.views import servers as views
 from nova.compute import actions as action_service
-from nova.compute import instance_actions, server_create
-from nova.compute import server_list as list_service
 from nova.compute import driver as driver_mod
+from nova.compute import instance_actions, server_create, states
+from nova.compute import server_list as list_service
 from nova.compute import servers as service
-from nova.compute import states
 from nova.policies import servers as rules
 
 # Microversions whose changes to the servers collection these handlers

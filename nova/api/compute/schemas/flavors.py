@@ -2,7 +2,7 @@
 
 import copy
 
-from nova.api.compute.common import query_schema, STRINGS
+from nova.api.compute.common import STRINGS, query_schema
 from nova.api.compute.schemas import types
 from nova.api.validation import Versioned
 

@@ -4,9 +4,13 @@ os-instance-actions, os-migrations and os-interface."""
 
 from nova.api.compute.common import LIMIT, MARKER, STRINGS, query_schema
 from nova.api.compute.schemas import types
-from nova.api.compute.schemas.servers import (FQDN, HOSTNAME, METADATA,
-                                              _PERSONALITY,
-                                              _SERVER_DESCRIPTION)
+from nova.api.compute.schemas.servers import (
+    _PERSONALITY,
+    _SERVER_DESCRIPTION,
+    FQDN,
+    HOSTNAME,
+    METADATA,
+)
 from nova.api.validation import Versioned
 
 
@@ -123,7 +127,7 @@ RESCUE = _action("rescue", {"oneOf": [{"type": "null"}, {
         "adminPass": {"type": "string"},
         "rescue_image_ref": {"type": "string", "format": "uuid"}}}]})
 
-# -- collections -------------------------------------------------------------------
+# -- collections --------------------------------------------------------------
 
 _ACTIONS_258 = {"limit": LIMIT, "marker": MARKER, "changes-since": STRINGS}
 INSTANCE_ACTIONS_QUERY = Versioned(

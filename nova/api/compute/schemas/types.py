@@ -18,7 +18,8 @@ NAME = {"type": "string", "minLength": 1, "maxLength": 255,
         "pattern": r"^(?![\s])[^\x00-\x1f\x7f]*(?<![\s])$"}
 # Upstream's legacy names also allow leading/trailing spaces.
 DESCRIPTION = {"type": ["string", "null"], "minLength": 0,
-               "maxLength": 65535, "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
+               "maxLength": 65535,
+               "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
 
 
 def int_param(minimum, maximum=MAX_INT):
