@@ -29,9 +29,16 @@ import webtest
 
 from nova import config_files, loading
 from tests.deploy import servers
-from tests.helpers import (PASTE, Images, bootstrap_for, sync_db, unavailable,
-                           wipe, write_noauth_config)
-from tests.helpers import write_compute_config
+from tests.helpers import (
+    PASTE,
+    Images,
+    bootstrap_for,
+    sync_db,
+    unavailable,
+    wipe,
+    write_compute_config,
+    write_noauth_config,
+)
 
 MYSQL_ADMIN_URL = os.environ.get(
     "NOVA_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")

@@ -144,8 +144,8 @@ def test_both_apis_answer(site):
 def test_access_log_has_request_time_and_forwarded_for(site):
     request(site.compute + "/", headers={"X-Forwarded-For": "203.0.113.7"})
     line = wait_for(
-        lambda: [l for l in site.log("nova-compute-api_access.log")
-                 .splitlines() if "203.0.113.7" in l], 10,
+        lambda: [entry for entry in site.log("nova-compute-api_access.log")
+                 .splitlines() if "203.0.113.7" in entry], 10,
         "the request in the access log")[-1]
     # %h %{X-Forwarded-For}i %l %u %t "%r" %>s %b %D "%{Referer}i" ...
     match = re.match(r'127\.0\.0\.1 203\.0\.113\.7 - - \[[^]]+\] '

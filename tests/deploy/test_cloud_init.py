@@ -33,8 +33,14 @@ import webtest
 
 from nova import loading
 from tests.deploy import servers
-from tests.helpers import (ADMIN, GUEST_KEY, IMAGE, add_image, make_flavor,
-                           sync_db)
+from tests.helpers import (
+    ADMIN,
+    GUEST_KEY,
+    IMAGE,
+    add_image,
+    make_flavor,
+    sync_db,
+)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 GUEST_IP = "127.0.0.2"

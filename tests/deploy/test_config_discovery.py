@@ -117,7 +117,7 @@ def test_config_discovery(workdir, server):
             port = servers.free_port()
             log, stop = SERVERS[server](workdir, name, port, env, a)
             running[name] = (port, log, stop)
-        for name, (port, log, _) in running.items():
+        for _name, (_port, log, _) in running.items():
             checks.wait_loaded(log, "osapi_compute")
         for name, (_, link_base, limit) in SCENARIOS.items():
             port, log, _ = running[name]

@@ -104,7 +104,8 @@ def _missing_tools():
                       ("git", "git"), ("ldd", "libc-bin")):
         if not shutil.which(tool):
             missing.append(f"{tool} (apt: {apt})")
-    probes = {"installer": "python3-installer", "packaging": "python3-packaging",
+    probes = {"installer": "python3-installer",
+              "packaging": "python3-packaging",
               "pip": "python3-pip"}
     for module, apt in probes.items():
         if subprocess.run(["/usr/bin/python3", "-c", f"import {module}"],
@@ -214,7 +215,8 @@ def test_python_package_holds_the_module_and_commands(built):
     # %license and %doc: /usr/share/licenses/<name> on Fedora,
     # <name>-<version> with the defaults of Debian's rpm (_docdir_fmt).
     docs = {path: attrs for path, attrs in files.items()
-            if re.match(rf"/usr/share/(doc|licenses)/{PYTHON}(-{VERSION})?(/|$)",
+            if re.match(rf"/usr/share/(doc|licenses)/{PYTHON}"
+                        rf"(-{VERSION})?(/|$)",
                         path)}
     assert sorted((path.rsplit("/", 1)[-1], attrs[3])
                   for path, attrs in docs.items() if attrs[0][0] == "-") \
@@ -246,7 +248,8 @@ def test_logrotate_rotates_nova_logs_without_a_signal(built):
     directives = {line.strip() for line in body.splitlines()}
     assert {"rotate 14", "size 10M", "copytruncate", "su nova nova",
             "missingok", "compress"} <= directives
-    assert not any(d.startswith(("postrotate", "prerotate")) for d in directives)
+    assert not any(d.startswith(("postrotate", "prerotate"))
+                   for d in directives)
 
 
 def test_scripts_and_vhosts_are_what_nova_wsgi_build_renders(built):
@@ -331,7 +334,7 @@ def test_scriptlets(built):
     assert "nova-manage" not in scripts[COMMON]
 
 
-# -- installed into a scratch root ---------------------------------------------
+# -- installed into a scratch root --------------------------------------------
 
 @pytest.fixture(scope="module")
 def installed(built, module_workdir):
@@ -414,7 +417,7 @@ def test_pre_fails_and_installs_nothing_when_162_is_taken(
     assert "nova" not in root.entries("passwd")
 
 
-# -- the installed tree, served ------------------------------------------------
+# -- the installed tree, served -----------------------------------------------
 
 def relocate_vhost(text, root, port, log_dir):
     """The installed vhost with this test's port on 127.0.0.1, logs in
@@ -493,7 +496,8 @@ class InstalledSite:
         # As the README says: runuser -u nova -- nova-manage db sync.
         return self.python(str(self.root / "usr/bin/nova-manage"), "db",
                            "sync", user=int(NOVA_ID), group=int(NOVA_ID),
-                           extra_groups=[], cwd=str(self.root / "var/lib/nova"))
+                           extra_groups=[],
+                           cwd=str(self.root / "var/lib/nova"))
 
     def start(self):
         log_dir = self.tree.mkdir("httpd-logs")

@@ -20,8 +20,12 @@ the fixtures of every directory are in tests/conftest.py.
 
 import pytest
 
-from tests.helpers import (IMAGE, make_flavor, synced_database,
-                           write_compute_config)
+from tests.helpers import (
+    IMAGE,
+    make_flavor,
+    synced_database,
+    write_compute_config,
+)
 
 
 @pytest.fixture

@@ -14,8 +14,14 @@ import pytest
 import webtest
 
 from nova import exception, loading
-from tests.helpers import (ADMIN, GUEST_KEY, IMAGE, add_image, make_flavor,
-                           sync_db)
+from tests.helpers import (
+    ADMIN,
+    GUEST_KEY,
+    IMAGE,
+    add_image,
+    make_flavor,
+    sync_db,
+)
 
 NETWORK_ID = "9a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
 USER_DATA = b"#cloud-config\nhostname: seeded-vm\n"  # the samples' guest's

@@ -17,8 +17,18 @@ import uuid
 
 import pytest
 
-from tests.helpers import (ADMIN, DEMO, IMAGE, boot_id, fault, get,
-                           make_flavor, sample, v, write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    DEMO,
+    IMAGE,
+    boot_id,
+    fault,
+    get,
+    make_flavor,
+    sample,
+    v,
+    write_compute_config,
+)
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}"
 
@@ -769,7 +779,7 @@ def test_concurrent_add_host_never_gives_two_zones(any_db_cloud,
             "add_host": {"host": "h1"}}, status="*").status_int
 
     threads = [threading.Thread(target=add, args=pair)
-               for pair in zip(apps, ids)]
+               for pair in zip(apps, ids, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -795,7 +805,7 @@ def test_ids_out_of_any_integer_range_are_not_found(one):
             status=404)
     for call in (lambda: one.get(f"/v2.1/os-aggregates/{huge}",
                                  headers=ADMIN, status=404),
-                 lambda: one.delete(f"/v2.1/os-aggregates/-1",
+                 lambda: one.delete("/v2.1/os-aggregates/-1",
                                     headers=ADMIN, status=404),
                  lambda: aggregate_action(one, huge, {"add_host": {
                      "host": "compute1"}}, status=404)):

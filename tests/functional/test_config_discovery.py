@@ -16,10 +16,11 @@ LIMIT_PROBE = "[oslo_middleware]\nmax_request_body_size = {}\n"
 
 
 def conf_for(config_dir, **env):
-    return config_files.build_conf(config_files.find_config(dict(config_dir.env, **env)))
+    return config_files.build_conf(
+        config_files.find_config(dict(config_dir.env, **env)))
 
 
-# -- upstream-compatible discovery ---------------------------------------------
+# -- upstream-compatible discovery --------------------------------------------
 
 def test_default_directory_and_files():
     sources = config_files.find_config({})
@@ -28,25 +29,29 @@ def test_default_directory_and_files():
 
 
 def test_directory_whitespace_is_stripped(tmp_path):
-    sources = config_files.find_config({config_files.ENV_DIR: f"  {tmp_path}\n"})
+    sources = config_files.find_config(
+        {config_files.ENV_DIR: f"  {tmp_path}\n"})
     assert sources.files == (f"{tmp_path}/api-paste.ini",
                              f"{tmp_path}/nova.conf")
 
 
 def test_files_without_directory_are_joined_onto_default_dir():
-    sources = config_files.find_config({config_files.ENV_FILES: "a.conf;b.conf"})
+    sources = config_files.find_config(
+        {config_files.ENV_FILES: "a.conf;b.conf"})
     assert sources.files == ("/etc/nova/a.conf", "/etc/nova/b.conf")
 
 
 def test_absolute_entries_stand_as_they_are(tmp_path):
-    sources = config_files.find_config({config_files.ENV_DIR: str(tmp_path),
-                                  config_files.ENV_FILES: "/srv/x.conf;y.conf"})
+    sources = config_files.find_config(
+        {config_files.ENV_DIR: str(tmp_path),
+         config_files.ENV_FILES: "/srv/x.conf;y.conf"})
     assert sources.files == ("/srv/x.conf", f"{tmp_path}/y.conf")
 
 
 def test_empty_entries_and_blanks_are_ignored(tmp_path):
-    sources = config_files.find_config({config_files.ENV_DIR: str(tmp_path),
-                                  config_files.ENV_FILES: " ; nova.conf ;; api-paste.ini ; "})
+    sources = config_files.find_config(
+        {config_files.ENV_DIR: str(tmp_path),
+         config_files.ENV_FILES: " ; nova.conf ;; api-paste.ini ; "})
     assert sources.files == (f"{tmp_path}/nova.conf",
                              f"{tmp_path}/api-paste.ini")
 
@@ -128,7 +133,8 @@ def test_paste_file_nowhere_falls_back_to_packaged_copy(noauth_config):
 def test_api_paste_config_names_a_listed_file(noauth_config):
     (noauth_config.path / "api-paste.ini").rename(
         noauth_config.path / "pipelines.ini")
-    noauth_config.write("naming.conf", "[wsgi]\napi_paste_config = pipelines.ini\n")
+    noauth_config.write("naming.conf",
+                        "[wsgi]\napi_paste_config = pipelines.ini\n")
     app = noauth_config.testapp(
         OS_NOVA_CONFIG_FILES="nova.conf;pipelines.ini;naming.conf")
     assert app.get("/").status_int == 200

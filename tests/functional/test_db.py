@@ -161,7 +161,7 @@ def synced(conf_path):
     return conf_path
 
 
-# -- 1. nova-manage db sync -----------------------------------------------------
+# -- 1. nova-manage db sync ---------------------------------------------------
 
 def test_db_sync_creates_schema_and_is_idempotent(db_url, conf_path):
     version = run_manage_cli(conf_path, "db", "version")
@@ -341,7 +341,7 @@ def test_sqlite_migration_leaving_broken_references_is_undone(
                       "flavor_projects") == [1, 1, 1]
 
 
-# -- 2. transactions ------------------------------------------------------------
+# -- 2. transactions ----------------------------------------------------------
 
 def test_writer_commits_and_reader_reads(db_url, synced, dbs):
     db = dbs(synced)
@@ -416,7 +416,7 @@ def test_reader_never_commits(db_url, synced, dbs):
     assert flavor_names(db) == []
 
 
-# -- 3. concurrency -------------------------------------------------------------
+# -- 3. concurrency -----------------------------------------------------------
 
 def sqlite_conf(tmp_path, **database):
     path = tmp_path / "state" / "nova.sqlite"
@@ -531,7 +531,7 @@ def test_concurrent_locked_increments_lose_no_update(db_url, synced, dbs):
         assert session.get(models.Flavor, flavor_id).memory_mb == 400
 
 
-# -- 4. fork safety -------------------------------------------------------------
+# -- 4. fork safety -----------------------------------------------------------
 
 def wait_child(pid, timeout):
     deadline = time.monotonic() + timeout
@@ -590,7 +590,7 @@ def test_fork_gives_the_child_its_own_engine(db_url, synced, dbs, tmp_path):
     assert flavor_names(dbs(synced)) == ["child", "parent", "parent-again"]
 
 
-# -- 5. the compute API's health check and faults -------------------------------
+# -- 5. the compute API's health check and faults -----------------------------
 
 def api_config(config_dir, url, **database):
     config_dir.paste()
@@ -773,7 +773,7 @@ def test_server_unreachable_at_startup_gives_503_without_password(
     assert SECRET not in caplog.text
 
 
-# -- 6. lock timeout ------------------------------------------------------------
+# -- 6. lock timeout ----------------------------------------------------------
 
 @pytest.mark.timeout(60)
 def add_flavor(db, name, how):

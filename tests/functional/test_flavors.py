@@ -11,8 +11,18 @@ import uuid
 
 import pytest
 
-from tests.helpers import (ADMIN, ALICE, DEMO, HOST, OTHER, fault, make_flavor,
-                           sample, upstream, v)
+from tests.helpers import (
+    ADMIN,
+    ALICE,
+    DEMO,
+    HOST,
+    OTHER,
+    fault,
+    make_flavor,
+    sample,
+    upstream,
+    v,
+)
 
 URL = "/v2.1/flavors"
 AUTO_ID = "cbdde837-f0bd-4b7a-a49c-2b86d9bf21b0"  # auto.id in the samples

@@ -11,8 +11,18 @@ import uuid
 import pytest
 
 from nova.cmd import manage
-from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, OTHER, fault,
-                           make_flavor, sample, v)
+from tests.helpers import (
+    ADMIN,
+    ALICE,
+    DEMO,
+    HOST,
+    IMAGE,
+    OTHER,
+    fault,
+    make_flavor,
+    sample,
+    v,
+)
 
 URL = "/v2.1/images"
 CIRROS = IMAGE  # the samples' cirros

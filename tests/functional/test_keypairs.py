@@ -21,8 +21,16 @@ from cryptography.x509.oid import NameOID
 
 from nova.api.compute import routes
 from nova.compute import keypairs as service
-from tests.helpers import (ADMIN, DEMO, SSH_KEY, ssh_key, sync_db, upstream, v,
-                           write_noauth_config)
+from tests.helpers import (
+    ADMIN,
+    DEMO,
+    SSH_KEY,
+    ssh_key,
+    sync_db,
+    upstream,
+    v,
+    write_noauth_config,
+)
 
 URL = "/v2.1/os-keypairs"
 

@@ -24,8 +24,14 @@ import pytest
 from werkzeug import Response
 
 from nova.api.metadata import trees
-from tests.functional.metadata_cloud import (JSON, NETWORK_ID, USER_DATA,
-                                             Cloud, get, meta_data)
+from tests.functional.metadata_cloud import (
+    JSON,
+    NETWORK_ID,
+    USER_DATA,
+    Cloud,
+    get,
+    meta_data,
+)
 from tests.helpers import ADMIN, DEMO, GUEST_KEY, IMAGE, SAMPLES
 
 # The samples' server's metadata (its key is GUEST_KEY, its user data

@@ -232,8 +232,9 @@ print(sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[2:])))
 
 def imported_cache_modules(cloud):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    proc = subprocess.run([sys.executable, "-c", _IMPORTED, str(cloud.dir.path),
-                           *CACHE_MODULES], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", _IMPORTED,
+                           str(cloud.dir.path), *CACHE_MODULES],
+                          capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()

@@ -24,7 +24,8 @@ JSON = {"Content-Type": "application/json"}
 
 
 def echo(req):
-    return router.Result(200, {"got": req.json, "project": req.context.project_id,
+    return router.Result(200, {"got": req.json,
+                               "project": req.context.project_id,
                                "version": list(req.version)})
 
 
@@ -41,7 +42,8 @@ TEST_ROUTES = (
     router.Route("/echo", "GET", echo, policy=None,
                  query={"type": "object", "properties": {
                      "limit": {"type": "array",
-                               "items": {"type": "string", "pattern": "^[0-9]+$"}}},
+                               "items": {"type": "string",
+                                         "pattern": "^[0-9]+$"}}},
                         "additionalProperties": False}),
     router.Route("/boom", "GET", boom, policy=None),
     router.Route("/items/{item_id}", "PUT", created, policy=None,
@@ -57,14 +59,15 @@ def app(noauth_config, monkeypatch):
     return noauth_config.testapp()
 
 
-# -- request ids ------------------------------------------------------------------
+# -- request ids --------------------------------------------------------------
 
 def test_request_ids_are_new_per_request_and_in_both_headers(app):
     seen = set()
     for _ in range(3):
         resp = app.get("/v2.1/echo", headers=ADMIN)
         rid = resp.headers["x-openstack-request-id"]
-        assert re.fullmatch(r"req-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", rid)
+        assert re.fullmatch(
+            r"req-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", rid)
         assert resp.headers["x-compute-request-id"] == rid
         seen.add(rid)
     assert len(seen) == 3
@@ -72,7 +75,8 @@ def test_request_ids_are_new_per_request_and_in_both_headers(app):
 
 def test_caller_request_id_is_not_adopted(app):
     theirs = "req-11111111-2222-3333-4444-555555555555"
-    resp = app.get("/v2.1/echo", headers={**ADMIN, "X-OpenStack-Request-ID": theirs})
+    resp = app.get("/v2.1/echo",
+                   headers={**ADMIN, "X-OpenStack-Request-ID": theirs})
     assert resp.headers["x-openstack-request-id"] != theirs
 
 
@@ -81,11 +85,11 @@ def test_request_id_on_faults_too(app):
     assert resp.headers["x-openstack-request-id"].startswith("req-")
 
 
-# -- body size limit -----------------------------------------------------------------
+# -- body size limit ----------------------------------------------------------
 
 def test_body_over_limit_is_413_fault(app):
-    resp = app.post("/v2.1/echo", b"{" + b" " * 114688 + b"}", headers={**ADMIN, **JSON},
-                    status=413)
+    resp = app.post("/v2.1/echo", b"{" + b" " * 114688 + b"}",
+                    headers={**ADMIN, **JSON}, status=413)
     assert resp.json["overLimit"]["code"] == 413
     assert "114688" in resp.json["overLimit"]["message"]
 
@@ -93,7 +97,8 @@ def test_body_over_limit_is_413_fault(app):
 def test_body_at_limit_passes(app):
     body = b'{"a": "' + b"x" * (114688 - 9) + b'"}'
     assert len(body) == 114688
-    assert app.post("/v2.1/echo", body, headers={**ADMIN, **JSON}).json["got"]["a"]
+    assert app.post("/v2.1/echo", body,
+                    headers={**ADMIN, **JSON}).json["got"]["a"]
 
 
 def chunked_post(wsgi_app, path, body, headers=ADMIN):
@@ -121,7 +126,8 @@ def chunked_post(wsgi_app, path, body, headers=ADMIN):
 
 
 def test_chunked_body_over_limit_is_413(app):
-    status, body = chunked_post(app.app, "/v2.1/echo", b"[" + b"1," * 60000 + b"1]")
+    status, body = chunked_post(app.app, "/v2.1/echo",
+                                b"[" + b"1," * 60000 + b"1]")
     assert status == 413
     assert body["overLimit"]["code"] == 413
 
@@ -148,7 +154,7 @@ def test_invalid_content_length_is_400(app):
     assert b"Content-Length" in body
 
 
-# -- bodies --------------------------------------------------------------------------
+# -- bodies -------------------------------------------------------------------
 
 @pytest.mark.parametrize("body", [
     b'{"flavor": {bad json',
@@ -165,7 +171,8 @@ def test_malformed_bodies_are_400(app, body):
 
 def test_wrong_content_type_is_415(app):
     resp = app.post("/v2.1/echo", b"name=x", headers={
-        **ADMIN, "Content-Type": "application/x-www-form-urlencoded"}, status=415)
+        **ADMIN, "Content-Type": "application/x-www-form-urlencoded"},
+        status=415)
     assert resp.json["badMediaType"]["code"] == 415
 
 
@@ -185,15 +192,16 @@ def test_schema_errors_read_like_upstream(app):
 
 def test_schema_error_values_are_cut_short(app):
     huge = {"item": {"x": "y" * 50000}}
-    resp = app.put("/v2.1/items/7", json.dumps(huge), headers={**ADMIN, **JSON},
-                   status=400)
+    resp = app.put("/v2.1/items/7", json.dumps(huge),
+                   headers={**ADMIN, **JSON}, status=400)
     assert len(resp.json["badRequest"]["message"]) < 600
 
 
 def test_query_is_validated(app):
     assert app.get("/v2.1/echo?limit=5", headers=ADMIN).status_int == 200
     resp = app.get("/v2.1/echo?limit=five", headers=ADMIN, status=400)
-    assert "Invalid input for field/attribute limit" in resp.json["badRequest"]["message"]
+    assert "Invalid input for field/attribute limit" in (
+        resp.json["badRequest"]["message"])
     app.get("/v2.1/echo?unknown=1", headers=ADMIN, status=400)
 
 
@@ -209,12 +217,12 @@ def test_handler_status_and_headers(app):
     assert resp.headers["Location"].endswith("/x")
 
 
-# -- routing -------------------------------------------------------------------------
+# -- routing ------------------------------------------------------------------
 
 def test_unknown_path_is_404_fault(app):
     resp = app.get("/v2.1/nonexistent", headers=ADMIN, status=404)
-    assert resp.json == {"itemNotFound": {"code": 404,
-                                          "message": "The resource could not be found."}}
+    assert resp.json == {"itemNotFound": {
+        "code": 404, "message": "The resource could not be found."}}
 
 
 def test_unknown_top_level_path_is_404_fault(app):
@@ -229,9 +237,11 @@ def test_wrong_method_is_405_with_allow(app):
 
 
 def test_project_id_in_url(app):
-    resp = app.post("/v2.1/proj1/echo", b"{}", headers={"X-Auth-Token": "u:proj1", **JSON})
+    resp = app.post("/v2.1/proj1/echo", b"{}",
+                    headers={"X-Auth-Token": "u:proj1", **JSON})
     assert resp.json["project"] == "proj1"
-    resp = app.post("/v2.1/other/echo", b"{}", headers={"X-Auth-Token": "u:proj1", **JSON},
+    resp = app.post("/v2.1/other/echo", b"{}",
+                    headers={"X-Auth-Token": "u:proj1", **JSON},
                     status=400)
     assert resp.json["badRequest"]["message"] == (
         "Malformed request URL: URL's project_id 'other' doesn't match "
@@ -246,21 +256,23 @@ def test_legacy_v2_prefix_reaches_the_api(app):
     assert app.get("/v2/echo", headers=ADMIN).status_int == 200
 
 
-# -- faults --------------------------------------------------------------------------
+# -- faults -------------------------------------------------------------------
 
 def test_unexpected_error_is_500_without_detail_and_logged_once(app, caplog):
     caplog.set_level(logging.ERROR)
     resp = app.get("/v2.1/boom", headers=ADMIN, status=500)
-    assert resp.json == {"computeFault": {"code": 500, "message": errors.UNEXPECTED}}
+    assert resp.json == {"computeFault": {"code": 500,
+                                          "message": errors.UNEXPECTED}}
     assert "secret internal detail" not in resp.text
     assert "Traceback" not in resp.text
     rid = resp.headers["x-openstack-request-id"]
-    records = [r for r in caplog.records if "ZeroDivisionError" in (r.exc_text or "")]
+    records = [r for r in caplog.records
+               if "ZeroDivisionError" in (r.exc_text or "")]
     assert len(records) == 1
     assert records[0].request_id == rid
 
 
-# -- CORS (oslo.middleware, fed our config) ------------------------------------------
+# -- CORS (oslo.middleware, fed our config) -----------------------------------
 
 def test_cors_from_nova_conf(noauth_config):
     noauth_config.write("nova.conf.d/cors.conf",
@@ -293,14 +305,15 @@ def test_empty_cors_section_changes_nothing(noauth_config):
     assert "Access-Control-Allow-Origin" not in resp.headers
 
 
-# -- health and metadata ------------------------------------------------------------
+# -- health and metadata ------------------------------------------------------
 
 @pytest.mark.parametrize("api", ["osapi_compute", "metadata"])
 def test_healthcheck_unauthenticated(noauth_config, api):
     app = noauth_config.testapp(api)
     resp = app.get("/healthcheck")
     assert resp.text == "OK\n"
-    assert app.get("/healthcheck", headers={"Accept": "application/json"}).json == {
+    assert app.get("/healthcheck",
+                   headers={"Accept": "application/json"}).json == {
         "status": "OK", "database": "OK"}
     assert app.head("/healthcheck").body == b""
     assert app.post("/healthcheck", status=405).headers["Allow"] == "GET, HEAD"
@@ -314,7 +327,7 @@ def test_metadata_root_lists_ec2_versions(noauth_config):
     assert resp.content_type == "text/plain"
 
 
-# -- WSGI compliance ----------------------------------------------------------------
+# -- WSGI compliance ----------------------------------------------------------
 
 @pytest.mark.parametrize("api,requests", [
     ("osapi_compute", [("GET", "/"), ("GET", "/v2.1"), ("GET", "/v2.1/echo"),
@@ -338,7 +351,9 @@ def test_wsgiref_validate(noauth_config, monkeypatch, api, requests):
                        CONTENT_TYPE="application/json",
                        **{"wsgi.input": io.BytesIO(body)})
         statuses = []
-        result = checked(environ, lambda s, h, e=None: statuses.append(s) or (lambda d: None))
+        result = checked(environ,
+                         lambda s, h, e=None, statuses=statuses:
+                         statuses.append(s) or (lambda d: None))
         try:
             b"".join(result)
         finally:

@@ -4,7 +4,6 @@ import pytest
 
 from tests.helpers import ADMIN, DEMO
 
-
 FLAVOR = {"flavor": {"name": "f1", "ram": 64, "vcpus": 1, "disk": 0}}
 MEMBER = DEMO  # a member of project demo, not an admin
 

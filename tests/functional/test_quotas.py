@@ -6,9 +6,22 @@ import base64
 
 import pytest
 
-from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, SSH_KEY, boot,
-                           conf_of, fault, make_flavor, sample, set_quota, v,
-                           write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    ALICE,
+    DEMO,
+    IMAGE,
+    OTHER,
+    SSH_KEY,
+    boot,
+    conf_of,
+    fault,
+    make_flavor,
+    sample,
+    set_quota,
+    v,
+    write_compute_config,
+)
 
 QS = "/v2.1/os-quota-sets"
 QCS = "/v2.1/os-quota-class-sets"
@@ -257,7 +270,7 @@ def test_quota_class_sets(cloud):
         "floating_ips": 1}}, headers=v("2.50"), status=400)
 
 
-# -- enforcement ------------------------------------------------------------------
+# -- enforcement --------------------------------------------------------------
 
 def test_instances_cores_and_ram(cloud):
     set_quota(cloud, "demo", instances=3, cores=5, ram=4096)
@@ -397,7 +410,7 @@ def test_shelved_offloaded_and_soft_deleted_servers(cloud, fast_config):
     try:
         with db.writer() as session:
             for server_id, state in zip(ids, ("shelved_offloaded",
-                                              "soft-deleted")):
+                                              "soft-deleted"), strict=True):
                 row = session.query(Instance).filter_by(
                     uuid=server_id).one()
                 row.vm_state, row.task_state = state, None

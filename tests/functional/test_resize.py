@@ -18,8 +18,18 @@ import time
 
 import pytest
 
-from tests.helpers import (ADMIN, DEMO, IMAGE, boot_id, disable, get,
-                           make_flavor, used_on, v, write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    DEMO,
+    IMAGE,
+    boot_id,
+    disable,
+    get,
+    make_flavor,
+    used_on,
+    v,
+    write_compute_config,
+)
 
 NO_HOST_RESIZE = "No valid host was found. No valid host found for resize"
 
@@ -112,7 +122,7 @@ def group(app, policy, who=ADMIN):
         "server_group"]["id"]
 
 
-# -- the happy paths -------------------------------------------------------------------
+# -- the happy paths ----------------------------------------------------------
 
 def test_resize_moves_the_server_and_confirm_frees_the_source(make_cloud):
     app = make_cloud("h1:nova:4:4096:100, h2:nova:4:4096:100")
@@ -201,7 +211,7 @@ def test_the_confirm_window_confirms_a_move_by_itself(make_cloud):
     act(app, server_id, "revertResize", status=409)
 
 
-# -- one host ----------------------------------------------------------------------------
+# -- one host -----------------------------------------------------------------
 
 def test_one_host_refuses_a_resize_unless_allowed_to_same_host(make_cloud):
     app = make_cloud("h1:nova:4:4096:100")
@@ -257,7 +267,7 @@ def test_allowed_to_same_host_still_prefers_the_best_host(make_cloud):
     assert where(app, server_id)[:2] == ("VERIFY_RESIZE", "h2")
 
 
-# -- what the scheduler honours ---------------------------------------------------------
+# -- what the scheduler honours -----------------------------------------------
 
 def test_the_destination_needs_room_for_the_new_flavor(make_cloud):
     app = make_cloud("h1:nova:4:4096:100, h2:nova:4:1024:100")
@@ -314,7 +324,7 @@ def test_a_server_stays_in_its_pinned_zone(make_cloud):
     assert migrations(app, pinned)[0]["status"] == "error"
 
 
-# -- server groups ------------------------------------------------------------------------
+# -- server groups ------------------------------------------------------------
 
 # h1 has the most room, h2 the next, h3 the least: a is placed on h1, its
 # anti-affinity partner b on h2; resizing b, h1 would be preferred.
@@ -395,7 +405,7 @@ def test_a_lone_affinity_member_cannot_leave_its_host(make_cloud):
     assert where(app, a)[:2] == ("ACTIVE", "h1")
 
 
-# -- os-migrations ------------------------------------------------------------------------
+# -- os-migrations ------------------------------------------------------------
 
 # The keys of upstream's os-migrations samples (api_samples/os-migrations):
 # v2.1; v2.23 adds migration_type (and links, for a live migration in
@@ -468,7 +478,7 @@ def test_the_source_of_an_unconfirmed_resize_cannot_be_deleted(make_cloud):
     assert list(hypervisors(app)) == ["h2"]
 
 
-# -- cold migration (the migrate action) ------------------------------------------------
+# -- cold migration (the migrate action) --------------------------------------
 
 def migrate(app, server_id, body=None, version="2.1", who=ADMIN,
             status=202):

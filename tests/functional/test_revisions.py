@@ -20,8 +20,14 @@ import sqlalchemy as sa
 from nova import loading
 from nova.api.compute import routes
 from nova.api.compute.handlers import server_actions
-from tests.helpers import (ADMIN, IMAGE, boot_id, make_flavor, v,
-                           write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    IMAGE,
+    boot_id,
+    make_flavor,
+    v,
+    write_compute_config,
+)
 
 VERSIONS = ("2.1", "2.26", "2.73", "latest")
 

@@ -15,11 +15,22 @@ import sqlalchemy as sa
 
 from nova.compute import transitions
 from nova.db import api as db_api
-from nova.db import statements
-from nova.db import models
-from tests.helpers import (ADMIN, DEMO, IMAGE, OTHER, URL, action, add_server,
-                           boot_id, fault, get, make_flavor, v,
-                           write_compute_config)
+from nova.db import models, statements
+from tests.helpers import (
+    ADMIN,
+    DEMO,
+    IMAGE,
+    OTHER,
+    URL,
+    action,
+    add_server,
+    boot_id,
+    fault,
+    get,
+    make_flavor,
+    v,
+    write_compute_config,
+)
 
 
 @pytest.fixture
@@ -221,7 +232,7 @@ def test_row_actions_do_not_take_the_orm_path(backend_cloud, monkeypatch):
     action(app, server_id, {"trigger_crash_dump": None}, version="2.17")
 
 
-# -- the transaction itself ------------------------------------------------------
+# -- the transaction itself ---------------------------------------------------
 
 ACTIONS = models.InstanceAction.__table__
 INSERT = sa.insert(ACTIONS).values(
@@ -258,7 +269,8 @@ def test_transaction_inserts_reads_updates_and_commits(db):
         assert tx.all(BY_UUIDS, {"uuids": []}) == []
         assert tx.first(BY_UUIDS, {"uuids": [b]}).id == second
     with db.reader() as session:  # the ORM agrees
-        assert statements.rows(session, BY_UUIDS, {"uuids": [a]})[0].action == "z"
+        assert statements.rows(session, BY_UUIDS,
+                               {"uuids": [a]})[0].action == "z"
 
 
 def test_transaction_rolls_back_on_any_error(db):

@@ -6,9 +6,24 @@ import uuid
 
 import pytest
 
-from tests.helpers import (ADMIN, ALICE, DEMO, IMAGE, OTHER, URL, action,
-                           boot_id, disable, fault, get, make_flavor,
-                           set_quota, used_on, v, write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    ALICE,
+    DEMO,
+    IMAGE,
+    OTHER,
+    URL,
+    action,
+    boot_id,
+    disable,
+    fault,
+    get,
+    make_flavor,
+    set_quota,
+    used_on,
+    v,
+    write_compute_config,
+)
 
 
 def conflict(resp, server_id, name, attr, state):
@@ -47,7 +62,7 @@ def two_hosts(config_dir, tmp_path, make_image):
     return app
 
 
-# -- pause / suspend / rescue ---------------------------------------------------------
+# -- pause / suspend / rescue -------------------------------------------------
 
 @pytest.mark.parametrize("go, back, status_name, vm_state, power", [
     ("pause", "unpause", "PAUSED", "paused", 3),
@@ -139,7 +154,7 @@ def test_console_output(cloud):
         fault(resp, "badRequest", 400)
 
 
-# -- lock -------------------------------------------------------------------------------
+# -- lock ---------------------------------------------------------------------
 
 def test_lock_refuses_other_actions_to_non_admins(cloud):
     server_id = boot_id(cloud, who=DEMO)
@@ -207,7 +222,7 @@ def test_other_projects_get_404_and_members_no_admin_actions(cloud):
     fault(resp, "forbidden", 403)
 
 
-# -- rebuild ------------------------------------------------------------------------------
+# -- rebuild ------------------------------------------------------------------
 
 def test_rebuild(cloud, make_image):
     other = make_image("debian-12", min_ram=0)
@@ -263,7 +278,7 @@ def test_rebuild_of_a_stopped_server_ends_stopped(cloud):
     action(cloud, server_id, {"pause": None}, status=409)
 
 
-# -- resize -------------------------------------------------------------------------------
+# -- resize -------------------------------------------------------------------
 
 def test_resize_confirm_and_revert(two_hosts):
     cloud = two_hosts
@@ -393,7 +408,7 @@ def test_same_host_resize_checks_capacity_and_holds_both_until_confirmed(
     app.delete(f"{URL}/{a}", headers=ADMIN)
 
 
-# -- shelve -------------------------------------------------------------------------------
+# -- shelve -------------------------------------------------------------------
 
 def test_shelve_offloads_at_once_by_default(cloud):
     server_id = boot_id(cloud, who=DEMO)
@@ -466,7 +481,7 @@ def test_shelve_offload_explicitly(config_dir, tmp_path, make_image):
     assert status(app, server_id)[0] == "ACTIVE"
 
 
-# -- deferred delete ----------------------------------------------------------------------
+# -- deferred delete ----------------------------------------------------------
 
 def test_soft_delete_restore_force_delete_and_reclaim(host_app):
     app = host_app
@@ -492,7 +507,7 @@ def test_soft_delete_restore_force_delete_and_reclaim(host_app):
     assert used(app) == 512
 
 
-# -- createImage --------------------------------------------------------------------------
+# -- createImage --------------------------------------------------------------
 
 def test_create_image(cloud):
     server_id = boot_id(cloud, who=DEMO)
@@ -520,7 +535,7 @@ def test_create_image(cloud):
           "badRequest", 400)
 
 
-# -- instance actions ---------------------------------------------------------------------
+# -- instance actions ---------------------------------------------------------
 
 def test_every_action_is_recorded(cloud):
     server_id = boot_id(cloud, who=DEMO)
@@ -637,7 +652,7 @@ def test_actions_of_deleted_servers_from_2_21(cloud):
     assert [a["action"] for a in listed] == ["delete", "create"]
 
 
-# -- os-interface -------------------------------------------------------------------------
+# -- os-interface -------------------------------------------------------------
 
 def test_interfaces(cloud):
     server_id = boot_id(cloud, who=DEMO)
@@ -663,7 +678,7 @@ def test_interfaces(cloud):
         == {"interfaceAttachments": []}
 
 
-# -- os-migrations ------------------------------------------------------------------------
+# -- os-migrations ------------------------------------------------------------
 
 def test_migrations(two_hosts):
     cloud = two_hosts
@@ -708,7 +723,7 @@ def test_migrations(two_hosts):
     fault(resp, "badRequest", 400)
 
 
-# -- policy overrides and more rebuild boundaries ---------------------------------------
+# -- policy overrides and more rebuild boundaries -----------------------------
 
 def test_action_rules_follow_policy_yaml(cloud, fast_config):
     fast_config.write("policy.yaml", """
@@ -886,7 +901,7 @@ def test_the_action_sql_on_every_database(config_dir, db_url, tmp_path,
     assert done[:3] == ["delete", "restore", "delete"]
 
 
-# -- quotas on the actions that grow usage -------------------------------------
+# -- quotas on the actions that grow usage ------------------------------------
 
 def _quota_refused(resp, resource):
     assert resp.status_int == 403, resp.body

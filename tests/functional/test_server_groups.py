@@ -6,8 +6,19 @@ import functools
 import pytest
 
 from tests import helpers
-from tests.helpers import (ADMIN, DEMO, IMAGE, NO_HOST, OTHER, fault, get,
-                           make_flavor, sample, v, write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    DEMO,
+    IMAGE,
+    NO_HOST,
+    OTHER,
+    fault,
+    get,
+    make_flavor,
+    sample,
+    v,
+    write_compute_config,
+)
 
 URL = "/v2.1/os-server-groups"
 

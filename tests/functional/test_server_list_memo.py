@@ -13,8 +13,20 @@ import time
 
 import pytest
 
-from tests.helpers import (ADMIN, DEMO, IMAGE, OTHER, URL, app_db, boot_id,
-                           get, listing, make_flavor, v, write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    DEMO,
+    IMAGE,
+    OTHER,
+    URL,
+    app_db,
+    boot_id,
+    get,
+    listing,
+    make_flavor,
+    v,
+    write_compute_config,
+)
 
 EXTENDED = "OS-EXT-SRV-ATTR:host"
 
@@ -88,7 +100,8 @@ def test_a_change_made_by_another_process_shows_at_once(cloud, fast_config):
         import webtest
         from nova import loading
         app = webtest.TestApp(loading.load_app(
-            "osapi_compute", {{"OS_NOVA_CONFIG_DIR": {str(fast_config.path)!r}}}))
+            "osapi_compute",
+            {{"OS_NOVA_CONFIG_DIR": {str(fast_config.path)!r}}}))
         app.put_json("{URL}/{ident}", {{"server": {{"name": "after"}}}},
                      headers={{"X-Auth-Token": "admin:admin"}})
         """)

@@ -18,10 +18,31 @@ import uuid
 import pytest
 
 from nova.conf import network as network_conf
-from tests.helpers import (ADMIN, ALICE, DEMO, HOST, IMAGE, NO_HOST, OTHER,
-                           SSH_KEY, URL, action, boot, boot_id, conf_of, fault,
-                           get, host_of, ips, listing, make_flavor, sample,
-                           upstream, v, write_compute_config)
+from tests.helpers import (
+    ADMIN,
+    ALICE,
+    DEMO,
+    HOST,
+    IMAGE,
+    NO_HOST,
+    OTHER,
+    SSH_KEY,
+    URL,
+    action,
+    boot,
+    boot_id,
+    conf_of,
+    fault,
+    get,
+    host_of,
+    ips,
+    listing,
+    make_flavor,
+    sample,
+    upstream,
+    v,
+    write_compute_config,
+)
 
 
 def names(resp):
@@ -1554,7 +1575,8 @@ def test_capacity_counts_cpu_and_disk_and_stopped_servers(zones):
     assert s2 != s1
 
 
-# Multiple create when not every server fits: tests/functional/test_multi_create.py
+# Multiple create when not every server fits:
+# tests/functional/test_multi_create.py
 
 
 def test_forced_host(zones):

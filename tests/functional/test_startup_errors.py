@@ -22,7 +22,8 @@ def load_error(config_dir, api="osapi_compute", **env):
 
 
 def test_missing_file_names_file_and_variables(noauth_config):
-    msg = load_error(noauth_config, OS_NOVA_CONFIG_FILES="api-paste.ini;nope.conf")
+    msg = load_error(noauth_config,
+                     OS_NOVA_CONFIG_FILES="api-paste.ini;nope.conf")
     assert f"{noauth_config.path}/nope.conf does not exist" in msg
     assert "OS_NOVA_CONFIG_FILES='api-paste.ini;nope.conf'" in msg
     assert "OS_NOVA_CONFIG_DIR" in msg
@@ -101,7 +102,8 @@ def test_invalid_integer_names_option_file_and_value(noauth_config):
 
 
 def test_invalid_choice_names_the_choices(noauth_config):
-    noauth_config.write("nova.conf.d/auth.conf", "[api]\nauth_strategy = kerberos\n")
+    noauth_config.write("nova.conf.d/auth.conf",
+                        "[api]\nauth_strategy = kerberos\n")
     msg = load_error(noauth_config)
     assert "[api] auth_strategy" in msg
     assert "kerberos" in msg
@@ -140,14 +142,16 @@ def test_paste_factory_that_cannot_be_imported(noauth_config):
 
 
 def test_api_paste_config_naming_a_missing_file(noauth_config):
-    noauth_config.write("nova.conf.d/p.conf", "[wsgi]\napi_paste_config = gone.ini\n")
+    noauth_config.write("nova.conf.d/p.conf",
+                        "[wsgi]\napi_paste_config = gone.ini\n")
     msg = load_error(noauth_config)
     assert "[wsgi] api_paste_config = 'gone.ini' does not exist" in msg
 
 
 def test_unwritable_log_file_names_option(noauth_config, tmp_path):
     noauth_config.write("nova.conf.d/log.conf",
-                        f"[DEFAULT]\nlog_file = {tmp_path}/no/such/dir/api.log\n")
+                        "[DEFAULT]\n"
+                        f"log_file = {tmp_path}/no/such/dir/api.log\n")
     msg = load_error(noauth_config)
     assert "[DEFAULT] log_file" in msg
 
@@ -199,7 +203,8 @@ def test_one_api_per_process_through_entry_modules(noauth_config):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
                           text=True, timeout=60,
                           env=dict(os.environ, **noauth_config.env))
-    assert "StartupError This process already serves the metadata API" in proc.stdout
+    assert ("StartupError This process already serves the metadata API"
+            in proc.stdout)
 
 
 def test_entry_module_error_is_startup_error_in_fresh_interpreter(tmp_path):
@@ -220,5 +225,6 @@ def test_unknown_api_name(noauth_config):
 def test_file_mode_helper_is_not_world_readable_requirement(noauth_config):
     # Files 0640 are fine for the owner (the packaged layout).
     os.chmod(noauth_config.path / "nova.conf", 0o640)
-    assert stat.S_IMODE(os.stat(noauth_config.path / "nova.conf").st_mode) == 0o640
+    assert stat.S_IMODE(
+        os.stat(noauth_config.path / "nova.conf").st_mode) == 0o640
     assert noauth_config.testapp().get("/").status_int == 200

@@ -28,7 +28,8 @@ def samples():
 
 @pytest.mark.parametrize("path", ["/", ""])
 def test_root_document_matches_upstream(compute, samples, path):
-    resp = compute.get(path or "/", extra_environ={"HTTP_HOST": "api.example:8774"})
+    resp = compute.get(path or "/",
+                       extra_environ={"HTTP_HOST": "api.example:8774"})
     assert resp.json == with_host(samples("versions_root"), "http://api.example:8774")
     assert resp.content_type == "application/json"
 
@@ -98,9 +99,11 @@ def test_negotiation_echoes_version(compute, headers, expected):
     assert resp.headers["X-OpenStack-Nova-API-Version"] == expected
 
 
-@pytest.mark.parametrize("value", ["abc", "2", "2.x", "2.01.1", "-2.1", "2. 1"])
+@pytest.mark.parametrize("value", ["abc", "2", "2.x", "2.01.1", "-2.1",
+                                   "2. 1"])
 def test_malformed_version_is_400(compute, value):
-    resp = compute.get("/v2.1/", headers={"OpenStack-API-Version": f"compute {value}"},
+    resp = compute.get("/v2.1/",
+                       headers={"OpenStack-API-Version": f"compute {value}"},
                        status=400)
     assert resp.json == {"badRequest": {
         "code": 400,
@@ -111,8 +114,9 @@ def test_malformed_version_is_400(compute, value):
 @pytest.mark.parametrize("value", ["2.105", "9.99", "2.0", "1.1", "3.0"])
 def test_out_of_range_version_is_406_with_headers(compute, value):
     for path in ("/v2.1/", "/v2.1/flavors"):
-        resp = compute.get(path, headers={**ADMIN, "OpenStack-API-Version": f"compute {value}"},
-                           status=406)
+        resp = compute.get(path, headers={
+            **ADMIN, "OpenStack-API-Version": f"compute {value}"},
+            status=406)
         assert resp.json == {"computeFault": {
             "code": 406,
             "message": f"Version {value} is not supported by the API. "
@@ -125,8 +129,8 @@ def test_out_of_range_version_is_406_with_headers(compute, value):
 
 def test_406_sample_shape(compute, samples):
     body = samples("bad_microversion_2_105")
-    resp = compute.get("/v2.1/flavors", headers={**ADMIN, "OpenStack-API-Version": "compute 2.105"},
-                       status=406)
+    resp = compute.get("/v2.1/flavors", headers={
+        **ADMIN, "OpenStack-API-Version": "compute 2.105"}, status=406)
     if MAX == "2.104":
         assert resp.json == body
 
@@ -148,7 +152,8 @@ def test_head_and_bad_method_on_versions(compute):
 
 def test_links_follow_forwarded_proto_when_enabled(noauth_config):
     noauth_config.write("nova.conf.d/proxy.conf",
-                        "[oslo_middleware]\nenable_proxy_headers_parsing = true\n")
+                        "[oslo_middleware]\n"
+                        "enable_proxy_headers_parsing = true\n")
     app = noauth_config.testapp()
     resp = app.get("/", headers={"X-Forwarded-Proto": "https"},
                    extra_environ={"HTTP_HOST": "cloud.example"})

@@ -162,8 +162,8 @@ def _answered(access):
 
 
 def run(workdir, max_examples, phases="examples,coverage,fuzzing",
-        identities=tuple(IDENTITIES), workers=2, max_time=None, seed_value=None,
-        timeout=600, min_requests=0, deadline=None):
+        identities=tuple(IDENTITIES), workers=2, max_time=None,
+        seed_value=None, timeout=600, min_requests=0, deadline=None):
     """Serve, seed, fuzz as each identity; the outcome.
 
     With ``min_requests``, rounds over the identities (each with a seed of

@@ -118,7 +118,8 @@ def test_two_processes_writing_at_once_lose_nothing(two_servers):
             {"metadata": {f"k{i}": str(i)}})))
         jobs.append(lambda base=base, i=i: ("tag", f"t{i}", call(
             base, "PUT", f"/servers/{server}/tags/t{i}", version="2.26")))
-        jobs.append(lambda base=base, i=i, key=ssh_key(): ("key", f"kp{i}",
+        key = ssh_key()
+        jobs.append(lambda base=base, i=i, key=key: ("key", f"kp{i}",
                     call(base, "POST", "/os-keypairs", {"keypair": {
                         "name": f"kp{i}", "public_key": key}},
                         version="2.92" if i % 2 else "2.1")))

@@ -128,7 +128,8 @@ MATRIX = {
     ("PUT", "/servers/{server_id}"): Probe(S, {"server": {
         "name": "renamed by B"}}),
     ("DELETE", "/servers/{server_id}"): Probe(S),
-    ("POST", "/servers/{server_id}/action"): Probe(S + "/action"),  # each action
+    ("POST", "/servers/{server_id}/action"): Probe(
+        S + "/action"),  # each action
     ("GET", "/servers/{server_id}/ips"): Probe(S + "/ips", admin=200),
     ("GET", "/servers/{server_id}/ips/{network_label}"): Probe(
         S + "/ips/private", admin=200),

@@ -36,12 +36,14 @@ def test_list_opts_covers_every_registered_option():
         if isinstance(attr, cfg.ConfigOpts.GroupAttr):
             registered |= {(group, key) for key in attr._group._opts}  # noqa: SLF001
     # oslo.config registers these two itself on every ConfigOpts.
-    registered -= {("DEFAULT", "config_source"), ("DEFAULT", "shell_completion")}
+    registered -= {("DEFAULT", "config_source"),
+                   ("DEFAULT", "shell_completion")}
     assert listed == registered
 
 
 def test_entry_point_is_installed():
     from importlib.metadata import entry_points
 
-    names = {ep.name: ep.value for ep in entry_points(group="oslo.config.opts")}
+    names = {ep.name: ep.value
+             for ep in entry_points(group="oslo.config.opts")}
     assert names.get("nova") == "nova.conf:list_opts"

@@ -1,6 +1,7 @@
 """The store's pieces that need no database server."""
 
 import datetime
+import itertools
 import pathlib
 import re
 
@@ -13,8 +14,7 @@ import nova.db
 from nova import exception
 from nova.api import errors
 from nova.db import engine as db_engine
-from nova.db import statements
-from nova.db import migration
+from nova.db import migration, statements
 
 
 def test_schema_head_constant_is_the_newest_migration():
@@ -30,7 +30,7 @@ def test_migrations_form_one_line_named_after_their_revisions():
     assert scripts.get_heads() == [nova.db.SCHEMA_HEAD]
     chain = list(scripts.walk_revisions())  # newest first
     assert chain[-1].down_revision is None
-    for newer, older in zip(chain, chain[1:]):
+    for newer, older in itertools.pairwise(chain):
         assert newer.down_revision == older.revision
     for script in chain:
         name = pathlib.Path(script.path).name

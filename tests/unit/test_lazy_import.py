@@ -31,9 +31,8 @@ def package(tmp_path, monkeypatch):
 
 def test_a_deferred_module_runs_on_first_use_only(package):
     lazy_import.defer("lazypkg.slow")
-    from lazypkg import slow  # what an importer does: no code runs
-
     import lazypkg
+    from lazypkg import slow  # what an importer does: no code runs
     assert lazypkg.runs == []
     assert lazy_import.is_deferred(slow)
     assert slow.__file__ == str(package / "slow.py")
@@ -46,9 +45,8 @@ def test_a_deferred_module_runs_on_first_use_only(package):
 
 def test_threads_using_it_at_once_run_it_once(package):
     lazy_import.defer("lazypkg.slow")
-    from lazypkg import slow
-
     import lazypkg
+    from lazypkg import slow
     barrier = threading.Barrier(8)
     results = []
 

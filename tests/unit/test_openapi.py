@@ -100,8 +100,8 @@ def test_bodies_are_the_validating_schemas(document):
 
 
 def test_actions_are_each_described(document):
-    """Every action of an action route (servers, aggregates, flavors) has its own
-    body schema, one per microversion range where it changes."""
+    """Every action of an action route (servers, aggregates, flavors) has
+    its own body schema, one per microversion range where it changes."""
     tables = 0
     for route in routes.ROUTES:
         actions = _action_table(route)
@@ -138,7 +138,7 @@ def test_faults_and_schemas_are_valid_json_schema(document):
                         fault)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"error": "x"}, fault)
-    for name, schema in document["components"]["schemas"].items():
+    for _name, schema in document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema)
 
 

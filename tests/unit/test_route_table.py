@@ -33,7 +33,8 @@ def test_body_route_has_body_schema(route):
 @pytest.mark.parametrize("route", routes.ROUTES,
                          ids=lambda r: f"{r.method} {r.path}")
 def test_route_has_registered_policy(route):
-    names = route.policy if isinstance(route.policy, tuple) else (route.policy,)
+    names = (route.policy if isinstance(route.policy, tuple)
+             else (route.policy,))
     assert names and all(names), "no policy rule"
     for name in names:
         assert name in RULES, f"policy rule {name} is not registered"
@@ -95,7 +96,8 @@ def _every_schema():
     specs = []
     for route in routes.ROUTES:
         where = f"{route.method} {route.path}"
-        specs += [(f"{where} query", route.query), (f"{where} body", route.body)]
+        specs += [(f"{where} query", route.query),
+                  (f"{where} body", route.body)]
     specs += [(f"server action {name}", entry.schema)
               for name, entry in server_actions.ACTIONS.items()]
     specs += [(f"aggregate action {name}", entry.schema)
