@@ -1,7 +1,7 @@
 """Flavors: storage and rules, independent of HTTP.
 
 Functions take a session (``db.reader()``/``db.writer()``) and plain
-values, and raise ``nova.api.errors`` exceptions with upstream's messages.
+values, and raise ``nova.exception`` errors with upstream's messages.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A reboot, a lock or a pause is a state check, a transition and an
 instance-action record: ``get_editable`` reads the row locked in a
-``nova.db.api.Transaction``, the action changes attributes of the
+``nova.db.statements.Transaction``, the action changes attributes of the
 ``Editable``, ``save`` writes what changed with the revisions moved
 (``nova.db.revisions.moved``), checked against the revision read as the
 ORM's version counter is.
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from nova.db.statements import Record, Transaction
 
 class Editable:
-    """A server row read for a change in a ``nova.db.api.Transaction``:
+    """A server row read for a change in a
+    ``nova.db.statements.Transaction``:
     its columns as attributes, every assignment that changes a value
     remembered, written by ``save`` (the hot actions: a reboot is a state
     check, a transition and an instance-action record, no ORM)."""

@@ -92,7 +92,8 @@ def get(session: Session, server_id: str, *, project_id: str | None = None,
 
 
 # The reads of a detailed view, built once (an expanding IN of uuids):
-# ``nova.db.api.rows`` runs them in an ORM session or a ``Transaction``.
+# ``nova.db.statements.rows`` runs them in an ORM session or a
+# ``Transaction``.
 _UUIDS = sa.bindparam("uuids", expanding=True)
 _METADATA = sa.select(InstanceMetadata.instance_uuid, InstanceMetadata.key,
                       InstanceMetadata.value).where(

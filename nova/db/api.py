@@ -55,7 +55,7 @@ class Database:
         self._pid = None
         self._lock = threading.Lock()
         self._schema_ok = False
-        self._plans = {}  # statement -> _Plan, for first()
+        self._plans = {}  # statement -> Plan, for first() and transaction()
         self._local = threading.local()  # SQLite: the thread's first() conn
         self._held = weakref.WeakSet()  # those alive, closed by dispose()
 
@@ -227,7 +227,7 @@ class Database:
     def transaction(self, write: bool = False) -> Iterator[Transaction]:
         """A transaction on the driver's connection, without the ORM: the
         statements of the hottest paths (an action on one server, the
-        view of one server) built once and compiled once (``_Plan``),
+        view of one server) built once and compiled once (``Plan``),
         run through ``Transaction.first``/``all``/``run``/``insert``.
 
         ``write``: on SQLite ``BEGIN IMMEDIATE`` (writers queue on the

@@ -1,7 +1,8 @@
 """Catch whatever escapes the application and answer in the fault format.
 
-Known errors (``nova.api.errors``) keep their status and message; anything
-else is a bug: the client gets a 500 "Unexpected API Error" without a
+Known errors (an ``APIError``, or any exception ``nova.api.errors`` maps,
+the domain's among them) keep their status and message; anything else is
+a bug: the client gets a 500 "Unexpected API Error" without a
 traceback and the log gets the traceback once, with the request id.
 """
 
