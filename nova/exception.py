@@ -68,6 +68,12 @@ class QuotaExceeded(Forbidden):
         self.resources = tuple(resources)
 
 
+class NotSupported(NovaError):
+    """The driver behind the API does not do this (upstream's 501)."""
+
+    message = "The requested functionality is not supported."
+
+
 class Unavailable(NovaError):
     """A service this one needs (the database) does not answer now."""
 

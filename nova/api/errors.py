@@ -176,6 +176,7 @@ def _register_domain_errors():
                              (exception.NotFound, NotFound),
                              (exception.Conflict, Conflict),
                              (exception.Forbidden, Forbidden),
+                             (exception.NotSupported, NotImplementedFault),
                              (exception.Unavailable, ServiceUnavailable)):
         register(klass, lambda exc, api_class=api_class:
                  api_class(exc.message))

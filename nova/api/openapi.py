@@ -38,9 +38,11 @@ SUCCESS = {
 # (401), policy (403), unknown object or route at this version (404),
 # wrong method at this version (405), bad or unsupported microversion
 # (406), state conflicts (409), a body over the size limit (413), a body
-# that is not JSON (415), the database or Keystone unavailable (503).
+# that is not JSON (415), what the compute driver does not do (501: the
+# built-in driver's hosts have no power actions, for one), the database or
+# Keystone unavailable (503).
 ERRORS = ("400", "401", "403", "404", "405", "406", "409", "413", "415",
-          "503")
+          "501", "503")
 
 FAULT_SCHEMA = {
     "type": "object",

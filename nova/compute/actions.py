@@ -372,3 +372,40 @@ def restore(session: Session, instance: Instance, ctx: Caller,
     driver.run(instance, "restoring", states.ACTIVE, RUNNING)
     record(session, instance, "restore", ctx,
            [("compute_restore_instance", "Success", None)])
+
+
+# -- os-resetState ------------------------------------------------------------
+
+RESET_STATES = (states.ACTIVE, states.ERROR)
+
+
+def reset_state(session: Session, instance: Instance, ctx: Caller,
+                driver: BuiltinDriver, state: str) -> None:
+    """An admin's override: the server's vm_state becomes ``state``
+    (active or error) and its task is cleared, whatever it was doing.
+
+    The driver's pending transition is called off, but what the
+    hypervisor was doing to the guest's power is done (a server reset out
+    of BUILD runs). The later automatic steps belong to the state left and
+    are called off too (a reclaim, an offload); a resize awaiting
+    confirmation (or still under way) ends as upstream's automatic
+    confirmation leaves it for a server no longer VERIFY_RESIZE: the
+    migration in error; the server stays on its new host with its new
+    flavor, and the source's hold is freed."""
+    if state not in RESET_STATES:
+        raise exception.Invalid(f"Invalid state {state!r}")
+    now = utcnow()
+    if instance.task_deadline is not None:
+        instance.power_state = instance.next_power_state
+        if instance.launched_at is not None and instance.launched_at > now:
+            instance.launched_at = now  # its spawn was cut short
+    instance.task_deadline = None
+    instance.next_vm_state = instance.next_power_state = None
+    transitions.clear_then(instance)
+    if instance.old_flavor:
+        migrations.confirm_resources(session, instance, driver)
+        migrations.set_migration(session, instance.uuid, "error", now)
+    instance.vm_state = state
+    instance.task_state = None
+    instance.updated_at = now
+    record(session, instance, "resetState", ctx, finish=now)

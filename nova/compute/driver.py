@@ -17,18 +17,21 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from nova import exception
+from nova.compute import diagnostics
 from nova.compute import hosts as compute_hosts
 from nova.conf import compute as compute_conf
 from nova.db.models import ComputeHost, Instance, utcnow
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Sequence
     from typing import Any, Protocol
 
     from oslo_config import cfg
     from sqlalchemy.orm import Session
     from sqlalchemy.sql.expression import ColumnElement
 
+    from nova.compute.diagnostics import Diagnostics
     from nova.compute.server_groups import Placement
     from nova.db.statements import Record
 
@@ -79,9 +82,33 @@ class ComputeDriver:
     def power_on(self, instance: Server) -> None:
         raise NotImplementedError
 
+    # What os-hosts asks of a driver (upstream's libvirt driver does
+    # neither: the API answers 501).
+
+    def host_power_action(self, host: str, action: str) -> str:
+        """"startup", "shutdown" or "reboot" ``host``; what it did."""
+        raise exception.NotSupported()
+
+    def host_maintenance_mode(self, host: str, mode: bool) -> str:
+        """Start (``mode``: moving the servers away) or end a maintenance
+        window of ``host``: "on_maintenance" or "off_maintenance"."""
+        raise exception.NotSupported()
+
+    def instance_diagnostics(self, instance: Instance,
+                             macs: Sequence[str],
+                             now: datetime.datetime | None = None
+                             ) -> Diagnostics:
+        """What the hypervisor reports of a running server (its NICs have
+        the MAC addresses ``macs``); 409 when it is not running."""
+        raise exception.NotSupported()
+
 
 class BuiltinDriver(ComputeDriver):
-    """A faithful state machine over the hosts of ``[compute] hosts``."""
+    """A faithful state machine over the hosts of ``[compute] hosts``.
+
+    Its hosts are no machines: it neither powers them nor moves servers
+    off them for maintenance (os-hosts answers 501, as upstream does with
+    a driver that cannot)."""
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self.hosts = compute_conf.parse_hosts(conf)
@@ -265,6 +292,14 @@ class BuiltinDriver(ComputeDriver):
                     local_gb_used=ComputeHost.local_gb_used + disk,
                     running_vms=ComputeHost.running_vms + servers)
             .execution_options(synchronize_session=False)).rowcount)
+
+    def instance_diagnostics(self, instance: Instance,
+                             macs: Sequence[str],
+                             now: datetime.datetime | None = None
+                             ) -> Diagnostics:
+        now = now or utcnow()
+        diagnostics.check_running(instance, effective(instance, now)[2])
+        return diagnostics.built_in(instance, macs, now)
 
     def console_output(self, instance: Instance) -> str:
         """The guest's serial console log, as far as it got."""

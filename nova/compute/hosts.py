@@ -38,10 +38,14 @@ if TYPE_CHECKING:
     from nova.db.api import Database
 
     class HostsDriver(Protocol):
-        """A driver with hosts of its own to register (the built-in
-        one, ``nova.compute.driver.BuiltinDriver``)."""
+        """A driver with hosts of its own to register and act on (the
+        built-in one, ``nova.compute.driver.BuiltinDriver``)."""
 
         def sync_hosts(self, session: Session) -> None: ...
+
+        def host_power_action(self, host: str, action: str) -> str: ...
+
+        def host_maintenance_mode(self, host: str, mode: bool) -> str: ...
 
 AZ_KEY = "availability_zone"
 # Where upstream puts services that are not nova-compute; the API's own
@@ -276,6 +280,79 @@ def delete(session: Session, row: ComputeHost) -> None:
     row.deleted = row.id
     row.deleted_at = now
     row.updated_at = now
+
+
+# -- os-hosts (the API deprecated at 2.43) ------------------------------------
+
+TOPIC = "compute"  # the topic of a nova-compute service, as os-hosts shows it
+
+
+def get_service(session: Session, name: str, *, for_update: bool = False
+                ) -> tuple[ComputeHost, str]:
+    """(ComputeHost, zone) of the host named ``name``, not deleted; 404 as
+    upstream answers for a host it has not mapped."""
+    found = get_by_name(session, name, for_update=for_update)
+    if found is None:
+        raise exception.NotFound(f"Host '{name}' is not mapped to any cell")
+    return found
+
+
+def enabled_services(session: Session, zone: str | None = None
+                     ) -> list[tuple[ComputeHost, str]]:
+    """[(ComputeHost, zone)] of the enabled services, in ``zone`` if given
+    (os-hosts lists no disabled service, as upstream)."""
+    return [(row, where) for row, where in list_hosts(session)
+            if not row.disabled and (zone is None or where == zone)]
+
+
+def set_enabled(session: Session, name: str, enabled: bool) -> str:
+    """Enable or disable the host's nova-compute service (what os-services
+    shows and placement reads); "enabled" or "disabled"."""
+    row, _zone = get_service(session, name, for_update=True)
+    update(row, disabled=not enabled)
+    return "enabled" if enabled else "disabled"
+
+
+def set_maintenance(session: Session, driver: HostsDriver, name: str,
+                    mode: bool) -> str:
+    """Start (``mode``) or end the host's maintenance window:
+    "on_maintenance" or "off_maintenance"; ``NotSupported`` when the
+    driver cannot (the built-in one has no servers to move away)."""
+    get_service(session, name)
+    return driver.host_maintenance_mode(name, mode)
+
+
+def power_action(session: Session, driver: HostsDriver, name: str,
+                 action: str) -> str:
+    """"startup", "shutdown" or "reboot" the host; what the driver did, or
+    ``NotSupported`` (the built-in driver's hosts are no machines)."""
+    get_service(session, name)
+    return driver.host_power_action(name, action)
+
+
+def resources(session: Session, row: ComputeHost
+              ) -> list[tuple[str, int, int, int]]:
+    """os-hosts' usage rows of a host: [(project, vcpus, memory_mb,
+    disk_gb)] for ``(total)`` (its capacity), ``(used_now)`` (what is
+    claimed on it now, as the hypervisor views count it: its servers and
+    the old flavor of the resizes from it awaiting confirmation),
+    ``(used_max)`` (the flavors of its servers), then each project of its
+    servers."""
+    used = usage(session, [row.host]).get(row.host, (0, 0, 0, 0, 0))
+    disk = Instance.root_gb + Instance.ephemeral_gb
+    by_project = session.execute(
+        sa.select(Instance.project_id, sa.func.sum(Instance.vcpus),
+                  sa.func.sum(Instance.memory_mb), sa.func.sum(disk))
+        .where(Instance.deleted == 0, Instance.host == row.host)
+        .group_by(Instance.project_id)
+        .order_by(Instance.project_id)).all()
+    projects = [(project, *(int(v or 0) for v in values))
+                for project, *values in by_project]
+    used_max = tuple(sum(p[i] for p in projects) for i in (1, 2, 3))
+    return [("(total)", row.vcpus, row.memory_mb, row.local_gb),
+            ("(used_now)", *used[:3]),
+            ("(used_max)", *used_max),
+            *projects]
 
 
 # -- formatting ---------------------------------------------------------------

@@ -2,6 +2,13 @@
 
 from oslo_config import cfg
 
+# What ``instance_usage_audit_period`` takes: the unit, and an offset
+# within the next larger unit (the minute of the hour, the hour of the day,
+# the day of the month up to the 28th, the month of the year).
+AUDIT_PERIOD_PATTERN = (
+    r"^(hour(@[0-5]?[0-9])?|day(@(1?[0-9]|2[0-3]))?"
+    r"|month(@([0-9]|1[0-9]|2[0-8]))?|year(@([0-9]|1[0-2]))?)$")
+
 OPTS = [
     cfg.BoolOpt("debug", default=False,
                 help="Log at DEBUG level instead of INFO."),
@@ -43,6 +50,16 @@ OPTS = [
                help="Seconds a shelved server keeps its host before it is "
                     "offloaded (SHELVED_OFFLOADED); 0 offloads at once, "
                     "-1 never."),
+    # As upstream's option of the same name.
+    cfg.StrOpt("instance_usage_audit_period", default="month",
+               regex=AUDIT_PERIOD_PATTERN,
+               help="The period os-instance_usage_audit_log reports on: "
+                    "``hour``, ``day``, ``month`` or ``year``, optionally "
+                    "offset with ``@N`` (the minute of the hour, the hour "
+                    "of the day, the day of the month up to 28, the month "
+                    "of the year): ``month@15`` runs from the 15th to the "
+                    "15th. No audit runs here: every compute host is "
+                    "reported as not having run."),
 ]
 
 
