@@ -374,7 +374,7 @@ HISTORY = [
     ("2.102", ("servers", "flavors", "limits", "extensions", "os-keypairs",
                "os-aggregates", "os-assisted-volume-snapshots",
                "os-availability-zone", "os-console-auth-tokens",
-               "os-hypervisors", "os-instance-usage-audit-log",
+               "os-hypervisors", "os-instance_usage_audit_log",
                "os-migrations", "os-quota-class-sets", "os-quota-sets",
                "os-server-external-events", "os-server-groups",
                "os-services", "os-simple-tenant-usage"),

@@ -250,6 +250,23 @@ MATRIX = {
     ("GET", "/os-simple-tenant-usage"): Probe(U + "?detailed=1", admin=200),
     ("GET", "/os-simple-tenant-usage/{tenant_id}"): Probe(
         U + "/project-a", admin=200),
+    # hosts (A's server's host, until 2.42): the admin's. The power
+    # actions are the driver's, which the built-in one does not do (501).
+    ("GET", "/os-hosts"): Probe("/os-hosts?zone=nova", admin=200),
+    ("GET", "/os-hosts/{host_name}"): Probe("/os-hosts/{host}", admin=200),
+    ("PUT", "/os-hosts/{host_name}"): Probe("/os-hosts/{host}", {
+        "status": "disable"}),
+    ("GET", "/os-hosts/{host_name}/startup"): Probe(
+        "/os-hosts/{host}/startup", admin=501),
+    ("GET", "/os-hosts/{host_name}/shutdown"): Probe(
+        "/os-hosts/{host}/shutdown", admin=501),
+    ("GET", "/os-hosts/{host_name}/reboot"): Probe(
+        "/os-hosts/{host}/reboot", admin=501),
+    # the usage audit (every host's): the admin's
+    ("GET", "/os-instance_usage_audit_log"): Probe(
+        "/os-instance_usage_audit_log", admin=200),
+    ("GET", "/os-instance_usage_audit_log/{before_timestamp}"): Probe(
+        "/os-instance_usage_audit_log/2030-01-01%2000:00:00", admin=200),
 }
 
 # One body per server action (POST /servers/{id}/action).

@@ -10,9 +10,11 @@ from nova.api.compute.handlers import (
     aggregates,
     availability_zones,
     flavors,
+    hosts,
     hypervisors,
     images,
     instance_actions,
+    instance_usage_audit_log,
     interfaces,
     keypairs,
     limits,
@@ -36,7 +38,7 @@ _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             instance_actions, interfaces, migrations, limits, quota_sets,
             quota_classes, server_groups)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
-                  usage)
+                  usage, hosts, instance_usage_audit_log)
 _MODULES += _ADMIN_MODULES
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
