@@ -377,7 +377,8 @@ HISTORY = [
                "os-hypervisors", "os-instance_usage_audit_log",
                "os-migrations", "os-quota-class-sets", "os-quota-sets",
                "os-server-external-events", "os-server-groups",
-               "os-services", "os-simple-tenant-usage"),
+               "os-services", "os-simple-tenant-usage",
+               "servers/diagnostics"),
      "Unknown query parameters are rejected with 400 on every API (until "
      "now only the servers APIs, from 2.75, and a few others rejected "
      "them)."),

@@ -1,5 +1,6 @@
 """The server actions beyond reboot/stop/start, os-instance-actions,
-os-interface and os-migrations: upstream's rule names and defaults."""
+os-interface, os-migrations and diagnostics: upstream's rule names and
+defaults."""
 
 from nova.policies import base
 
@@ -18,6 +19,8 @@ IA = "os_compute_api:os-instance-actions:%s"
 INTERFACES = "os_compute_api:os-attach-interfaces:%s"
 MIGRATIONS = "os_compute_api:os-migrations:index"
 MIGRATE = "os_compute_api:os-migrate-server:%s"
+RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
+DIAGNOSTICS = "os_compute_api:os-server-diagnostics"
 
 M, R, A = (base.PROJECT_MEMBER_OR_ADMIN, base.PROJECT_READER_OR_ADMIN,
            base.ADMIN)
@@ -88,4 +91,8 @@ RULES = [
               [("GET", "/servers/{server_id}/os-interface/{port_id}")]),
     base.rule(MIGRATIONS, A, "List migrations (resizes).",
               [("GET", "/os-migrations")]),
+    _act(RESET_STATE, A, "Reset the state of a given server.",
+         "os-resetState"),
+    base.rule(DIAGNOSTICS, A, "Show the usage data for a server.",
+              [("GET", "/servers/{server_id}/diagnostics")]),
 ]

@@ -130,6 +130,8 @@ SCENARIOS = {
         [], _act({"trigger_crash_dump": None}, "2.17")),
     ("action", "forceDelete"): ([], _act({"forceDelete": None})),
     ("action", "restore"): ([_call("delete", "")], _act({"restore": None})),
+    ("action", "os-resetState"): (
+        [], _act({"os-resetState": {"state": "error"}})),
 }
 
 

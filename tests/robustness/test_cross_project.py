@@ -250,6 +250,10 @@ MATRIX = {
     ("GET", "/os-simple-tenant-usage"): Probe(U + "?detailed=1", admin=200),
     ("GET", "/os-simple-tenant-usage/{tenant_id}"): Probe(
         U + "/project-a", admin=200),
+    # A's server's diagnostics: the admin's
+    ("GET", "/servers/{server_id}/diagnostics"): Probe(
+        S + "/diagnostics", admin=200, variants=(
+            Probe(S + "/diagnostics", version="2.47", admin=200),)),
     # hosts (A's server's host, until 2.42): the admin's. The power
     # actions are the driver's, which the built-in one does not do (501).
     ("GET", "/os-hosts"): Probe("/os-hosts?zone=nova", admin=200),
@@ -296,6 +300,7 @@ ACTION_BODIES = {
     "unpause": {"unpause": None},
     "unrescue": {"unrescue": None},
     "unshelve": {"unshelve": None},
+    "os-resetState": {"os-resetState": {"state": "error"}},
 }
 
 PERSONAS = {

@@ -22,6 +22,7 @@ from nova.api.compute.handlers import (
     quota_classes,
     quota_sets,
     server_actions,
+    server_diagnostics,
     server_groups,
     server_ips,
     server_list,
@@ -36,7 +37,7 @@ from nova.api.compute.handlers import (
 _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             server_ips, server_metadata, server_tags, server_password,
             instance_actions, interfaces, migrations, limits, quota_sets,
-            quota_classes, server_groups)
+            quota_classes, server_groups, server_diagnostics)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
                   usage, hosts, instance_usage_audit_log)
 _MODULES += _ADMIN_MODULES

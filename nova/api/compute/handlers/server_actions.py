@@ -1,4 +1,4 @@
-"""POST /servers/{id}/action: one declarative table of the 25 actions,
+"""POST /servers/{id}/action: one declarative table of the 26 actions,
 and the dispatcher that reads it.
 
 Each ``ServerAction`` says: the body's key, the handler, the policy rule
@@ -262,6 +262,11 @@ def _restore(req, session, instance, body):
                            _driver(req), _conf(req))
 
 
+def _reset_state(req, session, instance, body):
+    action_service.reset_state(session, instance, caller(req),
+                               _driver(req), body["state"])
+
+
 # -- the table ----------------------------------------------------------------
 
 _n = schemas.null_action
@@ -311,6 +316,9 @@ ACTIONS = action_table(
     _A("forceDelete", _force_delete, rules.DEFERRED % "force",
        _n("forceDelete")),
     _A("restore", _restore, rules.DEFERRED % "restore", _n("restore")),
+    # Upstream checks no lock and no state: the admin's override.
+    _A("os-resetState", _reset_state, rules.RESET_STATE, schemas.RESET_STATE,
+       lock_exempt=True),
 )
 
 

@@ -127,6 +127,11 @@ RESCUE = _action("rescue", {"oneOf": [{"type": "null"}, {
         "adminPass": {"type": "string"},
         "rescue_image_ref": {"type": "string", "format": "uuid"}}}]})
 
+RESET_STATE = _action("os-resetState", {
+    "type": "object",
+    "properties": {"state": {"type": "string", "enum": ["active", "error"]}},
+    "required": ["state"], "additionalProperties": False})
+
 # -- collections --------------------------------------------------------------
 
 _ACTIONS_258 = {"limit": LIMIT, "marker": MARKER, "changes-since": STRINGS}
