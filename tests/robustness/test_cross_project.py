@@ -271,6 +271,12 @@ MATRIX = {
         "/os-instance_usage_audit_log", admin=200),
     ("GET", "/os-instance_usage_audit_log/{before_timestamp}"): Probe(
         "/os-instance_usage_audit_log/2030-01-01%2000:00:00", admin=200),
+    # extensions: anyone's (upstream's rule is "@"), nothing of A's
+    ("GET", "/extensions"): Probe("/extensions", member=LIST, reader=LIST,
+                                  admin=200, hidden=True),
+    ("GET", "/extensions/{alias}"): Probe(
+        "/extensions/os-hosts", member={200}, reader={200}, admin=200,
+        hidden=True),
 }
 
 # One body per server action (POST /servers/{id}/action).

@@ -9,6 +9,7 @@ from nova.api import microversions
 from nova.api.compute.handlers import (
     aggregates,
     availability_zones,
+    extensions,
     flavors,
     hosts,
     hypervisors,
@@ -37,7 +38,7 @@ from nova.api.compute.handlers import (
 _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             server_ips, server_metadata, server_tags, server_password,
             instance_actions, interfaces, migrations, limits, quota_sets,
-            quota_classes, server_groups, server_diagnostics)
+            quota_classes, server_groups, server_diagnostics, extensions)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
                   usage, hosts, instance_usage_audit_log)
 _MODULES += _ADMIN_MODULES
