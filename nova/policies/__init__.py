@@ -10,7 +10,7 @@ from nova.policies import base
 
 _NOUNS = ("flavors", "keypairs", "servers", "images", "server_actions",
           "limits", "quota_sets", "quota_class_sets", "server_groups",
-          "admin")
+          "admin", "networks", "security_groups", "server_external_events")
 
 
 def list_rules():

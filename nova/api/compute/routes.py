@@ -17,14 +17,17 @@ from nova.api.compute.handlers import (
     keypairs,
     limits,
     migrations,
+    networks,
     quota_classes,
     quota_sets,
     server_actions,
+    server_external_events,
     server_groups,
     server_ips,
     server_list,
     server_metadata,
     server_password,
+    server_security_groups,
     server_tags,
     servers,
     services,
@@ -34,9 +37,9 @@ from nova.api.compute.handlers import (
 _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             server_ips, server_metadata, server_tags, server_password,
             instance_actions, interfaces, migrations, limits, quota_sets,
-            quota_classes, server_groups)
+            quota_classes, server_groups, server_security_groups, networks)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
-                  usage)
+                  usage, server_external_events)
 _MODULES += _ADMIN_MODULES
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)

@@ -127,6 +127,14 @@ RESCUE = _action("rescue", {"oneOf": [{"type": "null"}, {
         "adminPass": {"type": "string"},
         "rescue_image_ref": {"type": "string", "format": "uuid"}}}]})
 
+
+
+def security_group_action(name):
+    """addSecurityGroup / removeSecurityGroup: ``{"name": ...}``."""
+    return _action(name, {**_STRICT, "properties": {
+        "name": {"type": "string", "minLength": 1}}, "required": ["name"]})
+
+
 # -- collections --------------------------------------------------------------
 
 _ACTIONS_258 = {"limit": LIMIT, "marker": MARKER, "changes-since": STRINGS}
