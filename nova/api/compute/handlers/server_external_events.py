@@ -10,7 +10,12 @@ was: upstream's 404 for that case was a bug, fixed as bug 1855752). What
 each event does is ``nova.compute.external_events``.
 """
 
-from nova.api.compute.handlers.server_common import caller, compute_of, db_of
+from nova.api.compute.handlers.server_common import (
+    caller,
+    compute_of,
+    db_of,
+    sweep,
+)
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import server_external_events as schemas
 from nova.compute import external_events as service
@@ -30,6 +35,7 @@ def create(req):
               for e in given]
     compute = compute_of(req)
     with db_of(req).writer() as session:
+        sweep(req, session)  # the periodic work, as on every write
         codes = service.deliver(session, events, caller(req),
                                 compute.driver, compute.network)
     answered = []
