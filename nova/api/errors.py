@@ -38,6 +38,7 @@ UNEXPECTED = "Unexpected API Error. Please report this and attach the API log."
 
 STATUS_TEXT = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
+    207: "Multi-Status",
     300: "Multiple Choices", 400: "Bad Request", 401: "Unauthorized",
     403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
     406: "Not Acceptable", 409: "Conflict", 410: "Gone",

@@ -343,9 +343,10 @@ HISTORY = [
     ("2.92", ("os-keypairs",),
      "POST /os-keypairs requires 'public_key' (no server-side generation); "
      "names may also contain '@' and '.'."),
-    ("2.93", ('servers/action:rebuild',),
+    ("2.93", ('servers/action:rebuild', 'os-server-external-events'),
      "rebuild action supported for volume-backed servers (root volume is "
-     "re-imaged); was 400."),
+     "re-imaged); was 400. os-server-external-events accepts name "
+     "'volume-reimaged' (Cinder's answer to that re-imaging)."),
     ("2.94", ('servers', 'servers/action:rebuild'),
      "'hostname' on create/update/rebuild may be an FQDN (up to 255 chars)."),
     ("2.95", ('servers/action:evacuate',),
@@ -378,7 +379,8 @@ HISTORY = [
                "os-migrations", "os-quota-class-sets", "os-quota-sets",
                "os-server-external-events", "os-server-groups",
                "os-services", "os-simple-tenant-usage",
-               "servers/diagnostics"),
+               "servers/diagnostics",
+               "servers/os-security-groups"),
      "Unknown query parameters are rejected with 400 on every API (until "
      "now only the servers APIs, from 2.75, and a few others rejected "
      "them)."),

@@ -30,7 +30,8 @@ _VAR = re.compile(r"\{(\w+)\}")
 # method lists those the compute API uses for it.
 SUCCESS = {
     "GET": ("200",),
-    "POST": ("200", "201", "202", "204"),
+    # 207: os-server-external-events when some events failed.
+    "POST": ("200", "201", "202", "204", "207"),
     "PUT": ("200", "201", "202", "204"),
     "DELETE": ("202", "204"),
 }
@@ -43,6 +44,10 @@ SUCCESS = {
 # Keystone unavailable (503).
 ERRORS = ("400", "401", "403", "404", "405", "406", "409", "413", "415",
           "501", "503")
+# What a removed (gone) route answers: 410 whoever asks (no policy), and
+# what the pipeline answers before it (a bad version, body or token...).
+GONE_ERRORS = ("400", "401", "404", "405", "406", "410", "413", "415",
+               "503")
 
 FAULT_SCHEMA = {
     "type": "object",
@@ -251,13 +256,21 @@ class _Builder:
         }
         if body is not None:
             op["requestBody"] = {
-                "required": True,
+                "required": not route.gone,
                 "content": {t: {"schema": body} for t in _JSON_TYPES},
             }
+        if route.gone:
+            op["deprecated"] = True
+            op["description"] = ("Removed with nova-network: 410 Gone at "
+                                 "every microversion, whoever asks.")
         return op
 
     def responses(self, route):
         out = {}
+        if route.gone:
+            for status in GONE_ERRORS:
+                out[status] = {"$ref": f"#/components/responses/Fault{status}"}
+            return out
         for status in SUCCESS[route.method]:
             if status == "204":
                 out[status] = {"description": "Done; no body."}
@@ -357,7 +370,7 @@ def build(routes=None, max_version=None):
         # (os-services' PUT before and from 2.53): one operation, both.
         item[method] = _merge(item[method], op) if method in item else op
     responses = {}
-    for status in ERRORS:
+    for status in sorted(set(ERRORS) | set(GONE_ERRORS)):
         code = int(status)
         responses[f"Fault{status}"] = {
             "description": f"{errors.STATUS_TEXT.get(code, 'Error')} "

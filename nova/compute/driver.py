@@ -102,6 +102,11 @@ class ComputeDriver:
         the MAC addresses ``macs``); 409 when it is not running."""
         raise exception.NotSupported()
 
+    def power_update_event(self, instance: Server, on: bool) -> None:
+        """The server's power changed outside the API (upstream's Ironic
+        power-update event): record its new states."""
+        raise NotImplementedError
+
 
 class BuiltinDriver(ComputeDriver):
     """A faithful state machine over the hosts of ``[compute] hosts``.
@@ -254,6 +259,13 @@ class BuiltinDriver(ComputeDriver):
     def power_on(self, instance: Server) -> None:
         self._transition(instance, "powering-on", "active", RUNNING,
                          self.action_time)
+
+    def power_update_event(self, instance: Server, on: bool) -> None:
+        # At once, as upstream's Ironic driver: the power changed already.
+        instance.vm_state = "active" if on else "stopped"
+        instance.power_state = RUNNING if on else SHUTDOWN
+        instance.task_state = None
+        instance.updated_at = utcnow()
 
     # -- the other server actions --------------------------------------------
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import uuid
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -35,6 +36,17 @@ if TYPE_CHECKING:
 
 MAC_PREFIX = "fa:16:3e"
 _IP = fixed_ips.c
+
+
+def port_id(instance_uuid: str, mac: str) -> str:
+    """The id of the port that holds a server's address (os-interface's
+    ``port_id``, network-vif-deleted's tag): derived, never stored."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"port/{instance_uuid}/{mac}"))
+
+
+def subnet_id(network_uuid: str) -> str:
+    """The id of the flat network's one subnet: derived, never stored."""
+    return str(uuid.uuid5(uuid.NAMESPACE_OID, f"subnet/{network_uuid}"))
 
 
 class FlatNetwork:
@@ -134,6 +146,18 @@ class FlatNetwork:
     def release(session: Session, instance_uuid: str) -> None:
         session.execute(sa.delete(fixed_ips).where(
             _IP.instance_uuid == instance_uuid))
+
+    @staticmethod
+    def release_port(session: Session, instance_uuid: str,
+                     port: str) -> bool:
+        """Give back the server's address held by the port ``port``;
+        whether the server had that port."""
+        for row in session.execute(sa.select(_IP.id, _IP.mac_address).where(
+                _IP.instance_uuid == instance_uuid)).all():
+            if port_id(instance_uuid, row.mac_address) == port:
+                session.execute(sa.delete(fixed_ips).where(_IP.id == row.id))
+                return True
+        return False
 
     @staticmethod
     def addresses(session: Reads, instance_uuids: Collection[str]

@@ -1,4 +1,5 @@
-"""Personas, as upstream defines them: admin, project member, project reader.
+"""Personas, as upstream defines them: admin, project member, project
+reader, and the service users of other services (Neutron, Cinder...).
 
 Keystone's implied roles make an admin a member and a member a reader;
 noauth2 and http_basic give the same role sets.
@@ -11,6 +12,7 @@ PROJECT_MEMBER = "rule:project_member_api"
 PROJECT_READER = "rule:project_reader_api"
 PROJECT_MEMBER_OR_ADMIN = "rule:project_member_or_admin"
 PROJECT_READER_OR_ADMIN = "rule:project_reader_or_admin"
+SERVICE_OR_ADMIN = "rule:service_or_admin"
 ANY = "@"
 
 RULES = [
@@ -30,6 +32,11 @@ RULES = [
     policy.RuleDefault("project_reader_or_admin",
                        "rule:project_reader_api or rule:context_is_admin",
                        "A project reader, or an admin."),
+    policy.RuleDefault("service_api", "role:service",
+                       "Default rule for service-to-service APIs."),
+    policy.RuleDefault("service_or_admin",
+                       "rule:service_api or rule:context_is_admin",
+                       "Default rule for service or admin APIs."),
 ]
 
 

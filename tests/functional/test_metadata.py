@@ -356,6 +356,11 @@ def test_network_data_from_the_servers_address_and_network(cloud):
     assert list(link) == list(expected["links"][0])
     assert re.fullmatch(r"tap[0-9a-f]{8}-[0-9a-f]{2}", link["id"])
     assert link["id"] == "tap" + link["vif_id"][:11]
+    # the port os-interface shows (and network-vif-deleted names)
+    ports = cloud.compute.get(
+        f"/v2.1/servers/{server['id']}/os-interface",
+        headers=ADMIN).json["interfaceAttachments"]
+    assert link["vif_id"] == ports[0]["port_id"]
     assert link["type"] == "ovs"
     assert link["mtu"] == 1450
     assert link["ethernet_mac_address"] == server["mac"]

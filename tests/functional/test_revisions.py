@@ -11,7 +11,9 @@ both apps have rendered (and kept) before. Afterwards, what the apps show
 must equal what fresh apps (nothing kept) render: the server at several
 microversions, the detailed list, and the guest's ``meta_data.json``. A
 writer that changed a view without moving the revisions fails here, and
-so does a write route or action that has no scenario below.
+so does a write route or action that has no scenario below. External
+events (os-server-external-events) write servers too: each event name
+has its scenario.
 """
 
 import pytest
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from nova import loading
 from nova.api.compute import routes
 from nova.api.compute.handlers import server_actions
+from nova.compute import external_events
 from tests.helpers import (
     ADMIN,
     IMAGE,
@@ -50,6 +53,26 @@ def _call(method, suffix, body=None, version="2.1"):
             getattr(apps.compute, method + "_json")(url, body,
                                                     headers=v(version))
     return write
+
+
+def _event(name, tag=None):
+    """A write: the external event ``name`` about the server (as a service
+    would send it); ``tag`` a value or a function of (apps, server_id)."""
+    def write(apps, server_id):
+        event = {"name": name, "server_uuid": server_id}
+        if tag is not None:
+            event["tag"] = tag(apps, server_id) if callable(tag) else tag
+        resp = apps.compute.post_json("/v2.1/os-server-external-events",
+                                      {"events": [event]},
+                                      headers=v("latest"))
+        assert resp.json["events"][0]["code"] == 200
+    return write
+
+
+def _port(apps, server_id):
+    return apps.compute.get(f"/v2.1/servers/{server_id}/os-interface",
+                            headers=ADMIN).json[
+        "interfaceAttachments"][0]["port_id"]
 
 
 def _password(apps, server_id):
@@ -132,6 +155,22 @@ SCENARIOS = {
     ("action", "restore"): ([_call("delete", "")], _act({"restore": None})),
     ("action", "os-resetState"): (
         [], _act({"os-resetState": {"state": "error"}})),
+    ("action", "removeSecurityGroup"): (
+        [], _act({"removeSecurityGroup": {"name": "default"}})),
+    ("action", "addSecurityGroup"): (
+        [_act({"removeSecurityGroup": {"name": "default"}})],
+        _act({"addSecurityGroup": {"name": "default"}})),
+    ("event", "network-changed"): ([], _event("network-changed")),
+    ("event", "network-vif-plugged"): ([], _event("network-vif-plugged")),
+    ("event", "network-vif-unplugged"): ([],
+                                         _event("network-vif-unplugged")),
+    ("event", "network-vif-deleted"): (
+        [], _event("network-vif-deleted", _port)),
+    ("event", "volume-extended"): ([], _event("volume-extended", "vol")),
+    ("event", "power-update"): ([], _event("power-update", "POWER_OFF")),
+    ("event", "accelerator-request-bound"): (
+        [], _event("accelerator-request-bound", "arq")),
+    ("event", "volume-reimaged"): ([], _event("volume-reimaged", "vol")),
 }
 
 
@@ -147,6 +186,7 @@ def test_every_write_of_a_server_has_a_scenario():
     wanted = _write_routes() | {("action", name)
                                 for name in server_actions.ACTIONS}
     wanted.add(("metadata", "password"))
+    wanted |= {("event", name) for name in external_events.SINCE}
     assert not wanted - set(SCENARIOS), "writes without a scenario"
     assert not set(SCENARIOS) - wanted, "scenarios of no write"
 
@@ -253,7 +293,12 @@ _UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
            ("action", "reboot"),
            ("action", "trigger_crash_dump"), ("metadata", "password"),
            ("DELETE", "/servers/{server_id}/os-server-password"),
-           ("action", "changePassword")}
+           ("action", "changePassword"),
+           # events that change nothing here (a record at most)
+           *((("event", name) for name in (
+               "network-changed", "network-vif-plugged",
+               "network-vif-unplugged", "volume-extended",
+               "accelerator-request-bound", "volume-reimaged")))}
 
 
 def test_a_writer_that_skips_the_revisions_is_caught(apps):

@@ -45,6 +45,7 @@ from tests.helpers import IMAGE, conf_of, ssh_key, sync_db
 DENY = frozenset({403, 404})
 REFUSED = frozenset({400, 403, 404})
 LIST = frozenset({200, 403})  # 200: with nothing of A's in it
+GONE = frozenset({410})  # removed upstream: 410 whoever asks
 
 # IMAGE is public: A boots from it.
 PRIVATE_IMAGE = "b1c2d3e4-0000-4000-8000-00000000000a"
@@ -166,6 +167,31 @@ MATRIX = {
         S + "/os-interface", admin=200),
     ("GET", "/servers/{server_id}/os-interface/{port_id}"): Probe(
         S + "/os-interface/{port}", admin=200),
+    ("GET", "/servers/{server_id}/os-security-groups"): Probe(
+        S + "/os-security-groups", admin=200),
+    # external events about A's server: a service's (or the admin's)
+    ("POST", "/os-server-external-events"): Probe(
+        "/os-server-external-events", {"events": [
+            {"name": "power-update", "server_uuid": "{server}",
+             "tag": "POWER_OFF"}]}),
+    # the flat network is everyone's (os-networks, until 2.35); its
+    # removed routes are 410 whoever asks, checking no policy
+    ("GET", "/os-networks"): Probe("/os-networks", member=LIST,
+                                   reader=LIST, admin=200, hidden=True),
+    ("GET", "/os-networks/{network_id}"): Probe(
+        "/os-networks/{network}", member=LIST, reader=LIST, admin=200,
+        hidden=True),
+    ("POST", "/os-networks"): Probe(
+        "/os-networks", {"network": {"label": "b-net"}}, member=GONE,
+        reader=GONE, admin=410),
+    ("POST", "/os-networks/add"): Probe(
+        "/os-networks/add", {"id": "{network}"}, member=GONE, reader=GONE,
+        admin=410),
+    ("DELETE", "/os-networks/{network_id}"): Probe(
+        "/os-networks/{network}", member=GONE, reader=GONE, admin=410),
+    ("POST", "/os-networks/{network_id}/action"): Probe(
+        "/os-networks/{network}/action", {"disassociate": None},
+        member=GONE, reader=GONE, admin=410),
     ("GET", "/os-migrations"): Probe(
         "/os-migrations?instance_uuid={server}", admin=200),
     # limits: anyone may read their own project's (B's: nothing of A's,
@@ -307,6 +333,8 @@ ACTION_BODIES = {
     "unrescue": {"unrescue": None},
     "unshelve": {"unshelve": None},
     "os-resetState": {"os-resetState": {"state": "error"}},
+    "addSecurityGroup": {"addSecurityGroup": {"name": "default"}},
+    "removeSecurityGroup": {"removeSecurityGroup": {"name": "default"}},
 }
 
 PERSONAS = {
@@ -482,7 +510,9 @@ def setup(config_dir, tmp_path, httpserver):
     resp = as_admin_a("POST", f"/os-aggregates/{aggregate}/action",
                       {"add_host": {"host": host}})
     assert resp.json["aggregate"]["hosts"] == [host], resp.body
-    world.ids = {"server": server, "flavor": "a-private",
+    resp = as_admin_a("GET", "/os-networks", version="2.35")
+    network = resp.json["networks"][0]["id"]
+    world.ids = {"network": network, "server": server, "flavor": "a-private",
                  "image": PRIVATE_IMAGE, "public_key": ssh_key("planted"),
                  "group": group, "request_id": request_ids[0],
                  "request_ids": request_ids, "port": port,

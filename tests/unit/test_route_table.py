@@ -33,6 +33,10 @@ def test_body_route_has_body_schema(route):
 @pytest.mark.parametrize("route", routes.ROUTES,
                          ids=lambda r: f"{r.method} {r.path}")
 def test_route_has_registered_policy(route):
+    if route.gone:
+        # Removed with nova-network: upstream answers 410 checking no rule.
+        assert route.policy is None
+        return
     names = (route.policy if isinstance(route.policy, tuple)
              else (route.policy,))
     assert names and all(names), "no policy rule"
@@ -130,21 +134,43 @@ def _action_routes():
     return [r for r in routes.ROUTES if r.path.endswith("/action")]
 
 
+def test_gone_routes_are_the_removed_apis_of_nova_network():
+    """410 whoever asks, at every microversion: the routes upstream
+    removed with nova-network and still answers."""
+    gone = sorted((r.method, r.path) for r in routes.ROUTES if r.gone)
+    assert gone == [("DELETE", "/os-networks/{network_id}"),
+                    ("POST", "/os-networks"), ("POST", "/os-networks/add"),
+                    ("POST", "/os-networks/{network_id}/action")]
+    for route in routes.ROUTES:
+        if route.gone:
+            assert route.policy is None and route.max_version is None
+
+
+def test_a_gone_route_with_a_policy_is_refused():
+    from nova.api.compute.router import Route
+
+    with pytest.raises(ValueError, match="checks no policy"):
+        Route("/os-x", "POST", None, "some:rule", gone=True)
+
+
 def test_action_routes_declare_their_table():
-    # An action route's policy is made from its table, not listed by hand.
-    assert sorted(r.path for r in _action_routes()) == [
+    # An action route's policy is made from its table, not listed by hand;
+    # a gone one answers 410 to its (removed) actions.
+    assert sorted(r.path for r in _action_routes() if not r.gone) == [
         "/flavors/{flavor_id}/action", "/os-aggregates/{aggregate_id}/action",
         "/servers/{server_id}/action"]
     for route in _action_routes():
+        if route.gone:
+            continue
         assert route.actions, route.path
         assert set(route.policy) == {a.rule for a in route.actions.values()}
 
 
 def test_the_server_action_route_lists_every_rule():
     route = next(r for r in _action_routes() if r.path.startswith("/servers"))
-    assert len(server_actions.ACTIONS) == 26
+    assert len(server_actions.ACTIONS) == 28
     assert route.actions is server_actions.ACTIONS
-    assert len(route.policy) == 26
+    assert len(route.policy) == 28
 
 
 def test_an_action_declared_twice_is_refused():
@@ -167,7 +193,10 @@ def test_each_route_has_policy_schemas_and_openapi_entry(route, described):
     """What docs/architecture.md's checklist asks of every route."""
     names = route.policy if isinstance(route.policy, tuple) \
         else (route.policy,)
-    assert names and all(name in RULES for name in names), "policy"
+    if route.gone:
+        names = ()  # upstream checks no rule before its 410
+    else:
+        assert names and all(name in RULES for name in names), "policy"
     assert route.query is not None, "query schema"
     if route.method in ("POST", "PUT") and not route.path.endswith(
             "/tags/{tag}"):
@@ -175,6 +204,10 @@ def test_each_route_has_policy_schemas_and_openapi_entry(route, described):
     operation = described.get("/v2.1" + route.path, {}).get(
         route.method.lower())
     assert operation is not None, "OpenAPI entry"
+    if route.gone:
+        assert operation["x-openstack-policy"] is None
+        assert "410" in operation["responses"]
+        return
     assert set(names) <= set(_flatten(operation["x-openstack-policy"]))
 
 

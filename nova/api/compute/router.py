@@ -74,8 +74,14 @@ class Route:
     # An action route's table ({name: Action}), read by its dispatcher,
     # by ``policy`` and by the OpenAPI description.
     actions: dict | None = None
+    # An API upstream removed with nova-network and answers 410 Gone for:
+    # upstream checks no policy rule there (``policy`` stays None) and
+    # takes any body, or none.
+    gone: bool = False
 
     def __post_init__(self):
+        if self.gone and self.policy is not None:
+            raise ValueError(f"{self.path}: a gone route checks no policy")
         if self.actions is not None:
             if self.policy is not None:
                 raise ValueError(f"{self.path}: an action route's policy "
@@ -260,7 +266,10 @@ class ComputeApp:
                                or version <= r.max_version)]
             route = next((r for r in in_version if r.method == lookup), None)
             if route is None:
-                if not in_version:
+                # A method served at other versions only is 404 (as
+                # upstream: the method has no version here), not 405.
+                if not in_version or any(r.method == lookup
+                                         for r in candidates):
                     raise errors.NotFound()
                 raise errors.MethodNotAllowed(
                     sorted({r.method for r in in_version}))
@@ -271,7 +280,8 @@ class ComputeApp:
                                 route=route)
             req.query = validation.validate_query(route.query, req, version)
             if route.body is not None or method in ("POST", "PUT"):
-                req.json = read_json(environ, required=route.body is not None)
+                req.json = read_json(environ, required=route.body is not None
+                                     and not route.gone)
                 validation.validate_body(route.body, req.json, version)
             if route.policy and route.check_first:
                 req.authorize()

@@ -20,15 +20,18 @@ from nova.api.compute.handlers import (
     keypairs,
     limits,
     migrations,
+    networks,
     quota_classes,
     quota_sets,
     server_actions,
     server_diagnostics,
+    server_external_events,
     server_groups,
     server_ips,
     server_list,
     server_metadata,
     server_password,
+    server_security_groups,
     server_tags,
     servers,
     services,
@@ -38,9 +41,11 @@ from nova.api.compute.handlers import (
 _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             server_ips, server_metadata, server_tags, server_password,
             instance_actions, interfaces, migrations, limits, quota_sets,
-            quota_classes, server_groups, server_diagnostics, extensions)
+            quota_classes, server_groups, server_diagnostics, extensions,
+            server_security_groups, networks)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
-                  usage, hosts, instance_usage_audit_log)
+                  usage, hosts, instance_usage_audit_log,
+                  server_external_events)
 _MODULES += _ADMIN_MODULES
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)

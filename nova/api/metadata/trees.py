@@ -128,7 +128,9 @@ def render_meta_data(version, data, fqdn):
 def network_data(data, network):
     links, networks = [], []
     for index, (address, mac) in enumerate(data.fixed_ips):
-        port = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{data.uuid}/{mac}"))
+        # The port's id as os-interface shows it (and network-vif-deleted
+        # names it): nova.compute.network.port_id.
+        port = str(uuid.uuid5(uuid.NAMESPACE_OID, f"port/{data.uuid}/{mac}"))
         link_id = "tap" + port[:11]
         links.append({"id": link_id, "vif_id": port, "type": "ovs",
                       "mtu": network.mtu, "ethernet_mac_address": mac})

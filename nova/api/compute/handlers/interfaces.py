@@ -1,12 +1,11 @@
 """/servers/{id}/os-interface: the server's ports on the flat network
 (read only: the built-in network attaches one at create)."""
 
-import uuid as uuid_mod
-
 from nova.api import errors
 from nova.api.compute.handlers.server_common import compute_of, db_of, load
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import server_actions as schemas
+from nova.compute import network as flat
 from nova.policies import server_actions as rules
 
 HONOURED = {
@@ -15,18 +14,12 @@ HONOURED = {
 }
 
 
-def _port_id(instance_uuid, mac):
-    return str(uuid_mod.uuid5(uuid_mod.NAMESPACE_OID,
-                              f"port/{instance_uuid}/{mac}"))
-
-
 def _interface(req, instance, ip, network):
     view = {"fixed_ips": [{
                 "ip_address": ip.address,
-                "subnet_id": str(uuid_mod.uuid5(uuid_mod.NAMESPACE_OID,
-                                                f"subnet/{network.uuid}"))}],
+                "subnet_id": flat.subnet_id(network.uuid)}],
             "mac_addr": ip.mac_address, "net_id": network.uuid,
-            "port_id": _port_id(instance.uuid, ip.mac_address),
+            "port_id": flat.port_id(instance.uuid, ip.mac_address),
             "port_state": "ACTIVE"}
     if req.is_version("2.70"):
         view["tag"] = None  # the flat network keeps no device tags

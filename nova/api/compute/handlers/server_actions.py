@@ -1,4 +1,4 @@
-"""POST /servers/{id}/action: one declarative table of the 26 actions,
+"""POST /servers/{id}/action: one declarative table of the 28 actions,
 and the dispatcher that reads it.
 
 Each ``ServerAction`` says: the body's key, the handler, the policy rule
@@ -34,11 +34,13 @@ from nova.compute import actions as action_service
 from nova.compute import (
     instance_actions,
     resize,
+    security_groups,
     server_create,
     server_rows,
     transitions,
 )
 from nova.compute import servers as service
+from nova.policies import security_groups as group_rules
 from nova.policies import server_actions as rules
 from nova.policies import servers as server_rules
 
@@ -267,6 +269,18 @@ def _reset_state(req, session, instance, body):
                                _driver(req), body["state"])
 
 
+def _security_group(change):
+    """addSecurityGroup/removeSecurityGroup: the group named (or its id)
+    joins or leaves the server's ports; nothing recorded, as upstream."""
+    def handler(req, session, instance, body):
+        name = body["name"]
+        if not name.strip():
+            raise errors.BadRequest("Security group name cannot be empty")
+        change(session, instance, name, req.context.project_id,
+               compute_of(req).network)
+    return handler
+
+
 # -- the table ----------------------------------------------------------------
 
 _n = schemas.null_action
@@ -318,6 +332,14 @@ ACTIONS = action_table(
     _A("restore", _restore, rules.DEFERRED % "restore", _n("restore")),
     # Upstream checks no lock and no state: the admin's override.
     _A("os-resetState", _reset_state, rules.RESET_STATE, schemas.RESET_STATE,
+       lock_exempt=True),
+    # Upstream asks Neutron without looking at the server's lock.
+    _A("addSecurityGroup", _security_group(security_groups.add),
+       group_rules.SECURITY_GROUPS % "add",
+       schemas.security_group_action("addSecurityGroup"), lock_exempt=True),
+    _A("removeSecurityGroup", _security_group(security_groups.remove),
+       group_rules.SECURITY_GROUPS % "remove",
+       schemas.security_group_action("removeSecurityGroup"),
        lock_exempt=True),
 )
 

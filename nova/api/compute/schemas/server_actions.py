@@ -132,6 +132,13 @@ RESET_STATE = _action("os-resetState", {
     "properties": {"state": {"type": "string", "enum": ["active", "error"]}},
     "required": ["state"], "additionalProperties": False})
 
+
+def security_group_action(name):
+    """addSecurityGroup / removeSecurityGroup: ``{"name": ...}``."""
+    return _action(name, {**_STRICT, "properties": {
+        "name": {"type": "string", "minLength": 1}}, "required": ["name"]})
+
+
 # -- collections --------------------------------------------------------------
 
 _ACTIONS_258 = {"limit": LIMIT, "marker": MARKER, "changes-since": STRINGS}

@@ -168,9 +168,9 @@ def detail(req, instance, ctx):
     }
     if status not in _PROGRESS_STATUSES:
         del view["progress"]
-    if fixed_ips:
-        view["security_groups"] = [
-            {"name": name} for name in ctx.parsed(instance.security_groups)]
+    groups = ctx.parsed(instance.security_groups) if fixed_ips else ()
+    if groups:  # the groups of its ports: none without (upstream's rule)
+        view["security_groups"] = [{"name": name} for name in groups]
     if ctx.show_extended:
         view["OS-EXT-SRV-ATTR:host"] = instance.host
         view["OS-EXT-SRV-ATTR:instance_name"] = "instance-%08x" % instance.id

@@ -1,0 +1,87 @@
+"""/os-networks: the network proxy (deprecated; until 2.35, 404 from 2.36),
+answered from the built-in flat network, the network service here.
+
+Upstream lists what Neutron shows the caller and fills two fields of
+thirty (``id``, ``label``, the network's name); every other field is
+null, and the admin fields are shown to admins only. Creating, deleting
+and (dis)associating networks went with nova-network: upstream answers
+410 at every microversion, checking no policy and any body.
+"""
+
+from nova.api import errors
+from nova.api.compute.handlers.server_common import compute_of
+from nova.api.compute.router import Route
+from nova.api.compute.schemas import networks as schemas
+from nova.policies import networks as rules
+
+HONOURED = {"os-networks": {"2.36"}}  # the routes end at 2.35
+
+_FIELDS = ("id", "cidr", "netmask", "gateway", "broadcast", "dns1", "dns2",
+           "cidr_v6", "gateway_v6", "label", "netmask_v6")
+_ADMIN_FIELDS = ("created_at", "updated_at", "deleted_at", "deleted",
+                 "injected", "bridge", "vlan", "vpn_public_address",
+                 "vpn_public_port", "vpn_private_address", "dhcp_start",
+                 "project_id", "host", "bridge_interface", "multi_host",
+                 "priority", "rxtx_base", "mtu", "dhcp_server",
+                 "enable_dhcp", "share_address")
+_MAX = (2, 35)
+
+# webob's HTTPGone, as upstream's fault shows it.
+GONE = ("This resource is no longer available.  No forwarding address is "
+        "given.")
+
+
+def _view(req, network):
+    fields = _FIELDS
+    if req.can("context_is_admin"):
+        fields += _ADMIN_FIELDS
+    view = dict.fromkeys(fields)
+    view.update(id=network.uuid, label=network.name)
+    return view
+
+
+def index(req):
+    return {"networks": [_view(req, compute_of(req).network)]}
+
+
+def show(req, network_id):
+    network = compute_of(req).network
+    if network_id != network.uuid:
+        raise errors.NotFound("Network not found")
+    return {"network": _view(req, network)}
+
+
+def gone(req, **_path):
+    raise errors.Gone(GONE)
+
+
+# Upstream's actions of POST /os-networks/{id}/action, all removed.
+_ACTIONS = ("disassociate", "disassociate_host", "disassociate_project",
+            "associate_host")
+
+
+def gone_action(req, network_id):
+    body = req.json
+    if not isinstance(body, dict) or len(body) != 1:
+        raise errors.BadRequest("Malformed request body")
+    (name,) = body
+    if name not in _ACTIONS:
+        raise errors.BadRequest(f"There is no such action: {name}")
+    raise errors.Gone(GONE)
+
+
+ROUTES = (
+    Route("/os-networks", "GET", index, rules.NETWORKS % "list",
+          query=schemas.QUERY, max_version=_MAX),
+    Route("/os-networks", "POST", gone, query=schemas.QUERY,
+          body=schemas.ANY, gone=True),
+    # Before /os-networks/{network_id}, which would match it first.
+    Route("/os-networks/add", "POST", gone, query=schemas.QUERY,
+          body=schemas.ANY, gone=True),
+    Route("/os-networks/{network_id}", "GET", show,
+          rules.NETWORKS % "show", query=schemas.QUERY, max_version=_MAX),
+    Route("/os-networks/{network_id}", "DELETE", gone,
+          query=schemas.QUERY, gone=True),
+    Route("/os-networks/{network_id}/action", "POST", gone_action,
+          query=schemas.QUERY, body=schemas.ANY, gone=True),
+)
