@@ -111,6 +111,11 @@ venv "$KS_VENV" "keystone==$KEYSTONE_VERSION" gunicorn
 venv "$T_VENV" "tempest==$TEMPEST_VERSION"
 # tempest 47's admin compute classes need Glance without it (patch header).
 PATCH=$HELPERS/tempest-47-admin-image-client.patch
+if ! command -v patch >/dev/null; then
+    log "installing patch (apt)"
+    if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq patch
+fi
 T_SITE=$("$T_VENV/bin/python" -c \
     'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 if ! patch -R --dry-run -s -f -p1 -d "$T_SITE" <"$PATCH" >/dev/null 2>&1; then
