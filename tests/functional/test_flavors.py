@@ -376,6 +376,27 @@ def test_create_id_null_generates_one(compute):
     assert uuid.UUID(resp.json["flavor"]["id"])
 
 
+@pytest.mark.parametrize("sent,stored", [
+    (1234, "1234"), (-7, "-7"), (2.5, "2.5"), (10 ** 20, str(10 ** 20))])
+def test_create_numeric_id_is_stored_as_its_string(compute, sent, stored):
+    # tempest (and upstream's own clients) send integer ids.
+    resp = create(compute, {"name": "n", "ram": 1, "vcpus": 1, "disk": 0,
+                            "id": sent})
+    assert resp.status_int == 200
+    assert resp.json["flavor"]["id"] == stored
+    shown = compute.get(f"{URL}/{stored}", headers=ADMIN)
+    assert shown.json["flavor"]["name"] == "n"
+    again = create(compute, {"name": "m", "ram": 1, "vcpus": 1, "disk": 0,
+                             "id": stored})
+    fault(again, "conflictingRequest", 409)
+
+
+def test_create_numeric_id_zero_generates_one(compute):
+    resp = create(compute, {"name": "n", "ram": 1, "vcpus": 1, "disk": 0,
+                            "id": 0})
+    assert uuid.UUID(resp.json["flavor"]["id"])
+
+
 @pytest.mark.parametrize("field,value", [
     ("ram", 0), ("ram", -1), ("ram", 2147483648), ("ram", "0"),
     ("ram", "99999999999"), ("ram", 1.5), ("ram", "1.5"), ("ram", "x"),
@@ -390,7 +411,7 @@ def test_create_id_null_generates_one(compute):
     ("name", ""), ("name", " lead"), ("name", "trail "), ("name", "x" * 256),
     ("name", 12), ("name", "tab\tinside"),
     ("id", ""), ("id", " x"), ("id", "a/b"), ("id", "x" * 256),
-    ("id", "é"), ("bogus", 1), ("description", "needs 2.55"),
+    ("id", "é"), ("id", 1e300), ("id", True), ("id", []), ("bogus", 1), ("description", "needs 2.55"),
 ])
 def test_create_schema_errors(compute, field, value):
     flavor = {"name": "f", "ram": 64, "vcpus": 1, "disk": 0, field: value}

@@ -1,5 +1,7 @@
 """/flavors, /flavors/{id}/os-extra_specs, /flavors/{id}/os-flavor-access."""
 
+import re
+
 from nova.api import errors
 from nova.api.compute import common, render_cache
 from nova.api.compute.common import last
@@ -127,6 +129,20 @@ def show(req, flavor_id):
         return _detail_view(req, session, flavor)
 
 
+def _flavorid(value):
+    """The stored id: a number becomes its string form, as upstream."""
+    if isinstance(value, str) or value is None:
+        return value
+    if not value:  # upstream: a zero id means "generate one"
+        return None
+    text = str(value)
+    if not re.match(schemas.ID_PATTERN, text):
+        raise errors.BadRequest(
+            f"Invalid input for field/attribute id. Value: {value}. "
+            f"'{text}' does not match '{schemas.ID_PATTERN}'")
+    return text
+
+
 def create(req):
     body = req.json["flavor"]
 
@@ -140,7 +156,7 @@ def create(req):
         raise errors.BadRequest(
             f"Invalid input for field/attribute rxtx_factor. Value: {rxtx}.")
     values = dict(
-        name=body["name"], flavorid=body.get("id"),
+        name=body["name"], flavorid=_flavorid(body.get("id")),
         memory_mb=number("ram", 1), vcpus=number("vcpus", 1),
         root_gb=number("disk", 0),
         ephemeral_gb=number("OS-FLV-EXT-DATA:ephemeral", 0),

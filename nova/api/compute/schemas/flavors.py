@@ -24,14 +24,16 @@ NO_QUERY = Versioned(
     ("2.102", None, query_schema({}, strict=True)),
 )
 
+ID_PATTERN = r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"
+
 _FLAVOR = {
     "type": "object",
     "properties": {
         "name": types.NAME,
-        "id": {"oneOf": [
-            {"type": "string", "minLength": 1, "maxLength": 255,
-             "pattern": r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"},
-            {"type": "null"}]},
+        # Upstream takes a string, a number (stored as its string form:
+        # tempest sends integers) or null (a generated UUID).
+        "id": {"type": ["string", "number", "null"],
+               "minLength": 1, "maxLength": 255, "pattern": ID_PATTERN},
         "ram": types.int_param(1),
         "vcpus": types.int_param(1),
         "disk": types.int_param(0),
