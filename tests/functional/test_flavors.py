@@ -411,7 +411,8 @@ def test_create_numeric_id_zero_generates_one(compute):
     ("name", ""), ("name", " lead"), ("name", "trail "), ("name", "x" * 256),
     ("name", 12), ("name", "tab\tinside"),
     ("id", ""), ("id", " x"), ("id", "a/b"), ("id", "x" * 256),
-    ("id", "é"), ("id", 1e300), ("id", True), ("id", []), ("bogus", 1), ("description", "needs 2.55"),
+    ("id", "é"), ("id", 1e300), ("id", True), ("id", []), ("bogus", 1),
+    ("description", "needs 2.55"),
 ])
 def test_create_schema_errors(compute, field, value):
     flavor = {"name": "f", "ram": 64, "vcpus": 1, "disk": 0, field: value}

@@ -1505,8 +1505,8 @@ def test_action_errors(cloud):
     resp = action(cloud, server_id, {"no-such-action": None}, status="*")
     assert (resp.status_int, resp.json) == (status, body)
     for bad in ({"reboot": {"type": "MEDIUM"}}, {"reboot": {}},
-                {"reboot": None}, {"os-stop": {}}, {"os-start": 1},
-                {"os-stop": None, "os-start": None}, {},
+                {"reboot": None}, {"os-stop": None, "os-start": None},
+                {"os-stop": None, "extra": None}, {},
                 {"reboot": {"type": "SOFT", "x": 1}}):
         resp = action(cloud, server_id, bad, status=400)
         fault(resp, "badRequest", 400)

@@ -110,7 +110,9 @@ def _simple(function):
 
 
 def _lock(req, session, instance, body):
-    reason = body.get("locked_reason") if isinstance(body, dict) else None
+    # Before 2.73 upstream ignores whatever the value holds.
+    reason = (body.get("locked_reason")
+              if req.is_version("2.73") and isinstance(body, dict) else None)
     action_service.lock(session, instance, caller(req), reason)
 
 
@@ -231,7 +233,8 @@ def _shelve_offload(req, session, instance, body):
 
 def _unshelve(req, session, instance, body):
     zone, host = (), None
-    if isinstance(body, dict):
+    # Before 2.77 upstream ignores whatever the value holds.
+    if req.is_version("2.77") and isinstance(body, dict):
         if "availability_zone" in body:
             zone = body["availability_zone"]
         if "host" in body:
@@ -283,7 +286,7 @@ def _security_group(change):
 
 # -- the table ----------------------------------------------------------------
 
-_n = schemas.null_action
+_n = schemas.any_action  # upstream looks at none of these values
 _A = ServerAction
 
 ACTIONS = action_table(
@@ -326,7 +329,8 @@ ACTIONS = action_table(
     _A("unrescue", _simple(action_service.unrescue), rules.UNRESCUE,
        _n("unrescue"), row_only=True),
     _A("trigger_crash_dump", _crash_dump, rules.S % "trigger_crash_dump",
-       _n("trigger_crash_dump"), min_version=(2, 17), row_only=True),
+       schemas.null_action("trigger_crash_dump"), min_version=(2, 17),
+       row_only=True),
     _A("forceDelete", _force_delete, rules.DEFERRED % "force",
        _n("forceDelete")),
     _A("restore", _restore, rules.DEFERRED % "restore", _n("restore")),

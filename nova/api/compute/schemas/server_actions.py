@@ -23,10 +23,16 @@ def null_action(name):
     return _action(name, {"type": "null"})
 
 
+def any_action(name):
+    """An action whose value upstream does not look at: {"pause": null},
+    {"pause": {}} and {"pause": 1} all pause (tempest sends {})."""
+    return _action(name, {})
+
+
 _STRICT = {"type": "object", "additionalProperties": False}
 
 LOCK = Versioned(
-    ("2.1", "2.72", null_action("lock")),
+    ("2.1", "2.72", any_action("lock")),
     ("2.73", None, _action("lock", {"oneOf": [
         {"type": "null"},
         {**_STRICT, "properties": {"locked_reason": {
@@ -107,7 +113,7 @@ CHANGE_PASSWORD = _action("changePassword", {**_STRICT, "properties": {
     "adminPass": {"type": "string"}}, "required": ["adminPass"]})
 
 UNSHELVE = Versioned(
-    ("2.1", "2.76", null_action("unshelve")),
+    ("2.1", "2.76", any_action("unshelve")),
     ("2.77", "2.90", _action("unshelve", {"oneOf": [
         {"type": "null"},
         {**_STRICT, "properties": {"availability_zone": {

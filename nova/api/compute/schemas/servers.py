@@ -236,7 +236,8 @@ REBOOT = {
         "required": ["type"], "additionalProperties": False}},
     "required": ["reboot"], "additionalProperties": False,
 }
-STOP = {"type": "object", "properties": {"os-stop": {"type": "null"}},
+# Upstream takes any value for these two, as for pause and the like.
+STOP = {"type": "object", "properties": {"os-stop": {}},
         "required": ["os-stop"], "additionalProperties": False}
-START = {"type": "object", "properties": {"os-start": {"type": "null"}},
+START = {"type": "object", "properties": {"os-start": {}},
          "required": ["os-start"], "additionalProperties": False}
