@@ -21,6 +21,7 @@ from nova.compute import images as image_service
 from nova.compute import migrations, quotas, states, transitions
 from nova.compute import servers as service
 from nova.compute.instance_actions import NO_HOST, record
+from nova.compute.network import canonical_address
 from nova.db.models import KeyPair, utcnow
 
 if TYPE_CHECKING:
@@ -205,9 +206,9 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
     if hostname is not None:
         instance.hostname = hostname
     if access_ip_v4 is not None:
-        instance.access_ip_v4 = access_ip_v4
+        instance.access_ip_v4 = canonical_address(access_ip_v4)
     if access_ip_v6 is not None:
-        instance.access_ip_v6 = access_ip_v6
+        instance.access_ip_v6 = canonical_address(access_ip_v6)
     if trusted_certs != ():
         instance.trusted_certs = (json.dumps(trusted_certs)
                                   if trusted_certs is not None else None)

@@ -34,6 +34,24 @@ if TYPE_CHECKING:
     from nova.db.models import FixedIP
     from nova.db.statements import Reads, Record
 
+
+def canonical_address(text: str | None) -> str | None:
+    """An IP address in the one form upstream stores and shows: IPv6
+    compressed, lower case, an embedded IPv4 tail as hex
+    ("0000:...:babe:220.12.22.2" is "::babe:dc0c:1602"), but an
+    IPv4-mapped address keeps its dotted tail ("::ffff:1.2.3.4").
+    Anything that is not an address comes back unchanged."""
+    if not text:
+        return text
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return f"::ffff:{address.ipv4_mapped}"
+    return str(address)
+
+
 MAC_PREFIX = "fa:16:3e"
 _IP = fixed_ips.c
 
@@ -57,7 +75,8 @@ class FlatNetwork:
         self.gateway = ipaddress.ip_address(
             conf.network.gateway) if conf.network.gateway else next(
                 self.cidr.hosts())
-        self.dns_servers = list(conf.network.dns_servers)
+        self.dns_servers = [canonical_address(server)
+                            for server in conf.network.dns_servers]
         self.mtu = conf.network.mtu
         # Usable addresses: the hosts of the range but the gateway.
         first = int(self.cidr.network_address) + 1

@@ -22,6 +22,7 @@ from nova.compute import flavors as flavor_service
 from nova.compute import hosts as host_service
 from nova.compute import images as image_service
 from nova.compute import quotas, server_groups, states
+from nova.compute.network import canonical_address
 from nova.db.models import (
     Instance,
     InstanceFault,
@@ -183,7 +184,8 @@ def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
             user_data=req.user_data, vm_state=states.BUILDING,
             task_state="scheduling", power_state=driver_mod.NOSTATE,
             locked=False, config_drive="True" if req.config_drive else "",
-            access_ip_v4=req.access_ip_v4, access_ip_v6=req.access_ip_v6,
+            access_ip_v4=canonical_address(req.access_ip_v4),
+            access_ip_v6=canonical_address(req.access_ip_v6),
             launch_index=index, reservation_id=reservation_id,
             security_groups=json.dumps(list(req.security_groups)),
             # Upstream pins a server to the zone it was asked for (2.96).

@@ -1220,6 +1220,26 @@ def test_update_full_view_from_2_75(cloud):
     assert "OS-EXT-SRV-ATTR:host" not in resp.json["server"]
 
 
+LONG_V6 = "0000:0000:0000:0000:0000:babe:220.12.22.2"  # tempest's
+SHORT_V6 = "::babe:dc0c:1602"  # how upstream stores and shows it
+
+
+def test_access_ips_are_shown_in_canonical_form(cloud):
+    resp = boot(cloud, "ips", "2.1", accessIPv4="192.0.2.1",
+                accessIPv6=LONG_V6)
+    server_id = resp.json["server"]["id"]
+    assert get(cloud, server_id)["accessIPv6"] == SHORT_V6
+    listed = cloud.get(f"{URL}/detail", headers=ADMIN).json["servers"]
+    assert [s["accessIPv6"] for s in listed] == [SHORT_V6]
+    resp = cloud.put_json(f"{URL}/{server_id}", {"server": {
+        "accessIPv6": "2001:DB8:0:0::0:9"}}, headers=ADMIN)
+    assert resp.json["server"]["accessIPv6"] == "2001:db8::9"
+    resp = action(cloud, server_id, {"rebuild": {
+        "imageRef": IMAGE, "accessIPv6": "::FFFF:1.2.3.4"}}, status=202)
+    assert resp.json["server"]["accessIPv6"] == "::ffff:1.2.3.4"
+    assert get(cloud, server_id)["accessIPv6"] == "::ffff:1.2.3.4"
+
+
 def test_update_fields(cloud):
     server_id = boot_id(cloud, "vm")
     resp = cloud.put_json(f"{URL}/{server_id}", {"server": {

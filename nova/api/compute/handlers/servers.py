@@ -29,6 +29,7 @@ from nova.compute import driver as driver_mod
 from nova.compute import instance_actions, server_create, states
 from nova.compute import server_list as list_service
 from nova.compute import servers as service
+from nova.compute.network import canonical_address
 from nova.policies import servers as rules
 
 # Microversions whose changes to the servers collection these handlers
@@ -229,9 +230,9 @@ def update(req, server_id):
         if "hostname" in changes:
             instance.hostname = changes["hostname"]
         if "accessIPv4" in changes:
-            instance.access_ip_v4 = changes["accessIPv4"]
+            instance.access_ip_v4 = canonical_address(changes["accessIPv4"])
         if "accessIPv6" in changes:
-            instance.access_ip_v6 = changes["accessIPv6"]
+            instance.access_ip_v6 = canonical_address(changes["accessIPv6"])
         if "pinned_availability_zone" in changes:
             zone = changes["pinned_availability_zone"]
             if zone is not None and zone != instance.availability_zone:
