@@ -157,6 +157,9 @@ def _rebuild(req, session, instance, body):
         reduce_view(view)
         if req.is_version("2.54"):
             view["key_name"] = instance.key_name
+    # From 2.75 the view is GET's, but upstream leaves the extended
+    # user_data out (it answers with "user_data" from 2.57 instead).
+    view.pop("OS-EXT-SRV-ATTR:user_data", None)
     if req.is_version("2.57"):
         view["user_data"] = instance.user_data
     if admin_pass is not None:
