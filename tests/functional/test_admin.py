@@ -699,6 +699,13 @@ def test_usage_policy(one):
               "os_compute_api:os-simple-tenant-usage:show")
 
 
+def test_usage_of_an_empty_tenant_id_is_404(one):
+    # tempest's test_get_usage_tenant_with_empty_tenant_id, as upstream.
+    resp = one.get("/v2.1/os-simple-tenant-usage/?start=2026-01-01T00:00:00",
+                   headers=ADMIN, status=404)
+    assert resp.json["itemNotFound"]["code"] == 404
+
+
 def test_usage_pagination(one):
     ids = sorted(boot(one, f"vm{i}") for i in range(3))
     start = "2000-01-01T00:00:00"

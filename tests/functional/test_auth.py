@@ -524,7 +524,7 @@ def test_noauth2_no_token_is_204_with_token_and_url(noauth_api):
         "http://api.example:8774/v2.1/flavors/admin")
     assert resp.body == b""
     noauth_api.get("/v2.1/", status=200)  # the version document, no 204
-    resp = noauth_api.get("/v2.1/servers/", status=204, headers={
+    resp = noauth_api.get("/v2.1/servers", status=204, headers={
         "Host": "api.example", "X-Auth-User": "alice",
         "X-Auth-Project-Id": "proj-a"})
     assert resp.headers["X-Auth-Token"] == "alice:proj-a"

@@ -248,8 +248,12 @@ def test_project_id_in_url(app):
         "Context's project_id 'proj1'")
 
 
-def test_trailing_slash_is_tolerated(app):
-    assert app.get("/v2.1/echo/", headers=ADMIN).status_int == 200
+def test_trailing_slash_is_404_as_upstream(app):
+    # Upstream's routes match exactly; only the version document takes one.
+    assert app.get("/v2.1/echo", headers=ADMIN).status_int == 200
+    resp = app.get("/v2.1/echo/", headers=ADMIN, status=404)
+    assert resp.json["itemNotFound"]["code"] == 404
+    assert app.get("/v2.1/", headers=ADMIN).status_int == 200
 
 
 def test_legacy_v2_prefix_reaches_the_api(app):
