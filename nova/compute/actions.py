@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from nova import exception
 from nova.compute import driver as driver_mod
+from nova.compute import host_hints, migrations, quotas, states, transitions
 from nova.compute import images as image_service
-from nova.compute import migrations, quotas, states, transitions
 from nova.compute import servers as service
 from nova.compute.instance_actions import NO_HOST, record
 from nova.compute.network import canonical_address
@@ -327,7 +327,10 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
     # as an instance): within the quota, before it is placed.
     quotas.check_delta(session, conf, instance.project_id, instance.user_id,
                        cores=instance.vcpus, ram=instance.memory_mb)
-    placed = driver.place(session, instance, zone=want, host=host)
+    hints = host_hints.from_hints(
+        session, conf, json.loads(instance.scheduler_hints or "{}"))
+    placed = driver.place(session, instance, zone=want, host=host,
+                          ignore_hosts=hints.avoid, only_hosts=hints.only)
     if placed is None:
         record(session, instance, "unshelve", ctx,
                [("conductor_unshelve_instance", "Error", NO_HOST)],

@@ -56,14 +56,17 @@ class ComputeDriver:
               zone: str | None = None, host: str | None = None,
               group: Placement | None = None,
               ignore_hosts: Collection[str] = (),
-              needs: tuple[int, int, int] | None = None) -> str | None:
+              needs: tuple[int, int, int] | None = None,
+              only_hosts: Collection[str] | None = None) -> str | None:
         """Claim room for ``instance``; the host's name, or None.
 
         ``group``: a ``nova.compute.server_groups.Placement`` whose
         ``arrange`` filters and orders the candidate hosts by the server
         group's policy. ``ignore_hosts``: hosts never chosen (a resize's
         source). ``needs``: (vcpus, ram_mb, disk_gb) to claim instead of
-        the instance's own flavor (a resize claims the new one)."""
+        the instance's own flavor (a resize claims the new one).
+        ``only_hosts``: when given, the host is one of these (the
+        same_host hint, nova.compute.host_hints)."""
         raise NotImplementedError
 
     def release(self, session: Session, instance: Instance) -> None:
@@ -174,7 +177,8 @@ class BuiltinDriver(ComputeDriver):
               zone: str | None = None, host: str | None = None,
               group: Placement | None = None,
               ignore_hosts: Collection[str] = (),
-              needs: tuple[int, int, int] | None = None) -> str | None:
+              needs: tuple[int, int, int] | None = None,
+              only_hosts: Collection[str] | None = None) -> str | None:
         self.sync_hosts(session)
         vcpus, ram, disk = needs or self._needs(instance)
         cpu_r, ram_r, disk_r = self.ratios
@@ -190,6 +194,8 @@ class BuiltinDriver(ComputeDriver):
             query = query.where(ComputeHost.host == host)
         if ignore_hosts:
             query = query.where(ComputeHost.host.not_in(list(ignore_hosts)))
+        if only_hosts is not None:
+            query = query.where(ComputeHost.host.in_(list(only_hosts)))
         # Spread: the host with the most free RAM first.
         query = query.order_by(
             (ComputeHost.memory_mb * ram_r - ComputeHost.memory_mb_used)

@@ -17,8 +17,15 @@ from typing import TYPE_CHECKING
 from nova import exception
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
+from nova.compute import (
+    host_hints,
+    migrations,
+    quotas,
+    server_groups,
+    states,
+    transitions,
+)
 from nova.compute import hosts as compute_hosts
-from nova.compute import migrations, quotas, server_groups, states, transitions
 from nova.compute import servers as service
 from nova.compute.instance_actions import NO_HOST, record
 from nova.db.models import InstanceFault, Migration, utcnow
@@ -118,7 +125,8 @@ def _move(session, instance, ctx, driver, conf, old, new, new_flavor_id,
         updated_at=now)
     session.add(migration)
     source_zone = instance.availability_zone
-    dest = _schedule_resize(session, instance, driver, new, ignore, host)
+    dest = _schedule_resize(session, instance, driver, conf, new, ignore,
+                            host)
     if dest is None:
         # As upstream's conductor: the server keeps its state, the
         # migration is in error, a fault and the action's event say why.
@@ -156,9 +164,11 @@ def _move(session, instance, ctx, driver, conf, old, new, new_flavor_id,
         ("compute_finish_resize", "Success", None)])
 
 
-def _schedule_resize(session, instance, driver, new, ignore, host=None):
+def _schedule_resize(session, instance, driver, conf, new, ignore,
+                     host=None):
     """Claim the new flavor on a host for ``instance`` (which place() moves
-    there); the host's name, or None when none fits."""
+    there); the host's name, or None when none fits. The server's own
+    same_host/different_host hints still hold (nova.compute.host_hints)."""
     group = server_groups.group_of_member(session, instance.uuid)
     placement = None
     if group is not None:
@@ -167,10 +177,13 @@ def _schedule_resize(session, instance, driver, new, ignore, host=None):
         quotas.lock(session, "group", group.uuid)
         placement = server_groups.Placement.of(session, group,
                                                moving=instance)
+    hints = host_hints.from_hints(
+        session, conf, json.loads(instance.scheduler_hints or "{}"))
     return driver.place(session, instance,
                         zone=instance.pinned_availability_zone, host=host,
-                        group=placement, ignore_hosts=ignore,
-                        needs=migrations.needs(new))
+                        group=placement,
+                        ignore_hosts={*ignore, *hints.avoid},
+                        needs=migrations.needs(new), only_hosts=hints.only)
 
 
 def confirm_resize(session: Session, instance: Instance, ctx: Caller,

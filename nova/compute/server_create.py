@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from nova import exception
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
+from nova.compute import host_hints, quotas, server_groups, states
 from nova.compute import hosts as host_service
 from nova.compute import images as image_service
-from nova.compute import quotas, server_groups, states
 from nova.compute.network import canonical_address
 from nova.db.models import (
     Instance,
@@ -90,6 +90,8 @@ def _sanitize_hostname(name):
 def _group(session, req):
     """The server group of the ``group`` hint (400 when there is none)."""
     group_id = req.scheduler_hints.get("group")
+    if isinstance(group_id, list):  # upstream's schema takes a list too
+        group_id = group_id[0] if group_id else None
     if not group_id:
         return None
     try:
@@ -200,10 +202,12 @@ def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
     # (NoValidHost for the request), and the conductor then puts all of
     # them in ERROR with the fault; min_count only bounds what the quota
     # may cut max_count to.
+    hints = host_hints.from_hints(session, conf, req.scheduler_hints)
     placed = []
     for instance in created:
         host = driver.place(session, instance, zone=req.availability_zone,
-                            host=req.host, group=placement)
+                            host=req.host, group=placement,
+                            ignore_hosts=hints.avoid, only_hosts=hints.only)
         if host is None:
             break
         if placement is not None:

@@ -15,11 +15,12 @@ from nova.conf import (
     network,
     oslo_middleware,
     quota,
+    scheduler,
     wsgi,
 )
 
 _MODULES = (default, api, wsgi, database, oslo_middleware, compute,
-            network, metadata, quota)
+            network, metadata, quota, scheduler)
 
 
 def register_opts(conf):

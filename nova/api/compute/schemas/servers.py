@@ -74,9 +74,20 @@ _BASE_SERVER = {
 }
 
 
-# Scheduler hints: any keys, but a server group is named by its uuid.
-_HINTS = {"type": "object",
-          "properties": {"group": {"type": "string", "format": "uuid"}}}
+# Scheduler hints: any keys, those upstream knows in its forms.
+_SERVER_IDS = {"oneOf": [types.UUID, {"type": "array", "items": types.UUID}]}
+_HINTS = {"type": "object", "properties": {
+    "group": _SERVER_IDS,
+    "different_host": _SERVER_IDS,
+    "same_host": {"type": ["string", "array"], "items": types.UUID},
+    "query": {"type": ["string", "object"]},
+    "target_cell": types.NAME,
+    "different_cell": {"type": ["string", "array"],
+                       "items": {"type": "string"}},
+    "build_near_host_ip": {"type": "string",
+                           "oneOf": [{"format": "ipv4"}, {"format": "ipv6"}]},
+    "cidr": {"type": "string", "pattern": "^/[0-9a-f.:]+$"},
+}}
 
 
 def _create(server_changes=None, required=None, top=None):
