@@ -23,6 +23,7 @@ from nova.api.compute.handlers import (
     networks,
     quota_classes,
     quota_sets,
+    removed,
     server_actions,
     server_diagnostics,
     server_external_events,
@@ -42,7 +43,7 @@ _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             server_ips, server_metadata, server_tags, server_password,
             instance_actions, interfaces, migrations, limits, quota_sets,
             quota_classes, server_groups, server_diagnostics, extensions,
-            server_security_groups, networks)
+            server_security_groups, networks, removed)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
                   usage, hosts, instance_usage_audit_log,
                   server_external_events)
@@ -56,8 +57,10 @@ for _module in _MODULES:
         HONOURED.setdefault(_resource, set()).update(_versions)
 
 # Server actions count as resources of their own ("servers/action:NAME").
+# A resource served only by gone routes (410 at every version, as
+# os-fixed-ips) has no microversion changes left to honour.
 IMPLEMENTED = frozenset(
-    {route.resource for route in ROUTES}
+    {route.resource for route in ROUTES if not route.gone}
     | {f"servers/action:{name}" for name in server_actions.ACTIONS})
 
 MAX_VERSION = microversions.compute_max(IMPLEMENTED, HONOURED)

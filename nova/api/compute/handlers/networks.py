@@ -1,20 +1,26 @@
-"""/os-networks: the network proxy (deprecated; until 2.35, 404 from 2.36),
-answered from the built-in flat network, the network service here.
+"""/os-networks and /os-tenant-networks: the network proxies (deprecated;
+until 2.35, 404 from 2.36), answered from the built-in flat network, the
+network service here.
 
 Upstream lists what Neutron shows the caller and fills two fields of
 thirty (``id``, ``label``, the network's name); every other field is
 null, and the admin fields are shown to admins only. Creating, deleting
 and (dis)associating networks went with nova-network: upstream answers
 410 at every microversion, checking no policy and any body.
+
+os-tenant-networks shows three fields: ``id``, ``label`` and ``cidr``,
+which upstream fills with the string "None" since Neutron took over.
 """
 
 from nova.api import errors
+from nova.api.compute.handlers.removed import GONE, gone
 from nova.api.compute.handlers.server_common import compute_of
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import networks as schemas
 from nova.policies import networks as rules
 
-HONOURED = {"os-networks": {"2.36"}}  # the routes end at 2.35
+HONOURED = {"os-networks": {"2.36"},  # the routes end at 2.35
+            "os-tenant-networks": {"2.36"}}
 
 _FIELDS = ("id", "cidr", "netmask", "gateway", "broadcast", "dns1", "dns2",
            "cidr_v6", "gateway_v6", "label", "netmask_v6")
@@ -25,11 +31,6 @@ _ADMIN_FIELDS = ("created_at", "updated_at", "deleted_at", "deleted",
                  "priority", "rxtx_base", "mtu", "dhcp_server",
                  "enable_dhcp", "share_address")
 _MAX = (2, 35)
-
-# webob's HTTPGone, as upstream's fault shows it.
-GONE = ("This resource is no longer available.  No forwarding address is "
-        "given.")
-
 
 def _view(req, network):
     fields = _FIELDS
@@ -51,13 +52,24 @@ def show(req, network_id):
     return {"network": _view(req, network)}
 
 
-def gone(req, **_path):
-    raise errors.Gone(GONE)
-
-
 # Upstream's actions of POST /os-networks/{id}/action, all removed.
 _ACTIONS = ("disassociate", "disassociate_host", "disassociate_project",
             "associate_host")
+
+
+def _tenant_view(network):
+    return {"id": network.uuid, "cidr": "None", "label": network.name}
+
+
+def tenant_index(req):
+    return {"networks": [_tenant_view(compute_of(req).network)]}
+
+
+def tenant_show(req, network_id):
+    network = compute_of(req).network
+    if network_id != network.uuid:
+        raise errors.NotFound("Network not found")
+    return {"network": _tenant_view(network)}
 
 
 def gone_action(req, network_id):
@@ -84,4 +96,11 @@ ROUTES = (
           query=schemas.QUERY, gone=True),
     Route("/os-networks/{network_id}/action", "POST", gone_action,
           query=schemas.QUERY, body=schemas.ANY, gone=True),
+    # (their create and delete: handlers/removed.py)
+    Route("/os-tenant-networks", "GET", tenant_index,
+          rules.TENANT_NETWORKS % "list", query=schemas.QUERY,
+          max_version=_MAX),
+    Route("/os-tenant-networks/{network_id}", "GET", tenant_show,
+          rules.TENANT_NETWORKS % "show", query=schemas.QUERY,
+          max_version=_MAX),
 )

@@ -16,6 +16,7 @@ import dataclasses
 
 from nova.api import errors, validation
 from nova.api.compute import common
+from nova.api.compute.handlers import removed
 from nova.api.compute.handlers.server_common import (
     caller,
     check_locked,
@@ -383,6 +384,7 @@ def action(req, server_id):
     (name, body), = req.json.items()
     entry = ACTIONS.get(name)
     if entry is None:
+        removed.check_action(name, req.version)
         raise errors.BadRequest(f"There is no such action: {name}")
     if not entry.exists_at(req.version):
         # Upstream: the action's method does not exist at this version.
