@@ -59,6 +59,14 @@ T_VENV=$WORK/venv-tempest
 # Two images in the local catalogue (a fresh database each run).
 IMAGE_REF=5b1f8c3e-2d4a-4f6b-9c7e-1a2b3c4d5e01
 IMAGE_REF_ALT=5b1f8c3e-2d4a-4f6b-9c7e-1a2b3c4d5e02
+# The flat network's id, named to tempest as [network] public_network_id
+# (admin.test_networks looks it up through os-networks).
+NETWORK_ID=8c1c9954-7eb6-5ef1-aceb-95b6d5c963e2
+# Upstream's default scheduler filters, and the two tempest's multinode
+# tests need (same_host/different_host hints); tempest.conf lists the same.
+FILTERS="ComputeFilter, ComputeCapabilitiesFilter, ImagePropertiesFilter, \
+ServerGroupAntiAffinityFilter, ServerGroupAffinityFilter, SameHostFilter, \
+DifferentHostFilter"
 
 START=$(date +%s)
 log() { echo "[tempest.sh $(( $(date +%s) - START ))s] $*"; }
@@ -235,6 +243,12 @@ hosts = compute1:nova:64:131072:2000, compute2:nova:64:131072:2000
 build_time = 0.5
 action_time = 0.5
 
+[network]
+uuid = $NETWORK_ID
+
+[filter_scheduler]
+enabled_filters = $FILTERS
+
 [keystone_authtoken]
 www_authenticate_uri = $KEYSTONE_URL
 auth_url = $KEYSTONE_URL
@@ -283,7 +297,7 @@ mkdir -p "$RUN/tempest-etc"   # empty: keeps tempest init away from ~/.tempest
     --keystone-url "$KEYSTONE_URL" --admin-password "$ADMIN_PASSWORD" \
     --image-ref "$IMAGE_REF" --image-ref-alt "$IMAGE_REF_ALT" \
     --max-microversion "$MAX_MICROVERSION" --build-timeout "$BUILD_TIMEOUT" \
-    "${CONF_SET[@]}"
+    --network-id "$NETWORK_ID" --filters "$FILTERS" "${CONF_SET[@]}"
 export TEMPEST_CONFIG_DIR=$W/etc TEMPEST_CONFIG=tempest.conf
 SETUP_END=$(date +%s)
 log "set-up done in $(( SETUP_END - START ))s (virtualenvs ${SETUP_VENVS}s)"

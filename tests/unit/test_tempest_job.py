@@ -211,6 +211,16 @@ def test_tempest_conf_describes_this_cloud(tmp_path):
         assert features[missing] == "false", missing
 
 
+def test_tempest_conf_names_the_network_and_filters(tmp_path):
+    assert not _conf(tmp_path).has_section("network")
+    conf = _conf(tmp_path, "--network-id", "n1", "--filters",
+                 "ComputeFilter, SameHostFilter")
+    assert conf["network"]["public_network_id"] == "n1"
+    assert not conf.has_option("compute", "fixed_network_name")
+    assert conf["compute-feature-enabled"]["scheduler_enabled_filters"] == \
+        "ComputeFilter, SameHostFilter"
+
+
 def test_tempest_conf_overrides(tmp_path):
     conf = _conf(tmp_path, "--build-timeout", "30",
                  "--set", "compute-feature-enabled.resize=false",
