@@ -20,6 +20,7 @@ INTERFACES = "os_compute_api:os-attach-interfaces:%s"
 MIGRATIONS = "os_compute_api:os-migrations:index"
 MIGRATE = "os_compute_api:os-migrate-server:%s"
 RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
+INJECT_NETWORK_INFO = "os_compute_api:os-admin-actions:inject_network_info"
 DIAGNOSTICS = "os_compute_api:os-server-diagnostics"
 
 M, R, A = (base.PROJECT_MEMBER_OR_ADMIN, base.PROJECT_READER_OR_ADMIN,
@@ -93,6 +94,8 @@ RULES = [
               [("GET", "/os-migrations")]),
     _act(RESET_STATE, A, "Reset the state of a given server.",
          "os-resetState"),
+    _act(INJECT_NETWORK_INFO, A, "Inject network information into the "
+         "server.", "injectNetworkInfo"),
     base.rule(DIAGNOSTICS, A, "Show the usage data for a server.",
               [("GET", "/servers/{server_id}/diagnostics")]),
 ]

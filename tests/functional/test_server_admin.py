@@ -392,3 +392,32 @@ def test_diagnostics_and_reset_on_each_backend(any_db):
                            headers=ADMIN).json["migrations"]
     assert migration["status"] == "error"
     assert sorted(_used_ram(app).values()) == [0, 1024]
+
+
+# -- injectNetworkInfo --------------------------------------------------------
+
+def test_inject_network_info(cloud):
+    """An admin's action: 202 with no body, nothing recorded or changed
+    (upstream casts it to the host); 403 for a member, 404 for a server
+    that does not exist; an owner's lock does not stop the admin."""
+    server = boot_id(cloud, "mine", version="2.37", who=DEMO,
+                     networks="none")
+    before = get(cloud, server, "latest")
+    action(cloud, server, {"lock": None}, who=DEMO)
+    for value in (None, {}):
+        resp = action(cloud, server, {"injectNetworkInfo": value})
+        assert resp.body == b""
+    after = get(cloud, server, "latest")
+    assert {k: after[k] for k in ("status", "updated", "addresses")} == \
+        {k: before[k] for k in ("status", "updated", "addresses")}
+    actions = cloud.get(f"/v2.1/servers/{server}/os-instance-actions",
+                        headers=ADMIN).json["instanceActions"]
+    assert [a["action"] for a in actions] == ["lock", "create"]
+    resp = action(cloud, server, {"injectNetworkInfo": None}, who=DEMO,
+                  status=403)
+    assert fault(resp, "forbidden", 403) == (
+        "Policy doesn't allow os_compute_api:os-admin-actions:"
+        "inject_network_info to be performed.")
+    resp = action(cloud, "9c8a3b4e-1111-4222-8333-444455556666",
+                  {"injectNetworkInfo": None}, status=404)
+    fault(resp, "itemNotFound", 404)

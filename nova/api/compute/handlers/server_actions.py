@@ -276,6 +276,12 @@ def _reset_state(req, session, instance, body):
                                _driver(req), body["state"])
 
 
+def _inject_network_info(req, session, instance, body):
+    """Upstream casts it to the server's compute host and records nothing;
+    the built-in driver's guests have no network configuration to
+    refresh, so there is nothing to do once the lock is checked."""
+
+
 def _security_group(change):
     """addSecurityGroup/removeSecurityGroup: the group named (or its id)
     joins or leaves the server's ports; nothing recorded, as upstream."""
@@ -341,6 +347,8 @@ ACTIONS = action_table(
     # Upstream checks no lock and no state: the admin's override.
     _A("os-resetState", _reset_state, rules.RESET_STATE, schemas.RESET_STATE,
        lock_exempt=True),
+    _A("injectNetworkInfo", _inject_network_info, rules.INJECT_NETWORK_INFO,
+       _n("injectNetworkInfo")),
     # Upstream asks Neutron without looking at the server's lock.
     _A("addSecurityGroup", _security_group(security_groups.add),
        group_rules.SECURITY_GROUPS % "add",
