@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Set everything up, check lint (ruff) and types (mypy), then run the
-# whole test suite.
+# Set everything up, check lint (ruff) and types (mypy), run the whole test
+# suite, then the tempest job (tools/tempest.sh: tempest with a real
+# Keystone against this API; docs/tempest.md).
 #   ./tools/test.sh            # everything
-#   ./tools/test.sh -k config  # extra arguments go to pytest
+#   ./tools/test.sh -k config  # extra arguments go to pytest; no tempest
+#   NOVA_TEMPEST=0 ./tools/test.sh   # everything but tempest
+# Exit status 0 only when every part passed; the tempest job runs even when
+# a test failed, so one run shows both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/bootstrap.sh
@@ -11,4 +15,9 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/mypy
 ./tools/services.sh
-exec .venv/bin/pytest "$@"
+status=0
+.venv/bin/pytest "$@" || status=$?
+if [ $# -eq 0 ] && [ "${NOVA_TEMPEST:-1}" != 0 ]; then
+    ./tools/tempest.sh || { rc=$?; [ "$status" -ne 0 ] || status=$rc; }
+fi
+exit "$status"
