@@ -70,16 +70,17 @@ def zones(config_dir, tmp_path, make_image):
 
 @pytest.fixture
 def make_cloud(config_dir, tmp_path, make_image):
-    """``make_cloud(hosts, default_options="", action_time=0)``: an app
-    over ``hosts`` (``[compute] hosts`` syntax) whose servers build at
-    once; flavors 1 (512 MB, 1 vCPU, 1 GB), 2 (1024 MB, 2 vCPUs, 2 GB) and
-    3 (2048 MB, 2 vCPUs, 2 GB)."""
-    def make(hosts, default_options="", action_time=0):
+    """``make_cloud(hosts, default_options="", action_time=0, url=None)``:
+    an app over ``hosts`` (``[compute] hosts`` syntax) whose servers build
+    at once, on ``url`` (default: a SQLite file); flavors 1 (512 MB,
+    1 vCPU, 1 GB), 2 (1024 MB, 2 vCPUs, 2 GB) and 3 (2048 MB, 2 vCPUs,
+    2 GB)."""
+    def make(hosts, default_options="", action_time=0, url=None):
         write_compute_config(config_dir, tmp_path, f"""
             hosts = {hosts}
             build_time = 0
             action_time = {action_time}
-            """, default_options=default_options)
+            """, url=url, default_options=default_options)
         app = config_dir.testapp()
         app.app_db_url = config_dir.db_url
         make_image("cirros", image_id=IMAGE)
