@@ -166,7 +166,8 @@ def get(session: Session, instance: Instance, migration_id: str
     """The server's migration ``migration_id``; NotFound with upstream's
     words (force_complete answers them with 400, abort with 404)."""
     row = None
-    if migration_id.isdigit() and int(migration_id) <= _MAX_ID:
+    if (migration_id.isascii() and migration_id.isdigit()
+            and int(migration_id) <= _MAX_ID):
         row = session.get(Migration, int(migration_id))
     if row is None or row.instance_uuid != instance.uuid:
         raise exception.NotFound(f"Migration {migration_id} not found for "
