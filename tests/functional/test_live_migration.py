@@ -24,6 +24,7 @@ from tests.helpers import (
     ADMIN,
     DEMO,
     HOST,
+    IMAGE,
     NO_HOST,
     OTHER,
     action,
@@ -533,6 +534,21 @@ def test_the_scheduler_keeps_zone_group_and_hints(make_cloud):
     assert where(app, c)[1] == "h1"
     resp = live(app, c, version="2.1", status=400)
     assert fault(resp, "badRequest", 400) == NO_HOST
+
+
+def test_the_scheduler_keeps_the_host_hints(make_cloud):
+    app = make_cloud(
+        "h1:nova:4:8192:100, h2:nova:4:4096:100, h3:nova:4:2048:100",
+        default_options="[filter_scheduler]\nenabled_filters = "
+                        "ComputeFilter, DifferentHostFilter\n")
+    b = boot_id(app, "b", availability_zone="nova:h2")
+    x = app.post_json("/v2.1/servers", {
+        "server": {"name": "x", "imageRef": IMAGE, "flavorRef": "1"},
+        "os:scheduler_hints": {"different_host": [b]}},
+        headers=ADMIN).json["server"]["id"]
+    assert where(app, x)[1] == "h1"
+    live(app, x)  # h2 has the most room left, but b is there
+    assert where(app, x)[1] == "h3"
 
 
 # -- the request --------------------------------------------------------------
