@@ -17,7 +17,8 @@ the conftest.py files; this module holds none).
   headers), ``fault()`` (check a fault body, return its message), and for
   /servers ``boot()``, ``boot_id()``, ``get()``, ``action()``,
   ``listing()``, ``ips()``, ``host_of()``, ``disable()`` (a host's
-  nova-compute service), and ``set_quota()``;
+  nova-compute service), and ``set_quota()``; for the moves ``where()``,
+  ``hypervisors()``, ``statistics()``, ``migrations()`` and ``events()``;
 - what the store holds behind a loaded app: ``app_db()``, ``used_on()``;
   a store without the API: ``synced_database()``, ``add_server()``;
 - ``ssh_key()``: a new OpenSSH public key.
@@ -307,6 +308,56 @@ def disable(app, host):
     app.put_json("/v2.1/os-services/disable",
                  {"host": host, "binary": "nova-compute"}, headers=ADMIN)
 
+
+
+# -- moves (resize, cold and live migration) ---------------------------------
+
+def where(app, server_id):
+    """(status, host, zone, flavor name) as an admin sees them (the
+    hypervisor is the host)."""
+    server = get(app, server_id, "2.47")
+    assert server["OS-EXT-SRV-ATTR:hypervisor_hostname"] == \
+        server["OS-EXT-SRV-ATTR:host"]
+    return (server["status"], server["OS-EXT-SRV-ATTR:host"],
+            server["OS-EXT-AZ:availability_zone"],
+            server["flavor"]["original_name"])
+
+
+def hypervisors(app):
+    """{host: (vcpus_used, memory_mb_used, local_gb_used, running_vms,
+    [servers])} from the detail (2.87: the last with the figures)."""
+    listed = app.get("/v2.1/os-hypervisors/detail?with_servers=true",
+                     headers=v("2.87")).json["hypervisors"]
+    return {h["hypervisor_hostname"]: (
+        h["vcpus_used"], h["memory_mb_used"], h["local_gb_used"],
+        h["running_vms"], [s["uuid"] for s in h.get("servers", [])])
+        for h in listed}
+
+
+def statistics(app):
+    stats = app.get("/v2.1/os-hypervisors/statistics",
+                    headers=ADMIN).json["hypervisor_statistics"]
+    return (stats["count"], stats["vcpus_used"], stats["memory_mb_used"],
+            stats["local_gb_used"], stats["running_vms"])
+
+
+def migrations(app, server_id, version="2.80"):
+    """The server's migrations in /os-migrations, newest first."""
+    return app.get(f"/v2.1/os-migrations?instance_uuid={server_id}",
+                   headers=v(version)).json["migrations"]
+
+
+def events(app, server_id, action_name):
+    """(message, [(event, result, details)]) of the server's latest
+    ``action_name`` (2.84: with details and hosts)."""
+    listed = app.get(f"/v2.1/servers/{server_id}/os-instance-actions",
+                     headers=v("2.84")).json["instanceActions"]
+    found = next(a for a in listed if a["action"] == action_name)
+    shown = app.get(f"/v2.1/servers/{server_id}/os-instance-actions/"
+                    f"{found['request_id']}", headers=v("2.84")).json
+    return found["message"], [
+        (e["event"], e["result"], e["details"])
+        for e in shown["instanceAction"]["events"]]
 
 
 def set_quota(app, project, status=200, query="", version="2.1", **values):

@@ -379,7 +379,7 @@ HISTORY = [
                "os-migrations", "os-quota-class-sets", "os-quota-sets",
                "os-server-external-events", "os-server-groups",
                "os-services", "os-simple-tenant-usage",
-               "servers/diagnostics",
+               "servers/diagnostics", "servers/migrations",
                "servers/os-security-groups"),
      "Unknown query parameters are rejected with 400 on every API (until "
      "now only the servers APIs, from 2.75, and a few others rejected "

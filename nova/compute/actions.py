@@ -395,7 +395,8 @@ def reset_state(session: Session, instance: Instance, ctx: Caller,
     confirmation (or still under way) ends as upstream's automatic
     confirmation leaves it for a server no longer VERIFY_RESIZE: the
     migration in error; the server stays on its new host with its new
-    flavor, and the source's hold is freed."""
+    flavor, and the source's hold is freed. A live migration under way
+    ends the same way."""
     if state not in RESET_STATES:
         raise exception.Invalid(f"Invalid state {state!r}")
     now = utcnow()
@@ -409,6 +410,8 @@ def reset_state(session: Session, instance: Instance, ctx: Caller,
     if instance.old_flavor:
         migrations.confirm_resources(session, instance, driver)
         migrations.set_migration(session, instance.uuid, "error", now)
+    # A live migration under way ends there, the server on its destination.
+    migrations.end_live(session, instance, driver, "error", now)
     instance.vm_state = state
     instance.task_state = None
     instance.updated_at = now

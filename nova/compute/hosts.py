@@ -166,11 +166,41 @@ def usage(session: Session, host_names: Collection[str] | None = None
         query = query.where(Instance.host.in_(list(host_names)))
     found = {host: tuple(int(v or 0) for v in values)
              for host, *values in session.execute(query)}
-    for host, held in resize_holds(session, host_names, now).items():
+    holds = [resize_holds(session, host_names, now),
+             live_migration_holds(session, host_names, now)]
+    for host, held in (item for h in holds for item in h.items()):
         vcpus, ram, disk, count, busy = found.get(host, (0, 0, 0, 0, 0))
         found[host] = (vcpus + held[0], ram + held[1], disk + held[2],
                        count, busy)
     return found
+
+
+def live_migration_holds(session: Session,
+                         host_names: Collection[str] | None = None,
+                         now: datetime.datetime | None = None
+                         ) -> dict[str, tuple[int, int, int]]:
+    """{host: (vcpus, memory_mb, disk_gb)} that live migrations still
+    running hold on their source hosts (the server itself counts on its
+    destination already)."""
+    now = now or utcnow()
+    query = (sa.select(Migration.source_compute, Instance.vcpus,
+                       Instance.memory_mb,
+                       Instance.root_gb + Instance.ephemeral_gb)
+             .join(Instance, Instance.uuid == Migration.instance_uuid)
+             .where(_live_running(now), Instance.deleted == 0,
+                    Instance.host != Migration.source_compute))
+    if host_names is not None:
+        query = query.where(Migration.source_compute.in_(list(host_names)))
+    held: dict[str, tuple[int, int, int]] = {}
+    for host, vcpus, ram, disk in session.execute(query):
+        was = held.get(host, (0, 0, 0))
+        held[host] = (was[0] + vcpus, was[1] + ram, was[2] + disk)
+    return held
+
+
+def _live_running(now):
+    return sa.and_(Migration.migration_type == "live-migration",
+                   Migration.status == "running", Migration.finish_at > now)
 
 
 def resize_holds(session: Session, host_names: Collection[str] | None = None,
@@ -216,16 +246,18 @@ def count_servers(session: Session, host: str) -> int:
 
 
 def unconfirmed_resizes(session: Session, host: str) -> int:
-    """How many resizes from or to ``host`` wait for confirmation."""
+    """How many moves from or to ``host`` are in progress: resizes that
+    wait for confirmation, live migrations still running."""
     now = utcnow()
     return session.execute(
         sa.select(sa.func.count(Migration.id))
         .join(Instance, Instance.uuid == Migration.instance_uuid)
         .where(sa.or_(Migration.source_compute == host,
                       Migration.dest_compute == host),
-               Migration.status == "finished",
-               sa.or_(Migration.confirm_at.is_(None),
-                      Migration.confirm_at > now),
+               sa.or_(sa.and_(Migration.status == "finished",
+                              sa.or_(Migration.confirm_at.is_(None),
+                                     Migration.confirm_at > now)),
+                      _live_running(now)),
                Instance.deleted == 0)).scalar()
 
 

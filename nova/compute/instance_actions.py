@@ -19,7 +19,7 @@ from nova.db.models import InstanceAction, InstanceActionEvent, utcnow
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from typing import Protocol
 
     from sqlalchemy.orm import Session
@@ -66,6 +66,39 @@ def record(session: Reads, instance: Server, action: str, context: Caller,
             "finish_time": finish, "result": result, "details": details,
             "traceback": None, "host": where})
     return action_id
+
+
+def end_early(session: Session, instance_uuid: str, action: str,
+              when: datetime.datetime,
+              renames: Mapping[str, str] | None = None) -> None:
+    """The server's latest ``action`` ends at ``when``, before the
+    deadline it was recorded with (a live migration forced to complete,
+    or aborted): so do its events still running, some renamed (what
+    happened instead)."""
+    action_id = session.execute(
+        sa.select(InstanceAction.id).where(
+            InstanceAction.instance_uuid == instance_uuid,
+            InstanceAction.action == action)
+        .order_by(InstanceAction.id.desc()).limit(1)).scalar()
+    if action_id is None:
+        return
+    session.execute(
+        sa.update(InstanceAction).where(
+            InstanceAction.id == action_id, InstanceAction.finish_time > when)
+        .values(finish_time=when)
+        .execution_options(synchronize_session=False))
+    running = (InstanceActionEvent.action_id == action_id,
+               InstanceActionEvent.finish_time > when)
+    for old, new in (renames or {}).items():
+        session.execute(
+            sa.update(InstanceActionEvent)
+            .where(*running, InstanceActionEvent.event == old)
+            .values(event=new)
+            .execution_options(synchronize_session=False))
+    session.execute(
+        sa.update(InstanceActionEvent).where(*running)
+        .values(finish_time=when)
+        .execution_options(synchronize_session=False))
 
 
 _ACTIONS = InstanceAction.__table__

@@ -125,7 +125,7 @@ def _move(session, instance, ctx, driver, conf, old, new, new_flavor_id,
         updated_at=now)
     session.add(migration)
     source_zone = instance.availability_zone
-    dest = _schedule_resize(session, instance, driver, conf, new, ignore,
+    dest = schedule(session, instance, driver, conf, new, ignore,
                             host)
     if dest is None:
         # As upstream's conductor: the server keeps its state, the
@@ -164,11 +164,15 @@ def _move(session, instance, ctx, driver, conf, old, new, new_flavor_id,
         ("compute_finish_resize", "Success", None)])
 
 
-def _schedule_resize(session, instance, driver, conf, new, ignore,
-                     host=None):
-    """Claim the new flavor on a host for ``instance`` (which place() moves
-    there); the host's name, or None when none fits. The server's own
-    same_host/different_host hints still hold (nova.compute.host_hints)."""
+def schedule(session: Session, instance: Instance, driver: BuiltinDriver,
+             conf: cfg.ConfigOpts, new: dict, ignore: tuple[str, ...],
+             host: str | None = None) -> str | None:
+    """What the scheduler does for a move (resize, cold or live
+    migration): claim the flavor ``new`` on a host for ``instance`` (which
+    place() moves there), in its pinned zone, as its server group allows,
+    never one of ``ignore``, only ``host`` when named; the host's name, or
+    None when none fits. The server's own same_host/different_host hints
+    still hold (nova.compute.host_hints)."""
     group = server_groups.group_of_member(session, instance.uuid)
     placement = None
     if group is not None:

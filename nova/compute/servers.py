@@ -50,6 +50,9 @@ def not_found(server_id: str) -> exception.NotFound:
 
 def conflict_state(action: str, server_id: str, attr: str,
                    state: str | None) -> exception.Conflict:
+    if state is None:  # upstream's words when there is no state to name
+        return exception.Conflict(
+            f"Instance {server_id} is in an invalid state for '{action}'")
     return exception.Conflict(
         f"Cannot '{action}' instance {server_id} while it is in {attr} "
         f"{state}")
@@ -245,10 +248,13 @@ def delete_tag(session: Session, instance: Instance, tag: str) -> None:
 
 # -- power actions ------------------------------------------------------------
 
-def check_state(instance: Server, action: str, vm_states: Collection[str],
+def check_state(instance: Server, action: str,
+                vm_states: Collection[str] | None,
                 task_states: Collection[str | None] | None = (None,)
                 ) -> None:
-    if instance.vm_state not in vm_states:
+    """409 unless the server is in one of ``vm_states`` (None: any) and
+    ``task_states`` (None: any; None in it: no task)."""
+    if vm_states is not None and instance.vm_state not in vm_states:
         raise conflict_state(action, instance.uuid, "vm_state",
                              instance.vm_state)
     if task_states is not None and instance.task_state not in task_states:

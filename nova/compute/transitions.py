@@ -4,7 +4,8 @@ A server's pending change is a deadline (``driver.run``): readers see it
 as of now (``driver.effective``). Some changes have a second step
 (``instances.then_*``): the automatic resize confirmation
 (``resize_confirm_window``), a delayed offload (``shelved_offload_time``),
-the reclaim of a soft-deleted server (``reclaim_instance_interval``). What
+the reclaim of a soft-deleted server (``reclaim_instance_interval``), the
+end of a live migration (its source freed). What
 those free is applied by ``settle`` when the server is next changed, and
 by ``sweep`` (bounded, at most every half second per process) on the
 compute API's writes.
@@ -51,6 +52,8 @@ def settle(session: Session, instance: Instance, driver: BuiltinDriver,
     elif instance.vm_state == states.RESIZED:
         migrations.confirm_resources(session, instance, driver)
         migrations.set_migration(session, instance.uuid, "confirmed", then)
+    else:  # a live migration's end: the source gives its room back
+        migrations.end_live(session, instance, driver, "completed", then)
     instance.vm_state = target
     instance.power_state = instance.then_power_state
     instance.updated_at = then

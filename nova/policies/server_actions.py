@@ -1,6 +1,8 @@
 """The server actions beyond reboot/stop/start, os-instance-actions,
-os-interface, os-migrations and diagnostics: upstream's rule names and
-defaults."""
+os-interface, os-migrations, a server's live migrations and diagnostics:
+upstream's rule names and defaults."""
+
+from oslo_policy import policy
 
 from nova.policies import base
 
@@ -19,12 +21,26 @@ IA = "os_compute_api:os-instance-actions:%s"
 INTERFACES = "os_compute_api:os-attach-interfaces:%s"
 MIGRATIONS = "os_compute_api:os-migrations:index"
 MIGRATE = "os_compute_api:os-migrate-server:%s"
+SERVER_MIGRATIONS = "os_compute_api:servers:migrations:%s"
 RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
 INJECT_NETWORK_INFO = "os_compute_api:os-admin-actions:inject_network_info"
 DIAGNOSTICS = "os_compute_api:os-server-diagnostics"
 
 M, R, A = (base.PROJECT_MEMBER_OR_ADMIN, base.PROJECT_READER_OR_ADMIN,
            base.ADMIN)
+MG = base.PROJECT_MANAGER_OR_ADMIN
+_SM = "/servers/{server_id}/migrations"
+
+# Upstream (32.0.0) split a ``...:host`` rule off live migration and the
+# list of a server's live migrations; an operator's override of the older
+# rule still applies to the new one.
+_SPLIT = ("A rule of its own now decides the case with a host; an "
+          "override of the older rule still applies to it.")
+
+
+def _split_from(name):
+    return policy.DeprecatedRule(name, A, deprecated_reason=_SPLIT,
+                                 deprecated_since="32.0.0")
 
 
 def _act(name, check, description, action):
@@ -52,6 +68,13 @@ RULES = [
          "migrate"),
     _act(MIGRATE % "migrate:host", A,
          "Cold migrate a server to a named host (2.56).", "migrate"),
+    _act(MIGRATE % "migrate_live", MG,
+         "Live migrate a server to a new host without a reboot without "
+         "specifying a host.", "os-migrateLive"),
+    base.rule(MIGRATE % "migrate_live:host", A,
+              "Live migrate a server to a specified host without a reboot.",
+              [("POST", _ACTION % "os-migrateLive")],
+              deprecated_rule=_split_from(MIGRATE % "migrate_live")),
     _act(S % "create_image", M, "Create an image from a server.",
          "createImage"),
     _act(S % "trigger_crash_dump", M,
@@ -92,6 +115,23 @@ RULES = [
               [("GET", "/servers/{server_id}/os-interface/{port_id}")]),
     base.rule(MIGRATIONS, A, "List migrations (resizes).",
               [("GET", "/os-migrations")]),
+    base.rule(SERVER_MIGRATIONS % "show", A,
+              "Show details for an in-progress live migration for a given "
+              "server.", [("GET", _SM + "/{migration_id}")]),
+    base.rule(SERVER_MIGRATIONS % "force_complete", MG,
+              "Force an in-progress live migration for a given server to "
+              "complete.",
+              [("POST", _SM + "/{migration_id}/action (force_complete)")]),
+    base.rule(SERVER_MIGRATIONS % "delete", MG,
+              "Delete(Abort) an in-progress live migration.",
+              [("DELETE", _SM + "/{migration_id}")]),
+    base.rule(SERVER_MIGRATIONS % "index", MG,
+              "Lists in-progress live migrations for a given server "
+              "without host info.", [("GET", _SM)]),
+    base.rule(SERVER_MIGRATIONS % "index:host", A,
+              "Lists in-progress live migrations for a given server with "
+              "host info.", [("GET", _SM)],
+              deprecated_rule=_split_from(SERVER_MIGRATIONS % "index")),
     _act(RESET_STATE, A, "Reset the state of a given server.",
          "os-resetState"),
     _act(INJECT_NETWORK_INFO, A, "Inject network information into the "

@@ -10,6 +10,8 @@ Three clouds, each the compute API through the whole paste pipeline
 - ``slow``: builds take 0.4 s and actions 0.3 s.
 - ``zones``: two hosts in two availability zones, and flavors too big
   for either (``huge`` by RAM, ``fat`` by disk).
+- ``make_cloud(hosts)``: a cloud over the hosts given, for the moves
+  (resize, cold and live migration).
 
 Without the API, ``db`` is a synced ``nova.db.api.Database`` on each
 backend in turn.
@@ -64,6 +66,30 @@ def zones(config_dir, tmp_path, make_image):
     make_flavor(app, "m1.huge", ram=2048, disk=1, flavor_id="huge")
     make_flavor(app, "m1.fat", ram=256, disk=20, flavor_id="fat")
     return app
+
+
+@pytest.fixture
+def make_cloud(config_dir, tmp_path, make_image):
+    """``make_cloud(hosts, default_options="", action_time=0, url=None)``:
+    an app over ``hosts`` (``[compute] hosts`` syntax) whose servers build
+    at once, on ``url`` (default: a SQLite file); flavors 1 (512 MB,
+    1 vCPU, 1 GB), 2 (1024 MB, 2 vCPUs, 2 GB) and 3 (2048 MB, 2 vCPUs,
+    2 GB)."""
+    def make(hosts, default_options="", action_time=0, url=None):
+        write_compute_config(config_dir, tmp_path, f"""
+            hosts = {hosts}
+            build_time = 0
+            action_time = {action_time}
+            """, url=url, default_options=default_options)
+        app = config_dir.testapp()
+        app.app_db_url = config_dir.db_url
+        make_image("cirros", image_id=IMAGE)
+        make_flavor(app, "m1.tiny", ram=512, vcpus=1, disk=1, flavor_id="1")
+        make_flavor(app, "m1.small", ram=1024, vcpus=2, disk=2,
+                    flavor_id="2")
+        make_flavor(app, "m1.big", ram=2048, vcpus=2, disk=2, flavor_id="3")
+        return app
+    return make
 
 
 @pytest.fixture

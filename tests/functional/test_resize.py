@@ -21,51 +21,22 @@ import pytest
 from tests.helpers import (
     ADMIN,
     DEMO,
-    IMAGE,
     boot_id,
     disable,
+    events,
     get,
-    make_flavor,
+    hypervisors,
+    migrations,
+    statistics,
     used_on,
     v,
-    write_compute_config,
+    where,
 )
 
 NO_HOST_RESIZE = "No valid host was found. No valid host found for resize"
 
 # The boots of this module: the new server's id, any 2xx taken.
 boot = functools.partial(boot_id, status=None)
-
-
-@pytest.fixture
-def make_cloud(config_dir, tmp_path, make_image):
-    """An app over ``hosts``; flavors 1 (512 MB, 1 vCPU, 1 GB),
-    2 (1024 MB, 2 vCPUs, 2 GB) and 3 (2048 MB, 2 vCPUs, 2 GB)."""
-    def make(hosts, default_options=""):
-        write_compute_config(config_dir, tmp_path, f"""
-            hosts = {hosts}
-            build_time = 0
-            action_time = 0
-            """, default_options=default_options)
-        app = config_dir.testapp()
-        app.app_db_url = config_dir.db_url
-        make_image("cirros", image_id=IMAGE)
-        make_flavor(app, "m1.tiny", ram=512, vcpus=1, disk=1, flavor_id="1")
-        make_flavor(app, "m1.small", ram=1024, vcpus=2, disk=2,
-                    flavor_id="2")
-        make_flavor(app, "m1.big", ram=2048, vcpus=2, disk=2, flavor_id="3")
-        return app
-    return make
-
-
-def where(app, server_id):
-    """(status, host, hypervisor, zone, flavor name) as an admin sees them."""
-    server = get(app, server_id, "2.47")
-    assert server["OS-EXT-SRV-ATTR:hypervisor_hostname"] == \
-        server["OS-EXT-SRV-ATTR:host"]
-    return (server["status"], server["OS-EXT-SRV-ATTR:host"],
-            server["OS-EXT-AZ:availability_zone"],
-            server["flavor"]["original_name"])
 
 
 def resize(app, server_id, flavor, who=ADMIN):
@@ -78,42 +49,6 @@ def resize(app, server_id, flavor, who=ADMIN):
 def act(app, server_id, name, status=202):
     return app.post_json(f"/v2.1/servers/{server_id}/action", {name: None},
                          headers=ADMIN, status=status)
-
-
-def hypervisors(app):
-    """{host: (vcpus_used, memory_mb_used, local_gb_used, running_vms,
-    [servers])} from the detail (2.87: the last with the figures)."""
-    listed = app.get("/v2.1/os-hypervisors/detail?with_servers=true",
-                     headers=v("2.87")).json["hypervisors"]
-    return {h["hypervisor_hostname"]: (
-        h["vcpus_used"], h["memory_mb_used"], h["local_gb_used"],
-        h["running_vms"], [s["uuid"] for s in h.get("servers", [])])
-        for h in listed}
-
-
-def statistics(app):
-    stats = app.get("/v2.1/os-hypervisors/statistics",
-                    headers=ADMIN).json["hypervisor_statistics"]
-    return (stats["count"], stats["vcpus_used"], stats["memory_mb_used"],
-            stats["local_gb_used"], stats["running_vms"])
-
-
-def migrations(app, server_id, version="2.80"):
-    return app.get(f"/v2.1/os-migrations?instance_uuid={server_id}",
-                   headers=v(version)).json["migrations"]
-
-
-def events(app, server_id, action_name):
-    """The events of the server's latest ``action_name`` (2.84: with
-    details and hosts)."""
-    listed = app.get(f"/v2.1/servers/{server_id}/os-instance-actions",
-                     headers=v("2.84")).json["instanceActions"]
-    found = next(a for a in listed if a["action"] == action_name)
-    shown = app.get(f"/v2.1/servers/{server_id}/os-instance-actions/"
-                    f"{found['request_id']}", headers=v("2.84")).json
-    return found["message"], [
-        (e["event"], e["result"], e["details"])
-        for e in shown["instanceAction"]["events"]]
 
 
 def group(app, policy, who=ADMIN):

@@ -917,7 +917,10 @@ def test_the_action_sql_on_every_database(config_dir, db_url, tmp_path,
                    headers=DEMO).json["servers"] == []
     listed = app.get(f"{URL}?status=ACTIVE", headers=DEMO).json
     assert [s["id"] for s in listed["servers"]] == [server_id]
+    # The status filter sees the confirmation too (status as shown).
     assert app.get("/v2.1/os-migrations?status=finished&limit=5",
+                   headers=v("2.80")).json["migrations"] == []
+    assert app.get("/v2.1/os-migrations?status=confirmed&limit=5",
                    headers=v("2.80")).json["migrations"][0][
         "project_id"] == "demo"
     page = actions_of(app, server_id, "2.66", DEMO,

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from nova.api import microversions
 from nova.api.compute import routes
-from nova.api.compute.handlers import server_actions
+from nova.api.compute.handlers import removed, server_actions
 from tests.fake_keystone import FakeKeystone
 from tests.helpers import IMAGE, conf_of, ssh_key, sync_db
 
@@ -189,11 +189,27 @@ MATRIX = {
         admin=410),
     ("DELETE", "/os-networks/{network_id}"): Probe(
         "/os-networks/{network}", member=GONE, reader=GONE, admin=410),
+    ("GET", "/os-tenant-networks"): Probe(
+        "/os-tenant-networks", member=LIST, reader=LIST, admin=200,
+        hidden=True),
+    ("GET", "/os-tenant-networks/{network_id}"): Probe(
+        "/os-tenant-networks/{network}", member=LIST, reader=LIST,
+        admin=200, hidden=True),
     ("POST", "/os-networks/{network_id}/action"): Probe(
         "/os-networks/{network}/action", {"disassociate": None},
         member=GONE, reader=GONE, admin=410),
     ("GET", "/os-migrations"): Probe(
         "/os-migrations?instance_uuid={server}", admin=200),
+    # A's server's live migrations: none in progress; its resize is no
+    # live migration (404 for the admin too, as upstream)
+    ("GET", "/servers/{server_id}/migrations"): Probe(
+        S + "/migrations", admin=200),
+    ("GET", "/servers/{server_id}/migrations/{migration_id}"): Probe(
+        S + "/migrations/{migration}", admin=404),
+    ("DELETE", "/servers/{server_id}/migrations/{migration_id}"): Probe(
+        S + "/migrations/{migration}"),
+    ("POST", "/servers/{server_id}/migrations/{migration_id}/action"): Probe(
+        S + "/migrations/{migration}/action", {"force_complete": None}),
     # limits: anyone may read their own project's (B's: nothing of A's,
     # not A's quota values either); A's by tenant_id is the admin's.
     ("GET", "/limits"): Probe(
@@ -305,6 +321,17 @@ MATRIX = {
         hidden=True),
 }
 
+# Upstream's removed APIs: 410 whoever asks, checking no policy, whatever
+# the path's ids (handlers/removed.py).
+MATRIX.update({
+    (method, path): Probe(
+        path.replace("{server_id}", "{server}").replace(
+            "{network_id}", "{network}").replace("{domain_id}", "d")
+        .replace("{id}", "1"),
+        {"any": "body"} if method in ("POST", "PUT") else None,
+        member=GONE, reader=GONE, admin=410)
+    for path, methods in removed._REMOVED.items() for method in methods})
+
 # One body per server action (POST /servers/{id}/action).
 ACTION_BODIES = {
     "reboot": {"reboot": {"type": "HARD"}},
@@ -333,6 +360,9 @@ ACTION_BODIES = {
     "unrescue": {"unrescue": None},
     "unshelve": {"unshelve": None},
     "os-resetState": {"os-resetState": {"state": "error"}},
+    "injectNetworkInfo": {"injectNetworkInfo": None},
+    "os-migrateLive": {"os-migrateLive": {"host": None,
+                                          "block_migration": "auto"}},
     "addSecurityGroup": {"addSecurityGroup": {"name": "default"}},
     "removeSecurityGroup": {"removeSecurityGroup": {"name": "default"}},
 }
@@ -497,6 +527,8 @@ def setup(config_dir, tmp_path, httpserver):
     port = resp.json["interfaceAttachments"][0]["port_id"]
     resp = as_admin_a("GET", f"/servers/{server}")
     host = resp.json["server"]["OS-EXT-SRV-ATTR:host"]
+    resp = as_admin_a("GET", f"/os-migrations?instance_uuid={server}")
+    (migration,) = [m["id"] for m in resp.json["migrations"]]
     # the admin views register the configured hosts on first use
     resp = as_admin_a("GET", f"/os-services?host={host}")
     service = resp.json["services"][0]["id"]
@@ -516,7 +548,7 @@ def setup(config_dir, tmp_path, httpserver):
                  "image": PRIVATE_IMAGE, "public_key": ssh_key("planted"),
                  "group": group, "request_id": request_ids[0],
                  "request_ids": request_ids, "port": port,
-                 "host": host, "service": service,
+                 "host": host, "service": service, "migration": migration,
                  "hypervisor": hypervisor, "aggregate": aggregate}
     # alice sees her objects: the probes below can fail
     assert world.call("alice", "GET", f"/servers/{server}").status_int == 200
@@ -543,7 +575,7 @@ def _requests(route, probe, ids):
         top = route.max_version or routes.MAX_VERSION
         version = microversions.as_text(top)
     path = _fill(probe.path, ids)
-    if route.path.endswith("/action") and route.path.startswith("/servers"):
+    if route.path == "/servers/{server_id}/action":
         for name in sorted(server_actions.ACTIONS):
             yield path, _fill(ACTION_BODIES[name], ids), version
         return

@@ -202,12 +202,12 @@ def test_tempest_conf_describes_this_cloud(tmp_path):
     assert conf["auth"]["create_isolated_networks"] == "false"
     assert conf["identity"]["uri_v3"] == "http://127.0.0.1:5000/v3"
     features = conf["compute-feature-enabled"]
-    for served in ("resize", "cold_migration", "change_password", "pause",
-                   "suspend", "rescue", "shelve", "console_output",
-                   "snapshot"):
+    for served in ("resize", "cold_migration", "live_migration",
+                   "change_password", "pause", "suspend", "rescue", "shelve",
+                   "console_output", "snapshot"):
         assert features[served] == "true", served
-    for missing in ("live_migration", "interface_attach", "vnc_console",
-                    "serial_console", "spice_console"):
+    for missing in ("interface_attach", "vnc_console", "serial_console",
+                    "spice_console"):
         assert features[missing] == "false", missing
 
 

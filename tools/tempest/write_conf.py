@@ -35,8 +35,8 @@ FEATURES = {
     "enable_instance_password": True,   # adminPass on create
     "personality": True,            # injected files, until 2.56
     "config_drive": True,           # config_drive on create
+    "live_migration": True,         # os-migrateLive (admin)
     # not served
-    "live_migration": False,        # os-migrateLive
     "interface_attach": False,      # os-interface attach/detach
     "vnc_console": False,           # remote consoles
     "spice_console": False,

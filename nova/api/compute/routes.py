@@ -31,6 +31,7 @@ from nova.api.compute.handlers import (
     server_ips,
     server_list,
     server_metadata,
+    server_migrations,
     server_password,
     server_security_groups,
     server_tags,
@@ -41,9 +42,10 @@ from nova.api.compute.handlers import (
 
 _MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
             server_ips, server_metadata, server_tags, server_password,
-            instance_actions, interfaces, migrations, limits, quota_sets,
-            quota_classes, server_groups, server_diagnostics, extensions,
-            server_security_groups, networks, removed)
+            instance_actions, interfaces, migrations, server_migrations,
+            limits, quota_sets, quota_classes, server_groups,
+            server_diagnostics, extensions, server_security_groups,
+            networks, removed)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
                   usage, hosts, instance_usage_audit_log,
                   server_external_events)

@@ -1,4 +1,4 @@
-"""/os-migrations: resizes and cold migrations, for admins."""
+"""/os-migrations: resizes, cold and live migrations, for admins."""
 
 from nova.api.compute import common
 from nova.api.compute.common import last
@@ -14,11 +14,11 @@ HONOURED = {
 }
 
 
-def _t(value):
+def timestamp(value):
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value else None
 
 
-def _migration_view(req, row, now):
+def _migration_view(req, row, now, links):
     view = {"id": row.id, "instance_uuid": row.instance_uuid,
             "source_compute": row.source_compute,
             "dest_compute": row.dest_compute,
@@ -27,10 +27,16 @@ def _migration_view(req, row, now):
             "old_instance_type_id": row.old_instance_type_id,
             "new_instance_type_id": row.new_instance_type_id,
             "status": migration_service.migration_status(row, now),
-            "created_at": _t(row.created_at),
-            "updated_at": _t(row.updated_at)}
+            "created_at": timestamp(row.created_at),
+            "updated_at": timestamp(
+                migration_service.migration_updated(row, now))}
     if req.is_version("2.23"):
         view["migration_type"] = row.migration_type
+        # A live migration in progress links to the server's migrations.
+        if (row.migration_type == migration_service.LIVE
+                and view["status"] in migration_service.LIVE_IN_PROGRESS):
+            view["links"] = links.resource(
+                f"servers/{row.instance_uuid}/migrations", row.id)
     if req.is_version("2.59"):
         view["uuid"] = row.uuid
     if req.is_version("2.80"):
@@ -61,7 +67,8 @@ def migrations_index(req):
             session, filters=filters, limit=limit, marker=marker,
             changes_since=since, changes_before=before)
     now = utcnow()
-    items = [_migration_view(req, row, now) for row in rows]
+    links = common.Links(req)
+    items = [_migration_view(req, row, now, links) for row in rows]
     if limit is None:
         return {"migrations": items}
     return common.collection(req, "migrations", items, limit,

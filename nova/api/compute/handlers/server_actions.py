@@ -1,15 +1,16 @@
-"""POST /servers/{id}/action: one declarative table of the 28 actions,
+"""POST /servers/{id}/action: one declarative table of the 29 actions,
 and the dispatcher that reads it.
 
 Each ``ServerAction`` says: the body's key, the handler, the policy rule
-(checked against the server's project), the body schema, the microversion
-range, whether a locked server still takes it from its owner
-(``lock_exempt``) and whether it changes nothing but the server's own row
-(``row_only``: it then runs on the Core path, ``_row_action``). The
-route's policy and the OpenAPI description are made from the same table.
-A handler is ``handler(req, session, server, body)``: the server is
-loaded, locked for the transaction, policy checked and settled; it
-returns a ``Result``, a body, or None for 202.
+(checked against the server's project; ``host_rule`` instead when the
+body names a host), the body schema, the microversion range, whether a
+locked server still takes it from its owner (``lock_exempt``) and whether
+it changes nothing but the server's own row (``row_only``: it then runs
+on the Core path, ``_row_action``). The route's policy and the OpenAPI
+description are made from the same table. A handler is
+``handler(req, session, server, body)``: the server is loaded, locked for
+the transaction, policy checked and settled; it returns a ``Result``, a
+body, None for 202, or an error to answer once what it wrote is committed.
 """
 
 import dataclasses
@@ -31,9 +32,11 @@ from nova.api.compute.handlers.server_common import (
 from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import server_actions as schemas
 from nova.api.compute.schemas import servers as server_schemas
+from nova.api.compute.schemas import types
 from nova.compute import actions as action_service
 from nova.compute import (
     instance_actions,
+    live_migration,
     resize,
     security_groups,
     server_create,
@@ -55,6 +58,7 @@ HONOURED = {
     "servers/action:trigger_crash_dump": {"2.17"},
     "servers/action:createImage": {"2.39", "2.45"},
     "servers/action:migrate": {"2.56"},
+    "servers/action:os-migrateLive": {"2.25", "2.30", "2.34", "2.68"},
     "servers/action:unshelve": {"2.77", "2.91"},
     "servers/action:rescue": {"2.87"},  # no volume-backed servers here
 }
@@ -69,6 +73,14 @@ class ServerAction(Action):
     # instance-action record: it runs in a ``Transaction`` on an
     # ``Editable`` row (``_row_action``), not in the ORM.
     row_only: bool = False
+    # Checked instead of ``rule`` when the body names a host (upstream's
+    # ``...:host`` rules, which it checks alone then).
+    host_rule: str | None = None
+
+    def rule_for(self, body):
+        if self.host_rule and isinstance(body, dict) and body.get("host"):
+            return self.host_rule
+        return self.rule
 
 
 def _driver(req):
@@ -192,6 +204,25 @@ def _migrate(req, session, instance, body):
         req.authorize(_target(instance), rule=rules.MIGRATE % "migrate:host")
     resize.migrate(session, instance, caller(req), _driver(req),
                            _conf(req), host=host)
+
+
+def _migrate_live(req, session, instance, body):
+    host = body["host"]
+    force = None  # before 2.30: a host is forced
+    if req.is_version("2.30"):
+        force = types.to_bool(body.get("force", False))
+        if force and not host:
+            raise errors.BadRequest(
+                "Can't force to a non-provided destination")
+    # The lock after the force flag, as upstream (the action is
+    # ``lock_exempt`` for that).
+    check_locked(req, instance)
+    failed = live_migration.live_migrate(
+        session, instance, caller(req), _driver(req), _conf(req),
+        host=host, forced=bool(host) and force is not False)
+    # Before 2.34 upstream's API waits for its conductor's checks and
+    # answers their failure with 400; from 2.34 it does not wait (202).
+    return None if req.is_version("2.34") else failed
 
 
 def _create_image(req, session, instance, body):
@@ -325,6 +356,9 @@ ACTIONS = action_table(
     _A("revertResize", _revert, rules.S % "revert_resize",
        _n("revertResize")),
     _A("migrate", _migrate, rules.MIGRATE % "migrate", schemas.MIGRATE),
+    _A("os-migrateLive", _migrate_live, rules.MIGRATE % "migrate_live",
+       schemas.MIGRATE_LIVE, lock_exempt=True,
+       host_rule=rules.MIGRATE % "migrate_live:host"),
     _A("createImage", _create_image, rules.S % "create_image",
        schemas.CREATE_IMAGE, lock_exempt=True),
     _A("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,
@@ -397,7 +431,7 @@ def action(req, server_id):
     if not entry.exists_at(req.version):
         # Upstream: the action's method does not exist at this version.
         raise errors.NotFound("The resource could not be found.")
-    handler, rule = entry.handler, entry.rule
+    handler, rule = entry.handler, entry.rule_for(body)
     validation.validate_body(entry.schema, req.json, req.version)
     check_lock = not entry.lock_exempt
     # The periodic work (``sweep``) and due second transitions take the
@@ -415,6 +449,8 @@ def action(req, server_id):
         instance = load_for_change(req, session, server_id, rule,
                                    check_lock=check_lock)
         result = handler(req, session, instance, body)
+    if isinstance(result, Exception):
+        raise result  # what was written stays (upstream's records)
     return result if result is not None else Result(202)
 
 

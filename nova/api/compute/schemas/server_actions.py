@@ -1,5 +1,6 @@
 """Request schemas of the server actions beyond reboot/stop/start, and of
-os-instance-actions, os-migrations and os-interface."""
+os-instance-actions, os-migrations, a server's migrations and
+os-interface."""
 
 
 from nova.api.compute.common import LIMIT, MARKER, STRINGS, query_schema
@@ -94,6 +95,31 @@ MIGRATE = Versioned(
             "maxLength": 255}}}]})),
 )
 
+# os-migrateLive: "host" is required but may be null (the scheduler
+# picks); before 2.25 block_migration and disk_over_commit are required
+# booleans, from 2.25 block_migration may be "auto" and disk_over_commit
+# is gone; "force" from 2.30 until 2.67.
+_LIVE_HOST = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
+              "pattern": "^[a-zA-Z0-9-._]*$"}
+_BLOCK_AUTO = {**types.BOOLEAN, "enum": [*types.BOOLEAN["enum"], "auto"]}
+
+
+def _migrate_live(**properties):
+    return _action("os-migrateLive", {
+        **_STRICT, "properties": {"host": _LIVE_HOST, **properties},
+        "required": ["host", *(k for k in properties if k != "force")]})
+
+
+_LIVE_225 = _migrate_live(block_migration=_BLOCK_AUTO)
+MIGRATE_LIVE = Versioned(
+    ("2.1", "2.24", _migrate_live(block_migration=types.BOOLEAN,
+                                  disk_over_commit=types.BOOLEAN)),
+    ("2.25", "2.29", _LIVE_225),
+    ("2.30", "2.67", _migrate_live(block_migration=_BLOCK_AUTO,
+                                   force=types.BOOLEAN)),
+    ("2.68", None, _LIVE_225),
+)
+
 _IMAGE_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
                "pattern": r"^[^\x00-\x1f\x7f]*$"}
 CREATE_IMAGE = _action("createImage", {**_STRICT, "properties": {
@@ -144,6 +170,18 @@ def security_group_action(name):
     return _action(name, {**_STRICT, "properties": {
         "name": {"type": "string", "minLength": 1}}, "required": ["name"]})
 
+
+# -- a server's live migrations -----------------------------------------------
+
+FORCE_COMPLETE = null_action("force_complete")
+# One action, named by the body's only key.
+MIGRATION_ACTION = {"type": "object", "minProperties": 1, "maxProperties": 1}
+# Unknown query parameters are refused from 2.102, as everywhere.
+SERVER_MIGRATIONS_QUERY = Versioned(
+    ("2.1", "2.101", query_schema({})),
+    ("2.102", None, query_schema({}, strict=True)),
+)
+ANY_QUERY = query_schema({})
 
 # -- collections --------------------------------------------------------------
 
