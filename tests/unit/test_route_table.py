@@ -186,9 +186,9 @@ def test_action_routes_declare_their_table():
 
 def test_the_server_action_route_lists_every_rule():
     route = next(r for r in _action_routes() if r.path.startswith("/servers"))
-    assert len(server_actions.ACTIONS) == 29
+    assert len(server_actions.ACTIONS) == 32
     assert route.actions is server_actions.ACTIONS
-    assert len(route.policy) == 29
+    assert len(route.policy) == 30
 
 
 def test_an_action_declared_twice_is_refused():
