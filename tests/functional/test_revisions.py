@@ -157,6 +157,16 @@ SCENARIOS = {
         [], _act({"injectNetworkInfo": None})),
     ("action", "os-resetState"): (
         [], _act({"os-resetState": {"state": "error"}})),
+    # A console writes its token, nothing of the server.
+    ("POST", "/servers/{server_id}/remote-consoles"): (
+        [], _call("post", "/remote-consoles", {"remote_console": {
+            "protocol": "vnc", "type": "novnc"}}, "2.6")),
+    ("action", "os-getVNCConsole"): (
+        [], _act({"os-getVNCConsole": {"type": "novnc"}})),
+    ("action", "os-getSPICEConsole"): (
+        [], _act({"os-getSPICEConsole": {"type": "spice-html5"}})),
+    ("action", "os-getSerialConsole"): (
+        [], _act({"os-getSerialConsole": {"type": "serial"}})),
     ("action", "removeSecurityGroup"): (
         [], _act({"removeSecurityGroup": {"name": "default"}})),
     ("action", "addSecurityGroup"): (
@@ -244,12 +254,16 @@ class Apps:
 @pytest.fixture
 def apps(config_dir, tmp_path, make_image, monkeypatch):
     """Two hosts (resize and migrate move a server), soft delete (restore),
-    shelve without offload (shelveOffload, unshelve from SHELVED), and a
-    driver that takes no time."""
+    shelve without offload (shelveOffload, unshelve from SHELVED), SPICE
+    and serial consoles on, and a driver that takes no time."""
     write_compute_config(config_dir, tmp_path, """
         hosts = compute1:nova:16:32768:1000, compute2:nova:16:32768:1000
         build_time = 0
         action_time = 0
+        [spice]
+        enabled = true
+        [serial_console]
+        enabled = true
         """, default_options="""
         reclaim_instance_interval = 3600
         shelved_offload_time = -1
@@ -298,6 +312,10 @@ _UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
            ("DELETE", "/servers/{server_id}/os-server-password"),
            ("action", "changePassword"),
            ("action", "injectNetworkInfo"),  # nothing to do here
+           # a console: a token, nothing of the server
+           ("POST", "/servers/{server_id}/remote-consoles"),
+           ("action", "os-getVNCConsole"), ("action", "os-getSPICEConsole"),
+           ("action", "os-getSerialConsole"),
            # events that change nothing here (a record at most)
            *((("event", name) for name in (
                "network-changed", "network-vif-plugged",
