@@ -12,8 +12,13 @@ import logging
 import jsonschema
 import pytest
 import sqlalchemy as sa
+from oslo_config import cfg
 
+import nova.conf
+from nova import exception
 from nova.compute import consoles
+from nova.compute.driver import ConsoleTarget
+from nova.db.models import ConsoleAuthToken, Instance
 from tests.functional.consoles_cloud import (
     EVERY_PROTOCOL,
     console,
@@ -21,7 +26,17 @@ from tests.functional.consoles_cloud import (
     token_of,
     token_rows,
 )
-from tests.helpers import ADMIN, DEMO, URL, action, boot_id, fault, get, v
+from tests.helpers import (
+    ADMIN,
+    DEMO,
+    URL,
+    action,
+    add_server,
+    boot_id,
+    fault,
+    get,
+    v,
+)
 
 TOKENS = "/v2.1/os-console-auth-tokens"
 TEMPEST_299 = {
@@ -222,3 +237,57 @@ def test_the_database_unavailable_is_logged_without_the_token(
         lookup(cloud, token, status=503)
     assert "Database unavailable" in caplog.text
     assert token not in caplog.text
+
+
+# -- the store, on each backend -----------------------------------------------
+
+class _Driver:
+    def remote_console(self, instance, protocol):
+        return ConsoleTarget(host=instance.host, port=5901, tls_port=5902)
+
+
+def test_issue_validate_and_forget_on_every_backend(db, monkeypatch):
+    """SQLite, MariaDB and PostgreSQL: the hash is found, an expired token
+    is not (and is deleted by the next issue), forget deletes them all."""
+    conf = cfg.ConfigOpts()
+    nova.conf.register_opts(conf)
+    conf(args=[], default_config_files=[])
+    conf.set_override("enabled", True, group="spice")
+    server_id = add_server(db, "10.0.0.2")
+    with db.writer() as session:
+        session.execute(sa.update(Instance).where(
+            Instance.uuid == server_id).values(host="h1"))
+    now = consoles._now()
+    monkeypatch.setattr(consoles, "_now", lambda: now)
+
+    def issue():
+        with db.writer() as session:
+            instance = session.execute(sa.select(Instance).where(
+                Instance.uuid == server_id).with_for_update()).scalar_one()
+            return token_of(consoles.issue(
+                session, instance, "spice", "spice-direct", _Driver(),
+                conf))
+
+    first = issue()
+    with db.reader() as session:
+        found = consoles.validate(session, first)
+        assert (found.instance_uuid, found.console_type, found.host,
+                found.port, found.tls_port, found.internal_access_path,
+                found.expires) == (server_id, "spice-direct", "h1", 5901,
+                                   5902, None, now + 600)
+    monkeypatch.setattr(consoles, "_now", lambda: now + 600)
+    with db.reader() as session, pytest.raises(exception.NotFound):
+        consoles.validate(session, first)
+    second, third = issue(), issue()
+    with db.reader() as session:
+        hashes = session.execute(sa.select(ConsoleAuthToken.token_hash)
+                                 ).scalars().all()
+    assert sorted(hashes) == sorted(consoles.token_hash(t)
+                                    for t in (second, third))
+    with db.writer() as session:
+        consoles.forget(session, server_id)
+    with db.reader() as session:
+        for token in (second, third):
+            with pytest.raises(exception.NotFound):
+                consoles.validate(session, token)
+        assert session.execute(sa.select(ConsoleAuthToken)).all() == []
