@@ -9,6 +9,7 @@ thread or timer is needed, and any number of API processes agree.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import threading
@@ -47,6 +48,16 @@ LOG = logging.getLogger(__name__)
 
 # Power states, as upstream numbers them.
 NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsoleTarget:
+    """Where a console proxy connects to reach a server's console."""
+
+    host: str
+    port: int
+    tls_port: int | None = None
+    internal_access_path: str | None = None
 
 
 class ComputeDriver:
@@ -109,6 +120,12 @@ class ComputeDriver:
         """The server's power changed outside the API (upstream's Ironic
         power-update event): record its new states."""
         raise NotImplementedError
+
+    def remote_console(self, instance: Instance,
+                       protocol: str) -> ConsoleTarget:
+        """Where the server's console of ``protocol`` ("vnc", "spice",
+        "serial", "mks") listens, for the console proxies."""
+        raise exception.NotSupported()
 
 
 class BuiltinDriver(ComputeDriver):
@@ -318,6 +335,19 @@ class BuiltinDriver(ComputeDriver):
         now = now or utcnow()
         diagnostics.check_running(instance, effective(instance, now)[2])
         return diagnostics.built_in(instance, macs, now)
+
+    # The port each protocol's console has on a host: the conventional
+    # ones (VNC's first display, SPICE's next two, the first of upstream's
+    # serial port range, HTTPS for WebMKS). No guest runs, so nothing
+    # listens there: a proxy that connects finds no console server.
+    CONSOLE_PORTS = {"vnc": (5900, None), "spice": (5901, 5902),
+                     "serial": (10000, None), "mks": (443, None)}
+
+    def remote_console(self, instance: Instance,
+                       protocol: str) -> ConsoleTarget:
+        port, tls_port = self.CONSOLE_PORTS[protocol]
+        return ConsoleTarget(host=instance.host, port=port,
+                             tls_port=tls_port)
 
     def console_output(self, instance: Instance) -> str:
         """The guest's serial console log, as far as it got."""

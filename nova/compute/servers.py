@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova import exception
+from nova.compute import consoles, quotas, states
 from nova.compute import driver as driver_mod
-from nova.compute import quotas, states
 from nova.db import statements
 from nova.db.models import (
     Instance,
@@ -155,6 +155,7 @@ def delete(session: Session, instance: Instance, *, driver: BuiltinDriver,
     now = utcnow()
     driver.release(session, instance)
     network.release(session, instance.uuid)
+    consoles.forget(session, instance.uuid)
     instance.vm_state = states.DELETED
     instance.task_state = None
     instance.power_state = driver_mod.NOSTATE

@@ -9,6 +9,7 @@ holds a global configuration.
 from nova.conf import (
     api,
     compute,
+    consoles,
     database,
     default,
     metadata,
@@ -20,7 +21,7 @@ from nova.conf import (
 )
 
 _MODULES = (default, api, wsgi, database, oslo_middleware, compute,
-            network, metadata, quota, scheduler)
+            network, metadata, quota, scheduler, consoles)
 
 
 def register_opts(conf):

@@ -147,3 +147,9 @@ class Migration(Base):
     """A resize (os-migrations)."""
 
     __table__ = tables.migrations
+
+
+class ConsoleAuthToken(Base):
+    """A console token issued for a server (its hash, never the token)."""
+
+    __table__ = tables.console_auth_tokens

@@ -484,3 +484,24 @@ migrations = Table(
     Index("ix_migrations_instance", "instance_uuid"),
     Index("ix_migrations_updated", "updated_at", "id"),
 )
+
+
+# -- remote consoles (migration 0010) -----------------------------------------
+
+# A console token the compute API issued: only its SHA-256 is kept (the
+# token is in the URL given to the client, nowhere else), with the target
+# a console proxy connects to and the Unix time it expires at.
+console_auth_tokens = Table(
+    "console_auth_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(255), nullable=False, unique=True),
+    Column("console_type", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("tls_port", Integer, nullable=True),
+    Column("internal_access_path", String(255), nullable=True),
+    Column("instance_uuid", ForeignKey("instances.uuid", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("expires", Integer, nullable=False, index=True),
+    Column("created_at", DateTime, nullable=False, default=utcnow),
+)

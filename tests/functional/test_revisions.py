@@ -186,6 +186,16 @@ SCENARIOS = {
         [], _act({"os-resetState": {"state": "error"}})),
     ("action", "injectNetworkInfo"): (
         [], _act({"injectNetworkInfo": None})),
+    # A console writes its token, nothing of the server.
+    ("POST", "/servers/{server_id}/remote-consoles"): (
+        [], _call("post", "/remote-consoles", {"remote_console": {
+            "protocol": "vnc", "type": "novnc"}}, "2.6")),
+    ("action", "os-getVNCConsole"): (
+        [], _act({"os-getVNCConsole": {"type": "novnc"}})),
+    ("action", "os-getSPICEConsole"): (
+        [], _act({"os-getSPICEConsole": {"type": "spice-html5"}})),
+    ("action", "os-getSerialConsole"): (
+        [], _act({"os-getSerialConsole": {"type": "serial"}})),
     ("action", "removeSecurityGroup"): (
         [], _act({"removeSecurityGroup": {"name": "default"}})),
     ("action", "addSecurityGroup"): (
@@ -206,7 +216,8 @@ SCENARIOS = {
 
 
 def _write_routes():
-    """(method, path) of every route that writes a server."""
+    """(method, path) of every route that writes a server (a gone route,
+    410 whoever asks, writes nothing)."""
     return {(r.method, r.path) for r in routes.ROUTES
             if r.method in ("POST", "PUT", "DELETE")
             and r.path.startswith("/servers/{server_id}")
@@ -280,14 +291,18 @@ _IN_PROGRESS = {
 def apps(config_dir, tmp_path, make_image, monkeypatch, request):
     """Two hosts (resize and the migrations move a server), soft delete
     (restore), shelve without offload (shelveOffload, unshelve from
-    SHELVED), and a driver that takes no time (but for the scenarios of
-    ``_IN_PROGRESS``)."""
+    SHELVED), SPICE and serial consoles on, and a driver that takes no
+    time (but for the scenarios of ``_IN_PROGRESS``)."""
     callspec = getattr(request.node, "callspec", None)
     key = callspec.params.get("key") if callspec else None
     write_compute_config(config_dir, tmp_path, f"""
         hosts = compute1:nova:16:32768:1000, compute2:nova:16:32768:1000
         build_time = 0
         action_time = {60 if key in _IN_PROGRESS else 0}
+        [spice]
+        enabled = true
+        [serial_console]
+        enabled = true
         """, default_options="""
         reclaim_instance_interval = 3600
         shelved_offload_time = -1
@@ -337,6 +352,10 @@ _UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
            ("DELETE", "/servers/{server_id}/os-server-password"),
            ("action", "changePassword"),
            ("action", "injectNetworkInfo"),  # nothing to refresh here
+           # a console: a token, nothing of the server
+           ("POST", "/servers/{server_id}/remote-consoles"),
+           ("action", "os-getVNCConsole"), ("action", "os-getSPICEConsole"),
+           ("action", "os-getSerialConsole"),
            # events that change nothing here (a record at most)
            *((("event", name) for name in (
                "network-changed", "network-vif-plugged",

@@ -1100,10 +1100,12 @@ def test_pinned_zone_and_scheduler_hints(cloud):
     resp = cloud.post_json(URL, {
         "server": {"name": "hinted", "imageRef": IMAGE, "flavorRef": "1",
                    "networks": "none"},
-        "OS-SCH-HNT:scheduler_hints": {"query": "q", "same_host": ["x"]}},
+        "OS-SCH-HNT:scheduler_hints": {"query": "q",
+                                       "same_host": [server_id]}},
         headers=v("2.37"))
     server = get(cloud, resp.json["server"]["id"], "2.100")
-    assert server["scheduler_hints"] == {"query": "q", "same_host": ["x"]}
+    assert server["scheduler_hints"] == {"query": "q",
+                                         "same_host": [server_id]}
     assert server["pinned_availability_zone"] is None
 
 

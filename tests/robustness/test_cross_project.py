@@ -40,6 +40,7 @@ from nova.api import microversions
 from nova.api.compute import routes
 from nova.api.compute.handlers import removed, server_actions
 from tests.fake_keystone import FakeKeystone
+from tests.functional.consoles_cloud import token_of
 from tests.helpers import IMAGE, conf_of, ssh_key, sync_db
 
 DENY = frozenset({403, 404})
@@ -313,6 +314,13 @@ MATRIX = {
         "/os-instance_usage_audit_log", admin=200),
     ("GET", "/os-instance_usage_audit_log/{before_timestamp}"): Probe(
         "/os-instance_usage_audit_log/2030-01-01%2000:00:00", admin=200),
+    # remote consoles of A's server; the look-up of A's console token:
+    # the admin's (a console proxy's)
+    ("POST", "/servers/{server_id}/remote-consoles"): Probe(
+        S + "/remote-consoles", {"remote_console": {
+            "protocol": "vnc", "type": "novnc"}}),
+    ("GET", "/os-console-auth-tokens/{console_token}"): Probe(
+        "/os-console-auth-tokens/{console_token}", admin=200),
     # extensions: anyone's (upstream's rule is "@"), nothing of A's
     ("GET", "/extensions"): Probe("/extensions", member=LIST, reader=LIST,
                                   admin=200, hidden=True),
@@ -344,6 +352,9 @@ ACTION_BODIES = {
     "lock": {"lock": {"locked_reason": "by B"}},
     "migrate": {"migrate": None},
     "os-getConsoleOutput": {"os-getConsoleOutput": {"length": 10}},
+    "os-getVNCConsole": {"os-getVNCConsole": {"type": "novnc"}},
+    "os-getSPICEConsole": {"os-getSPICEConsole": {"type": "spice-html5"}},
+    "os-getSerialConsole": {"os-getSerialConsole": {"type": "serial"}},
     "pause": {"pause": None},
     "rebuild": {"rebuild": {"imageRef": IMAGE, "name": "rebuilt by B"}},
     "rescue": {"rescue": None},
@@ -523,6 +534,12 @@ def setup(config_dir, tmp_path, httpserver):
     request_ids = tuple(item["request_id"]
                         for item in resp.json["instanceActions"])
     assert len(request_ids) == 3, resp.body  # create, resize, confirm
+    # a console of A's server: its token is A's too
+    resp = world.call("alice", "POST", f"/servers/{server}/remote-consoles",
+                      {"remote_console": {"protocol": "vnc",
+                                          "type": "novnc"}})
+    assert resp.status_int == 200, resp.body
+    console_token = token_of(resp.json["remote_console"]["url"])
     resp = world.call("alice", "GET", f"/servers/{server}/os-interface")
     port = resp.json["interfaceAttachments"][0]["port_id"]
     resp = as_admin_a("GET", f"/servers/{server}")
@@ -549,7 +566,8 @@ def setup(config_dir, tmp_path, httpserver):
                  "group": group, "request_id": request_ids[0],
                  "request_ids": request_ids, "port": port,
                  "host": host, "service": service, "migration": migration,
-                 "hypervisor": hypervisor, "aggregate": aggregate}
+                 "hypervisor": hypervisor, "aggregate": aggregate,
+                 "console_token": console_token}
     # alice sees her objects: the probes below can fail
     assert world.call("alice", "GET", f"/servers/{server}").status_int == 200
     assert world.call("alice", "GET",

@@ -204,10 +204,9 @@ def test_tempest_conf_describes_this_cloud(tmp_path):
     features = conf["compute-feature-enabled"]
     for served in ("resize", "cold_migration", "live_migration",
                    "change_password", "pause", "suspend", "rescue", "shelve",
-                   "console_output", "snapshot"):
+                   "console_output", "snapshot", "vnc_console"):
         assert features[served] == "true", served
-    for missing in ("interface_attach", "vnc_console", "serial_console",
-                    "spice_console"):
+    for missing in ("interface_attach", "serial_console", "spice_console"):
         assert features[missing] == "false", missing
 
 

@@ -36,9 +36,11 @@ FEATURES = {
     "personality": True,            # injected files, until 2.56
     "config_drive": True,           # config_drive on create
     "live_migration": True,         # os-migrateLive (admin)
+    "vnc_console": True,            # remote-consoles, os-getVNCConsole
     # not served
     "interface_attach": False,      # os-interface attach/detach
-    "vnc_console": False,           # remote consoles
+    # served, but off in nova.conf by default ([spice], [serial_console]
+    # enabled), as upstream; and no console server behind any of them
     "spice_console": False,
     "serial_console": False,
     # need guest access, Glance image properties, Cinder or unified limits

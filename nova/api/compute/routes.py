@@ -9,6 +9,7 @@ from nova.api import microversions
 from nova.api.compute.handlers import (
     aggregates,
     availability_zones,
+    console_auth_tokens,
     extensions,
     flavors,
     hosts,
@@ -23,6 +24,7 @@ from nova.api.compute.handlers import (
     networks,
     quota_classes,
     quota_sets,
+    remote_consoles,
     removed,
     server_actions,
     server_diagnostics,
@@ -50,6 +52,7 @@ _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
                   usage, hosts, instance_usage_audit_log,
                   server_external_events)
 _MODULES += _ADMIN_MODULES
+_MODULES += (remote_consoles, console_auth_tokens)
 
 ROUTES = tuple(route for module in _MODULES for route in module.ROUTES)
 

@@ -7,10 +7,18 @@ traceback and the log gets the traceback once, with the request id.
 """
 
 import logging
+import re
 
 from nova.api import errors
 
 LOG = logging.getLogger(__name__)
+
+# A console token is a secret in the path of its look-up: never logged.
+_TOKEN_PATH = re.compile(r"(/os-console-auth-tokens/)[^/]+")
+
+
+def loggable_path(environ):
+    return _TOKEN_PATH.sub(r"\1***", environ.get("PATH_INFO") or "")
 
 
 class FaultWrapper:
@@ -35,11 +43,11 @@ class FaultWrapper:
             if error is None:
                 LOG.exception("Unexpected error serving %s %s",
                               environ.get("REQUEST_METHOD"),
-                              environ.get("PATH_INFO"))
+                              loggable_path(environ))
                 error = errors.APIError()
             elif error.code >= 500:
                 LOG.error("%s %s: %s", environ.get("REQUEST_METHOD"),
-                          environ.get("PATH_INFO"), error.message)
+                          loggable_path(environ), error.message)
             if started:
                 # Headers already sent; nothing sensible can follow.
                 raise

@@ -17,7 +17,7 @@ import dataclasses
 
 from nova.api import errors, validation
 from nova.api.compute import common
-from nova.api.compute.handlers import removed
+from nova.api.compute.handlers import remote_consoles, removed
 from nova.api.compute.handlers.server_common import (
     caller,
     check_locked,
@@ -372,6 +372,9 @@ ACTIONS = action_table(
     _A("rescue", _rescue, rules.RESCUE, schemas.RESCUE),
     _A("unrescue", _simple(action_service.unrescue), rules.UNRESCUE,
        _n("unrescue"), row_only=True),
+    # The remote consoles of before 2.6 (handlers/remote_consoles.py).
+    *(_A(*entry, max_version=(2, 5), lock_exempt=True)
+      for entry in remote_consoles.LEGACY_ACTIONS),
     _A("trigger_crash_dump", _crash_dump, rules.S % "trigger_crash_dump",
        schemas.null_action("trigger_crash_dump"), min_version=(2, 17),
        row_only=True),
