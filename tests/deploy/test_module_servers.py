@@ -65,6 +65,31 @@ def test_gunicorn_serves_the_shipped_configs(workdir):
             proc.stop(signal.SIGINT)
 
 
+def test_gunicorn_workers_see_no_command_line_arguments(workdir):
+    """Upstream Nova parses sys.argv with oslo.config in each worker and
+    dies on gunicorn's -c and --bind: the shipped config's post_fork
+    empties it, whatever the command line (here the app is given on it
+    too, an app that shows what it sees)."""
+    import json
+
+    port = servers.free_port()
+    conf = (servers.ROOT / "deployment" / "gunicorn"
+            / render.gunicorn_filename("compute"))
+    env = servers.clean_env(PYTHONPATH=str(servers.ROOT))
+    proc = servers.Process(
+        [servers.VENV_BIN / "gunicorn", "-c", conf, "--bind",
+         f"127.0.0.1:{port}", "--workers", "1",
+         "tests.deploy.argv_app:application"],
+        workdir.path / "gunicorn-argv.log", env=env, cwd=workdir.path)
+    try:
+        body = servers.wait_for(lambda: servers.request(
+            f"http://127.0.0.1:{port}/").body, 30, "the argv app")
+        argv = json.loads(body)
+        assert len(argv) == 1 and argv[0].endswith("gunicorn"), argv
+    finally:
+        proc.stop(signal.SIGINT)
+
+
 def test_uwsgi_serves_the_shipped_inis(workdir):
     etc = workdir.config("etc")
     env = servers.clean_env(OS_NOVA_CONFIG_DIR=str(etc))

@@ -14,6 +14,9 @@ connection crosses a fork, and the API is loaded when the worker starts,
 not at the first request. Header lines up to 64 KB
 (limit_request_field_size) leave room for Keystone tokens. The access log ends with the request time
 in microseconds; the second field is X-Forwarded-For.
+post_fork empties the worker's sys.argv: upstream Nova parses it with
+oslo.config and would refuse gunicorn's own arguments (-c, --bind); this
+project ignores them. So one file serves either, with any command line.
 """
 
 wsgi_app = "nova.wsgi.osapi_compute:application"
@@ -30,3 +33,9 @@ control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s %({x-forwarded-for}i)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s %(D)s "%(f)s" "%(a)s"'
+
+
+def post_fork(server, worker):
+    import sys
+
+    del sys.argv[1:]
