@@ -67,8 +67,10 @@ fi
 "$VENV/bin/pip" install -q --upgrade pip >/dev/null
 "$VENV/bin/pip" install -q -e ".[test]"
 # The WSGI servers the deployment tests and tools/run.sh use: mod_wsgi
-# (compiled against the Apache above) and uWSGI (compiled on install).
-for dist in mod_wsgi uwsgi; do
+# (compiled against the Apache above) and uWSGI (compiled on install); the
+# standard clients tools/run.sh configures (run/clouds.yaml, run/openrc):
+# the openstack CLI and openstacksdk (also in the test extra).
+for dist in mod_wsgi uwsgi python-openstackclient openstacksdk; do
     if ! "$VENV/bin/pip" show -q "$dist" >/dev/null 2>&1; then
         echo "bootstrap: installing $dist into $VENV"
         "$VENV/bin/pip" install -q "$dist"
