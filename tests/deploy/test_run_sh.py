@@ -195,6 +195,9 @@ def test_one_servers_life_with_the_cli_as_printed(clone):
         "OS_CLIENT_CONFIG_FILE=run/clouds.yaml .venv/bin/openstack --os-cloud "
         "nova-wsgi-demo server create --flavor m1.tiny --image cirros --wait "
         "demo1")
+    if clone.ports == (8774, 8775):
+        # The README's tour shows the same lines.
+        assert script in (servers.ROOT / "README.md").read_text()
     out = clone.bash(script).stdout
     assert re.search(r"\| demo1 \| ACTIVE \| private=10\.0\.0\.\d+ \| "
                      r"cirros \| m1\.tiny \|", out), out
@@ -213,6 +216,7 @@ def test_the_same_with_openstacksdk_as_printed(clone):
                     "PYTHON")
     assert script.startswith("OS_CLIENT_CONFIG_FILE=run/clouds.yaml "
                              ".venv/bin/python - <<'PYTHON'\n")
+    assert script in (servers.ROOT / "README.md").read_text()
     assert clone.bash(script).stdout == "demo2 ACTIVE m1.small\n"
 
 
