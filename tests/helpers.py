@@ -7,7 +7,8 @@ the conftest.py files; this module holds none).
 - where things are: ``ROOT``, ``PASTE``, ``SAMPLES``, ``unavailable()``
   (skip outside CI, fail in CI) and ``bootstrap_for()`` (install what is
   missing with tools/bootstrap.sh);
-- setting a cloud up: ``sync_db()``, ``write_noauth_config()``,
+- setting a cloud up: ``sync_db()``, ``nova_manage()`` (its exit code
+  and output on a config dir), ``write_noauth_config()``,
   ``write_compute_config()``, ``conf_of()``, ``Images`` and ``add_image()``
   (the local image catalogue), ``make_flavor()`` and ``wipe()`` (empty a
   database);
@@ -102,6 +103,20 @@ def sync_db(url, revision="head"):
         conf_file.flush()
         assert manage.main(["--config-file", conf_file.name, "db", "sync",
                             "--revision", revision]) == 0
+
+
+def nova_manage(config_dir, capsys, *argv):
+    """(exit code, stdout, stderr) of ``nova-manage`` on the test config."""
+    from nova.cmd import manage
+
+    capsys.readouterr()
+    try:
+        code = manage.main(["--config-file",
+                            str(config_dir.path / "nova.conf"), *argv])
+    except SystemExit as exc:  # argparse refusing the arguments
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def write_noauth_config(config_dir, url):

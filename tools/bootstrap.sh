@@ -13,13 +13,15 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(python3-venv python3-dev apache2 apache2-dev)
 # The RPMs (rpm/nova-wsgi.spec, tests/deploy/test_rpm.py): rpmbuild and
-# rpmlint; for the spec's fallbacks where Fedora's Python macros are missing,
+# rpmlint, with enchant and an en_US dictionary for rpmlint's spelling
+# check (tools/rpmlint-spelling.py); for the spec's fallbacks where Fedora's Python macros are missing,
 # /usr/bin/python3's pip, setuptools and wheel (build the wheel) and installer
 # (install it with RHEL's paths); packaging for rpm's own python3dist()
 # dependency generator; nss_wrapper to run Apache's daemons as the nova user
 # of a scratch root.
-APT_PACKAGES+=(rpm rpmlint python3-pip python3-setuptools python3-wheel
-               python3-installer python3-packaging libnss-wrapper)
+APT_PACKAGES+=(rpm rpmlint python3-enchant hunspell-en-us python3-pip
+               python3-setuptools python3-wheel python3-installer
+               python3-packaging libnss-wrapper)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \
@@ -67,8 +69,10 @@ fi
 "$VENV/bin/pip" install -q --upgrade pip >/dev/null
 "$VENV/bin/pip" install -q -e ".[test]"
 # The WSGI servers the deployment tests and tools/run.sh use: mod_wsgi
-# (compiled against the Apache above) and uWSGI (compiled on install).
-for dist in mod_wsgi uwsgi; do
+# (compiled against the Apache above) and uWSGI (compiled on install); the
+# standard clients tools/run.sh configures (run/clouds.yaml, run/openrc):
+# the openstack CLI and openstacksdk (also in the test extra).
+for dist in mod_wsgi uwsgi python-openstackclient openstacksdk; do
     if ! "$VENV/bin/pip" show -q "$dist" >/dev/null 2>&1; then
         echo "bootstrap: installing $dist into $VENV"
         "$VENV/bin/pip" install -q "$dist"

@@ -14,7 +14,9 @@
 #    cannot be resolved and rpmbuild gets --nodeps; on Fedora or RHEL
 #    rebuild the SRPM with mock, or install them first (dnf builddep).
 # 3. --lint: rpmlint with rpm/nova-wsgi.rpmlintrc on the spec and packages
-#    (an error for a filter that matched nothing, too).
+#    (an error for a filter that matched nothing, too), its spelling check
+#    on (tools/rpmlint-spelling.py: it needs python3-enchant and an en_US
+#    dictionary, hunspell-en-us).
 #
 # %check runs the unit tests; it needs an interpreter whose site-packages
 # hold the runtime and test dependencies: /usr/bin/python3 with Fedora's
@@ -108,5 +110,6 @@ printf '%s\n' "${SRPMS[@]}" "${RPMS[@]}"
 
 # -- rpmlint ------------------------------------------------------------------
 if [ "$LINT" = yes ]; then
-    rpmlint -r "$ROOT/rpm/nova-wsgi.rpmlintrc" "$SPEC" "${SRPMS[@]}" "${RPMS[@]}"
+    /usr/bin/python3 "$ROOT/tools/rpmlint-spelling.py" \
+        -r "$ROOT/rpm/nova-wsgi.rpmlintrc" "$SPEC" "${SRPMS[@]}" "${RPMS[@]}"
 fi

@@ -11,6 +11,7 @@ import sys
 import uuid
 
 from nova import config_files, exception
+from nova.cmd import demo
 
 
 def _conf(args):
@@ -196,6 +197,8 @@ def build_parser():
     delete = image_cmds.add_parser("delete", help="remove an image")
     delete.add_argument("id")
     delete.set_defaults(func=image_delete)
+
+    demo.add_parser(categories, _db)
     return parser
 
 

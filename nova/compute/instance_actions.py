@@ -48,11 +48,16 @@ def record(session: Reads, instance: Server, action: str, context: Caller,
     """An instance action; ``events`` are (name, result, details) finishing
     at ``finish`` (default: the server's pending deadline, or now).
 
+    Everything starts now, and nothing finishes before it starts: a
+    ``finish`` earlier than now (a caller's "now", taken before the work
+    that led here, or a deadline already passed) is now.
+
     Core INSERTs, not ORM objects: every action of the API writes one;
     ``session`` is an ORM session or a ``nova.db.statements.Transaction``."""
     now = utcnow()
     if finish is None:
         finish = instance.task_deadline or now
+    finish = max(finish, now)
     action_id = statements.insert(session, _INSERT_ACTION, dict(
         action=action, instance_uuid=instance.uuid,
         request_id=(context.request_id or "req-" + str(uuid.uuid4())),
@@ -74,7 +79,8 @@ def end_early(session: Session, instance_uuid: str, action: str,
     """The server's latest ``action`` ends at ``when``, before the
     deadline it was recorded with (a live migration forced to complete,
     or aborted): so do its events still running, some renamed (what
-    happened instead)."""
+    happened instead). Nothing ends before it started: a row that started
+    after ``when`` ends as it started."""
     action_id = session.execute(
         sa.select(InstanceAction.id).where(
             InstanceAction.instance_uuid == instance_uuid,
@@ -85,7 +91,7 @@ def end_early(session: Session, instance_uuid: str, action: str,
     session.execute(
         sa.update(InstanceAction).where(
             InstanceAction.id == action_id, InstanceAction.finish_time > when)
-        .values(finish_time=when)
+        .values(finish_time=_not_before(InstanceAction.start_time, when))
         .execution_options(synchronize_session=False))
     running = (InstanceActionEvent.action_id == action_id,
                InstanceActionEvent.finish_time > when)
@@ -97,8 +103,14 @@ def end_early(session: Session, instance_uuid: str, action: str,
             .execution_options(synchronize_session=False))
     session.execute(
         sa.update(InstanceActionEvent).where(*running)
-        .values(finish_time=when)
+        .values(finish_time=_not_before(InstanceActionEvent.start_time, when))
         .execution_options(synchronize_session=False))
+
+
+def _not_before(start, when):
+    """``when``, or the row's ``start`` when that is later (SQL)."""
+    when = sa.literal(when, start.type)
+    return sa.case((start > when, start), else_=when)
 
 
 _ACTIONS = InstanceAction.__table__

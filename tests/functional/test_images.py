@@ -10,7 +10,6 @@ import uuid
 
 import pytest
 
-from nova.cmd import manage
 from tests.helpers import (
     ADMIN,
     ALICE,
@@ -20,6 +19,7 @@ from tests.helpers import (
     OTHER,
     fault,
     make_flavor,
+    nova_manage,
     sample,
     v,
 )
@@ -30,18 +30,6 @@ CIRROS = IMAGE  # the samples' cirros
 
 def ids(resp):
     return [item["id"] for item in resp.json["images"]]
-
-
-def nova_manage(config_dir, capsys, *argv):
-    """(exit code, stdout, stderr) of ``nova-manage`` on the test config."""
-    capsys.readouterr()
-    try:
-        code = manage.main(["--config-file",
-                            str(config_dir.path / "nova.conf"), *argv])
-    except SystemExit as exc:  # argparse refusing the arguments
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

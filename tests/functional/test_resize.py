@@ -170,6 +170,31 @@ def test_one_host_refuses_a_resize_unless_allowed_to_same_host(make_cloud):
     assert where(app, server_id)[0] == "SHUTOFF"
 
 
+def test_a_failed_resize_never_finishes_before_it_started(make_cloud):
+    # The failure was recorded with the time the resize began, and its
+    # action and event with a start taken later: finish < start by the
+    # time the scheduling took (issue #16).
+    app = make_cloud("h1:nova:4:4096:100")
+    server_id = boot(app, who=DEMO)
+    for _ in range(3):
+        resize(app, server_id, "2", who=DEMO)
+    listed = app.get(f"/v2.1/servers/{server_id}/os-instance-actions",
+                     headers=v("2.84")).json["instanceActions"]
+    failed = [a for a in listed if a["action"] == "resize"]
+    assert len(failed) == 3
+    for action in failed:
+        assert action["message"] == "Error"
+        shown = app.get(
+            f"/v2.1/servers/{server_id}/os-instance-actions/"
+            f"{action['request_id']}", headers=v("2.84")).json[
+            "instanceAction"]
+        (event,) = shown["events"]
+        assert event["result"] == "Error"
+        # Same format (microseconds, no zone): text order is time order.
+        assert event["finish_time"] >= event["start_time"], event
+        assert shown["updated_at"] >= shown["start_time"], shown
+
+
 def test_one_host_resizes_in_place_when_allowed(make_cloud):
     app = make_cloud("h1:nova:4:4096:100",
                      default_options="allow_resize_to_same_host = True\n")
