@@ -3,6 +3,7 @@
 import urllib.parse
 
 from nova.api import errors, wsgi_util
+from nova.api.validation import Versioned
 
 ENV_URL_PROJECT = "nova.url_project_id"
 
@@ -104,3 +105,23 @@ STRINGS = {"type": "array", "items": {"type": "string"}}
 def query_schema(properties, strict=False):
     return {"type": "object", "properties": properties,
             "additionalProperties": not strict}
+
+
+# Where upstream declares no query schema (its writes, mostly): nothing of
+# the query string is checked, at any version. 2.102 refused unknown
+# parameters only where a query schema is declared.
+ANY_QUERY = query_schema({})
+
+
+def lax_until(version, properties=None):
+    """Query schema: any parameter until ``version``-1, only ``properties``
+    from ``version`` (upstream's ``*_query`` / ``*_query_v<version>``)."""
+    major, minor = version.split(".")
+    before = f"{major}.{int(minor) - 1}"
+    return Versioned(
+        ("2.1", before, query_schema(dict(properties or {}))),
+        (version, None, query_schema(dict(properties or {}), strict=True)))
+
+
+# The GETs of one thing that upstream's 2.102 made strict.
+SHOW_QUERY = lax_until("2.102")

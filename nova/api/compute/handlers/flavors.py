@@ -4,7 +4,7 @@ import re
 
 from nova.api import errors
 from nova.api.compute import common, render_cache
-from nova.api.compute.common import last
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY, last
 from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import flavors as schemas
 from nova.api.compute.schemas import types
@@ -289,28 +289,28 @@ ROUTES = (
     Route("/flavors/detail", "GET", detail, rules.LIST,
           query=schemas.INDEX_QUERY),
     Route("/flavors", "POST", create, rules.MANAGE % "create",
-          query=schemas.NO_QUERY, body=schemas.CREATE),
+          query=ANY_QUERY, body=schemas.CREATE),
     Route("/flavors/{flavor_id}", "GET", show, rules.LIST,
-          query=schemas.NO_QUERY),
+          query=SHOW_QUERY),
     Route("/flavors/{flavor_id}", "PUT", update, rules.MANAGE % "update",
-          query=schemas.NO_QUERY, body=schemas.UPDATE, min_version=(2, 55)),
+          query=ANY_QUERY, body=schemas.UPDATE, min_version=(2, 55)),
     Route("/flavors/{flavor_id}", "DELETE", delete, rules.MANAGE % "delete",
-          query=schemas.NO_QUERY),
+          query=ANY_QUERY),
     Route("/flavors/{flavor_id}/os-extra_specs", "GET", specs_index,
-          rules.EXTRA_SPECS % "index", query=schemas.NO_QUERY),
+          rules.EXTRA_SPECS % "index", query=SHOW_QUERY),
     Route("/flavors/{flavor_id}/os-extra_specs", "POST", specs_create,
-          rules.EXTRA_SPECS % "create", query=schemas.NO_QUERY,
+          rules.EXTRA_SPECS % "create", query=ANY_QUERY,
           body=schemas.EXTRA_SPECS_CREATE),
     Route("/flavors/{flavor_id}/os-extra_specs/{key}", "GET", specs_show,
-          rules.EXTRA_SPECS % "show", query=schemas.NO_QUERY),
+          rules.EXTRA_SPECS % "show", query=SHOW_QUERY),
     Route("/flavors/{flavor_id}/os-extra_specs/{key}", "PUT", specs_update,
-          rules.EXTRA_SPECS % "update", query=schemas.NO_QUERY,
+          rules.EXTRA_SPECS % "update", query=ANY_QUERY,
           body=schemas.EXTRA_SPEC_UPDATE),
     Route("/flavors/{flavor_id}/os-extra_specs/{key}", "DELETE",
-          specs_delete, rules.EXTRA_SPECS % "delete", query=schemas.NO_QUERY),
+          specs_delete, rules.EXTRA_SPECS % "delete", query=ANY_QUERY),
     Route("/flavors/{flavor_id}/os-flavor-access", "GET", access_index,
-          rules.ACCESS, query=schemas.NO_QUERY),
+          rules.ACCESS, query=SHOW_QUERY),
     Route("/flavors/{flavor_id}/action", "POST", action,
-          query=schemas.NO_QUERY, body=schemas.ACTION, check_first=False,
+          query=ANY_QUERY, body=schemas.ACTION, check_first=False,
           actions=ACTIONS),
 )

@@ -2,9 +2,8 @@
 proxy upstream, which 2.36 removed)."""
 
 from nova.api.compute import common
-from nova.api.compute.common import last
+from nova.api.compute.common import ANY_QUERY, last
 from nova.api.compute.router import Route
-from nova.api.compute.schemas.flavors import NO_QUERY
 from nova.compute import images as service
 from nova.policies import images as rules
 
@@ -76,6 +75,6 @@ ROUTES = (
           max_version=_MAX),
     Route("/images/detail", "GET", detail, rules.LIST, query=INDEX_QUERY,
           max_version=_MAX),
-    Route("/images/{image_id}", "GET", show, rules.LIST, query=NO_QUERY,
+    Route("/images/{image_id}", "GET", show, rules.LIST, query=ANY_QUERY,
           max_version=_MAX),
 )

@@ -8,6 +8,7 @@ import base64
 
 from nova.api import errors
 from nova.api.compute import common
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers.server_common import (
     caller,
     compute_of,
@@ -267,11 +268,11 @@ def delete(req, server_id):
 
 ROUTES = (
     Route("/servers", "POST", create, rules.S % "create",
-          query=schemas.NO_QUERY, body=schemas.CREATE),
+          query=ANY_QUERY, body=schemas.CREATE),
     Route("/servers/{server_id}", "GET", show, rules.S % "show",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
     Route("/servers/{server_id}", "PUT", update, rules.S % "update",
-          query=schemas.NO_QUERY, body=schemas.UPDATE, check_first=False),
+          query=ANY_QUERY, body=schemas.UPDATE, check_first=False),
     Route("/servers/{server_id}", "DELETE", delete, rules.S % "delete",
-          query=schemas.NO_QUERY, check_first=False),
+          query=ANY_QUERY, check_first=False),
 )

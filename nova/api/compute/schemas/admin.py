@@ -1,8 +1,9 @@
 """Request schemas of the admin views: os-services, os-hypervisors,
 os-aggregates, os-availability-zone, os-simple-tenant-usage.
 
-Upstream's versions: os-services rejects unknown query parameters from
-2.75, os-hypervisors from 2.53, the others from 2.102 (with every API).
+Upstream's versions: os-services and os-simple-tenant-usage reject
+unknown query parameters from 2.75, os-hypervisors from 2.53, the GETs of
+the others from 2.102 (their writes never check the query string).
 """
 
 from nova.api.compute.common import query_schema
@@ -26,16 +27,6 @@ _QUERY_BOOL = {"type": "string", "enum": [str(v) for v in types._TRUE
                                           if not isinstance(v, bool)]}
 
 
-def lax_until(version, properties=None):
-    """Query schema: any parameter until ``version``-1, only ``properties``
-    from ``version``."""
-    major, minor = version.split(".")
-    before = f"{major}.{int(minor) - 1}"
-    return Versioned(
-        ("2.1", before, query_schema(dict(properties or {}))),
-        (version, None, query_schema(dict(properties or {}), strict=True)))
-
-
 # -- os-services --------------------------------------------------------------
 
 SERVICES_QUERY = Versioned(
@@ -43,7 +34,6 @@ SERVICES_QUERY = Versioned(
     ("2.75", None, query_schema({"host": _STRINGS, "binary": _STRINGS},
                                 strict=True)),
 )
-NO_QUERY = lax_until("2.102")
 
 
 def _legacy_update(with_forced):
@@ -135,13 +125,13 @@ _USAGE = {"start": _STRINGS, "end": _STRINGS}
 _USAGE_PAGES = {"limit": _STRINGS, "marker": _STRINGS}
 USAGE_LIST_QUERY = Versioned(
     ("2.1", "2.39", query_schema({**_USAGE, "detailed": _STRINGS})),
-    ("2.40", "2.101", query_schema({**_USAGE, "detailed": _STRINGS,
-                                    **_USAGE_PAGES})),
-    ("2.102", None, query_schema({**_USAGE, "detailed": _STRINGS,
-                                  **_USAGE_PAGES}, strict=True)),
+    ("2.40", "2.74", query_schema({**_USAGE, "detailed": _STRINGS,
+                                   **_USAGE_PAGES})),
+    ("2.75", None, query_schema({**_USAGE, "detailed": _STRINGS,
+                                 **_USAGE_PAGES}, strict=True)),
 )
 USAGE_SHOW_QUERY = Versioned(
     ("2.1", "2.39", query_schema(dict(_USAGE))),
-    ("2.40", "2.101", query_schema({**_USAGE, **_USAGE_PAGES})),
-    ("2.102", None, query_schema({**_USAGE, **_USAGE_PAGES}, strict=True)),
+    ("2.40", "2.74", query_schema({**_USAGE, **_USAGE_PAGES})),
+    ("2.75", None, query_schema({**_USAGE, **_USAGE_PAGES}, strict=True)),
 )

@@ -15,14 +15,12 @@ _INDEX_PROPS = {
     "sort_key": STRINGS, "sort_dir": STRINGS, "limit": STRINGS,
     "marker": STRINGS,
 }
+# Unknown parameters are refused from 2.75, as for the server list.
 INDEX_QUERY = Versioned(
-    ("2.1", "2.101", query_schema(_INDEX_PROPS)),
-    ("2.102", None, query_schema(_INDEX_PROPS, strict=True)),
+    ("2.1", "2.74", query_schema(_INDEX_PROPS)),
+    ("2.75", None, query_schema(_INDEX_PROPS, strict=True)),
 )
-NO_QUERY = Versioned(
-    ("2.1", "2.101", query_schema({})),
-    ("2.102", None, query_schema({}, strict=True)),
-)
+
 
 ID_PATTERN = r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"
 

@@ -192,10 +192,6 @@ INSTANCE_ACTIONS_QUERY = Versioned(
     ("2.66", None, query_schema({**_ACTIONS_258, "changes-before": STRINGS},
                                 strict=True)),
 )
-NO_QUERY = Versioned(
-    ("2.1", "2.74", query_schema({})),
-    ("2.75", None, query_schema({}, strict=True)),
-)
 _MIG = {name: STRINGS for name in ("hidden", "host", "instance_uuid",
                                    "source_compute", "status",
                                    "migration_type")}

@@ -216,10 +216,7 @@ LIST_QUERY = Versioned(
     ("2.73", "2.74", query_schema(_LIST_273)),
     ("2.75", None, query_schema(_LIST_273, strict=True)),
 )
-NO_QUERY = Versioned(
-    ("2.1", "2.74", query_schema({})),
-    ("2.75", None, query_schema({}, strict=True)),
-)
+
 
 METADATA_SET = {"type": "object", "properties": {"metadata": METADATA},
                 "required": ["metadata"], "additionalProperties": False}
