@@ -167,3 +167,65 @@ def test_flavor_and_aggregate_gets_are_strict_from_2_102(cloud):
                  "/v2.1/os-quota-class-sets/default"):
         cloud.get(path + "?foo=1", headers=v("2.101"), status=200)
         refused(cloud.get(path + "?foo=1", headers=v("2.102"), status=400))
+
+
+# -- paging parameters (audit item 24) ----------------------------------------
+
+def test_hypervisor_paging_may_repeat_until_2_52(cloud):
+    path = "/v2.1/os-hypervisors?limit=1&limit=5&marker=x&marker=1"
+    for version in ("2.33", "2.52"):
+        cloud.get(path.replace("marker=x&", ""), headers=v(version),
+                  status=200)
+    resp = cloud.get(path, headers=v("2.53"), status=400)
+    assert "is too long" in fault(resp, "badRequest", 400)
+
+
+def test_migration_and_action_paging_given_once(cloud):
+    server_id = boot_id(cloud)
+    actions = f"{URL}/{server_id}/os-instance-actions"
+    for path, version in (("/v2.1/os-migrations", "2.59"),
+                          (actions, "2.58")):
+        cloud.get(path + "?limit=1", headers=v(version), status=200)
+        for query in ("limit=1&limit=2", "marker=a&marker=b",
+                      "changes-since=2020-01-01&changes-since=2020-01-02"):
+            resp = cloud.get(f"{path}?{query}", headers=v(version),
+                             status=400)
+            assert "is too long" in fault(resp, "badRequest", 400)
+        # A marker of any length is looked up (and not found).
+        marker = "m" * 300
+        resp = cloud.get(f"{path}?marker={marker}", headers=v(version),
+                         status=400)
+        assert fault(resp, "badRequest", 400) == \
+            f"Marker {marker} could not be found."
+    for name in ("user_id", "project_id"):
+        cloud.get(f"/v2.1/os-migrations?{name}=a", headers=v("2.80"),
+                  status=200)
+        cloud.get(f"/v2.1/os-migrations?{name}=a&{name}=b",
+                  headers=v("2.80"), status=400)
+
+
+def test_limit_is_digits_only(cloud):
+    server_id = boot_id(cloud)
+    for path, version in (
+            (URL, "2.1"), (URL + "/detail", "latest"),
+            ("/v2.1/flavors", "2.1"), ("/v2.1/flavors/detail", "latest"),
+            ("/v2.1/os-migrations", "2.59"),
+            (f"{URL}/{server_id}/os-instance-actions", "2.58"),
+            ("/v2.1/os-simple-tenant-usage", "2.40"),
+            ("/v2.1/os-simple-tenant-usage/demo", "latest")):
+        cloud.get(path + "?limit=1", headers=v(version), status=200)
+        for bad in ("%2B1", "%201", "1%20", "-1", "1.0", ""):
+            resp = cloud.get(f"{path}?limit={bad}", headers=v(version),
+                             status=400)
+            fault(resp, "badRequest", 400)
+
+
+def test_image_paging_numbers_are_positive(cloud):
+    for query in ("limit=1", "offset=1", "page_size=2&page_size=1",
+                  "limit=01"):
+        cloud.get(f"/v2.1/images?{query}", headers=v("2.35"), status=200)
+    for query in ("limit=0", "offset=x", "page_size=0", "offset=-1",
+                  "limit=%2B1"):
+        resp = cloud.get(f"/v2.1/images/detail?{query}", headers=v("2.35"),
+                         status=400)
+        assert "does not match" in fault(resp, "badRequest", 400)

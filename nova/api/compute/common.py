@@ -96,10 +96,20 @@ def collection(req, key, items, limit, marker_of, collection_name=None,
     return body
 
 
-# Query schema pieces (values arrive as lists of strings).
-LIMIT = {"type": "array", "items": {"type": "string"}}
-MARKER = {"type": "array", "items": {"type": "string", "maxLength": 255}}
+# Query schema pieces (values arrive as lists of strings). A parameter
+# may repeat (the handler reads the last value), unless ``single``.
 STRINGS = {"type": "array", "items": {"type": "string"}}
+# Upstream's non_negative_integer and positive_integer, as query values:
+# digits only (no sign, no blank).
+NON_NEGATIVE = {"type": "string", "pattern": "^[0-9]+$"}
+POSITIVE = {"type": "string", "pattern": "^0*[1-9][0-9]*$"}
+LIMIT = {"type": "array", "items": NON_NEGATIVE}
+MARKER = STRINGS
+
+
+def single(schema):
+    """A query parameter given once at most (upstream's single_param)."""
+    return {"type": "array", "items": schema, "maxItems": 1}
 
 
 def query_schema(properties, strict=False):

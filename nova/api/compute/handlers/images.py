@@ -12,9 +12,13 @@ from nova.policies import images as rules
 HONOURED = {"images": {"2.36", "2.39"}}
 _MAX = (2, 35)
 
+# As upstream's: limit, page_size and offset are positive integers (the
+# last two are ignored here, as Glance ignores them).
+_POSITIVE = {"type": "array", "items": common.POSITIVE}
 INDEX_QUERY = common.query_schema({
     "name": common.STRINGS, "status": common.STRINGS,
-    "limit": common.STRINGS, "marker": common.STRINGS,
+    "limit": _POSITIVE, "page_size": _POSITIVE, "offset": _POSITIVE,
+    "marker": common.STRINGS,
     "changes-since": common.STRINGS, "server": common.STRINGS,
     "type": common.STRINGS, "minRam": common.STRINGS,
     "minDisk": common.STRINGS})

@@ -6,7 +6,13 @@ unknown query parameters from 2.75, os-hypervisors from 2.53, the GETs of
 the others from 2.102 (their writes never check the query string).
 """
 
-from nova.api.compute.common import query_schema
+from nova.api.compute.common import (
+    LIMIT,
+    MARKER,
+    NON_NEGATIVE,
+    query_schema,
+    single,
+)
 from nova.api.compute.schemas import types
 from nova.api.validation import Versioned
 
@@ -17,11 +23,6 @@ _REASON = {"type": "string", "minLength": 1, "maxLength": 255}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
-def _single(schema):
-    return {"type": "array", "items": schema, "maxItems": 1}
-
-
-_NON_NEGATIVE = {"type": "string", "pattern": r"^[0-9]+$"}
 _QUERY_BOOL = {"type": "string", "enum": [str(v) for v in types._TRUE
                                           + types._FALSE
                                           if not isinstance(v, bool)]}
@@ -60,19 +61,18 @@ SERVICE_UPDATE = Versioned(
 
 # -- os-hypervisors -----------------------------------------------------------
 
-_PAGES = {"limit": _single(_NON_NEGATIVE),
-          "marker": _single({"type": "string"})}
+# 2.33 adds limit and marker (which may repeat), 2.53 takes them once.
 HYPERVISORS_QUERY = Versioned(
     ("2.1", "2.32", query_schema({})),
-    ("2.33", "2.52", query_schema(dict(_PAGES))),
+    ("2.33", "2.52", query_schema({"limit": LIMIT, "marker": MARKER})),
     ("2.53", None, query_schema({
-        **_PAGES,
-        "hypervisor_hostname_pattern": _single(HOST),
-        "with_servers": _single(_QUERY_BOOL)}, strict=True)),
+        "limit": single(NON_NEGATIVE), "marker": single({"type": "string"}),
+        "hypervisor_hostname_pattern": single(HOST),
+        "with_servers": single(_QUERY_BOOL)}, strict=True)),
 )
 HYPERVISOR_QUERY = Versioned(
     ("2.1", "2.52", query_schema({})),
-    ("2.53", None, query_schema({"with_servers": _single(_QUERY_BOOL)},
+    ("2.53", None, query_schema({"with_servers": single(_QUERY_BOOL)},
                                 strict=True)),
 )
 
@@ -122,7 +122,7 @@ AGGREGATE_IMAGES = {
 # -- os-simple-tenant-usage ---------------------------------------------------
 
 _USAGE = {"start": _STRINGS, "end": _STRINGS}
-_USAGE_PAGES = {"limit": _STRINGS, "marker": _STRINGS}
+_USAGE_PAGES = {"limit": LIMIT, "marker": MARKER}
 USAGE_LIST_QUERY = Versioned(
     ("2.1", "2.39", query_schema({**_USAGE, "detailed": _STRINGS})),
     ("2.40", "2.74", query_schema({**_USAGE, "detailed": _STRINGS,

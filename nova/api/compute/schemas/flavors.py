@@ -2,7 +2,7 @@
 
 import copy
 
-from nova.api.compute.common import STRINGS, query_schema
+from nova.api.compute.common import LIMIT, STRINGS, query_schema
 from nova.api.compute.schemas import types
 from nova.api.validation import Versioned
 
@@ -12,7 +12,7 @@ SORT_KEYS = ["created_at", "description", "disabled", "ephemeral_gb",
 
 _INDEX_PROPS = {
     "is_public": STRINGS, "minRam": STRINGS, "minDisk": STRINGS,
-    "sort_key": STRINGS, "sort_dir": STRINGS, "limit": STRINGS,
+    "sort_key": STRINGS, "sort_dir": STRINGS, "limit": LIMIT,
     "marker": STRINGS,
 }
 # Unknown parameters are refused from 2.75, as for the server list.

@@ -3,7 +3,12 @@ os-instance-actions, os-migrations, a server's migrations and
 os-interface."""
 
 
-from nova.api.compute.common import LIMIT, MARKER, STRINGS, query_schema
+from nova.api.compute.common import (
+    NON_NEGATIVE,
+    STRINGS,
+    query_schema,
+    single,
+)
 from nova.api.compute.schemas import types
 from nova.api.compute.schemas.servers import (
     _PERSONALITY,
@@ -185,20 +190,24 @@ ANY_QUERY = query_schema({})
 
 # -- collections --------------------------------------------------------------
 
-_ACTIONS_258 = {"limit": LIMIT, "marker": MARKER, "changes-since": STRINGS}
+# From 2.58 (instance actions) and 2.59 (migrations) the paging and time
+# parameters are given once at most, as upstream's single_param.
+_ONE = single({"type": "string"})
+_ACTIONS_258 = {"limit": single(NON_NEGATIVE), "marker": _ONE,
+                "changes-since": _ONE}
 INSTANCE_ACTIONS_QUERY = Versioned(
     ("2.1", "2.57", query_schema({})),
     ("2.58", "2.65", query_schema(_ACTIONS_258, strict=True)),
-    ("2.66", None, query_schema({**_ACTIONS_258, "changes-before": STRINGS},
+    ("2.66", None, query_schema({**_ACTIONS_258, "changes-before": _ONE},
                                 strict=True)),
 )
 _MIG = {name: STRINGS for name in ("hidden", "host", "instance_uuid",
                                    "source_compute", "status",
                                    "migration_type")}
-_MIG_259 = {**_MIG, "limit": LIMIT, "marker": MARKER,
-            "changes-since": STRINGS}
-_MIG_266 = {**_MIG_259, "changes-before": STRINGS}
-_MIG_280 = {**_MIG_266, "user_id": STRINGS, "project_id": STRINGS}
+_MIG_259 = {**_MIG, "limit": single(NON_NEGATIVE), "marker": _ONE,
+            "changes-since": _ONE}
+_MIG_266 = {**_MIG_259, "changes-before": _ONE}
+_MIG_280 = {**_MIG_266, "user_id": _ONE, "project_id": _ONE}
 MIGRATIONS_QUERY = Versioned(
     ("2.1", "2.58", query_schema(_MIG)),
     ("2.59", "2.65", query_schema(_MIG_259, strict=True)),

@@ -2,7 +2,7 @@
 
 import copy
 
-from nova.api.compute.common import STRINGS, query_schema
+from nova.api.compute.common import LIMIT, STRINGS, query_schema
 from nova.api.compute.schemas import types
 from nova.api.validation import Versioned
 
@@ -202,9 +202,10 @@ _LIST_PROPS = {name: STRINGS for name in (
     "locked_by", "uuid", "root_device_name", "config_drive",
     "access_ip_v4", "access_ip_v6", "auto_disk_config", "progress",
     "sort_key", "sort_dir", "all_tenants", "soft_deleted", "deleted",
-    "status", "changes-since", "ip", "ip6", "created_at", "limit", "marker",
+    "status", "changes-since", "ip", "ip6", "created_at", "marker",
     "block_device_mapping", "services", "metadata", "system_metadata",
     "info_cache", "security_groups", "pci_devices")}
+_LIST_PROPS["limit"] = LIMIT
 _LIST_226 = {**_LIST_PROPS, "tags": STRINGS, "tags-any": STRINGS,
              "not-tags": STRINGS, "not-tags-any": STRINGS}
 _LIST_266 = {**_LIST_226, "changes-before": STRINGS}
