@@ -7,16 +7,21 @@ import base64
 
 import pytest
 
-from tests.functional.metadata_cloud import Cloud, get
+from tests.functional.metadata_cloud import Cloud
+from tests.functional.metadata_cloud import get as meta_get
 from tests.helpers import (
     ADMIN,
+    DEMO,
     IMAGE,
     URL,
     action,
     boot,
     boot_id,
     fault,
+    get,
+    make_flavor,
     v,
+    write_compute_config,
 )
 
 
@@ -74,5 +79,74 @@ def test_metadata_api_serves_wrapped_user_data_decoded(config_dir, tmp_path):
         "user_data": WRAPPED}}, headers=ADMIN)
     server = meta.show(resp.json["server"]["id"])
     app = meta.metadata()
-    assert get(app, "/openstack/latest/user_data", server["ip"]).body == \
+    assert meta_get(app, "/openstack/latest/user_data", server["ip"]).body == \
         b"#cloud-config\nhostname: b64\n" * 4
+
+
+# -- unshelve from 2.91: {} and empty strings (item 2) ------------------------
+
+@pytest.fixture
+def keep_shelved(config_dir, tmp_path, make_image):
+    """Shelved servers stay SHELVED (on their host) until offloaded."""
+    write_compute_config(config_dir, tmp_path, """
+        build_time = 0
+        action_time = 0
+        """, default_options="shelved_offload_time = -1\n")
+    app = config_dir.testapp()
+    make_image("cirros", image_id=IMAGE)
+    make_flavor(app, "m1.tiny", flavor_id="1")
+    return app
+
+
+def shelved(app, offload=True):
+    server_id = boot_id(app, who=DEMO)
+    action(app, server_id, {"shelve": None}, who=DEMO)
+    if offload:
+        action(app, server_id, {"shelveOffload": None})
+        assert get(app, server_id)["status"] == "SHELVED_OFFLOADED"
+    return server_id
+
+
+@pytest.mark.parametrize("offload", [True, False])
+def test_unshelve_empty_object_from_2_91(keep_shelved, offload):
+    server_id = shelved(keep_shelved, offload)
+    resp = action(keep_shelved, server_id, {"unshelve": {}}, "2.90",
+                  who=DEMO, status=400)
+    assert "'availability_zone' is a required property" in bad_request(resp)
+    # A plain unshelve, whatever the state (as tempest's unshelve_server()).
+    action(keep_shelved, server_id, {"unshelve": {}}, "2.91", who=DEMO)
+    assert get(keep_shelved, server_id)["status"] == "ACTIVE"
+
+
+def test_unshelve_empty_host_is_no_host(keep_shelved):
+    server_id = shelved(keep_shelved)
+    resp = action(keep_shelved, server_id, {"unshelve": {
+        "host": "compute1"}}, "2.91", who=DEMO, status=403)
+    fault(resp, "forbidden", 403)  # unshelve_to_host is the admin's
+    # "" names no host: the member's plain unshelve.
+    action(keep_shelved, server_id, {"unshelve": {"host": ""}}, "2.91",
+           who=DEMO)
+    assert get(keep_shelved, server_id)["status"] == "ACTIVE"
+    # ... of a SHELVED server too (a host given would be a 409).
+    server_id = shelved(keep_shelved, offload=False)
+    action(keep_shelved, server_id, {"unshelve": {"host": ""}}, "2.91",
+           who=DEMO)
+    assert get(keep_shelved, server_id)["status"] == "ACTIVE"
+
+
+def test_unshelve_empty_zone_pins_nothing(keep_shelved):
+    server_id = shelved(keep_shelved)
+    resp = action(keep_shelved, server_id, {"unshelve": {
+        "availability_zone": ""}}, "2.90", who=DEMO, status=400)
+    assert "should be non-empty" in bad_request(resp)
+    # Taken unchecked, and pinned as given: it restricts no host.
+    action(keep_shelved, server_id, {"unshelve": {"availability_zone": ""}},
+           "2.91", who=DEMO)
+    server = get(keep_shelved, server_id, "2.96")
+    assert (server["status"], server["pinned_availability_zone"]) == \
+        ("ACTIVE", "")
+    # A zone (even "") is for an offloaded server only, as upstream.
+    server_id = shelved(keep_shelved, offload=False)
+    resp = action(keep_shelved, server_id, {"unshelve": {
+        "availability_zone": ""}}, "2.91", who=DEMO, status=409)
+    fault(resp, "conflictingRequest", 409)

@@ -273,7 +273,7 @@ def _unshelve(req, session, instance, body):
     if req.is_version("2.77") and isinstance(body, dict):
         if "availability_zone" in body:
             zone = body["availability_zone"]
-        if "host" in body:
+        if body.get("host"):  # "" asks for no host, as upstream
             req.authorize(_target(instance),
                           rule=rules.SHELVE % "unshelve_to_host")
             host = body["host"]

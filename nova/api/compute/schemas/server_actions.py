@@ -150,13 +150,13 @@ UNSHELVE = Versioned(
         {**_STRICT, "properties": {"availability_zone": {
             "type": "string", "minLength": 1, "maxLength": 255}},
          "required": ["availability_zone"]}]})),
+    # From 2.91 {} is a plain unshelve, and upstream checks no length:
+    # an unknown zone or host is refused further on (400).
     ("2.91", None, _action("unshelve", {"oneOf": [
         {"type": "null"},
-        {**_STRICT, "minProperties": 1, "properties": {
-            "availability_zone": {"type": ["string", "null"],
-                                  "minLength": 1, "maxLength": 255},
-            "host": {"type": "string", "minLength": 1,
-                     "maxLength": 255}}}]})),
+        {**_STRICT, "properties": {
+            "availability_zone": {"type": ["string", "null"]},
+            "host": {"type": "string"}}}]})),
 )
 
 RESCUE = _action("rescue", {"oneOf": [{"type": "null"}, {
