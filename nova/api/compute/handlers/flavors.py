@@ -14,8 +14,7 @@ from nova.compute import flavors as service
 from nova.policies import flavors as rules
 
 # Microversions whose changes to flavors these handlers implement.
-HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102",
-                        "2.103"}}
+HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102"}}
 
 
 def _db(req):
@@ -63,8 +62,14 @@ def _parse_min(req, name):
 def _list(req, detailed):
     who = _who(req)
     sort_key = last(req.query, "sort_key", "flavorid")
-    if sort_key not in schemas.SORT_KEYS:
+    if sort_key not in (schemas.SORT_KEYS_2102 if req.is_version("2.102")
+                        else schemas.SORT_KEYS):
         raise errors.BadRequest("Invalid sort key")
+    # 2.102's name filter: a regular expression searched in the name (as
+    # upstream's REGEXP); before 2.102 the parameter is ignored (2.1-2.74)
+    # or refused (2.75-2.101) by the query schema.
+    name = last(req.query, "name") if req.is_version("2.102") else None
+    name_filter = None if name is None else common.regex(name, "name").search
     sort_dir = last(req.query, "sort_dir", "asc")
     if sort_dir not in ("asc", "desc"):
         raise errors.BadRequest("Invalid sort direction")
@@ -75,7 +80,8 @@ def _list(req, detailed):
         is_public=_parse_is_public(req, who["is_admin"]),
         min_ram=_parse_min(req, "minRam"),
         min_disk=_parse_min(req, "minDisk"),
-        sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker)
+        sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker,
+        name_filter=name_filter)
     specs = None
     if detailed and _show_specs(req):
         with db.connection() as conn:

@@ -4,8 +4,6 @@ cache (``render_cache.RenderCache.render_servers``)."""
 
 import json
 
-import re2
-
 from nova.api import errors
 from nova.api.compute import common
 from nova.api.compute.common import last
@@ -28,14 +26,7 @@ from nova.policies import servers as rules
 # declared once, in servers.HONOURED.
 HONOURED = {}
 
-def _regex(pattern, name):
-    if len(pattern) > 255:
-        raise errors.BadRequest(f"Invalid {name} filter: too long")
-    try:
-        compiled = re2.compile(pattern)
-    except re2.error:
-        raise errors.BadRequest(f"Invalid {name} filter [{pattern}]") from None
-    return compiled
+_regex = common.regex
 
 
 def _csv(query, name):
