@@ -229,3 +229,53 @@ def test_image_paging_numbers_are_positive(cloud):
         resp = cloud.get(f"/v2.1/images/detail?{query}", headers=v("2.35"),
                          status=400)
         assert "does not match" in fault(resp, "badRequest", 400)
+
+
+# -- the server list's ignored sort keys (item 7) -----------------------------
+
+IGNORED = ["architecture", "cell_name", "cleaned", "default_ephemeral_device",
+           "default_swap_device", "deleted", "deleted_at", "disable_terminate",
+           "ephemeral_gb", "ephemeral_key_uuid", "id", "key_data",
+           "launched_on", "memory_mb", "os_type", "reservation_id",
+           "root_gb", "shutdown_terminate", "user_data", "vcpus", "vm_mode"]
+
+
+def listed(cloud, query, version):
+    return [s["name"] for s in cloud.get(
+        f"{URL}?{query}", headers=v(version)).json["servers"]]
+
+
+def test_ignored_sort_keys_until_2_74(cloud):
+    for name in ("b", "c", "a"):
+        boot_id(cloud, name)
+    newest_first = ["a", "c", "b"]
+    for version in ("2.1", "2.72", "2.74"):
+        for key in IGNORED:
+            # Dropped with their direction: the default order.
+            assert listed(cloud, f"sort_key={key}&sort_dir=asc",
+                          version) == newest_first
+        assert listed(cloud, "sort_key=vcpus&sort_dir=desc"
+                      "&sort_key=display_name&sort_dir=asc", version) == \
+            ["a", "b", "c"]
+        assert listed(cloud, "sort_key=display_name&sort_key=id"
+                      "&sort_dir=asc", version) == ["a", "b", "c"]
+    # "locked" is ignored too until 2.72, a key from 2.73.
+    cloud.post_json(f"{URL}/{_id(cloud, 'c')}/action", {"lock": None},
+                    headers=ADMIN, status=202)
+    assert listed(cloud, "sort_key=locked&sort_dir=asc", "2.72") == \
+        newest_first
+    assert listed(cloud, "sort_key=locked&sort_dir=asc", "2.73")[-1] == "c"
+    assert listed(cloud, "sort_key=locked&sort_dir=desc", "2.73")[0] == "c"
+    for version in ("2.75", "latest"):
+        for key in IGNORED:
+            resp = cloud.get(f"{URL}?sort_key={key}", headers=v(version),
+                             status=400)
+            assert fault(resp, "badRequest", 400) == \
+                f"Invalid sort key: {key}"
+        assert listed(cloud, "sort_key=locked&sort_dir=desc",
+                      version)[0] == "c"
+
+
+def _id(cloud, name):
+    return next(s["id"] for s in cloud.get(
+        URL, headers=ADMIN).json["servers"] if s["name"] == name)
