@@ -150,3 +150,78 @@ def test_unshelve_empty_zone_pins_nothing(keep_shelved):
     resp = action(keep_shelved, server_id, {"unshelve": {
         "availability_zone": ""}}, "2.91", who=DEMO, status=409)
     fault(resp, "conflictingRequest", 409)
+
+
+# -- hostname: 2.90-2.93 upstream's hostname, 2.94+ its fqdn (item 8) ---------
+
+FQDN_ONLY = ["web_01", "-a", "a-", ".a", "-1", "a" * 64 + ".example",
+             "a" * 255, "a", "A.B_c-d."]
+NEVER = ["", "a b", "web/1", "h\u00e9", "a" * 256, "a\tb"]
+
+
+@pytest.mark.parametrize("hostname", FQDN_ONLY)
+def test_fqdn_hostnames_from_2_94(cloud, hostname):
+    server_id = boot_id(cloud, version="2.94", networks="none",
+                        hostname=hostname)
+    # Stored and shown as given (upstream sanitises derived names only).
+    assert get(cloud, server_id, "2.94")["OS-EXT-SRV-ATTR:hostname"] == \
+        hostname
+    other = boot_id(cloud, version="2.94", networks="none")
+    resp = cloud.put_json(f"{URL}/{other}", {"server": {
+        "hostname": hostname}}, headers=v("2.94"))
+    assert resp.json["server"]["OS-EXT-SRV-ATTR:hostname"] == hostname
+    other = boot_id(cloud, version="2.94", networks="none")
+    resp = action(cloud, other, {"rebuild": {
+        "imageRef": IMAGE, "hostname": hostname}}, "2.94")
+    assert resp.json["server"]["OS-EXT-SRV-ATTR:hostname"] == hostname
+    # upstream's hostname of 2.90-2.93 refuses each of them
+    resp = boot(cloud, version="2.93", networks="none", hostname=hostname,
+                status=400)
+    assert "hostname" in bad_request(resp)
+
+
+@pytest.mark.parametrize("hostname", NEVER)
+def test_hostnames_refused_at_every_version(cloud, hostname):
+    server_id = boot_id(cloud)
+    for version in ("2.90", "2.94", "latest"):
+        boot(cloud, version=version, networks="none", hostname=hostname,
+             status=400)
+        cloud.put_json(f"{URL}/{server_id}", {"server": {
+            "hostname": hostname}}, headers=v(version), status=400)
+        action(cloud, server_id, {"rebuild": {
+            "imageRef": IMAGE, "hostname": hostname}}, version, status=400)
+
+
+def test_hostname_of_2_90_has_two_characters_or_more(cloud):
+    for hostname in ("ab", "a1", "a-1", "A" * 63):
+        server_id = boot_id(cloud, version="2.90", networks="none",
+                            hostname=hostname)
+        assert get(cloud, server_id, "2.90")[
+            "OS-EXT-SRV-ATTR:hostname"] == hostname
+    for hostname in ("a", "a" * 64, "-ab", "ab-", "a.b"):
+        boot(cloud, version="2.90", networks="none", hostname=hostname,
+             status=400)
+
+
+def test_one_hostname_for_several_servers_is_refused(cloud):
+    for version in ("2.90", "2.94"):
+        resp = boot(cloud, version=version, networks="none", hostname="web",
+                    max_count=2, status=400)
+        assert bad_request(resp) == \
+            "Unable to allocate a single hostname to multiple instances"
+        boot(cloud, version=version, networks="none", hostname="web",
+             max_count=1)
+
+
+def test_migrate_host_is_an_fqdn_from_2_56(cloud):
+    server_id = boot_id(cloud)
+    for host in ("bad host", "h\u00e9", "a/b", "a" * 256):
+        resp = action(cloud, server_id, {"migrate": {"host": host}}, "2.56",
+                      status=400)
+        assert "host" in bad_request(resp)
+        # Before 2.56 the body is not looked at.
+        action(cloud, server_id, {"migrate": {"host": host}}, "2.55",
+               status="*")
+    resp = action(cloud, server_id, {"migrate": {"host": "no_such.host-1"}},
+                  "2.56", status="*")
+    assert "does not match" not in resp.text

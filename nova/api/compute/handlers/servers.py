@@ -154,6 +154,9 @@ def create(req):
             "Unable to launch multiple instances with a single configured "
             "port ID or fixed IP. Please launch your instance one by one "
             "with different ports or fixed IPs.")
+    if max_count > 1 and server.get("hostname"):
+        raise errors.BadRequest(
+            "Unable to allocate a single hostname to multiple instances")
     zone, host = _parse_zone(req, server.get("availability_zone"))
     if server.get("host") or server.get("hypervisor_hostname"):
         req.authorize(rule=rules.S % "create:requested_destination")

@@ -96,8 +96,7 @@ MIGRATE = Versioned(
     ("2.56", None, _action("migrate", {"oneOf": [
         {"type": "null"},
         {**_STRICT, "properties": {"host": {
-            "type": ["string", "null"], "minLength": 1,
-            "maxLength": 255}}}]})),
+            **FQDN, "type": ["string", "null"]}}}]})),
 )
 
 # os-migrateLive: "host" is required but may be null (the scheduler

@@ -14,11 +14,15 @@ METADATA = {
 }
 TAG = {"type": "string", "minLength": 1, "maxLength": 60,
        "pattern": r"^[^,/]*$"}
-HOSTNAME = {"type": "string", "minLength": 1, "maxLength": 63,
-            "pattern": r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"}
+# Upstream's hostname (2.90-2.93): 2 to 63 letters, digits and hyphens,
+# not starting or ending with a hyphen.
+HOSTNAME = {"type": "string", "minLength": 2, "maxLength": 63,
+            "pattern": r"^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$"}
+# Upstream's fqdn (hostname from 2.94, host names): letters, digits, "-",
+# "." and "_" (which real systems use) in any order, 1 to 255 of them. A
+# requested hostname is stored and shown as given, as upstream.
 FQDN = {"type": "string", "minLength": 1, "maxLength": 255,
-        "pattern": r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
-                   r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*\.?$"}
+        "pattern": r"^[a-zA-Z0-9-._]*$"}
 _SERVER_DESCRIPTION = {"type": ["string", "null"], "minLength": 0,
                        "maxLength": 255,
                        "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
@@ -133,10 +137,7 @@ _V263 = {**_V257, "trusted_image_certificates": {
     "type": ["array", "null"], "minItems": 1, "maxItems": 50,
     "uniqueItems": True,
     "items": {"type": "string", "minLength": 1}}}
-_V274 = {**_V263, "host": {"type": "string", "minLength": 1,
-                           "maxLength": 255},
-         "hypervisor_hostname": {"type": "string", "minLength": 1,
-                                 "maxLength": 255}}
+_V274 = {**_V263, "host": FQDN, "hypervisor_hostname": FQDN}
 _V290 = {**_V274, "hostname": HOSTNAME}
 _V294 = {**_V290, "hostname": FQDN}
 _PERSONALITY = {"personality": {
