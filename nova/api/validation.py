@@ -8,6 +8,9 @@ V. <reason>", with the value cut short so a hostile body cannot flood logs.
 """
 
 import base64
+import functools
+import re
+import unicodedata
 
 import jsonschema
 
@@ -72,6 +75,79 @@ def _is_base64(instance):
     return True
 
 
+# -- upstream's name and description formats ---------------------------------
+#
+# A printable character, for upstream: one of the Basic Multilingual Plane
+# (U+0000 to U+FFFE; nothing above, emoji included) whose Unicode category
+# is neither "other" (C*: controls, format characters such as U+200B and
+# U+FEFF, surrogates, private use, unassigned) nor a line or paragraph
+# separator (Zl, Zp: U+2028, U+2029); space separators (Zs) are printable.
+# A name has no "blank" (a non-printable or a space separator) at either
+# end. The expressions are built the way upstream builds them (ranges of
+# code points; a search, so "$" also matches before a final line feed) and
+# compiled on first use.
+
+
+def _char_class(mask):
+    """The regex character class body of the code points U+0000..U+FFFE
+    whose ``mask`` entry is true."""
+    parts, start = [], None
+    for code, inside in enumerate([*mask, False]):
+        if inside and start is None:
+            start = code
+        elif not inside and start is not None:
+            parts.append(re.escape(chr(start)) if start == code - 1 else
+                         f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return "".join(parts)
+
+
+@functools.cache
+def _format_regexes():
+    categories = [unicodedata.category(chr(code)) for code in range(0xFFFF)]
+    printable = [cat[0] != "C" and cat not in ("Zl", "Zp")
+                 for cat in categories]
+    solid = [ok and cat != "Zs"
+             for ok, cat in zip(printable, categories, strict=True)]
+    no_colon = list(printable)
+    no_colon[ord(":")] = False
+    printable, blank, solid, no_colon = (
+        _char_class(printable), _char_class([not ok for ok in solid]),
+        _char_class(solid), _char_class(no_colon))
+    return {name: re.compile(pattern) for name, pattern in {
+        "name": f"^(?![{blank}])[{printable}]*(?<![{blank}])$",
+        "az_name": f"^(?![{blank}])[{no_colon}]*(?<![{blank}])$",
+        "name_with_leading_trailing_spaces":
+            f"^[{printable}]*[{solid}]+[{printable}]*$|"
+            f"^[{printable}]*[{solid}][{solid}{printable}]+[{solid}]"
+            f"[{printable}]*$",
+        "description": f"^[{printable}]*$",
+    }.items()}
+
+
+# Upstream's messages (its InvalidName) for the name formats.
+_NAME_RULES = {
+    "name": "printable characters. Can not start or end with whitespace.",
+    "az_name": "printable characters except :.Can not start or end with "
+               "whitespace.",
+    "name_with_leading_trailing_spaces":
+        "printable characters with at least one non space character",
+}
+
+
+def _checks_regex(name):
+    @FORMAT_CHECKER.checks(name)
+    def check(instance):
+        return not isinstance(instance, str) or \
+            _format_regexes()[name].search(instance) is not None
+    return check
+
+
+for _name in ("name", "az_name", "name_with_leading_trailing_spaces",
+              "description"):
+    _checks_regex(_name)
+
+
 def _resolve(spec, version):
     if isinstance(spec, Versioned):
         return spec.for_version(version)
@@ -87,6 +163,9 @@ def _short(value):
 
 def _message(error):
     best = jsonschema.exceptions.best_match([error])
+    if best.validator == "format" and best.validator_value in _NAME_RULES:
+        return ("An invalid 'name' value was provided. The name must be: "
+                + _NAME_RULES[best.validator_value])
     reason = best.message
     if len(reason) > 2 * _MAX_VALUE_TEXT:
         reason = reason[:2 * _MAX_VALUE_TEXT] + "..."

@@ -96,3 +96,42 @@ def test_latest_detail_matches_upstream_sample(compute):
                     description=flavor["description"])
     resp = compute.get(URL + "/detail", headers=v("latest", ADMIN))
     assert (resp.status_int, resp.json) == (status, body)
+
+
+# -- names and descriptions: printable BMP characters (items 9, 11) -----------
+
+NAME_RULE = ("An invalid 'name' value was provided. The name must be: "
+             "printable characters. Can not start or end with whitespace.")
+
+
+def test_flavor_names(compute):
+    for index, name in enumerate(["\u00e9t\u00e9", "a\u3000b", "abc\n"]):
+        flavor = make_flavor(compute, name, flavor_id=f"ok{index}")
+        assert flavor["name"] == name
+    for name in ("a\u200bb", "a\u2028b", "a\u0085b", "a\U0001f600",
+                 "a\ufeffb", " a", "a\u00a0"):
+        resp = compute.post_json(URL, {"flavor": {
+            "name": name, "ram": 512, "vcpus": 1, "disk": 1}},
+            headers=ADMIN, status=400)
+        assert bad_request(resp) == NAME_RULE
+
+
+def test_flavor_descriptions_from_2_55(compute):
+    make_flavor(compute, "f", flavor_id="f", version="2.55")
+    for index, text in enumerate(["", " padded ", "\u00e9\u3000x",
+                                  "x" * 65535, "end\n"]):
+        flavor = make_flavor(compute, f"d{index}", flavor_id=f"d{index}",
+                             version="2.55", description=text)
+        assert flavor["description"] == text
+        resp = compute.put_json(URL + "/f", {"flavor": {
+            "description": text}}, headers=v("2.55"))
+        assert resp.json["flavor"]["description"] == text
+    for text in ("a\nb", "a\tb", "a\rb", "a\u200bb", "a\u2028b",
+                 "a\U0001f600", "a\ufeffb"):
+        resp = compute.post_json(URL, {"flavor": {
+            "name": "x", "ram": 512, "vcpus": 1, "disk": 1,
+            "description": text}}, headers=v("2.55"), status=400)
+        assert "is not a 'description'" in bad_request(resp)
+        resp = compute.put_json(URL + "/f", {"flavor": {
+            "description": text}}, headers=v("2.55"), status=400)
+        assert "is not a 'description'" in bad_request(resp)

@@ -225,3 +225,93 @@ def test_migrate_host_is_an_fqdn_from_2_56(cloud):
     resp = action(cloud, server_id, {"migrate": {"host": "no_such.host-1"}},
                   "2.56", status="*")
     assert "does not match" not in resp.text
+
+
+# -- names and descriptions: printable BMP characters (items 9, 11, 21) -------
+
+NAME_RULE = ("An invalid 'name' value was provided. The name must be: "
+             "printable characters. Can not start or end with whitespace.")
+# Printable: letters, marks, numbers, punctuation, symbols, space
+# separators (U+3000, U+00A0) inside; upstream's search also lets "$"
+# match before a final line feed.
+GOOD_NAMES = ["\u00e9t\u00e9", "\u65e5\u672c", "a\u3000b", "a\u00a0b",
+              "a-b", "abc\n", "x" * 255]
+# Controls (U+0085, U+009F, tab), format characters (U+200B, U+FEFF),
+# separators (U+2028), beyond the BMP (emoji), blanks at an end.
+BAD_NAMES = ["a\u0085b", "a\u009fb", "a\u200bb", "a\ufeffb", "a\u2028b",
+             "a\U0001f600", " a", "a ", "\u3000a", "a\u00a0", "a\tb", "a\nb"]
+GOOD_DESCRIPTIONS = ["", " lead and trail ", "\u00e9\u3000\u65e5", "end\n"]
+BAD_DESCRIPTIONS = ["a\nb", "a\tb", "\r", "a\u200bb", "a\ufeffb",
+                    "a\u2028b", "a\u0085b", "a\U0001f600"]
+
+
+def test_server_names(cloud):
+    server_id = boot_id(cloud)
+    for name in GOOD_NAMES:
+        created = boot(cloud, name).json["server"]["id"]
+        assert get(cloud, created)["name"] == name
+        resp = cloud.put_json(f"{URL}/{server_id}", {"server": {
+            "name": name}}, headers=ADMIN)
+        assert resp.json["server"]["name"] == name
+        action(cloud, server_id, {"rebuild": {"imageRef": IMAGE,
+                                              "name": name}})
+        action(cloud, server_id, {"createImage": {"name": name}})
+    for name in BAD_NAMES:
+        assert bad_request(boot(cloud, name, status=400)) == NAME_RULE
+        resp = cloud.put_json(f"{URL}/{server_id}", {"server": {
+            "name": name}}, headers=ADMIN, status=400)
+        assert bad_request(resp) == NAME_RULE
+        resp = action(cloud, server_id, {"rebuild": {
+            "imageRef": IMAGE, "name": name}}, status=400)
+        assert bad_request(resp) == NAME_RULE
+        resp = action(cloud, server_id, {"createImage": {"name": name}},
+                      status=400)
+        assert bad_request(resp) == NAME_RULE
+
+
+def test_server_descriptions(cloud):
+    server_id = boot_id(cloud)
+    for text in GOOD_DESCRIPTIONS:
+        created = boot_id(cloud, version="2.19", description=text)
+        assert get(cloud, created, "2.19")["description"] == text
+        cloud.put_json(f"{URL}/{server_id}", {"server": {
+            "description": text}}, headers=v("2.19"))
+        action(cloud, server_id, {"rebuild": {
+            "imageRef": IMAGE, "description": text}}, "2.19")
+    for text in BAD_DESCRIPTIONS:
+        resp = boot(cloud, version="2.19", description=text, status=400)
+        assert "is not a 'description'" in bad_request(resp)
+        cloud.put_json(f"{URL}/{server_id}", {"server": {
+            "description": text}}, headers=v("2.19"), status=400)
+        action(cloud, server_id, {"rebuild": {
+            "imageRef": IMAGE, "description": text}}, "2.19", status=400)
+
+
+def test_other_names_of_a_create(cloud):
+    for server in ({"availability_zone": "nova\u200b"},
+                   {"key_name": " key"},
+                   {"security_groups": [{"name": "default\u2028"}]}):
+        resp = boot(cloud, status=400, **server)
+        assert bad_request(resp) == NAME_RULE
+    for hints in ({"target_cell": "cell\U0001f600"},
+                  {"target_cell": "cell "}):
+        resp = cloud.post_json(URL, {
+            "server": {"name": "vm", "imageRef": IMAGE, "flavorRef": "1"},
+            "os:scheduler_hints": hints}, headers=ADMIN, status=400)
+        assert bad_request(resp) == NAME_RULE
+    resp = cloud.post_json(URL, {
+        "server": {"name": "vm", "imageRef": IMAGE, "flavorRef": "1"},
+        "os:scheduler_hints": {"target_cell": "cell\u00e9 1"}},
+        headers=ADMIN, status=202)
+
+
+def test_unshelve_zone_of_2_77_is_a_name(keep_shelved):
+    server_id = shelved(keep_shelved)
+    for zone in (" nova", "nova ", "no\tva", "nova\u200b"):
+        resp = action(keep_shelved, server_id, {"unshelve": {
+            "availability_zone": zone}}, "2.77", status=400)
+        assert bad_request(resp) == NAME_RULE
+    resp = action(keep_shelved, server_id, {"unshelve": {
+        "availability_zone": "n\u00f6va"}}, "2.77", status=400)
+    assert bad_request(resp) == \
+        "The requested availability zone is not available"

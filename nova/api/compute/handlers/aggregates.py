@@ -53,9 +53,12 @@ def index(req):
 
 def create(req):
     body = req.json["aggregate"]
+    # As upstream (its normalize_name): the name and zone without blanks
+    # at the ends, which the schema lets through only as a final newline.
+    zone = body.get("availability_zone")
     with _db(req).writer() as session:
         agg = service.create(session, body["name"].strip(),
-                             body.get("availability_zone"))
+                             zone.strip() if zone else zone)
         return view(req, agg, full=False)
 
 
@@ -68,6 +71,8 @@ def show(req, aggregate_id):
 def update(req, aggregate_id):
     key = _id(aggregate_id)
     changes = dict(req.json["aggregate"])
+    if "name" in changes:  # taken with blanks at the ends, stored without
+        changes["name"] = changes["name"].strip()
     with _db(req).writer() as session:
         agg = service.get(session, key, for_update=True)
         return view(req, service.update(session, agg, changes))

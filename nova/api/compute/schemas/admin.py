@@ -78,9 +78,7 @@ HYPERVISOR_QUERY = Versioned(
 
 # -- os-aggregates ------------------------------------------------------------
 
-_ZONE = {"oneOf": [{"type": "string", "minLength": 1, "maxLength": 255,
-                    "pattern": r"^(?![\s])[^:\x00-\x1f\x7f]*(?<![\s])$"},
-                   {"type": "null"}]}
+_ZONE = {"oneOf": [types.AZ_NAME, {"type": "null"}]}
 
 
 def _wrap(key, properties, required=(), any_of=None):
@@ -97,7 +95,8 @@ def _wrap(key, properties, required=(), any_of=None):
 AGGREGATE_CREATE = _wrap("aggregate", {"name": types.NAME,
                                        "availability_zone": _ZONE},
                          required=["name"])
-AGGREGATE_UPDATE = _wrap("aggregate", {"name": types.NAME,
+# Upstream's update takes a name with leading or trailing spaces.
+AGGREGATE_UPDATE = _wrap("aggregate", {"name": types.NAME_SPACED,
                                        "availability_zone": _ZONE},
                          any_of=["name", "availability_zone"])
 ADD_HOST = _wrap("add_host", {"host": HOST}, required=["host"])

@@ -124,10 +124,8 @@ MIGRATE_LIVE = Versioned(
     ("2.68", None, _LIVE_225),
 )
 
-_IMAGE_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
-               "pattern": r"^[^\x00-\x1f\x7f]*$"}
 CREATE_IMAGE = _action("createImage", {**_STRICT, "properties": {
-    "name": _IMAGE_NAME,
+    "name": types.NAME,
     "metadata": {"type": "object", "patternProperties": {
         r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string",
                                        "maxLength": 255}},
@@ -146,8 +144,7 @@ UNSHELVE = Versioned(
     ("2.1", "2.76", any_action("unshelve")),
     ("2.77", "2.90", _action("unshelve", {"oneOf": [
         {"type": "null"},
-        {**_STRICT, "properties": {"availability_zone": {
-            "type": "string", "minLength": 1, "maxLength": 255}},
+        {**_STRICT, "properties": {"availability_zone": types.NAME},
          "required": ["availability_zone"]}]})),
     # From 2.91 {} is a plain unshelve, and upstream checks no length:
     # an unknown zone or host is refused further on (400).

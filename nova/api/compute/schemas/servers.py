@@ -23,9 +23,7 @@ HOSTNAME = {"type": "string", "minLength": 2, "maxLength": 63,
 # requested hostname is stored and shown as given, as upstream.
 FQDN = {"type": "string", "minLength": 1, "maxLength": 255,
         "pattern": r"^[a-zA-Z0-9-._]*$"}
-_SERVER_DESCRIPTION = {"type": ["string", "null"], "minLength": 0,
-                       "maxLength": 255,
-                       "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
+_SERVER_DESCRIPTION = {**types.DESCRIPTION, "maxLength": 255}
 _IMAGE_REF = {"oneOf": [types.UUID, {"type": "string", "maxLength": 0}]}
 _NETWORK = {
     "type": "object",
@@ -54,17 +52,14 @@ _BASE_SERVER = {
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
         "accessIPv4": {"type": "string", "format": "ipv4"},
         "accessIPv6": {"type": "string", "format": "ipv6"},
-        "availability_zone": {"type": "string", "minLength": 1,
-                              "maxLength": 255},
-        "key_name": {"type": "string", "minLength": 1, "maxLength": 255},
+        "availability_zone": types.NAME,
+        "key_name": types.NAME,
         "user_data": {"type": "string", "format": "base64",
                       "maxLength": 65535},
         "security_groups": {
             "type": "array",
             "items": {"type": "object",
-                      "properties": {"name": {"type": "string",
-                                              "minLength": 1,
-                                              "maxLength": 255}},
+                      "properties": {"name": types.NAME},
                       "required": ["name"], "additionalProperties": False}},
         "config_drive": types.BOOLEAN,
         "min_count": types.int_param(1),

@@ -13,13 +13,20 @@ def to_bool(value):
     return value in _TRUE
 
 
-# A name: printable, no leading or trailing blanks.
-NAME = {"type": "string", "minLength": 1, "maxLength": 255,
-        "pattern": r"^(?![\s])[^\x00-\x1f\x7f]*(?<![\s])$"}
-# Upstream's legacy names also allow leading/trailing spaces.
+# Upstream's names and descriptions: printable characters of the Basic
+# Multilingual Plane (the formats are in nova.api.validation). A name has
+# no blank at either end...
+NAME = {"type": "string", "minLength": 1, "maxLength": 255, "format": "name"}
+# ... except where upstream takes one (an aggregate's new name), with at
+# least one character that is not a blank.
+NAME_SPACED = {"type": "string", "minLength": 1, "maxLength": 255,
+               "format": "name_with_leading_trailing_spaces"}
+# An availability zone: a name without ":".
+AZ_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+           "format": "az_name"}
+# A flavor's description (a server's is at most 255 characters).
 DESCRIPTION = {"type": ["string", "null"], "minLength": 0,
-               "maxLength": 65535,
-               "pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"}
+               "maxLength": 65535, "format": "description"}
 
 
 def int_param(minimum, maximum=MAX_INT):
