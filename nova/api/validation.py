@@ -11,6 +11,7 @@ import base64
 import functools
 import re
 import unicodedata
+import uuid
 
 import jsonschema
 
@@ -73,6 +74,22 @@ def _is_base64(instance):
     # UnicodeEncodeError and binascii.Error are ValueErrors.
     base64.b64decode(instance.encode("ascii"))
     return True
+
+
+@FORMAT_CHECKER.checks("uuid")
+def _is_uuid_like(instance):
+    """A UUID as upstream's is_uuid_like takes it: any spelling Python's
+    UUID reads (no hyphens, "{...}", "urn:uuid:...", upper case, hyphens
+    anywhere) that holds nothing else. The value is used as given, as
+    upstream does: a lookup matches the stored (canonical) id only."""
+    if not isinstance(instance, str):
+        return True
+    try:
+        parsed = uuid.UUID(instance)
+    except ValueError:
+        return False
+    bare = instance.replace("urn:", "").replace("uuid:", "").strip("{}")
+    return parsed.hex == bare.replace("-", "").lower()
 
 
 # -- upstream's name and description formats ---------------------------------

@@ -2,7 +2,7 @@
 what upstream Nova's request schemas accept and refuse, both sides of each
 boundary (the request-schema audit's items, cited by each section)."""
 
-from tests.helpers import ADMIN, fault, v
+from tests.helpers import ADMIN, IMAGE, boot_id, fault, v
 
 AGG = "/v2.1/os-aggregates"
 NAME_RULE = ("An invalid 'name' value was provided. The name must be: "
@@ -75,3 +75,35 @@ def test_server_group_names(compute):
             "name": name, "policy": "affinity"}}, headers=v("2.64"),
             status=400)
         assert bad_request(resp) == NAME_RULE
+
+
+# -- UUIDs as upstream's is_uuid_like takes them (item 13) --------------------
+
+def spellings(ident):
+    return [ident.replace("-", ""), "{" + ident + "}", "urn:uuid:" + ident,
+            ident.upper().replace("-", "")]
+
+
+def test_external_event_server_ids(cloud):
+    server_id = boot_id(cloud)
+    # Taken, and used as given (as upstream): no server has that id.
+    for ref in spellings(server_id):
+        resp = cloud.post_json("/v2.1/os-server-external-events", {
+            "events": [{"name": "network-changed", "server_uuid": ref}]},
+            headers=ADMIN, status=207)
+        (event,) = resp.json["events"]
+        assert (event["server_uuid"], event["code"]) == (ref, 404)
+    resp = cloud.post_json("/v2.1/os-server-external-events", {"events": [
+        {"name": "network-changed", "server_uuid": server_id[:-1]}]},
+        headers=ADMIN, status=400)
+    assert "is not a 'uuid'" in bad_request(resp)
+
+
+def test_aggregate_image_cache_ids(cloud):
+    agg = aggregate(cloud, "cache").json["aggregate"]["id"]
+    url = f"{AGG}/{agg}/images"
+    cloud.post_json(url, {"cache": [{"id": ref} for ref in spellings(
+        IMAGE)]}, headers=v("2.81"), status=202)
+    resp = cloud.post_json(url, {"cache": [{"id": IMAGE + "0"}]},
+                           headers=v("2.81"), status=400)
+    assert "is not a 'uuid'" in bad_request(resp)

@@ -4,6 +4,7 @@ boundary, at the microversions where it changes (the request-schema
 audit's items, cited by each section)."""
 
 import base64
+import uuid
 
 import pytest
 
@@ -315,3 +316,92 @@ def test_unshelve_zone_of_2_77_is_a_name(keep_shelved):
         "availability_zone": "n\u00f6va"}}, "2.77", status=400)
     assert bad_request(resp) == \
         "The requested availability zone is not available"
+
+
+# -- UUIDs as upstream's is_uuid_like takes them (item 13) --------------------
+
+def spellings(ident):
+    """Other spellings upstream's is_uuid_like takes; upstream uses them
+    as given, so a lookup (of the canonical stored id) does not match."""
+    return [ident.replace("-", ""), "{" + ident + "}", "urn:uuid:" + ident,
+            ident[:8] + ident[9:]]
+
+
+SCHEMA = "Invalid input for field/attribute"  # a schema's refusal
+NOT_UUIDS = ["x", IMAGE[:-1], IMAGE + "0", "urn:" + IMAGE + "x", "(" + IMAGE]
+
+
+def test_image_refs(cloud):
+    server_id = boot_id(cloud)
+    unknown = bad_request(action(cloud, server_id, {"rebuild": {
+        "imageRef": str(uuid.uuid4())}}, status=400))
+    for ref in spellings(IMAGE):
+        resp = boot(cloud, imageRef=ref, status=400)
+        assert bad_request(resp) == "Can not find requested image"
+        resp = action(cloud, server_id, {"rebuild": {"imageRef": ref}},
+                      status=400)
+        assert bad_request(resp) == unknown
+    for ref in NOT_UUIDS:
+        resp = boot(cloud, imageRef=ref, status=400)
+        assert bad_request(resp).startswith(SCHEMA)
+        resp = action(cloud, server_id, {"rebuild": {"imageRef": ref}},
+                      status=400)
+        assert bad_request(resp).startswith(SCHEMA)
+
+
+def test_rescue_image_refs(cloud):
+    server_id = boot_id(cloud)
+    for ref in spellings(IMAGE):
+        resp = action(cloud, server_id, {"rescue": {
+            "rescue_image_ref": ref}}, status=400)
+        assert not bad_request(resp).startswith(SCHEMA)
+    resp = action(cloud, server_id, {"rescue": {"rescue_image_ref": "x"}},
+                  status=400)
+    assert bad_request(resp).startswith(SCHEMA)
+
+
+def test_network_and_port_ids(cloud):
+    other = boot_id(cloud)
+    port = cloud.get(f"{URL}/{other}/os-interface", headers=ADMIN).json[
+        "interfaceAttachments"][0]
+    for ref in spellings(port["net_id"]):
+        resp = boot(cloud, version="2.37", networks=[{"uuid": ref}],
+                    status=400)
+        assert not bad_request(resp).startswith(SCHEMA)
+    for ref in spellings(port["port_id"]):
+        resp = boot(cloud, networks=[{"port": ref}], status=400)
+        assert not bad_request(resp).startswith(SCHEMA)
+    for ref in NOT_UUIDS:
+        resp = boot(cloud, version="2.37", networks=[{"uuid": ref}],
+                    status=400)
+        assert bad_request(resp).startswith(SCHEMA)
+        resp = boot(cloud, networks=[{"port": ref}], status=400)
+        assert bad_request(resp).startswith(SCHEMA)
+
+
+def test_scheduler_hint_ids(cloud):
+    group = cloud.post_json("/v2.1/os-server-groups", {"server_group": {
+        "name": "g", "policies": ["affinity"]}}, headers=ADMIN).json[
+        "server_group"]["id"]
+    other = boot_id(cloud)
+    for ref in spellings(group):
+        resp = cloud.post_json(URL, {
+            "server": {"name": "vm", "imageRef": IMAGE, "flavorRef": "1"},
+            "os:scheduler_hints": {"group": ref}}, headers=ADMIN,
+            status=400)
+        assert not bad_request(resp).startswith(SCHEMA)
+    for ref in spellings(other):
+        for hint in ("different_host", "same_host"):
+            resp = cloud.post_json(URL, {
+                "server": {"name": "vm", "imageRef": IMAGE,
+                           "flavorRef": "1"},
+                "os:scheduler_hints": {hint: [ref]}}, headers=ADMIN)
+            assert resp.status_int == 202
+    for ref in NOT_UUIDS:
+        for hint in ("group", "different_host", "same_host"):
+            resp = cloud.post_json(URL, {
+                "server": {"name": "vm", "imageRef": IMAGE,
+                           "flavorRef": "1"},
+                "os:scheduler_hints": {hint: [ref]}}, headers=ADMIN,
+                status=400)
+            assert bad_request(resp).startswith(SCHEMA)
