@@ -405,3 +405,78 @@ def test_scheduler_hint_ids(cloud):
                 "os:scheduler_hints": {hint: [ref]}}, headers=ADMIN,
                 status=400)
             assert bad_request(resp).startswith(SCHEMA)
+
+
+# -- block device mappings: legacy and v2 items (item 14) ---------------------
+
+NO_BLOCK_STORAGE = (
+    "Block Device Mapping is Invalid: this deployment has no block storage "
+    "service; only a local image disk can be booted.")
+LOCAL = {"boot_index": 0, "uuid": IMAGE, "source_type": "image",
+         "destination_type": "local"}
+
+
+def nets(version):
+    """networks "none" where it is required (2.37+)."""
+    return {} if version in ("2.1", "2.32", "2.33") else {"networks": "none"}
+
+
+@pytest.mark.parametrize("legacy", [
+    [{"volume_id": IMAGE, "device_name": "vda"}],
+    [{"snapshot_id": IMAGE, "volume_size": "10", "device_name": "/dev/vdb",
+      "delete_on_termination": "true"}],
+    [{"virtual_name": "ephemeral0", "device_name": "vdc", "no_device": 1}],
+    [{"device_name": "vdb", "connection_info": "{}"}],
+])
+def test_legacy_mappings_taken_then_refused_for_block_storage(cloud, legacy):
+    for version in ("2.1", "2.37", "latest"):
+        resp = boot(cloud, version=version, **nets(version),
+                    block_device_mapping=legacy, status=400)
+        assert bad_request(resp) == NO_BLOCK_STORAGE
+    # None given: a plain boot.
+    boot(cloud, version="2.37", networks="none", block_device_mapping=[])
+
+
+@pytest.mark.parametrize("legacy", [
+    [{"volume_id": "x"}], [{"volume_size": 0}], [{"volume_size": "0"}],
+    [{"volume_size": "2147483648"}], [{"device_name": "vd a"}],
+    [{"device_name": ""}], [{"delete_on_termination": "maybe"}],
+    [{"virtual_name": "x" * 256}], [{"bogus": 1}], [{"source_type": "image"}],
+])
+def test_legacy_mappings_refused_by_the_schema(cloud, legacy):
+    resp = boot(cloud, block_device_mapping=legacy, status=400)
+    assert bad_request(resp).startswith(SCHEMA)
+
+
+def test_local_image_mapping_is_checked_item_by_item(cloud):
+    for extra, version in (({"tag": "disk0"}, "2.32"),
+                           ({"tag": "disk0"}, "2.42"),
+                           ({"volume_type": None}, "2.67"),
+                           ({"volume_size": "0001"}, "2.37"),
+                           ({"guest_format": "ext4", "disk_bus": "virtio",
+                             "device_type": "disk", "device_name": "vda",
+                             "delete_on_termination": "True"}, "2.37"),
+                           ({"boot_index": "0"}, "2.37")):
+        boot(cloud, version=version, **nets(version), imageRef="",
+             block_device_mapping_v2=[{**LOCAL, **extra}])
+    for extra, version in (({"tag": "disk0"}, "2.33"),
+                           ({"tag": "disk0"}, "2.41"),
+                           ({"volume_type": "ssd"}, "2.66"),
+                           ({"bogus": 1}, "2.37"),
+                           ({"source_type": "cdrom"}, "2.37"),
+                           ({"destination_type": "remote"}, "2.37"),
+                           ({"boot_index": "first"}, "2.37"),
+                           ({"volume_size": 0}, "2.37"),
+                           ({"uuid": "a b"}, "2.37"),
+                           ({"image_id": "x"}, "2.37")):
+        resp = boot(cloud, version=version, **nets(version), imageRef="",
+                    block_device_mapping_v2=[{**LOCAL, **extra}],
+                    status=400)
+        assert bad_request(resp).startswith(SCHEMA)
+    # Any mapping that needs block storage passes the schema, then not.
+    resp = boot(cloud, version="2.67", networks="none", imageRef="",
+                block_device_mapping_v2=[{
+                    "boot_index": 0, "uuid": IMAGE, "source_type": "image",
+                    "destination_type": "volume", "volume_size": 1,
+                    "volume_type": "ssd"}], status=400)
+    assert bad_request(resp) == NO_BLOCK_STORAGE

@@ -111,18 +111,23 @@ def _networks(req, server):
     return networks
 
 
+_NO_BLOCK_STORAGE = (
+    "Block Device Mapping is Invalid: this deployment has no block storage "
+    "service; only a local image disk can be booted.")
+
+
 def _image_ref(server):
     image_ref = server.get("imageRef", "")
+    # The legacy form names volumes, snapshots or ephemeral disks only.
+    if server.get("block_device_mapping"):
+        raise errors.BadRequest(_NO_BLOCK_STORAGE)
     for bdm in server.get("block_device_mapping_v2", []):
         if bdm.get("source_type") == "image" and bdm.get(
                 "destination_type", "local") == "local" and str(
                 bdm.get("boot_index", "0")) == "0":
             image_ref = image_ref or bdm.get("uuid", "")
         else:
-            raise errors.BadRequest(
-                "Block Device Mapping is Invalid: this deployment has no "
-                "block storage service; only a local image disk can be "
-                "booted.")
+            raise errors.BadRequest(_NO_BLOCK_STORAGE)
     if not image_ref:
         raise errors.BadRequest(
             "Block Device Mapping is Invalid: Boot sequence for the instance "

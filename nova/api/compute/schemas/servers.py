@@ -40,6 +40,45 @@ _NETWORK_TAGGED["properties"]["tag"] = {
     "type": "string", "minLength": 1, "maxLength": 60,
     "pattern": r"^[^,/]*$"}
 
+# Block device mappings: the legacy form (block_device_mapping) and v2,
+# as upstream's schemas take them; the handler then refuses every one
+# that needs block storage (all but a local image disk), as there is none.
+_LEGACY_BDM_PROPERTIES = {
+    "virtual_name": {"type": "string", "maxLength": 255},
+    "volume_id": types.UUID,
+    "snapshot_id": types.UUID,
+    "volume_size": types.POSITIVE_INT32,
+    "device_name": {"type": "string", "minLength": 1, "maxLength": 255,
+                    "pattern": "^[a-zA-Z0-9._/-]*$"},
+    "delete_on_termination": types.BOOLEAN,
+    "no_device": {},
+    "connection_info": {"type": "string", "maxLength": 16777215},
+}
+_LEGACY_BDM = {"type": "array", "items": {
+    "type": "object", "properties": _LEGACY_BDM_PROPERTIES,
+    "additionalProperties": False}}
+_BDM_V2_PROPERTIES = {
+    **_LEGACY_BDM_PROPERTIES,
+    "source_type": {"type": "string",
+                    "enum": ["volume", "image", "snapshot", "blank"]},
+    "uuid": {"type": "string", "minLength": 1, "maxLength": 255,
+             "pattern": "^[a-zA-Z0-9._-]*$"},
+    "image_id": types.UUID,
+    "destination_type": {"type": "string", "enum": ["local", "volume"]},
+    "guest_format": {"type": "string", "maxLength": 255},
+    "device_type": {"type": "string", "maxLength": 255},
+    "disk_bus": {"type": "string", "maxLength": 255},
+    "boot_index": {"type": ["integer", "string", "null"],
+                   "pattern": "^-?[0-9]+$"},
+}
+
+
+def _bdm_v2(**extra):
+    return {"type": "array", "items": {
+        "type": "object", "properties": {**_BDM_V2_PROPERTIES, **extra},
+        "additionalProperties": False}}
+
+
 _BASE_SERVER = {
     "type": "object",
     "properties": {
@@ -65,8 +104,8 @@ _BASE_SERVER = {
         "min_count": types.int_param(1),
         "max_count": types.int_param(1),
         "return_reservation_id": types.BOOLEAN,
-        "block_device_mapping_v2": {"type": "array",
-                                    "items": {"type": "object"}},
+        "block_device_mapping": _LEGACY_BDM,
+        "block_device_mapping_v2": _bdm_v2(),
     },
     "required": ["name", "flavorRef"],
     "additionalProperties": False,
@@ -113,7 +152,11 @@ def _create(server_changes=None, required=None, top=None):
 
 
 _V219 = {"description": _SERVER_DESCRIPTION}
-_V232 = {**_V219, "networks": {"type": "array", "items": _NETWORK_TAGGED}}
+# 2.32 tags networks and block device mappings; 2.33 (by mistake) the
+# networks only, 2.37 neither; 2.42 both again; 2.67 gives block device
+# mappings a volume_type.
+_V233 = {**_V219, "networks": {"type": "array", "items": _NETWORK_TAGGED}}
+_V232 = {**_V233, "block_device_mapping_v2": _bdm_v2(tag=TAG)}
 _NETWORK_UUID = copy.deepcopy(_NETWORK)
 _NETWORK_UUID["properties"]["uuid"] = types.UUID
 _NETWORK_UUID_TAGGED = copy.deepcopy(_NETWORK_TAGGED)
@@ -125,14 +168,18 @@ _V237 = {**_V219, "networks": {"oneOf": [
     {"type": "string", "enum": ["none", "auto"]}]}}
 _V242 = {**_V219, "networks": {"oneOf": [
     {"type": "array", "items": _NETWORK_UUID_TAGGED},
-    {"type": "string", "enum": ["none", "auto"]}]}}
+    {"type": "string", "enum": ["none", "auto"]}]},
+    "block_device_mapping_v2": _bdm_v2(tag=TAG)}
 _V252 = {**_V242, "tags": {"type": "array", "items": TAG, "maxItems": 50}}
 _V257 = {**_V252, "personality": None}
 _V263 = {**_V257, "trusted_image_certificates": {
     "type": ["array", "null"], "minItems": 1, "maxItems": 50,
     "uniqueItems": True,
     "items": {"type": "string", "minLength": 1}}}
-_V274 = {**_V263, "host": FQDN, "hypervisor_hostname": FQDN}
+_V267 = {**_V263, "block_device_mapping_v2": _bdm_v2(
+    tag=TAG, volume_type={"type": ["string", "null"], "minLength": 0,
+                          "maxLength": 255})}
+_V274 = {**_V267, "host": FQDN, "hypervisor_hostname": FQDN}
 _V290 = {**_V274, "hostname": HOSTNAME}
 _V294 = {**_V290, "hostname": FQDN}
 _PERSONALITY = {"personality": {
@@ -146,12 +193,14 @@ _PERSONALITY = {"personality": {
 CREATE = Versioned(
     ("2.1", "2.18", _create(_PERSONALITY)),
     ("2.19", "2.31", _create({**_PERSONALITY, **_V219})),
-    ("2.32", "2.36", _create({**_PERSONALITY, **_V232})),
+    ("2.32", "2.32", _create({**_PERSONALITY, **_V232})),
+    ("2.33", "2.36", _create({**_PERSONALITY, **_V233})),
     ("2.37", "2.41", _create({**_PERSONALITY, **_V237}, ["networks"])),
     ("2.42", "2.51", _create({**_PERSONALITY, **_V242}, ["networks"])),
     ("2.52", "2.56", _create({**_PERSONALITY, **_V252}, ["networks"])),
     ("2.57", "2.62", _create(_V257, ["networks"])),
-    ("2.63", "2.73", _create(_V263, ["networks"])),
+    ("2.63", "2.66", _create(_V263, ["networks"])),
+    ("2.67", "2.73", _create(_V267, ["networks"])),
     ("2.74", "2.89", _create(_V274, ["networks"])),
     ("2.90", "2.93", _create(_V290, ["networks"])),
     ("2.94", None, _create(_V294, ["networks"])),

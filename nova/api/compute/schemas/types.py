@@ -50,3 +50,14 @@ def coerce_int(value, name, minimum, maximum=MAX_INT):
 
 
 UUID = {"type": "string", "format": "uuid"}
+
+# 1 to 2147483647, as an integer or a string of digits (leading zeros
+# taken): upstream's volume_size, whose minimum and maximum its validator
+# applies to numbers given as strings too.
+_INT32_DIGITS = (r"^0*([1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}"
+                 r"|214[0-6][0-9]{6}|2147[0-3][0-9]{5}|21474[0-7][0-9]{4}"
+                 r"|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}"
+                 r"|21474836[0-3][0-9]|214748364[0-7])$")
+POSITIVE_INT32 = {"oneOf": [
+    {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+    {"type": "string", "pattern": _INT32_DIGITS}]}
