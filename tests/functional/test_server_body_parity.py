@@ -480,3 +480,43 @@ def test_local_image_mapping_is_checked_item_by_item(cloud):
                     "destination_type": "volume", "volume_size": 1,
                     "volume_type": "ssd"}], status=400)
     assert bad_request(resp) == NO_BLOCK_STORAGE
+
+
+# -- counts with no maximum (item 19) -----------------------------------------
+
+def test_counts_have_no_maximum(cloud):
+    # The quota (10 instances) cuts max_count down, as upstream.
+    for count in (2147483648, "99999999999", 10 ** 20):
+        resp = boot(cloud, "many", networks="none", version="2.37",
+                    max_count=count, return_reservation_id=True)
+        reservation = resp.json["reservation_id"]
+        made = cloud.get(f"{URL}?reservation_id={reservation}",
+                         headers=ADMIN).json["servers"]
+        assert len(made) == 10
+        for server in made:
+            cloud.delete(f"{URL}/{server['id']}", headers=ADMIN, status=204)
+    # ... and refuses a min_count above it.
+    for count in (2147483648, "99999999999"):
+        resp = boot(cloud, min_count=count, status=403)
+        assert fault(resp, "forbidden", 403).startswith(
+            "Quota exceeded for ")
+    for count in (0, "0", "00", -1, "", "1.5", " 1", 1.5):
+        resp = boot(cloud, max_count=count, status=400)
+        bad_request(resp)
+
+
+def test_max_server_per_host_has_no_maximum(cloud):
+    url = "/v2.1/os-server-groups"
+    for value, shown in ((2147483648, 2147483648),
+                         ("99999999999", 99999999999)):
+        resp = cloud.post_json(url, {"server_group": {
+            "name": "g", "policy": "anti-affinity",
+            "rules": {"max_server_per_host": value}}}, headers=v("2.64"))
+        assert resp.json["server_group"]["rules"] == {
+            "max_server_per_host": shown}
+    for value in (0, "0", -1, "x", ""):
+        resp = cloud.post_json(url, {"server_group": {
+            "name": "g", "policy": "anti-affinity",
+            "rules": {"max_server_per_host": value}}}, headers=v("2.64"),
+            status=400)
+        bad_request(resp)

@@ -80,7 +80,8 @@ def create(req):
         group_rules = dict(body.get("rules") or {})
         if "max_server_per_host" in group_rules:
             group_rules["max_server_per_host"] = types.coerce_int(
-                group_rules["max_server_per_host"], "max_server_per_host", 1)
+                group_rules["max_server_per_host"], "max_server_per_host", 1,
+                None)
     else:
         policy, group_rules = body["policies"][0], {}
     context = req.context

@@ -147,9 +147,12 @@ def create(req):
     body = req.json
     server = body["server"]
     conf = req.app.backends.conf
-    min_count = types.coerce_int(server.get("min_count", 1), "min_count", 1)
+    # No maximum, as upstream: the quota cuts max_count down, or refuses
+    # min_count (403).
+    min_count = types.coerce_int(server.get("min_count", 1), "min_count", 1,
+                                 None)
     max_count = types.coerce_int(server.get("max_count", min_count),
-                                 "max_count", 1)
+                                 "max_count", 1, None)
     if min_count > max_count:
         raise errors.BadRequest("min_count must be <= max_count")
     networks = _networks(req, server)

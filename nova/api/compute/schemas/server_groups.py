@@ -28,7 +28,7 @@ def _create(policies=None, policy=None):
         group["properties"]["policy"] = {"type": "string", "enum": policy}
         group["properties"]["rules"] = {
             "type": "object",
-            "properties": {"max_server_per_host": types.int_param(1)},
+            "properties": {"max_server_per_host": types.POSITIVE_INTEGER},
             "additionalProperties": False}
         group["required"].append("policy")
     return {"type": "object", "properties": {"server_group": group},

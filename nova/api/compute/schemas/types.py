@@ -37,12 +37,25 @@ def int_param(minimum, maximum=MAX_INT):
     ]}
 
 
+# Upstream's positive_integer: an integer, or a string of digits, with no
+# maximum (min_count, max_count, max_server_per_host). The minimum of a
+# string ("0") is checked by coerce_int, with upstream's message.
+POSITIVE_INTEGER = {"type": ["integer", "string"], "pattern": "^[0-9]*$",
+                    "minLength": 1, "minimum": 1}
+
+
 def coerce_int(value, name, minimum, maximum=MAX_INT):
-    """The integer value of an int_param, range-checked."""
+    """The integer value of an int_param (or, with ``maximum`` None, of a
+    POSITIVE_INTEGER), range-checked."""
     from nova.api import errors
 
     number = int(value)
-    if not minimum <= number <= maximum:
+    if maximum is None:
+        if number < minimum:
+            raise errors.BadRequest(
+                f"Invalid input for field/attribute {name}. Value: {value}. "
+                f"{number} is less than the minimum of {minimum}")
+    elif not minimum <= number <= maximum:
         raise errors.BadRequest(
             f"Invalid input for field/attribute {name}. Value: {value}. "
             f"{number} is not between {minimum} and {maximum}")
