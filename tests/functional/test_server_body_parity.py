@@ -520,3 +520,20 @@ def test_max_server_per_host_has_no_maximum(cloud):
             "rules": {"max_server_per_host": value}}}, headers=v("2.64"),
             status=400)
         bad_request(resp)
+
+
+# -- a nameless security group entry (item 20) --------------------------------
+
+def test_nameless_security_group_entries_are_dropped(cloud):
+    for groups in ([{}], [{}, {}], [{}, {"name": "default"}],
+                   [{"name": "default"}, {"name": "default"}]):
+        resp = boot(cloud, security_groups=groups)
+        assert resp.json["server"]["security_groups"] == [
+            {"name": "default"}]
+    resp = boot(cloud, security_groups=[{}, {"name": "web"}], status=400)
+    assert bad_request(resp) == \
+        "Unable to find security_group with name or id 'web'"
+    for groups in ([{"id": "default"}], [{"name": ""}], [{"name": None}],
+                   ["default"]):
+        resp = boot(cloud, security_groups=groups, status=400)
+        assert bad_request(resp).startswith(SCHEMA)

@@ -171,8 +171,11 @@ def create(req):
         host = server.get("host") or server.get("hypervisor_hostname")
     if host and host not in [h[0] for h in compute_of(req).driver.hosts]:
         raise errors.BadRequest(f"Compute host {host} could not be found.")
-    groups = tuple(g["name"] for g in server.get("security_groups", [])) \
-        or ("default",)
+    # As upstream: entries without a name are dropped, each name counts
+    # once, and none left means the default group.
+    groups = tuple(dict.fromkeys(
+        g["name"] for g in server.get("security_groups", [])
+        if g.get("name"))) or ("default",)
     for group in groups:
         if group != "default":
             raise errors.BadRequest(

@@ -98,8 +98,9 @@ _BASE_SERVER = {
         "security_groups": {
             "type": "array",
             "items": {"type": "object",
+                      # no "required": upstream drops nameless entries
                       "properties": {"name": types.NAME},
-                      "required": ["name"], "additionalProperties": False}},
+                      "additionalProperties": False}},
         "config_drive": types.BOOLEAN,
         "min_count": types.POSITIVE_INTEGER,
         "max_count": types.POSITIVE_INTEGER,
