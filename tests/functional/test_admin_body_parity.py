@@ -107,3 +107,20 @@ def test_aggregate_image_cache_ids(cloud):
     resp = cloud.post_json(url, {"cache": [{"id": IMAGE + "0"}]},
                            headers=v("2.81"), status=400)
     assert "is not a 'uuid'" in bad_request(resp)
+
+
+# -- quota sets and classes: no "networks" key (item 15) ----------------------
+
+def test_networks_quota_key_is_refused(compute):
+    for version in ("2.1", "2.35", "2.49", "latest"):
+        for path, key in (("/v2.1/os-quota-sets/demo", "quota_set"),
+                          ("/v2.1/os-quota-class-sets/default",
+                           "quota_class_set")):
+            resp = compute.put_json(path, {key: {"networks": 5}},
+                                    headers=v(version), status=400)
+            assert "('networks' was unexpected)" in bad_request(resp)
+    # nova-network's other keys stay until 2.35 and 2.49.
+    compute.put_json("/v2.1/os-quota-sets/demo", {"quota_set": {
+        "floating_ips": 5}}, headers=v("2.35"))
+    compute.put_json("/v2.1/os-quota-class-sets/default", {
+        "quota_class_set": {"floating_ips": 5}}, headers=v("2.49"))

@@ -87,8 +87,6 @@ def update(req, project_id):
     _authorize(req, project_id, "update")
     user_id = _user(req)
     body = req.json["quota_set"]
-    if "networks" in body:
-        raise errors.BadRequest("The networks quota has been removed")
     force = types.to_bool(body.get("force", False))
     values = limit_values(body)
     services = _services(req)

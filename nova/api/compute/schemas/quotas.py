@@ -19,9 +19,10 @@ from nova.compute import quotas
 QUOTA_VALUE = {"type": ["integer", "string"], "pattern": "^-?[0-9]+$",
                "minimum": -1, "maximum": types.MAX_INT}
 
-_ALL = {name: QUOTA_VALUE for name in (*quotas.RESOURCES, "networks")}
+# "networks" is gone from upstream's schemas (since Train): refused.
+_ALL = {name: QUOTA_VALUE for name in quotas.RESOURCES}
 _V236 = {k: v for k, v in _ALL.items()
-         if k not in (*quotas.NETWORK_RESOURCES, "networks")}
+         if k not in quotas.NETWORK_RESOURCES}
 _V257 = {k: v for k, v in _V236.items()
          if k not in quotas.INJECTED_FILE_RESOURCES}
 
