@@ -135,3 +135,24 @@ def test_flavor_descriptions_from_2_55(compute):
         resp = compute.put_json(URL + "/f", {"flavor": {
             "description": text}}, headers=v("2.55"), status=400)
         assert "is not a 'description'" in bad_request(resp)
+
+
+# -- extra specs: upstream's keys and values (item 17) ------------------------
+
+def test_extra_spec_keys_and_values(flavors):
+    base = URL + "/1/os-extra_specs"
+    resp = flavors.post_json(base, {"extra_specs": {
+        "a:b.c-d_e f": "x", "n": 2, "f": 0.5, "e": ""}}, headers=ADMIN)
+    assert resp.json["extra_specs"] == {"a:b.c-d_e f": "x", "n": "2",
+                                        "f": "0.5", "e": ""}
+    flavors.put_json(base + "/n", {"n": 3}, headers=ADMIN)
+    for specs in ({"a/b": "1"}, {"k": True}, {"k": False}, {"k": None},
+                  {"k\u00e9": "1"}):
+        resp = flavors.post_json(base, {"extra_specs": specs},
+                                 headers=ADMIN, status=400)
+        bad_request(resp)
+        key = next(iter(specs))
+        if key.isascii() and "/" not in key:
+            resp = flavors.put_json(f"{base}/{key}", specs, headers=ADMIN,
+                                    status=400)
+            bad_request(resp)

@@ -71,9 +71,10 @@ UPDATE = {
     "required": ["flavor"], "additionalProperties": False,
 }
 
-_SPEC_KEY = r"^[a-zA-Z0-9-_:. /]{1,255}$"
-_SPEC_VALUE = {"type": ["string", "number", "boolean"], "minLength": 0,
-               "maxLength": 255}
+# As upstream's: keys of metadata characters (no "/"), values strings of
+# at most 255 characters or numbers (stored as their text).
+_SPEC_KEY = r"^[a-zA-Z0-9-_:. ]{1,255}$"
+_SPEC_VALUE = {"type": ["string", "number"], "maxLength": 255}
 EXTRA_SPECS_CREATE = {
     "type": "object",
     "properties": {"extra_specs": {
