@@ -223,6 +223,22 @@ def check(schema, instance):
         _VALID.add(key)
 
 
+_TAKES_NULL = {}
+
+
+def takes_null(spec, version):
+    """Whether the body schema of ``version`` takes null, so that a request
+    may come without a body (PUT /servers/{id}/tags/{tag})."""
+    schema = _resolve(spec, version)
+    if schema is None:
+        return True
+    entry = _TAKES_NULL.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _TAKES_NULL[id(schema)] = (
+            schema, _validator(schema).is_valid(None))
+    return entry[1]
+
+
 def validate_body(spec, body, version):
     check(_resolve(spec, version), body)
 

@@ -124,3 +124,18 @@ def test_networks_quota_key_is_refused(compute):
         "floating_ips": 5}}, headers=v("2.35"))
     compute.put_json("/v2.1/os-quota-class-sets/default", {
         "quota_class_set": {"floating_ips": 5}}, headers=v("2.49"))
+
+
+# -- PUT /servers/{id}/tags/{tag}: no body, or null (item 22) -----------------
+
+def test_tag_put_takes_no_body_or_null(cloud):
+    server_id = boot_id(cloud)
+    base = f"/v2.1/servers/{server_id}/tags"
+    cloud.put(base + "/a", headers=v("2.26"), status=201)
+    cloud.put(base + "/b", "null", headers={
+        **v("2.26"), "Content-Type": "application/json"}, status=201)
+    for body in ({}, {"tag": "c"}, [], "c", 1):
+        resp = cloud.put_json(base + "/c", body, headers=v("2.26"),
+                              status=400)
+        assert "is not of type 'null'" in bad_request(resp)
+    assert cloud.get(base, headers=v("2.26")).json == {"tags": ["a", "b"]}

@@ -96,7 +96,8 @@ ROUTES = (
     Route(_BASE + "/{tag}", "GET", show, rules.TAGS % "show",
           query=ANY_QUERY, min_version=_V, check_first=False),
     Route(_BASE + "/{tag}", "PUT", update, rules.TAGS % "update",
-          query=ANY_QUERY, min_version=_V, check_first=False),
+          query=ANY_QUERY, body=schemas.TAG_PUT, min_version=_V,
+          check_first=False),
     Route(_BASE + "/{tag}", "DELETE", delete, rules.TAGS % "delete",
           query=ANY_QUERY, min_version=_V, check_first=False),
 )

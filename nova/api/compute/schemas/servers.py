@@ -272,6 +272,8 @@ METADATA_ITEM = {
     "properties": {"meta": {**METADATA, "minProperties": 1,
                             "maxProperties": 1}},
     "required": ["meta"], "additionalProperties": False}
+# PUT /servers/{id}/tags/{tag}: no body, or null.
+TAG_PUT = {"type": "null"}
 TAGS_SET = {"type": "object",
             "properties": {"tags": {"type": "array", "items": TAG,
                                     "maxItems": 50}},
