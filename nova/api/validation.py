@@ -76,6 +76,19 @@ def _is_base64(instance):
     return True
 
 
+@FORMAT_CHECKER.checks("regex")
+def _is_regex(instance):
+    """A filter's regular expression, as upstream's format: not empty (it
+    would match everything), and one Python's re compiles."""
+    if not isinstance(instance, str):
+        return True
+    try:
+        re.compile(instance)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return bool(instance)
+
+
 @FORMAT_CHECKER.checks("uuid")
 def _is_uuid_like(instance):
     """A UUID as upstream's is_uuid_like takes it: any spelling Python's

@@ -16,6 +16,7 @@ import pytest
 
 from tests.helpers import (
     ADMIN,
+    DEMO,
     IMAGE,
     SSH_KEY,
     URL,
@@ -279,3 +280,48 @@ def test_ignored_sort_keys_until_2_74(cloud):
 def _id(cloud, name):
     return next(s["id"] for s in cloud.get(
         URL, headers=ADMIN).json["servers"] if s["name"] == name)
+
+
+# -- the server list's regular expression filters (item 23) -------------------
+
+REGEX_FILTERS = [
+    "kernel_id", "ramdisk_id", "hostname", "key_name", "power_state", "node",
+    "flavor", "reservation_id", "launched_at", "terminated_at",
+    "availability_zone", "name", "display_name", "description",
+    "display_description", "locked_by", "root_device_name", "config_drive",
+    "access_ip_v4", "access_ip_v6", "auto_disk_config", "progress", "ip",
+    "ip6", "created_at"]
+TAG_FILTERS = ["tags", "tags-any", "not-tags", "not-tags-any"]
+
+
+@pytest.mark.parametrize("who", [ADMIN, DEMO])
+def test_regex_filters_must_be_regular_expressions(cloud, who):
+    for version, params in (("2.1", REGEX_FILTERS), ("2.25", REGEX_FILTERS),
+                            ("2.26", TAG_FILTERS), ("latest", REGEX_FILTERS
+                                                    + TAG_FILTERS)):
+        for param in params:
+            for bad in ("", "[", "+1", "a(", "(?P<x"):
+                resp = cloud.get(URL, params={param: bad},
+                                 headers=v(version, who), status=400)
+                assert f"'{bad}' is not a 'regex'" in fault(
+                    resp, "badRequest", 400)
+            # Repeated: each value must be one.
+            cloud.get(f"{URL}?{param}=a&{param}=%5B",
+                      headers=v(version, who), status=400)
+    # Before 2.26 the tag filters are not known: ignored, whatever they are.
+    cloud.get(URL, params={"tags": ""}, headers=v("2.25", who), status=200)
+    # The other filters are plain strings.
+    for param in ("uuid", "image", "host", "vm_state", "user_id"):
+        cloud.get(URL, params={param: "["}, headers=v("2.1", who),
+                  status=200)
+
+
+def test_regex_filters_take_regular_expressions(cloud):
+    boot_id(cloud, "web-1")
+    # (power_state, config_drive and the times are then read as a number,
+    # a boolean or a time: 400 otherwise, as upstream)
+    for param in set(REGEX_FILTERS) - {"power_state", "config_drive",
+                                       "created_at", "launched_at",
+                                       "terminated_at"}:
+        cloud.get(URL, params={param: "a|b"}, headers=ADMIN, status=200)
+    assert listed(cloud, "name=%5Ew.b", "2.1") == ["web-1"]

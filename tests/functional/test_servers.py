@@ -620,10 +620,11 @@ def test_filter_by_name_is_a_regex(cloud):
     assert names(listing(cloud, "name=^seeded")) == ["seeded-vm"]
     assert names(listing(cloud, "name=WEB")) == []
     assert names(listing(cloud, "name=(?i)WEB-2")) == ["web-2"]
-    assert sorted(names(listing(cloud, "name=", detail=True))) == \
-        ["db-1", "seeded-vm", "web-1", "web-2"]
-    resp = cloud.get(URL + "?name=(", headers=ADMIN, status=400)
-    fault(resp, "badRequest", 400)
+    # An empty pattern is refused, as upstream's regex format refuses it.
+    for pattern in ("", "("):
+        resp = cloud.get(URL, params={"name": pattern}, headers=ADMIN,
+                         status=400)
+        fault(resp, "badRequest", 400)
     # The sample's filter, and its shape.
     status, body = upstream("servers_filter_name")
     resp = listing(cloud, "name=seeded")

@@ -238,22 +238,27 @@ UPDATE = Versioned(
 )
 
 # Query parameters of GET /servers and /servers/detail. Before 2.75 unknown
-# ones are ignored; from 2.75 they are refused.
+# ones are ignored; from 2.75 they are refused. Those upstream matches as
+# regular expressions must be ones (not empty, compiled by Python's re),
+# whoever asks and whether or not the filter is then applied.
+_REGEX = {"type": "array", "items": {"type": "string", "format": "regex"}}
 _LIST_PROPS = {name: STRINGS for name in (
     "user_id", "project_id", "tenant_id", "launch_index", "image_ref",
-    "image", "kernel_id", "ramdisk_id", "hostname", "key_name",
-    "power_state", "vm_state", "task_state", "host", "node", "flavor",
-    "reservation_id", "launched_at", "terminated_at", "availability_zone",
-    "name", "display_name", "description", "display_description",
-    "locked_by", "uuid", "root_device_name", "config_drive",
-    "access_ip_v4", "access_ip_v6", "auto_disk_config", "progress",
-    "sort_key", "sort_dir", "all_tenants", "soft_deleted", "deleted",
-    "status", "changes-since", "ip", "ip6", "created_at", "marker",
-    "block_device_mapping", "services", "metadata", "system_metadata",
-    "info_cache", "security_groups", "pci_devices")}
+    "image", "vm_state", "task_state", "host", "uuid", "sort_key",
+    "sort_dir", "all_tenants", "soft_deleted", "deleted", "status",
+    "changes-since", "marker", "block_device_mapping", "services",
+    "metadata", "system_metadata", "info_cache", "security_groups",
+    "pci_devices")}
+_LIST_PROPS.update({name: _REGEX for name in (
+    "kernel_id", "ramdisk_id", "hostname", "key_name", "power_state",
+    "node", "flavor", "reservation_id", "launched_at", "terminated_at",
+    "availability_zone", "name", "display_name", "description",
+    "display_description", "locked_by", "root_device_name", "config_drive",
+    "access_ip_v4", "access_ip_v6", "auto_disk_config", "progress", "ip",
+    "ip6", "created_at")})
 _LIST_PROPS["limit"] = LIMIT
-_LIST_226 = {**_LIST_PROPS, "tags": STRINGS, "tags-any": STRINGS,
-             "not-tags": STRINGS, "not-tags-any": STRINGS}
+_LIST_226 = {**_LIST_PROPS, "tags": _REGEX, "tags-any": _REGEX,
+             "not-tags": _REGEX, "not-tags-any": _REGEX}
 _LIST_266 = {**_LIST_226, "changes-before": STRINGS}
 _LIST_273 = {**_LIST_266, "locked": STRINGS}
 LIST_QUERY = Versioned(
