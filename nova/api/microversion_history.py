@@ -381,13 +381,16 @@ HISTORY = [
                "os-services", "os-simple-tenant-usage",
                "servers/diagnostics", "servers/migrations",
                "servers/os-security-groups"),
-     "Unknown query parameters are rejected with 400 on every API (until "
-     "now only the servers APIs, from 2.75, and a few others rejected "
-     "them)."),
-    ("2.103", ('flavors',),
-     "(inferred) Flavor views drop 'rxtx_factor' and "
-     "'OS-FLV-DISABLED:disabled': Nova 34.0.0 shows both at 2.75 and "
-     "neither at 2.104; the exact version is not confirmed."),
+     "Unknown query parameters are rejected with 400 on every API that "
+     "declares a query schema (until now only the servers APIs, from 2.75, "
+     "and a few others rejected them). Flavors: GET /flavors(/detail) "
+     "takes a 'name' filter (a regular expression searched in the name); "
+     "'rxtx_factor' and 'OS-FLV-DISABLED:disabled' leave every flavor "
+     "view; 'rxtx_factor' is no longer accepted by POST /flavors nor as "
+     "a sort_key."),
+    ("2.103", ('os-volumes_boot',),
+     "/os-volumes_boot (an undocumented alias of /servers) is removed: "
+     "404 for every request."),
     ("2.104", ("servers",),
      "PUT /servers/{id} accepts 'pinned_availability_zone': null unpins the "
      "server, the AZ it currently resides in re-pins it; any other AZ is "

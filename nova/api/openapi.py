@@ -18,7 +18,7 @@ import copy
 import json
 import re
 
-from nova.api import errors, microversions
+from nova.api import errors, microversions, validation
 from nova.api.validation import Versioned
 
 OPENAPI_VERSION = "3.1.0"
@@ -255,8 +255,12 @@ class _Builder:
                                    else route.policy),
         }
         if body is not None:
+            # A schema that takes null takes no body as well.
+            optional = route.gone or route.actions is None and all(
+                validation.takes_null(route.body, rlo)
+                for rlo, _rhi, _schema in _clip(_ranges(route.body), lo, hi))
             op["requestBody"] = {
-                "required": not route.gone,
+                "required": not optional,
                 "content": {t: {"schema": body} for t in _JSON_TYPES},
             }
         if route.gone:

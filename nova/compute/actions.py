@@ -293,7 +293,8 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
              driver: BuiltinDriver, conf: cfg.ConfigOpts, *,
              zone: str | None | tuple[()] = (),
              host: str | None = None) -> None:
-    """``zone``: () none given, None unpin (2.91), or a zone name."""
+    """``zone``: () none given, None unpin (2.91), or a zone name ("" is
+    taken and pinned unchecked, as upstream: it restricts nothing)."""
     service.check_state(instance, "unshelve", (states.SHELVED,
                                                states.SHELVED_OFFLOADED))
     if (not isinstance(zone, tuple) or host) and instance.vm_state != \
@@ -304,7 +305,7 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
             f"SHELVED_OFFLOADED state, not "
             f"{states.status(instance.vm_state, None)}.")
     known = {h[1] for h in driver.hosts}
-    if isinstance(zone, str) and zone not in known:
+    if isinstance(zone, str) and zone and zone not in known:
         raise exception.Invalid(
             "The requested availability zone is not available")
     if host and host not in {h[0] for h in driver.hosts}:

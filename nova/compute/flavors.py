@@ -17,7 +17,7 @@ from nova import exception
 from nova.db.models import Flavor, FlavorExtraSpec, FlavorProject
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from sqlalchemy.orm import Session
 
@@ -53,6 +53,7 @@ def _accessible(project_id):
 
 
 _STATEMENTS = {}  # the shapes of list queries, built once each
+_NO_LIMIT = 2 ** 31 - 1  # a LIMIT every backend binds
 
 
 def _list_statement(shape):
@@ -108,13 +109,18 @@ def list_flavors(db: Database, *, project_id: str | None, is_admin: bool,
                  is_public: bool | None = True, min_ram: int | None = None,
                  min_disk: int | None = None, sort_key: str = "flavorid",
                  sort_dir: str = "asc", limit: int = 1000,
-                 marker: str | None = None) -> Sequence[Record]:
+                 marker: str | None = None,
+                 name_filter: Callable[[str], object] | None = None
+                 ) -> Sequence[Record]:
     """Rows (named tuples of the flavor's columns) of one page of flavors.
 
     ``db`` is the ``nova.db.api.Database``: each statement is compiled
     once and run the cheap way (``Database.all``). Upstream: "public" also
     means "private but shared with my project", for admins too; only
     admins may ask for private ones (False) or all (None).
+    ``name_filter``: the names kept (upstream's REGEXP on the name, which
+    not every database has): the rows after the marker are read and
+    filtered here, then the page is cut.
     """
     params = {"project_id": project_id, "min_ram": min_ram,
               "min_disk": min_disk, "limit": limit}
@@ -127,7 +133,11 @@ def list_flavors(db: Database, *, project_id: str | None, is_admin: bool,
              bool(is_admin and is_public is False),
              min_ram is not None, min_disk is not None, sort_key,
              sort_dir == "desc", marker is not None)
-    return db.all(_list_statement(shape), params)
+    if name_filter is None:
+        return db.all(_list_statement(shape), params)
+    params["limit"] = _NO_LIMIT
+    rows = db.all(_list_statement(shape), params)
+    return [row for row in rows if name_filter(row.name)][:limit]
 
 
 def get(session: Session, flavorid: str, *, project_id: str | None = None,

@@ -60,9 +60,19 @@ SORT_KEYS = {
     # Accepted as upstream does, with nothing to sort by here.
     "auto_disk_config": sa.literal(0), "kernel_id": sa.literal(""),
     "progress": sa.literal(0), "ramdisk_id": sa.literal(""),
-    "root_device_name": sa.literal(""), "vm_mode": sa.literal(""),
+    "root_device_name": sa.literal(""),
 }
 ADMIN_SORT_KEYS = ("host", "node")
+# Keys upstream took before it validated sort keys, and then ignored
+# (with the direction at the same place) rather than refuse them: until
+# 2.72 all of these, "locked" is a real key from 2.73, and from 2.75 the
+# others are refused.
+IGNORED_SORT_KEYS = (
+    "architecture", "cell_name", "cleaned", "default_ephemeral_device",
+    "default_swap_device", "deleted", "deleted_at", "disable_terminate",
+    "ephemeral_gb", "ephemeral_key_uuid", "id", "key_data", "launched_on",
+    "locked", "memory_mb", "os_type", "reservation_id", "root_gb",
+    "shutdown_terminate", "user_data", "vcpus", "vm_mode")
 
 
 @dataclasses.dataclass

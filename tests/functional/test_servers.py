@@ -620,10 +620,11 @@ def test_filter_by_name_is_a_regex(cloud):
     assert names(listing(cloud, "name=^seeded")) == ["seeded-vm"]
     assert names(listing(cloud, "name=WEB")) == []
     assert names(listing(cloud, "name=(?i)WEB-2")) == ["web-2"]
-    assert sorted(names(listing(cloud, "name=", detail=True))) == \
-        ["db-1", "seeded-vm", "web-1", "web-2"]
-    resp = cloud.get(URL + "?name=(", headers=ADMIN, status=400)
-    fault(resp, "badRequest", 400)
+    # An empty pattern is refused, as upstream's regex format refuses it.
+    for pattern in ("", "("):
+        resp = cloud.get(URL, params={"name": pattern}, headers=ADMIN,
+                         status=400)
+        fault(resp, "badRequest", 400)
     # The sample's filter, and its shape.
     status, body = upstream("servers_filter_name")
     resp = listing(cloud, "name=seeded")
@@ -1660,6 +1661,9 @@ def test_hostile_paths_never_500(cloud, suffix):
 
 
 def test_hostile_bodies_never_500(cloud):
+    # Booted first: a max_count of 9999999999 below is taken (upstream
+    # sets no maximum) and cut to what the quota leaves, all of it.
+    server_id = boot_id(cloud, "vm")
     deep = "[" * 50000 + "]" * 50000
     bodies = [deep.encode(), b'{"server": ' + deep.encode() + b"}",
               b'{"server": {"name": "x", "metadata": ' +
@@ -1689,7 +1693,6 @@ def test_hostile_bodies_never_500(cloud):
                              "flavorRef": "1", "key_name": "\x00"}}):
         resp = cloud.post_json(URL, body, headers=ADMIN, status="*")
         assert resp.status_int in (202, 400, 403, 413), (body, resp.body)
-    server_id = boot_id(cloud, "vm")
     for body in (deep.encode(), b'{"reboot": ' + deep.encode() + b"}",
                  b"\xff", json.dumps({"reboot": {"type": "\ud800"}}).encode(),
                  json.dumps({"x" * 100000: None}).encode()):

@@ -281,8 +281,10 @@ class ComputeApp:
                                 route=route)
             req.query = validation.validate_query(route.query, req, version)
             if route.body is not None or method in ("POST", "PUT"):
-                req.json = read_json(environ, required=route.body is not None
-                                     and not route.gone)
+                req.json = read_json(
+                    environ, required=route.body is not None
+                    and not route.gone
+                    and not validation.takes_null(route.body, version))
                 validation.validate_body(route.body, req.json, version)
             if route.policy and route.check_first:
                 req.authorize()

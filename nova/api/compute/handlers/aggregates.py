@@ -6,6 +6,7 @@ of 2.81 is accepted (202) and has nothing to do with the built-in driver.
 """
 
 from nova.api import errors, validation
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers.services import synced_db
 from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import admin as schemas
@@ -52,9 +53,12 @@ def index(req):
 
 def create(req):
     body = req.json["aggregate"]
+    # As upstream (its normalize_name): the name and zone without blanks
+    # at the ends, which the schema lets through only as a final newline.
+    zone = body.get("availability_zone")
     with _db(req).writer() as session:
         agg = service.create(session, body["name"].strip(),
-                             body.get("availability_zone"))
+                             zone.strip() if zone else zone)
         return view(req, agg, full=False)
 
 
@@ -67,6 +71,8 @@ def show(req, aggregate_id):
 def update(req, aggregate_id):
     key = _id(aggregate_id)
     changes = dict(req.json["aggregate"])
+    if "name" in changes:  # taken with blanks at the ends, stored without
+        changes["name"] = changes["name"].strip()
     with _db(req).writer() as session:
         agg = service.get(session, key, for_update=True)
         return view(req, service.update(session, agg, changes))
@@ -128,19 +134,19 @@ _AGG = "/os-aggregates/{aggregate_id}"
 
 ROUTES = (
     Route("/os-aggregates", "GET", index, rules.AGGREGATES % "index",
-          query=schemas.NO_QUERY),
+          query=SHOW_QUERY),
     Route("/os-aggregates", "POST", create, rules.AGGREGATES % "create",
-          query=schemas.NO_QUERY, body=schemas.AGGREGATE_CREATE),
+          query=ANY_QUERY, body=schemas.AGGREGATE_CREATE),
     Route(_AGG, "GET", show, rules.AGGREGATES % "show",
-          query=schemas.NO_QUERY),
+          query=SHOW_QUERY),
     Route(_AGG, "PUT", update, rules.AGGREGATES % "update",
-          query=schemas.NO_QUERY, body=schemas.AGGREGATE_UPDATE),
+          query=ANY_QUERY, body=schemas.AGGREGATE_UPDATE),
     Route(_AGG, "DELETE", delete, rules.AGGREGATES % "delete",
-          query=schemas.NO_QUERY),
-    Route(_AGG + "/action", "POST", action, query=schemas.NO_QUERY,
+          query=ANY_QUERY),
+    Route(_AGG + "/action", "POST", action, query=ANY_QUERY,
           body=schemas.AGGREGATE_ACTION, check_first=False,
           actions=ACTIONS),
     Route(_AGG + "/images", "POST", images, rules.AGGREGATE_IMAGES,
-          query=schemas.NO_QUERY, body=schemas.AGGREGATE_IMAGES,
+          query=ANY_QUERY, body=schemas.AGGREGATE_IMAGES,
           min_version=(2, 81)),
 )

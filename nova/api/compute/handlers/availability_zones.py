@@ -6,9 +6,9 @@ the internal zone of the API's own services (with no hosts, as upstream,
 which never lists API services) and each enabled host's nova-compute.
 """
 
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.handlers.services import configured, synced_db
 from nova.api.compute.router import Route
-from nova.api.compute.schemas import admin as schemas
 from nova.compute import hosts as service
 from nova.policies import admin as rules
 
@@ -51,7 +51,7 @@ def detail(req):
 
 ROUTES = (
     Route("/os-availability-zone", "GET", index, rules.ZONES % "list",
-          query=schemas.NO_QUERY),
+          query=SHOW_QUERY),
     Route("/os-availability-zone/detail", "GET", detail,
-          rules.ZONES % "detail", query=schemas.NO_QUERY),
+          rules.ZONES % "detail", query=SHOW_QUERY),
 )

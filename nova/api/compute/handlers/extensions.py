@@ -2,8 +2,8 @@
 404 for an alias not in it."""
 
 from nova.api import errors
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.router import Route
-from nova.api.compute.schemas import admin as schemas
 from nova.api.compute.views import extensions as views
 from nova.policies import extensions as rules
 
@@ -23,7 +23,7 @@ def show(req, alias):
 
 ROUTES = (
     Route("/extensions", "GET", index, rules.EXTENSIONS,
-          query=schemas.NO_QUERY),
+          query=SHOW_QUERY),
     Route("/extensions/{alias}", "GET", show, rules.EXTENSIONS,
-          query=schemas.NO_QUERY),
+          query=SHOW_QUERY),
 )

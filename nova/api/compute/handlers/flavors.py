@@ -4,7 +4,7 @@ import re
 
 from nova.api import errors
 from nova.api.compute import common, render_cache
-from nova.api.compute.common import last
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY, last
 from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import flavors as schemas
 from nova.api.compute.schemas import types
@@ -14,8 +14,7 @@ from nova.compute import flavors as service
 from nova.policies import flavors as rules
 
 # Microversions whose changes to flavors these handlers implement.
-HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102",
-                        "2.103"}}
+HONOURED = {"flavors": {"2.7", "2.55", "2.61", "2.75", "2.86", "2.102"}}
 
 
 def _db(req):
@@ -63,8 +62,14 @@ def _parse_min(req, name):
 def _list(req, detailed):
     who = _who(req)
     sort_key = last(req.query, "sort_key", "flavorid")
-    if sort_key not in schemas.SORT_KEYS:
+    if sort_key not in (schemas.SORT_KEYS_2102 if req.is_version("2.102")
+                        else schemas.SORT_KEYS):
         raise errors.BadRequest("Invalid sort key")
+    # 2.102's name filter: a regular expression searched in the name (as
+    # upstream's REGEXP); before 2.102 the parameter is ignored (2.1-2.74)
+    # or refused (2.75-2.101) by the query schema.
+    name = last(req.query, "name") if req.is_version("2.102") else None
+    name_filter = None if name is None else common.regex(name, "name").search
     sort_dir = last(req.query, "sort_dir", "asc")
     if sort_dir not in ("asc", "desc"):
         raise errors.BadRequest("Invalid sort direction")
@@ -75,7 +80,8 @@ def _list(req, detailed):
         is_public=_parse_is_public(req, who["is_admin"]),
         min_ram=_parse_min(req, "minRam"),
         min_disk=_parse_min(req, "minDisk"),
-        sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker)
+        sort_key=sort_key, sort_dir=sort_dir, limit=limit, marker=marker,
+        name_filter=name_filter)
     specs = None
     if detailed and _show_specs(req):
         with db.connection() as conn:
@@ -289,28 +295,28 @@ ROUTES = (
     Route("/flavors/detail", "GET", detail, rules.LIST,
           query=schemas.INDEX_QUERY),
     Route("/flavors", "POST", create, rules.MANAGE % "create",
-          query=schemas.NO_QUERY, body=schemas.CREATE),
+          query=ANY_QUERY, body=schemas.CREATE),
     Route("/flavors/{flavor_id}", "GET", show, rules.LIST,
-          query=schemas.NO_QUERY),
+          query=SHOW_QUERY),
     Route("/flavors/{flavor_id}", "PUT", update, rules.MANAGE % "update",
-          query=schemas.NO_QUERY, body=schemas.UPDATE, min_version=(2, 55)),
+          query=ANY_QUERY, body=schemas.UPDATE, min_version=(2, 55)),
     Route("/flavors/{flavor_id}", "DELETE", delete, rules.MANAGE % "delete",
-          query=schemas.NO_QUERY),
+          query=ANY_QUERY),
     Route("/flavors/{flavor_id}/os-extra_specs", "GET", specs_index,
-          rules.EXTRA_SPECS % "index", query=schemas.NO_QUERY),
+          rules.EXTRA_SPECS % "index", query=SHOW_QUERY),
     Route("/flavors/{flavor_id}/os-extra_specs", "POST", specs_create,
-          rules.EXTRA_SPECS % "create", query=schemas.NO_QUERY,
+          rules.EXTRA_SPECS % "create", query=ANY_QUERY,
           body=schemas.EXTRA_SPECS_CREATE),
     Route("/flavors/{flavor_id}/os-extra_specs/{key}", "GET", specs_show,
-          rules.EXTRA_SPECS % "show", query=schemas.NO_QUERY),
+          rules.EXTRA_SPECS % "show", query=SHOW_QUERY),
     Route("/flavors/{flavor_id}/os-extra_specs/{key}", "PUT", specs_update,
-          rules.EXTRA_SPECS % "update", query=schemas.NO_QUERY,
+          rules.EXTRA_SPECS % "update", query=ANY_QUERY,
           body=schemas.EXTRA_SPEC_UPDATE),
     Route("/flavors/{flavor_id}/os-extra_specs/{key}", "DELETE",
-          specs_delete, rules.EXTRA_SPECS % "delete", query=schemas.NO_QUERY),
+          specs_delete, rules.EXTRA_SPECS % "delete", query=ANY_QUERY),
     Route("/flavors/{flavor_id}/os-flavor-access", "GET", access_index,
-          rules.ACCESS, query=schemas.NO_QUERY),
+          rules.ACCESS, query=SHOW_QUERY),
     Route("/flavors/{flavor_id}/action", "POST", action,
-          query=schemas.NO_QUERY, body=schemas.ACTION, check_first=False,
+          query=ANY_QUERY, body=schemas.ACTION, check_first=False,
           actions=ACTIONS),
 )

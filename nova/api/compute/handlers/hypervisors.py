@@ -14,7 +14,7 @@ import platform
 
 from nova.api import errors
 from nova.api.compute import common
-from nova.api.compute.common import last
+from nova.api.compute.common import SHOW_QUERY, last
 from nova.api.compute.handlers.services import configured, synced_db
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import admin as schemas
@@ -236,17 +236,17 @@ ROUTES = (
           rules.HYPERVISORS % "list-detail",
           query=schemas.HYPERVISORS_QUERY),
     Route("/os-hypervisors/statistics", "GET", statistics,
-          rules.HYPERVISORS % "statistics", query=schemas.NO_QUERY,
+          rules.HYPERVISORS % "statistics", query=SHOW_QUERY,
           max_version=_STATS),
     Route("/os-hypervisors/{hypervisor_id}", "GET", show,
           rules.HYPERVISORS % "show", query=schemas.HYPERVISOR_QUERY),
     Route("/os-hypervisors/{hypervisor_id}/uptime", "GET", uptime,
-          rules.HYPERVISORS % "uptime", query=schemas.NO_QUERY,
+          rules.HYPERVISORS % "uptime", query=SHOW_QUERY,
           max_version=_STATS),
     Route("/os-hypervisors/{pattern}/search", "GET", search,
-          rules.HYPERVISORS % "search", query=schemas.NO_QUERY,
+          rules.HYPERVISORS % "search", query=SHOW_QUERY,
           max_version=_OLD),
     Route("/os-hypervisors/{pattern}/servers", "GET", servers,
-          rules.HYPERVISORS % "servers", query=schemas.NO_QUERY,
+          rules.HYPERVISORS % "servers", query=SHOW_QUERY,
           max_version=_OLD),
 )

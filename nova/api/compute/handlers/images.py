@@ -2,9 +2,8 @@
 proxy upstream, which 2.36 removed)."""
 
 from nova.api.compute import common
-from nova.api.compute.common import last
+from nova.api.compute.common import ANY_QUERY, last
 from nova.api.compute.router import Route
-from nova.api.compute.schemas.flavors import NO_QUERY
 from nova.compute import images as service
 from nova.policies import images as rules
 
@@ -13,9 +12,13 @@ from nova.policies import images as rules
 HONOURED = {"images": {"2.36", "2.39"}}
 _MAX = (2, 35)
 
+# As upstream's: limit, page_size and offset are positive integers (the
+# last two are ignored here, as Glance ignores them).
+_POSITIVE = {"type": "array", "items": common.POSITIVE}
 INDEX_QUERY = common.query_schema({
     "name": common.STRINGS, "status": common.STRINGS,
-    "limit": common.STRINGS, "marker": common.STRINGS,
+    "limit": _POSITIVE, "page_size": _POSITIVE, "offset": _POSITIVE,
+    "marker": common.STRINGS,
     "changes-since": common.STRINGS, "server": common.STRINGS,
     "type": common.STRINGS, "minRam": common.STRINGS,
     "minDisk": common.STRINGS})
@@ -76,6 +79,6 @@ ROUTES = (
           max_version=_MAX),
     Route("/images/detail", "GET", detail, rules.LIST, query=INDEX_QUERY,
           max_version=_MAX),
-    Route("/images/{image_id}", "GET", show, rules.LIST, query=NO_QUERY,
+    Route("/images/{image_id}", "GET", show, rules.LIST, query=ANY_QUERY,
           max_version=_MAX),
 )

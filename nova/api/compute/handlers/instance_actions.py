@@ -4,6 +4,7 @@ with its events."""
 import hashlib
 
 from nova.api.compute import common
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.handlers.server_common import changes_window, db_of
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import server_actions as schemas
@@ -106,6 +107,6 @@ ROUTES = (
           rules.IA % "list", query=schemas.INSTANCE_ACTIONS_QUERY,
           check_first=False),
     Route("/servers/{server_id}/os-instance-actions/{request_id}", "GET",
-          actions_show, rules.IA % "show", query=schemas.NO_QUERY,
+          actions_show, rules.IA % "show", query=SHOW_QUERY,
           check_first=False),
 )

@@ -13,9 +13,9 @@ here, so every compute host is reported as not having run
 import datetime
 
 from nova.api import errors
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.handlers.services import synced_db
 from nova.api.compute.router import Route
-from nova.api.compute.schemas import admin as schemas
 from nova.compute import usage_audit
 from nova.policies import hosts as rules
 
@@ -64,7 +64,7 @@ def show(req, before_timestamp):
 
 ROUTES = (
     Route("/os-instance_usage_audit_log", "GET", index,
-          rules.AUDIT_LOG % "list", query=schemas.NO_QUERY),
+          rules.AUDIT_LOG % "list", query=SHOW_QUERY),
     Route("/os-instance_usage_audit_log/{before_timestamp}", "GET", show,
-          rules.AUDIT_LOG % "show", query=schemas.NO_QUERY),
+          rules.AUDIT_LOG % "show", query=SHOW_QUERY),
 )

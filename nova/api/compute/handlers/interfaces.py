@@ -2,9 +2,9 @@
 (read only: the built-in network attaches one at create)."""
 
 from nova.api import errors
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.handlers.server_common import compute_of, db_of, load
 from nova.api.compute.router import Route
-from nova.api.compute.schemas import server_actions as schemas
 from nova.compute import network as flat
 from nova.policies import server_actions as rules
 
@@ -48,9 +48,9 @@ def interfaces_show(req, server_id, port_id):
 
 ROUTES = (
     Route("/servers/{server_id}/os-interface", "GET", interfaces_index,
-          rules.INTERFACES % "list", query=schemas.NO_QUERY,
+          rules.INTERFACES % "list", query=SHOW_QUERY,
           check_first=False),
     Route("/servers/{server_id}/os-interface/{port_id}", "GET",
           interfaces_show, rules.INTERFACES % "show",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
 )

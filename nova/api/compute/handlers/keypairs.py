@@ -7,6 +7,7 @@ policy target is that user, so anyone else gets 403.
 
 from nova.api import errors
 from nova.api.compute import common
+from nova.api.compute.common import ANY_QUERY
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import keypairs as schemas
 from nova.api.compute.views import keypairs as views
@@ -111,7 +112,7 @@ ROUTES = (
     Route("/os-keypairs", "GET", index, rules.INDEX,
           query=schemas.INDEX_QUERY, check_first=False),
     Route("/os-keypairs", "POST", create, rules.CREATE,
-          query=schemas.NO_QUERY, body=schemas.CREATE, check_first=False),
+          query=ANY_QUERY, body=schemas.CREATE, check_first=False),
     Route("/os-keypairs/{keypair_name}", "GET", show, rules.SHOW,
           query=schemas.ONE_QUERY, check_first=False),
     Route("/os-keypairs/{keypair_name}", "DELETE", delete, rules.DELETE,

@@ -6,6 +6,7 @@ and shown, as upstream does, and used by nothing.
 """
 
 from nova.api import errors
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers import quota_sets
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import quotas as schemas
@@ -51,8 +52,8 @@ def update(req, class_name):
 _PATH = "/os-quota-class-sets/{class_name}"
 ROUTES = (
     Route(_PATH, "GET", show, rules.POLICY_ROOT % "show",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
     Route(_PATH, "PUT", update, rules.POLICY_ROOT % "update",
-          query=schemas.NO_QUERY, body=schemas.QUOTA_CLASS_UPDATE,
+          query=ANY_QUERY, body=schemas.QUOTA_CLASS_UPDATE,
           check_first=False),
 )

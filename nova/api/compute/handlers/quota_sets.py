@@ -6,6 +6,7 @@ its quotas, admins change them.
 """
 
 from nova.api import errors
+from nova.api.compute.common import ANY_QUERY
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import quotas as schemas
 from nova.api.compute.schemas import types
@@ -86,8 +87,6 @@ def update(req, project_id):
     _authorize(req, project_id, "update")
     user_id = _user(req)
     body = req.json["quota_set"]
-    if "networks" in body:
-        raise errors.BadRequest("The networks quota has been removed")
     force = types.to_bool(body.get("force", False))
     values = limit_values(body)
     services = _services(req)
@@ -117,6 +116,6 @@ ROUTES = (
     Route(_PATH + "/detail", "GET", detail, rules.POLICY_ROOT % "detail",
           query=schemas.QUOTA_SET_QUERY, check_first=False),
     Route(_PATH + "/defaults", "GET", defaults,
-          rules.POLICY_ROOT % "defaults", query=schemas.NO_QUERY,
+          rules.POLICY_ROOT % "defaults", query=ANY_QUERY,
           check_first=False),
 )

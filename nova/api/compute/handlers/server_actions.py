@@ -17,6 +17,7 @@ import dataclasses
 
 from nova.api import errors, validation
 from nova.api.compute import common
+from nova.api.compute.common import ANY_QUERY
 from nova.api.compute.handlers import remote_consoles, removed
 from nova.api.compute.handlers.server_common import (
     caller,
@@ -272,7 +273,7 @@ def _unshelve(req, session, instance, body):
     if req.is_version("2.77") and isinstance(body, dict):
         if "availability_zone" in body:
             zone = body["availability_zone"]
-        if "host" in body:
+        if body.get("host"):  # "" asks for no host, as upstream
             req.authorize(_target(instance),
                           rule=rules.SHELVE % "unshelve_to_host")
             host = body["host"]
@@ -459,6 +460,6 @@ def action(req, server_id):
 
 ROUTES = (
     Route("/servers/{server_id}/action", "POST", action,
-          query=server_schemas.NO_QUERY, body=server_schemas.ACTION,
+          query=ANY_QUERY, body=server_schemas.ACTION,
           check_first=False, actions=ACTIONS),
 )

@@ -7,9 +7,9 @@ no host ("Instance <uuid> is not ready") or is not running ("Cannot
 'get_diagnostics' instance <uuid> while it is in power state shutdown").
 """
 
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.handlers.server_common import compute_of, db_of, load
 from nova.api.compute.router import Route
-from nova.api.compute.schemas import admin as schemas
 from nova.api.compute.views import server_diagnostics as views
 from nova.compute import diagnostics as service
 from nova.policies import server_actions as rules
@@ -31,5 +31,5 @@ def index(req, server_id):
 
 ROUTES = (
     Route("/servers/{server_id}/diagnostics", "GET", index,
-          rules.DIAGNOSTICS, query=schemas.NO_QUERY, check_first=False),
+          rules.DIAGNOSTICS, query=SHOW_QUERY, check_first=False),
 )

@@ -6,6 +6,7 @@ joins a group with the ``group`` scheduler hint of its create request.
 """
 
 from nova.api import errors
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import server_groups as schemas
 from nova.api.compute.schemas import types
@@ -79,7 +80,8 @@ def create(req):
         group_rules = dict(body.get("rules") or {})
         if "max_server_per_host" in group_rules:
             group_rules["max_server_per_host"] = types.coerce_int(
-                group_rules["max_server_per_host"], "max_server_per_host", 1)
+                group_rules["max_server_per_host"], "max_server_per_host", 1,
+                None)
     else:
         policy, group_rules = body["policies"][0], {}
     context = req.context
@@ -103,9 +105,9 @@ ROUTES = (
     Route("/os-server-groups", "GET", index, rules.POLICY_ROOT % "index",
           query=schemas.INDEX_QUERY, check_first=False),
     Route("/os-server-groups", "POST", create, rules.POLICY_ROOT % "create",
-          query=schemas.NO_QUERY, body=schemas.CREATE),
+          query=ANY_QUERY, body=schemas.CREATE),
     Route(_PATH, "GET", show, rules.POLICY_ROOT % "show",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
     Route(_PATH, "DELETE", delete, rules.POLICY_ROOT % "delete",
-          query=schemas.NO_QUERY, check_first=False),
+          query=ANY_QUERY, check_first=False),
 )

@@ -1,9 +1,9 @@
 """/servers/{id}/ips: the server's addresses by network."""
 
 from nova.api import errors
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.handlers.server_common import compute_of, db_of, load
 from nova.api.compute.router import Route
-from nova.api.compute.schemas import servers as schemas
 from nova.api.compute.views import servers as views
 from nova.policies import servers as rules
 
@@ -33,7 +33,7 @@ def ips_show(req, server_id, network_label):
 
 ROUTES = (
     Route("/servers/{server_id}/ips", "GET", ips_index, rules.IPS % "index",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
     Route("/servers/{server_id}/ips/{network_label}", "GET", ips_show,
-          rules.IPS % "show", query=schemas.NO_QUERY, check_first=False),
+          rules.IPS % "show", query=SHOW_QUERY, check_first=False),
 )

@@ -4,8 +4,6 @@ cache (``render_cache.RenderCache.render_servers``)."""
 
 import json
 
-import re2
-
 from nova.api import errors
 from nova.api.compute import common
 from nova.api.compute.common import last
@@ -28,14 +26,7 @@ from nova.policies import servers as rules
 # declared once, in servers.HONOURED.
 HONOURED = {}
 
-def _regex(pattern, name):
-    if len(pattern) > 255:
-        raise errors.BadRequest(f"Invalid {name} filter: too long")
-    try:
-        compiled = re2.compile(pattern)
-    except re2.error:
-        raise errors.BadRequest(f"Invalid {name} filter [{pattern}]") from None
-    return compiled
+_regex = common.regex
 
 
 def _csv(query, name):
@@ -46,9 +37,26 @@ def _csv(query, name):
                                if t.strip()))
 
 
+def _without_ignored(req, keys, dirs):
+    """Upstream's remove_invalid_sort_keys: the ignored keys leave, each
+    with the direction at its place; from 2.75 they are refused."""
+    if req.is_version("2.75"):
+        return keys, dirs
+    ignored = set(list_service.IGNORED_SORT_KEYS)
+    if req.is_version("2.73"):
+        ignored.discard("locked")
+    keys, dirs = list(keys), list(dirs)
+    for key in [k for k in keys if k in ignored]:
+        place = keys.index(key)
+        if len(dirs) > place:
+            dirs.pop(place)
+        keys.pop(place)
+    return keys, dirs
+
+
 def _sort(req, is_admin):
-    keys = req.query.get("sort_key", [])
-    dirs = req.query.get("sort_dir", [])
+    keys, dirs = _without_ignored(req, req.query.get("sort_key", []),
+                                  req.query.get("sort_dir", []))
     if not keys:
         if dirs and dirs[0] not in ("asc", "desc"):
             raise errors.BadRequest("Invalid sort direction")

@@ -1,6 +1,7 @@
 """/servers/{id}/metadata: the server's key/value metadata."""
 
 from nova.api import errors
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers.server_common import load, load_for_change
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
@@ -85,18 +86,18 @@ def delete(req, server_id, key):
 _BASE = "/servers/{server_id}/metadata"
 ROUTES = (
     Route(_BASE, "GET", index, rules.META % "index",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
     Route(_BASE, "POST", create, rules.META % "create",
-          query=schemas.NO_QUERY, body=schemas.METADATA_SET,
+          query=ANY_QUERY, body=schemas.METADATA_SET,
           check_first=False),
     Route(_BASE, "PUT", update_all, rules.META % "update_all",
-          query=schemas.NO_QUERY, body=schemas.METADATA_SET,
+          query=ANY_QUERY, body=schemas.METADATA_SET,
           check_first=False),
     Route(_BASE + "/{key}", "GET", show, rules.META % "show",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
     Route(_BASE + "/{key}", "PUT", update, rules.META % "update",
-          query=schemas.NO_QUERY, body=schemas.METADATA_ITEM,
+          query=ANY_QUERY, body=schemas.METADATA_ITEM,
           check_first=False),
     Route(_BASE + "/{key}", "DELETE", delete, rules.META % "delete",
-          query=schemas.NO_QUERY, check_first=False),
+          query=ANY_QUERY, check_first=False),
 )

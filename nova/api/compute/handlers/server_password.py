@@ -1,9 +1,9 @@
 """/servers/{id}/os-server-password: what the guest posted to the metadata
 API's ``password`` (encrypted with the server's key by the guest)."""
 
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers.server_common import load
 from nova.api.compute.router import Result, Route
-from nova.api.compute.schemas.servers import NO_QUERY
 from nova.db.models import utcnow
 from nova.policies import servers as rules
 
@@ -26,7 +26,7 @@ def clear(req, server_id):
 
 ROUTES = (
     Route("/servers/{server_id}/os-server-password", "GET", show,
-          rules.PASSWORD % "show", query=NO_QUERY, check_first=False),
+          rules.PASSWORD % "show", query=SHOW_QUERY, check_first=False),
     Route("/servers/{server_id}/os-server-password", "DELETE", clear,
-          rules.PASSWORD % "clear", query=NO_QUERY, check_first=False),
+          rules.PASSWORD % "clear", query=ANY_QUERY, check_first=False),
 )

@@ -2,9 +2,9 @@
 server's ports (``nova.compute.security_groups``), sorted by project and
 name as upstream; none for a server without ports."""
 
+from nova.api.compute.common import SHOW_QUERY
 from nova.api.compute.handlers.server_common import compute_of, db_of, load
 from nova.api.compute.router import Route
-from nova.api.compute.schemas.admin import lax_until
 from nova.compute import security_groups as service
 from nova.policies import security_groups as rules
 
@@ -23,6 +23,6 @@ def index(req, server_id):
 
 ROUTES = (
     Route("/servers/{server_id}/os-security-groups", "GET", index,
-          rules.SECURITY_GROUPS % "list", query=lax_until("2.102"),
+          rules.SECURITY_GROUPS % "list", query=SHOW_QUERY,
           check_first=False),
 )

@@ -3,7 +3,7 @@
 import re
 
 from nova.api import errors
-from nova.api.compute.common import Links
+from nova.api.compute.common import ANY_QUERY, Links
 from nova.api.compute.handlers.server_common import load, load_for_change
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import servers as schemas
@@ -86,17 +86,18 @@ def delete(req, server_id, tag):
 _BASE = "/servers/{server_id}/tags"
 _V = (2, 26)
 ROUTES = (
-    Route(_BASE, "GET", index, rules.TAGS % "index", query=schemas.NO_QUERY,
+    Route(_BASE, "GET", index, rules.TAGS % "index", query=ANY_QUERY,
           min_version=_V, check_first=False),
     Route(_BASE, "PUT", update_all, rules.TAGS % "update_all",
-          query=schemas.NO_QUERY, body=schemas.TAGS_SET, min_version=_V,
+          query=ANY_QUERY, body=schemas.TAGS_SET, min_version=_V,
           check_first=False),
     Route(_BASE, "DELETE", delete_all, rules.TAGS % "delete_all",
-          query=schemas.NO_QUERY, min_version=_V, check_first=False),
+          query=ANY_QUERY, min_version=_V, check_first=False),
     Route(_BASE + "/{tag}", "GET", show, rules.TAGS % "show",
-          query=schemas.NO_QUERY, min_version=_V, check_first=False),
+          query=ANY_QUERY, min_version=_V, check_first=False),
     Route(_BASE + "/{tag}", "PUT", update, rules.TAGS % "update",
-          query=schemas.NO_QUERY, min_version=_V, check_first=False),
+          query=ANY_QUERY, body=schemas.TAG_PUT, min_version=_V,
+          check_first=False),
     Route(_BASE + "/{tag}", "DELETE", delete, rules.TAGS % "delete",
-          query=schemas.NO_QUERY, min_version=_V, check_first=False),
+          query=ANY_QUERY, min_version=_V, check_first=False),
 )

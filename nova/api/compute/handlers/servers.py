@@ -8,6 +8,7 @@ import base64
 
 from nova.api import errors
 from nova.api.compute import common
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers.server_common import (
     caller,
     compute_of,
@@ -110,18 +111,23 @@ def _networks(req, server):
     return networks
 
 
+_NO_BLOCK_STORAGE = (
+    "Block Device Mapping is Invalid: this deployment has no block storage "
+    "service; only a local image disk can be booted.")
+
+
 def _image_ref(server):
     image_ref = server.get("imageRef", "")
+    # The legacy form names volumes, snapshots or ephemeral disks only.
+    if server.get("block_device_mapping"):
+        raise errors.BadRequest(_NO_BLOCK_STORAGE)
     for bdm in server.get("block_device_mapping_v2", []):
         if bdm.get("source_type") == "image" and bdm.get(
                 "destination_type", "local") == "local" and str(
                 bdm.get("boot_index", "0")) == "0":
             image_ref = image_ref or bdm.get("uuid", "")
         else:
-            raise errors.BadRequest(
-                "Block Device Mapping is Invalid: this deployment has no "
-                "block storage service; only a local image disk can be "
-                "booted.")
+            raise errors.BadRequest(_NO_BLOCK_STORAGE)
     if not image_ref:
         raise errors.BadRequest(
             "Block Device Mapping is Invalid: Boot sequence for the instance "
@@ -141,9 +147,12 @@ def create(req):
     body = req.json
     server = body["server"]
     conf = req.app.backends.conf
-    min_count = types.coerce_int(server.get("min_count", 1), "min_count", 1)
+    # No maximum, as upstream: the quota cuts max_count down, or refuses
+    # min_count (403).
+    min_count = types.coerce_int(server.get("min_count", 1), "min_count", 1,
+                                 None)
     max_count = types.coerce_int(server.get("max_count", min_count),
-                                 "max_count", 1)
+                                 "max_count", 1, None)
     if min_count > max_count:
         raise errors.BadRequest("min_count must be <= max_count")
     networks = _networks(req, server)
@@ -153,14 +162,20 @@ def create(req):
             "Unable to launch multiple instances with a single configured "
             "port ID or fixed IP. Please launch your instance one by one "
             "with different ports or fixed IPs.")
+    if max_count > 1 and server.get("hostname"):
+        raise errors.BadRequest(
+            "Unable to allocate a single hostname to multiple instances")
     zone, host = _parse_zone(req, server.get("availability_zone"))
     if server.get("host") or server.get("hypervisor_hostname"):
         req.authorize(rule=rules.S % "create:requested_destination")
         host = server.get("host") or server.get("hypervisor_hostname")
     if host and host not in [h[0] for h in compute_of(req).driver.hosts]:
         raise errors.BadRequest(f"Compute host {host} could not be found.")
-    groups = tuple(g["name"] for g in server.get("security_groups", [])) \
-        or ("default",)
+    # As upstream: entries without a name are dropped, each name counts
+    # once, and none left means the default group.
+    groups = tuple(dict.fromkeys(
+        g["name"] for g in server.get("security_groups", [])
+        if g.get("name"))) or ("default",)
     for group in groups:
         if group != "default":
             raise errors.BadRequest(
@@ -267,11 +282,11 @@ def delete(req, server_id):
 
 ROUTES = (
     Route("/servers", "POST", create, rules.S % "create",
-          query=schemas.NO_QUERY, body=schemas.CREATE),
+          query=ANY_QUERY, body=schemas.CREATE),
     Route("/servers/{server_id}", "GET", show, rules.S % "show",
-          query=schemas.NO_QUERY, check_first=False),
+          query=SHOW_QUERY, check_first=False),
     Route("/servers/{server_id}", "PUT", update, rules.S % "update",
-          query=schemas.NO_QUERY, body=schemas.UPDATE, check_first=False),
+          query=ANY_QUERY, body=schemas.UPDATE, check_first=False),
     Route("/servers/{server_id}", "DELETE", delete, rules.S % "delete",
-          query=schemas.NO_QUERY, check_first=False),
+          query=ANY_QUERY, check_first=False),
 )

@@ -9,7 +9,7 @@ force-down} and a host/binary body; from 2.53 by its uuid, with PUT
 """
 
 from nova.api import errors
-from nova.api.compute.common import last
+from nova.api.compute.common import ANY_QUERY, last
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import admin as schemas
 from nova.api.compute.schemas import types
@@ -168,11 +168,11 @@ ROUTES = (
     Route("/os-services", "GET", index, rules.SERVICES % "list",
           query=schemas.SERVICES_QUERY),
     Route("/os-services/{service_id}", "PUT", update_legacy,
-          rules.SERVICES % "update", query=schemas.NO_QUERY,
+          rules.SERVICES % "update", query=ANY_QUERY,
           body=schemas.SERVICE_UPDATE, max_version=(2, 52)),
     Route("/os-services/{service_id}", "PUT", update,
-          rules.SERVICES % "update", query=schemas.NO_QUERY,
+          rules.SERVICES % "update", query=ANY_QUERY,
           body=schemas.SERVICE_UPDATE, min_version=(2, 53)),
     Route("/os-services/{service_id}", "DELETE", delete,
-          rules.SERVICES % "delete", query=schemas.NO_QUERY),
+          rules.SERVICES % "delete", query=ANY_QUERY),
 )

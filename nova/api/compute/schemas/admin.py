@@ -1,11 +1,18 @@
 """Request schemas of the admin views: os-services, os-hypervisors,
 os-aggregates, os-availability-zone, os-simple-tenant-usage.
 
-Upstream's versions: os-services rejects unknown query parameters from
-2.75, os-hypervisors from 2.53, the others from 2.102 (with every API).
+Upstream's versions: os-services and os-simple-tenant-usage reject
+unknown query parameters from 2.75, os-hypervisors from 2.53, the GETs of
+the others from 2.102 (their writes never check the query string).
 """
 
-from nova.api.compute.common import query_schema
+from nova.api.compute.common import (
+    LIMIT,
+    MARKER,
+    NON_NEGATIVE,
+    query_schema,
+    single,
+)
 from nova.api.compute.schemas import types
 from nova.api.validation import Versioned
 
@@ -16,24 +23,9 @@ _REASON = {"type": "string", "minLength": 1, "maxLength": 255}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
-def _single(schema):
-    return {"type": "array", "items": schema, "maxItems": 1}
-
-
-_NON_NEGATIVE = {"type": "string", "pattern": r"^[0-9]+$"}
 _QUERY_BOOL = {"type": "string", "enum": [str(v) for v in types._TRUE
                                           + types._FALSE
                                           if not isinstance(v, bool)]}
-
-
-def lax_until(version, properties=None):
-    """Query schema: any parameter until ``version``-1, only ``properties``
-    from ``version``."""
-    major, minor = version.split(".")
-    before = f"{major}.{int(minor) - 1}"
-    return Versioned(
-        ("2.1", before, query_schema(dict(properties or {}))),
-        (version, None, query_schema(dict(properties or {}), strict=True)))
 
 
 # -- os-services --------------------------------------------------------------
@@ -43,7 +35,6 @@ SERVICES_QUERY = Versioned(
     ("2.75", None, query_schema({"host": _STRINGS, "binary": _STRINGS},
                                 strict=True)),
 )
-NO_QUERY = lax_until("2.102")
 
 
 def _legacy_update(with_forced):
@@ -70,27 +61,24 @@ SERVICE_UPDATE = Versioned(
 
 # -- os-hypervisors -----------------------------------------------------------
 
-_PAGES = {"limit": _single(_NON_NEGATIVE),
-          "marker": _single({"type": "string"})}
+# 2.33 adds limit and marker (which may repeat), 2.53 takes them once.
 HYPERVISORS_QUERY = Versioned(
     ("2.1", "2.32", query_schema({})),
-    ("2.33", "2.52", query_schema(dict(_PAGES))),
+    ("2.33", "2.52", query_schema({"limit": LIMIT, "marker": MARKER})),
     ("2.53", None, query_schema({
-        **_PAGES,
-        "hypervisor_hostname_pattern": _single(HOST),
-        "with_servers": _single(_QUERY_BOOL)}, strict=True)),
+        "limit": single(NON_NEGATIVE), "marker": single({"type": "string"}),
+        "hypervisor_hostname_pattern": single(HOST),
+        "with_servers": single(_QUERY_BOOL)}, strict=True)),
 )
 HYPERVISOR_QUERY = Versioned(
     ("2.1", "2.52", query_schema({})),
-    ("2.53", None, query_schema({"with_servers": _single(_QUERY_BOOL)},
+    ("2.53", None, query_schema({"with_servers": single(_QUERY_BOOL)},
                                 strict=True)),
 )
 
 # -- os-aggregates ------------------------------------------------------------
 
-_ZONE = {"oneOf": [{"type": "string", "minLength": 1, "maxLength": 255,
-                    "pattern": r"^(?![\s])[^:\x00-\x1f\x7f]*(?<![\s])$"},
-                   {"type": "null"}]}
+_ZONE = {"oneOf": [types.AZ_NAME, {"type": "null"}]}
 
 
 def _wrap(key, properties, required=(), any_of=None):
@@ -107,7 +95,8 @@ def _wrap(key, properties, required=(), any_of=None):
 AGGREGATE_CREATE = _wrap("aggregate", {"name": types.NAME,
                                        "availability_zone": _ZONE},
                          required=["name"])
-AGGREGATE_UPDATE = _wrap("aggregate", {"name": types.NAME,
+# Upstream's update takes a name with leading or trailing spaces.
+AGGREGATE_UPDATE = _wrap("aggregate", {"name": types.NAME_SPACED,
                                        "availability_zone": _ZONE},
                          any_of=["name", "availability_zone"])
 ADD_HOST = _wrap("add_host", {"host": HOST}, required=["host"])
@@ -132,16 +121,16 @@ AGGREGATE_IMAGES = {
 # -- os-simple-tenant-usage ---------------------------------------------------
 
 _USAGE = {"start": _STRINGS, "end": _STRINGS}
-_USAGE_PAGES = {"limit": _STRINGS, "marker": _STRINGS}
+_USAGE_PAGES = {"limit": LIMIT, "marker": MARKER}
 USAGE_LIST_QUERY = Versioned(
     ("2.1", "2.39", query_schema({**_USAGE, "detailed": _STRINGS})),
-    ("2.40", "2.101", query_schema({**_USAGE, "detailed": _STRINGS,
-                                    **_USAGE_PAGES})),
-    ("2.102", None, query_schema({**_USAGE, "detailed": _STRINGS,
-                                  **_USAGE_PAGES}, strict=True)),
+    ("2.40", "2.74", query_schema({**_USAGE, "detailed": _STRINGS,
+                                   **_USAGE_PAGES})),
+    ("2.75", None, query_schema({**_USAGE, "detailed": _STRINGS,
+                                 **_USAGE_PAGES}, strict=True)),
 )
 USAGE_SHOW_QUERY = Versioned(
     ("2.1", "2.39", query_schema(dict(_USAGE))),
-    ("2.40", "2.101", query_schema({**_USAGE, **_USAGE_PAGES})),
-    ("2.102", None, query_schema({**_USAGE, **_USAGE_PAGES}, strict=True)),
+    ("2.40", "2.74", query_schema({**_USAGE, **_USAGE_PAGES})),
+    ("2.75", None, query_schema({**_USAGE, **_USAGE_PAGES}, strict=True)),
 )

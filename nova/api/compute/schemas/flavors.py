@@ -2,27 +2,30 @@
 
 import copy
 
-from nova.api.compute.common import STRINGS, query_schema
+from nova.api.compute.common import LIMIT, STRINGS, query_schema
 from nova.api.compute.schemas import types
 from nova.api.validation import Versioned
 
 SORT_KEYS = ["created_at", "description", "disabled", "ephemeral_gb",
              "flavorid", "id", "is_public", "memory_mb", "name", "root_gb",
              "rxtx_factor", "swap", "updated_at", "vcpu_weight", "vcpus"]
+# 2.102 removed rxtx_factor from flavors (views, create, sort keys).
+SORT_KEYS_2102 = [key for key in SORT_KEYS if key != "rxtx_factor"]
 
 _INDEX_PROPS = {
     "is_public": STRINGS, "minRam": STRINGS, "minDisk": STRINGS,
-    "sort_key": STRINGS, "sort_dir": STRINGS, "limit": STRINGS,
+    "sort_key": STRINGS, "sort_dir": STRINGS, "limit": LIMIT,
     "marker": STRINGS,
 }
+# Unknown parameters are refused from 2.75, as for the server list; 2.102
+# adds the name filter (a regular expression).
 INDEX_QUERY = Versioned(
-    ("2.1", "2.101", query_schema(_INDEX_PROPS)),
-    ("2.102", None, query_schema(_INDEX_PROPS, strict=True)),
+    ("2.1", "2.74", query_schema(_INDEX_PROPS)),
+    ("2.75", "2.101", query_schema(_INDEX_PROPS, strict=True)),
+    ("2.102", None, query_schema({**_INDEX_PROPS, "name": STRINGS},
+                                 strict=True)),
 )
-NO_QUERY = Versioned(
-    ("2.1", "2.101", query_schema({})),
-    ("2.102", None, query_schema({}, strict=True)),
-)
+
 
 ID_PATTERN = r"^(?! )[a-zA-Z0-9. _-]+(?<! )$"
 
@@ -53,7 +56,11 @@ _CREATE_21 = {"type": "object", "properties": {"flavor": _FLAVOR},
 _CREATE_255 = copy.deepcopy(_CREATE_21)
 _CREATE_255["properties"]["flavor"]["properties"]["description"] = \
     types.DESCRIPTION
-CREATE = Versioned(("2.1", "2.54", _CREATE_21), ("2.55", None, _CREATE_255))
+_CREATE_2102 = copy.deepcopy(_CREATE_255)
+del _CREATE_2102["properties"]["flavor"]["properties"]["rxtx_factor"]
+CREATE = Versioned(("2.1", "2.54", _CREATE_21),
+                   ("2.55", "2.101", _CREATE_255),
+                   ("2.102", None, _CREATE_2102))
 
 UPDATE = {
     "type": "object",
@@ -64,9 +71,10 @@ UPDATE = {
     "required": ["flavor"], "additionalProperties": False,
 }
 
-_SPEC_KEY = r"^[a-zA-Z0-9-_:. /]{1,255}$"
-_SPEC_VALUE = {"type": ["string", "number", "boolean"], "minLength": 0,
-               "maxLength": 255}
+# As upstream's: keys of metadata characters (no "/"), values strings of
+# at most 255 characters or numbers (stored as their text).
+_SPEC_KEY = r"^[a-zA-Z0-9-_:. ]{1,255}$"
+_SPEC_VALUE = {"type": ["string", "number"], "maxLength": 255}
 EXTRA_SPECS_CREATE = {
     "type": "object",
     "properties": {"extra_specs": {

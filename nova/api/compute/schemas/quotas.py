@@ -2,8 +2,9 @@
 
 Upstream's versions: nova-network's resources leave quota sets at 2.36 and
 quota class sets at 2.50, the injected_file* ones leave both at 2.57;
-unknown query parameters are refused by limits and quota sets from 2.75,
-by the rest from 2.102.
+unknown query parameters are refused by limits and quota sets (show,
+detail, update, delete) from 2.75, by the quota class set's GET from
+2.102, never by the defaults and the quota class set's PUT.
 """
 
 import copy
@@ -18,9 +19,10 @@ from nova.compute import quotas
 QUOTA_VALUE = {"type": ["integer", "string"], "pattern": "^-?[0-9]+$",
                "minimum": -1, "maximum": types.MAX_INT}
 
-_ALL = {name: QUOTA_VALUE for name in (*quotas.RESOURCES, "networks")}
+# "networks" is gone from upstream's schemas (since Train): refused.
+_ALL = {name: QUOTA_VALUE for name in quotas.RESOURCES}
 _V236 = {k: v for k, v in _ALL.items()
-         if k not in (*quotas.NETWORK_RESOURCES, "networks")}
+         if k not in quotas.NETWORK_RESOURCES}
 _V257 = {k: v for k, v in _V236.items()
          if k not in quotas.INJECTED_FILE_RESOURCES}
 
@@ -58,8 +60,4 @@ LIMITS_QUERY = Versioned(
 QUOTA_SET_QUERY = Versioned(
     ("2.1", "2.74", query_schema({"user_id": _STRINGS})),
     ("2.75", None, query_schema({"user_id": _STRINGS}, strict=True)),
-)
-NO_QUERY = Versioned(
-    ("2.1", "2.101", query_schema({})),
-    ("2.102", None, query_schema({}, strict=True)),
 )

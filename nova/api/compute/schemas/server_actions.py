@@ -3,7 +3,12 @@ os-instance-actions, os-migrations, a server's migrations and
 os-interface."""
 
 
-from nova.api.compute.common import LIMIT, MARKER, STRINGS, query_schema
+from nova.api.compute.common import (
+    NON_NEGATIVE,
+    STRINGS,
+    query_schema,
+    single,
+)
 from nova.api.compute.schemas import types
 from nova.api.compute.schemas.servers import (
     _PERSONALITY,
@@ -91,8 +96,7 @@ MIGRATE = Versioned(
     ("2.56", None, _action("migrate", {"oneOf": [
         {"type": "null"},
         {**_STRICT, "properties": {"host": {
-            "type": ["string", "null"], "minLength": 1,
-            "maxLength": 255}}}]})),
+            **FQDN, "type": ["string", "null"]}}}]})),
 )
 
 # os-migrateLive: "host" is required but may be null (the scheduler
@@ -120,10 +124,8 @@ MIGRATE_LIVE = Versioned(
     ("2.68", None, _LIVE_225),
 )
 
-_IMAGE_NAME = {"type": "string", "minLength": 1, "maxLength": 255,
-               "pattern": r"^[^\x00-\x1f\x7f]*$"}
 CREATE_IMAGE = _action("createImage", {**_STRICT, "properties": {
-    "name": _IMAGE_NAME,
+    "name": types.NAME,
     "metadata": {"type": "object", "patternProperties": {
         r"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string",
                                        "maxLength": 255}},
@@ -142,16 +144,15 @@ UNSHELVE = Versioned(
     ("2.1", "2.76", any_action("unshelve")),
     ("2.77", "2.90", _action("unshelve", {"oneOf": [
         {"type": "null"},
-        {**_STRICT, "properties": {"availability_zone": {
-            "type": "string", "minLength": 1, "maxLength": 255}},
+        {**_STRICT, "properties": {"availability_zone": types.NAME},
          "required": ["availability_zone"]}]})),
+    # From 2.91 {} is a plain unshelve, and upstream checks no length:
+    # an unknown zone or host is refused further on (400).
     ("2.91", None, _action("unshelve", {"oneOf": [
         {"type": "null"},
-        {**_STRICT, "minProperties": 1, "properties": {
-            "availability_zone": {"type": ["string", "null"],
-                                  "minLength": 1, "maxLength": 255},
-            "host": {"type": "string", "minLength": 1,
-                     "maxLength": 255}}}]})),
+        {**_STRICT, "properties": {
+            "availability_zone": {"type": ["string", "null"]},
+            "host": {"type": "string"}}}]})),
 )
 
 RESCUE = _action("rescue", {"oneOf": [{"type": "null"}, {
@@ -185,24 +186,24 @@ ANY_QUERY = query_schema({})
 
 # -- collections --------------------------------------------------------------
 
-_ACTIONS_258 = {"limit": LIMIT, "marker": MARKER, "changes-since": STRINGS}
+# From 2.58 (instance actions) and 2.59 (migrations) the paging and time
+# parameters are given once at most, as upstream's single_param.
+_ONE = single({"type": "string"})
+_ACTIONS_258 = {"limit": single(NON_NEGATIVE), "marker": _ONE,
+                "changes-since": _ONE}
 INSTANCE_ACTIONS_QUERY = Versioned(
     ("2.1", "2.57", query_schema({})),
     ("2.58", "2.65", query_schema(_ACTIONS_258, strict=True)),
-    ("2.66", None, query_schema({**_ACTIONS_258, "changes-before": STRINGS},
+    ("2.66", None, query_schema({**_ACTIONS_258, "changes-before": _ONE},
                                 strict=True)),
-)
-NO_QUERY = Versioned(
-    ("2.1", "2.74", query_schema({})),
-    ("2.75", None, query_schema({}, strict=True)),
 )
 _MIG = {name: STRINGS for name in ("hidden", "host", "instance_uuid",
                                    "source_compute", "status",
                                    "migration_type")}
-_MIG_259 = {**_MIG, "limit": LIMIT, "marker": MARKER,
-            "changes-since": STRINGS}
-_MIG_266 = {**_MIG_259, "changes-before": STRINGS}
-_MIG_280 = {**_MIG_266, "user_id": STRINGS, "project_id": STRINGS}
+_MIG_259 = {**_MIG, "limit": single(NON_NEGATIVE), "marker": _ONE,
+            "changes-since": _ONE}
+_MIG_266 = {**_MIG_259, "changes-before": _ONE}
+_MIG_280 = {**_MIG_266, "user_id": _ONE, "project_id": _ONE}
 MIGRATIONS_QUERY = Versioned(
     ("2.1", "2.58", query_schema(_MIG)),
     ("2.59", "2.65", query_schema(_MIG_259, strict=True)),

@@ -3,7 +3,8 @@
 Upstream's versions: 'policies' (a list of one) of affinity and
 anti-affinity, the soft ones from 2.15; 'policy' and 'rules'
 ({max_server_per_host}) instead from 2.64; the list's unknown query
-parameters refused from 2.75, every route's from 2.102.
+parameters refused from 2.75, the show's from 2.102 (the create's and
+the delete's never).
 """
 
 import copy
@@ -27,7 +28,7 @@ def _create(policies=None, policy=None):
         group["properties"]["policy"] = {"type": "string", "enum": policy}
         group["properties"]["rules"] = {
             "type": "object",
-            "properties": {"max_server_per_host": types.int_param(1)},
+            "properties": {"max_server_per_host": types.POSITIVE_INTEGER},
             "additionalProperties": False}
         group["required"].append("policy")
     return {"type": "object", "properties": {"server_group": group},
@@ -51,8 +52,4 @@ _INDEX = {"all_projects": {"type": "array", "items": {"type": "string"}},
 INDEX_QUERY = Versioned(
     ("2.1", "2.74", query_schema(copy.deepcopy(_INDEX))),
     ("2.75", None, query_schema(copy.deepcopy(_INDEX), strict=True)),
-)
-NO_QUERY = Versioned(
-    ("2.1", "2.101", query_schema({})),
-    ("2.102", None, query_schema({}, strict=True)),
 )

@@ -1,5 +1,5 @@
 """Flavor views at each microversion (2.55 description, 2.61 extra_specs,
-2.75 swap as an integer, 2.103 without rxtx_factor and disabled)."""
+2.75 swap as an integer, 2.102 without rxtx_factor and disabled)."""
 
 from nova.api.compute.common import Links
 
@@ -29,7 +29,7 @@ def detail(req, flavor, extra_specs=None, links=None):
         "rxtx_factor": flavor.rxtx_factor,
         "links": links.resource("flavors", flavor.flavorid),
     }
-    if req.is_version("2.103"):
+    if req.is_version("2.102"):
         del view["OS-FLV-DISABLED:disabled"]
         del view["rxtx_factor"]
     if req.is_version("2.55"):
