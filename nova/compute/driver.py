@@ -119,7 +119,7 @@ class ComputeDriver:
     def power_update_event(self, instance: Server, on: bool) -> None:
         """The server's power changed outside the API (upstream's Ironic
         power-update event): record its new states."""
-        raise NotImplementedError
+        raise exception.NotSupported()
 
     def remote_console(self, instance: Instance,
                        protocol: str) -> ConsoleTarget:

@@ -429,17 +429,9 @@ def test_audit_log_policy_and_query(two):
 # -- the SQL on every backend -------------------------------------------------
 
 @pytest.fixture
-def any_db(db_url, config_dir, tmp_path, make_image):
-    """``two`` on each database in turn."""
-    write_compute_config(config_dir, tmp_path, """
-        hosts = h1:az1:4:4096:40, h2:az2:4:4096:40
-        build_time = 0
-        action_time = 0
-        """, url=db_url)
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", ram=512, vcpus=1, disk=1, flavor_id="1")
-    return app
+def any_db(db_url, make_cloud):
+    """``two``'s hosts on each database in turn."""
+    return make_cloud("h1:az1:4:4096:40, h2:az2:4:4096:40", url=db_url)
 
 
 def test_hosts_and_audit_log_on_each_backend(any_db):

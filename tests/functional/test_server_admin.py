@@ -27,7 +27,6 @@ from tests.helpers import (
     get,
     make_flavor,
     v,
-    write_compute_config,
 )
 
 _NULLABLE_INT = {"type": ["integer", "null"]}
@@ -314,22 +313,14 @@ def test_reset_calls_off_a_pending_transition(slow):
 
 
 @pytest.fixture
-def resizing(config_dir, tmp_path, make_image):
+def resizing(make_cloud):
     """Two hosts, resizes confirmed automatically after a second, shelved
     servers offloaded after a second."""
-    write_compute_config(config_dir, tmp_path, """
-        hosts = h1:nova:4:4096:40, h2:nova:4:4096:40
-        build_time = 0
-        action_time = 0
-        """, default_options="""
+    return make_cloud("h1:nova:4:4096:40, h2:nova:4:4096:40",
+                      default_options="""
         resize_confirm_window = 1
         shelved_offload_time = 1
         """)
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", flavor_id="1")
-    make_flavor(app, "m1.small", ram=1024, flavor_id="2")
-    return app
 
 
 def _used_ram(app):
@@ -365,18 +356,9 @@ def test_reset_ends_a_resize_and_later_steps(resizing):
 
 
 @pytest.fixture
-def any_db(db_url, config_dir, tmp_path, make_image):
+def any_db(db_url, make_cloud):
     """Two hosts, no delays, on each database in turn."""
-    write_compute_config(config_dir, tmp_path, """
-        hosts = h1:nova:4:4096:40, h2:nova:4:4096:40
-        build_time = 0
-        action_time = 0
-        """, url=db_url)
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", flavor_id="1")
-    make_flavor(app, "m1.small", ram=1024, flavor_id="2")
-    return app
+    return make_cloud("h1:nova:4:4096:40, h2:nova:4:4096:40", url=db_url)
 
 
 def test_diagnostics_and_reset_on_each_backend(any_db):

@@ -20,9 +20,7 @@ from tests.helpers import (
     boot_id,
     fault,
     get,
-    make_flavor,
     v,
-    write_compute_config,
 )
 
 
@@ -87,16 +85,10 @@ def test_metadata_api_serves_wrapped_user_data_decoded(config_dir, tmp_path):
 # -- unshelve from 2.91: {} and empty strings (item 2) ------------------------
 
 @pytest.fixture
-def keep_shelved(config_dir, tmp_path, make_image):
+def keep_shelved(make_cloud):
     """Shelved servers stay SHELVED (on their host) until offloaded."""
-    write_compute_config(config_dir, tmp_path, """
-        build_time = 0
-        action_time = 0
-        """, default_options="shelved_offload_time = -1\n")
-    app = config_dir.testapp()
-    make_image("cirros", image_id=IMAGE)
-    make_flavor(app, "m1.tiny", flavor_id="1")
-    return app
+    return make_cloud("compute1:nova:16:32768:1000",
+                      default_options="shelved_offload_time = -1\n")
 
 
 def shelved(app, offload=True):
