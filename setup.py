@@ -1,8 +1,8 @@
 """The wheel build's hook: render the two .wsgi scripts into every wheel.
 
 Everything about the project is in pyproject.toml; this file only adds one
-step to setuptools' ``build`` command. ``build_wsgi_scripts`` loads
-``nova/packaging/render.py`` by its path (standard library only, so none of
+step to setuptools' ``build`` command. ``build_wsgi_scripts`` imports
+``nova.packaging.render`` from this tree (standard library only, so none of
 the project's dependencies is needed at build time), writes
 ``nova-compute-api.wsgi`` and ``nova-metadata.wsgi`` into
 ``<build_base>/wsgi-scripts/``, and the wheel installs them as data files:
@@ -21,8 +21,9 @@ install -e``) carry no data files; the checkout's ``deployment/mod_wsgi/``
 holds the same scripts.
 """
 
-import importlib.util
+import importlib
 import os
+import sys
 
 from setuptools import Command, setup
 from setuptools.command.build import build
@@ -34,13 +35,18 @@ OPTIONS = {"python_home": "NOVA_WSGI_PYTHON_HOME",
            "config_files": "NOVA_WSGI_CONFIG_FILES"}
 
 
+def load(module):
+    """``module`` of this tree (``nova``, ``nova.packaging.render``): the
+    standard library only, whatever else is installed."""
+    sys.path.insert(0, HERE)
+    try:
+        return importlib.import_module(module)
+    finally:
+        sys.path.remove(HERE)
+
+
 def load_render():
-    """``nova/packaging/render.py`` as a module, without importing ``nova``."""
-    path = os.path.join(HERE, "nova", "packaging", "render.py")
-    spec = importlib.util.spec_from_file_location("_nova_wsgi_render", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("nova.packaging.render")
 
 
 class build_wsgi_scripts(Command):

@@ -3,8 +3,10 @@
 Each ``render_*`` function fills one template of ``templates/`` (package
 data) from its arguments and returns the text; nothing is read from the
 environment and nothing is written. Standard library only, and no import of
-the rest of ``nova``: ``setup.py`` loads this file by path at build time,
-before the project's dependencies exist.
+the rest of ``nova`` but ``nova.packaging``: ``setup.py`` imports it at
+build time, before the project's dependencies exist, and the single-file
+kit (``tools/build-kit.py``) carries it with its templates. The APIs and
+the layouts are in ``nova.packaging.layouts``.
 
 - ``render_wsgi_script``: ``nova-compute-api.wsgi`` / ``nova-metadata.wsgi``
   for mod_wsgi (``WSGIScriptAlias``): import ``application`` from the entry
@@ -19,12 +21,19 @@ before the project's dependencies exist.
 stems ``"nova-compute-api"``/``"nova-metadata"`` are accepted too).
 """
 
-import dataclasses
+import ipaddress
 import os
 import string
 
-TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                         "templates")
+# APIS and LAYOUTS are re-exported: callers know them as render.APIS, ...
+from nova.packaging.layouts import APIS as APIS
+from nova.packaging.layouts import LAYOUTS as LAYOUTS
+from nova.packaging.layouts import api_info, host_note, layout_info
+
+# Read through the module's loader (``_template``), so that the templates
+# load from a source tree, an installed package and the single-file kit (a
+# zip archive) alike; no abspath, which would break the zip's relative path.
+TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 
 # As nova.config_files; not imported (see above).
 ENV_DIR = "OS_NOVA_CONFIG_DIR"
@@ -34,81 +43,12 @@ ENV_FILES = "OS_NOVA_CONFIG_FILES"
 DEFAULT_MAX_REQUEST_BODY_SIZE = 114688
 
 
-@dataclasses.dataclass(frozen=True)
-class Api:
-    key: str  # "compute" / "metadata"
-    name: str  # file stem, process group, process name
-    title: str
-    module: str  # the entry module; ``application`` is in it
-    port: int
-    processes: int  # default workers
-
-
-APIS = {
-    "compute": Api("compute", "nova-compute-api", "compute API",
-                   "nova.wsgi.osapi_compute", 8774, 4),
-    "metadata": Api("metadata", "nova-metadata", "metadata API",
-                    "nova.wsgi.metadata", 8775, 2),
-}
-_ALIASES = {"osapi_compute": "compute", "nova-compute-api": "compute",
-            "nova-metadata": "metadata"}
-
-
-@dataclasses.dataclass(frozen=True)
-class Layout:
-    key: str
-    script_dir: str  # where the .wsgi scripts are installed
-    log_dir: str
-    ssl_certificate: str
-    ssl_certificate_key: str
-    install: str  # where a snippet goes: a comment for its header
-    install_prefix: str  # the same for a server-level (path prefix) one
-    mod_ssl: str  # how to get mod_ssl
-
-
-LAYOUTS = {
-    "rhel": Layout(
-        "rhel", "/var/www/cgi-bin/nova", "/var/log/httpd",
-        "/etc/pki/tls/certs/nova.crt", "/etc/pki/tls/private/nova.key",
-        install=("# RHEL family: install as /etc/httpd/conf.d/{file}\n"
-                 "# (mod_wsgi from python3-mod_wsgi).\n"),
-        install_prefix=("# RHEL family: install as /etc/httpd/conf.d/{file}\n"
-                        "# (mod_wsgi from python3-mod_wsgi).\n"),
-        mod_ssl="dnf install mod_ssl"),
-    "debian": Layout(
-        "debian", "/usr/lib/cgi-bin/nova", "${APACHE_LOG_DIR}",
-        "/etc/ssl/certs/nova.pem", "/etc/ssl/private/nova.key",
-        install=("# Debian family: install as /etc/apache2/sites-available/"
-                 "{file}\n# and run a2ensite {stem} (mod_wsgi from "
-                 "libapache2-mod-wsgi-py3).\n"),
-        install_prefix=("# Debian family: install as /etc/apache2/"
-                        "conf-available/{file}\n# and run a2enconf {stem} "
-                        "(mod_wsgi from libapache2-mod-wsgi-py3).\n"),
-        mod_ssl="a2enmod ssl"),
-}
-
 # Apache's access log: the combined format with X-Forwarded-For second and
 # the request time in microseconds (%D) before referer and user agent.
 APACHE_LOG_FORMAT = ('%h %{X-Forwarded-For}i %l %u %t \\"%r\\" %>s %b %D '
                      '\\"%{Referer}i\\" \\"%{User-Agent}i\\"')
 GUNICORN_LOG_FORMAT = ('%(h)s %({x-forwarded-for}i)s %(l)s %(u)s %(t)s '
                        '"%(r)s" %(s)s %(b)s %(D)s "%(f)s" "%(a)s"')
-
-
-def api_info(api):
-    """The ``Api`` named ``api``; ``ValueError`` names the choices."""
-    key = _ALIASES.get(api, api)
-    if key not in APIS:
-        raise ValueError(f"unknown API {api!r}; expected one of "
-                         f"{', '.join(APIS)}")
-    return APIS[key]
-
-
-def layout_info(layout):
-    if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}; expected one of "
-                         f"{', '.join(LAYOUTS)}")
-    return LAYOUTS[layout]
 
 
 # -- file names -------------------------------------------------------------
@@ -184,9 +124,13 @@ def render_vhost(api, layout="rhel", tls=False, path_prefix=None, *,
     directives that serve the API under the prefix on the site's own
     virtual hosts (80/443, as DevStack does); no ``Listen``, so ``port``,
     ``listen_address``, ``server_name`` and ``tls`` do not combine with it.
-    Paths default to the layout's: ``script_dir`` (where the ``.wsgi``
-    scripts are installed), ``log_dir``, the certificate and its key.
-    ``python_home`` adds ``python-home=`` to the daemon.
+    ``listen_address`` may be IPv6 (``::1`` or ``[::1]``); the certificate
+    paths go with ``tls``. Paths default to the layout's: ``script_dir``
+    (where the ``.wsgi`` scripts are installed), ``log_dir`` (a directory
+    of its own under Apache's), the certificate and its key.
+    ``python_home`` adds ``python-home=`` to the daemon. The header names
+    what must exist before Apache starts (``user``, ``group``,
+    ``log_dir``) and the commands that create them.
     """
     info = api_info(api)
     lay = layout_info(layout)
@@ -212,7 +156,9 @@ def render_vhost(api, layout="rhel", tls=False, path_prefix=None, *,
         path_prefix = _prefix(path_prefix)
         for option, value in (("tls", tls), ("port", port),
                               ("listen_address", listen_address),
-                              ("server_name", server_name)):
+                              ("server_name", server_name),
+                              ("ssl_certificate", ssl_certificate),
+                              ("ssl_certificate_key", ssl_certificate_key)):
             if value:
                 raise ValueError(
                     f"{option} does not combine with path_prefix: the "
@@ -221,13 +167,19 @@ def render_vhost(api, layout="rhel", tls=False, path_prefix=None, *,
         filename = vhost_filename(api, path_prefix=path_prefix)
         values.update(
             filename=filename, path_prefix=path_prefix,
-            install_note=_install_note(lay.install_prefix, filename))
+            install_note=_install_note(lay.install_prefix, filename),
+            host_note=host_note(layout, user, group))
         return _template("vhost-prefix.conf.tmpl").substitute(values)
+    if not tls:
+        for option, value in (("ssl_certificate", ssl_certificate),
+                              ("ssl_certificate_key", ssl_certificate_key)):
+            if value:
+                raise ValueError(f"{option} goes with tls")
     port = _port(info.port if port is None else port)
     log_dir = _abs_or_var("log_dir", log_dir or lay.log_dir)
     listen = f"{port}"
     if listen_address:
-        listen = f"{_word('listen_address', listen_address)}:{port}"
+        listen = f"{listen_host(listen_address)}:{port}"
     if tls:
         listen += " https"
     values.update(
@@ -237,7 +189,8 @@ def render_vhost(api, layout="rhel", tls=False, path_prefix=None, *,
         install_note=_install_note(lay.install, vhost_filename(api, tls)),
         server_name=(f"    ServerName {_word('server_name', server_name)}\n"
                      if server_name else ""),
-        ssl_block="", log_dir=log_dir)
+        ssl_block="", log_dir=log_dir,
+        host_note=host_note(layout, user, group, log_dir))
     if tls:
         values["ssl_block"] = _template("vhost-tls.tmpl").substitute(
             ssl_certificate=_abs_path(
@@ -311,8 +264,14 @@ _CACHE = {}
 
 def _template(name):
     if name not in _CACHE:
-        with open(os.path.join(TEMPLATES, name), encoding="utf-8") as fh:
-            _CACHE[name] = string.Template(fh.read())
+        path = os.path.join(TEMPLATES, name)
+        loader = globals().get("__loader__")
+        if hasattr(loader, "get_data"):  # a file or a zip archive
+            data = loader.get_data(path)
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        _CACHE[name] = string.Template(data.decode("utf-8"))
     return _CACHE[name]
 
 
@@ -414,6 +373,21 @@ def _prefix(value):
         raise ValueError(f"path_prefix: {value!r} must be a path like "
                          f"/compute (use no prefix to serve at /)")
     return value
+
+
+def listen_host(address):
+    """An address as Apache's Listen (and gunicorn, uWSGI) write it: IPv6
+    in brackets (``::1`` or ``[::1]`` -> ``[::1]``), others as they are."""
+    address = str(address)
+    bare = address[1:-1] if address.startswith("[") and \
+        address.endswith("]") else address
+    if ":" in bare:
+        try:
+            return f"[{ipaddress.IPv6Address(bare)}]"
+        except ValueError:
+            raise ValueError(f"listen_address: {address!r} is not an IPv6 "
+                             f"address") from None
+    return _word("listen_address", bare)
 
 
 def _bind(bind, info):

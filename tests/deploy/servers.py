@@ -387,7 +387,8 @@ class Apache:
     def __init__(self, workdir, name, snippets, env=None, modules=(),
                  python_home=None, extra="", log_level="info"):
         self.root = workdir.mkdir(name)
-        for sub in ("run", "logs", "conf"):
+        # logs/nova: the Debian layout's ${APACHE_LOG_DIR}/nova.
+        for sub in ("run", "logs", "logs/nova", "conf"):
             (self.root / sub).mkdir(exist_ok=True)
         self.conf = self.root / "conf" / "httpd.conf"
         moddir = apache_modules_dir()

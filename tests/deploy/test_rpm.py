@@ -441,7 +441,7 @@ def relocate_vhost(text, root, port, log_dir):
         (f'"{WSGI_DIR}/', f'"{root.path}{WSGI_DIR}/', 1),
         (f'<Directory "{WSGI_DIR}">', f'<Directory "{root.path}{WSGI_DIR}">',
          1),
-        ('"/var/log/httpd/', f'"{log_dir}/', 2),
+        ('"/var/log/httpd/nova/', f'"{log_dir}/', 2),
     ]
     for old, new, count in replacements:
         assert text.count(old) == count, (old, text)

@@ -53,7 +53,7 @@ CASES = {
     "wsgi-metadata-all-options.wsgi": (
         render.render_wsgi_script, ("metadata",),
         {"python_home": "/opt/nova", "config_dir": "/etc/nova",
-         "config_files": ["nova.conf", "metadata.conf"]}),
+         "config_files": ["api-paste.ini", "nova.conf", "metadata.conf"]}),
     # Apache: the layouts and variants
     "vhost-compute-rhel.conf": (render.render_vhost, ("compute",), {}),
     "vhost-metadata-rhel.conf": (
@@ -78,6 +78,9 @@ CASES = {
         render.render_vhost, ("compute",), {"port": 18774}),
     "vhost-compute-listen-address.conf": (
         render.render_vhost, ("compute",), {"listen_address": "127.0.0.1"}),
+    "vhost-compute-ipv6.conf": (
+        render.render_vhost, ("compute",),
+        {"listen_address": "::1", "port": 18774}),
     "vhost-compute-tls-listen-address.conf": (
         render.render_vhost, ("compute",),
         {"tls": True, "listen_address": "192.0.2.10", "port": 443}),
@@ -126,7 +129,7 @@ CASES = {
          "config_files": "api-paste.ini;nova.conf"}),
     "uwsgi-metadata-config-files.ini": (
         render.render_uwsgi, ("metadata",),
-        {"config_files": ["nova.conf", "metadata.conf"]}),
+        {"config_files": ["api-paste.ini", "nova.conf", "metadata.conf"]}),
     "uwsgi-compute-timeouts.ini": (
         render.render_uwsgi, ("compute",),
         {"request_timeout": 120, "graceful_timeout": 30}),
@@ -512,16 +515,18 @@ def test_console_script_is_declared():
 # -- build time ---------------------------------------------------------------
 
 def test_render_runs_on_a_bare_interpreter(tmp_path):
-    """setup.py loads render.py by path before any dependency exists."""
-    path = str(ROOT / "nova" / "packaging" / "render.py")
+    """setup.py imports nova.packaging.render from the tree before any
+    dependency exists: it needs the standard library and nothing of nova
+    but the kit's own modules."""
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('r', {path!r})\n"
-        "m = importlib.util.module_from_spec(spec)\n"
-        "spec.loader.exec_module(m)\n"
-        "assert 'nova' not in sys.modules\n"
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from nova.packaging import render\n"
+        "ours = sorted(m for m in sys.modules if m.split('.')[0] == 'nova')\n"
+        "assert ours == ['nova', 'nova.packaging', 'nova.packaging.layouts',"
+        " 'nova.packaging.render'], ours\n"
         "assert 'oslo_config' not in sys.modules\n"
-        "print(m.render_wsgi_script('metadata', config_dir='/etc/nova'),"
+        "print(render.render_wsgi_script('metadata', config_dir='/etc/nova'),"
         " end='')\n")
     proc = subprocess.run(["/usr/bin/python3", "-I", "-S", "-c", code],
                           capture_output=True, text=True, timeout=60)

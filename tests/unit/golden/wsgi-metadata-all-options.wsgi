@@ -37,6 +37,6 @@ if (os.path.realpath(sys.prefix) != os.path.realpath(PYTHON_HOME)
 
 # Baked-in defaults; a value set in the process environment wins.
 os.environ.setdefault("OS_NOVA_CONFIG_DIR", "/etc/nova")
-os.environ.setdefault("OS_NOVA_CONFIG_FILES", "nova.conf;metadata.conf")
+os.environ.setdefault("OS_NOVA_CONFIG_FILES", "api-paste.ini;nova.conf;metadata.conf")
 
 from nova.wsgi.metadata import application  # noqa: E402,F401
