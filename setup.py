@@ -1,4 +1,5 @@
-"""The wheel build's hook: render the two .wsgi scripts into every wheel.
+"""The wheel build's hook: render the two .wsgi scripts into every wheel;
+and refuse to build where upstream Nova is installed.
 
 Everything about the project is in pyproject.toml; this file only adds one
 step to setuptools' ``build`` command. ``build_wsgi_scripts`` imports
@@ -19,11 +20,22 @@ them on its command line::
 ``nova-wsgi-build`` in ``%install`` instead. Editable installs (``pip
 install -e``) carry no data files; the checkout's ``deployment/mod_wsgi/``
 holds the same scripts.
+
+The import package is ``nova``, as upstream Nova's: installed into an
+environment that holds upstream's ``nova`` distribution it would overwrite
+upstream's files, and pip would say nothing. So every build but an sdist
+stops with the repair (``nova.clash_message``) when the site-packages of the
+interpreter running it (the target of ``pip install .``: pip's build
+isolation keeps ``sys.prefix``) hold ``nova-<version>.dist-info``. Installs
+elsewhere (``--target``, ``--prefix``, a wheel built in another environment)
+are caught by ``import nova`` itself (``nova/__init__.py``).
 """
 
 import importlib
 import os
+import site
 import sys
+import sysconfig
 
 from setuptools import Command, setup
 from setuptools.command.build import build
@@ -47,6 +59,25 @@ def load(module):
 
 def load_render():
     return load("nova.packaging.render")
+
+
+def site_dirs():
+    """Where this interpreter installs and imports distributions from."""
+    paths = sysconfig.get_paths()
+    dirs = [paths["purelib"], paths["platlib"]]
+    dirs += getattr(site, "getsitepackages", list)()
+    return list(dict.fromkeys(os.path.normpath(d) for d in dirs))
+
+
+def refuse_upstream_nova():
+    if "sdist" in sys.argv[1:]:
+        return
+    nova = load("nova")
+    for directory in site_dirs():
+        version = nova.foreign_nova(directory)
+        if version is not None:
+            sys.exit("error: " + nova.clash_message(directory, version,
+                                                    building=True))
 
 
 class build_wsgi_scripts(Command):
@@ -100,5 +131,6 @@ class build_with_wsgi_scripts(build):
     sub_commands = [*build.sub_commands, ("build_wsgi_scripts", None)]
 
 
+refuse_upstream_nova()
 setup(cmdclass={"build": build_with_wsgi_scripts,
                 "build_wsgi_scripts": build_wsgi_scripts})

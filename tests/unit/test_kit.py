@@ -7,6 +7,9 @@
   bytes at each build, the kit's modules and templates and nothing else;
   ``python3 -I nova-wsgi-kit.pyz build ...`` in an empty directory writes
   what ``nova-wsgi-build`` writes (templates read from inside the zip).
+- ``import nova`` refuses a directory it shares with upstream's ``nova``
+  distribution, with the repair (the real pip round trip is in
+  tests/deploy/test_clash.py).
 """
 
 import ast
@@ -214,4 +217,65 @@ def test_kit_subcommands_get_their_arguments(monkeypatch):
     monkeypatch.setattr(sys.modules["nova.cmd.wsgi_build"], "main", main)
     assert kit.main(["build", "-x", "y"], prog="k.pyz") == 7
     assert seen == {"argv": ["-x", "y"], "prog": "k.pyz build"}
+
+
+# -- the clash guard ----------------------------------------------------------
+
+def _site(tmp_path, *entries):
+    """A site-packages with this project's nova/__init__.py and ``entries``
+    (directories) beside it."""
+    site = tmp_path / "site-packages"
+    (site / "nova").mkdir(parents=True)
+    shutil.copy(ROOT / "nova" / "__init__.py", site / "nova" / "__init__.py")
+    for entry in entries:
+        (site / entry).mkdir()
+        (site / entry / "METADATA").write_text("Name: x\n")
+    return site
+
+
+def _import_nova(site):
+    code = f"import sys; sys.path.insert(0, {str(site)!r}); import nova"
+    return subprocess.run([SYSTEM_PYTHON, "-I", "-c", code],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("entry, version", [
+    ("nova-34.0.0.dist-info", "34.0.0"),
+    ("nova-33.1.0-py3.11.egg-info", "33.1.0"),
+    ("Nova-35.0.0.0rc1.dist-info", "35.0.0.0rc1"),
+])
+def test_import_refuses_a_directory_shared_with_upstream(tmp_path, entry,
+                                                         version):
+    site = _site(tmp_path, "nova_wsgi-0.1.0.dist-info", entry)
+    proc = _import_nova(site)
+    assert proc.returncode == 1
+    err = " ".join(proc.stderr.split())
+    assert (f"ImportError: nova-wsgi and upstream Nova (nova {version}) are "
+            f"both installed in {site}") in err
+    assert "the later install overwrote the earlier one's files" in err
+    assert (f"pip uninstall -y nova-wsgi nova && pip install nova=={version}"
+            in err)
+    assert "python3 nova-wsgi-kit.pyz build --help" in err
+
+
+def test_import_ignores_other_distributions(tmp_path):
+    site = _site(tmp_path, "nova_wsgi-0.1.0.dist-info",
+                 "python_novaclient-18.0.0.dist-info",
+                 "novaclient-18.0.0.dist-info", "nova_wsgi.egg-info",
+                 "nova-wsgi-0.1.0.dist-info", "nova.egg-info")
+    proc = _import_nova(site)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_clash_message_when_building():
+    import nova
+
+    text = nova.clash_message("/venv/lib/python3.11/site-packages",
+                              "34.0.0", building=True)
+    assert text.startswith(
+        "refusing to build nova-wsgi for this environment: "
+        "/venv/lib/python3.11/site-packages holds upstream Nova (nova "
+        "34.0.0).")
+    assert nova.foreign_nova(str(ROOT)) is None
+    assert nova.foreign_nova(str(ROOT / "no-such-dir")) is None
 
