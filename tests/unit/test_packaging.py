@@ -552,8 +552,10 @@ def test_command_runs_without_the_runtime_dependencies(tmp_path):
 
 
 def _copy_source(dest):
-    for name in ("pyproject.toml", "setup.py", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in"):
         shutil.copy(ROOT / name, dest / name)
+    (dest / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "build-kit.py", dest / "tools")
     shutil.copytree(ROOT / "nova", dest / "nova",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
@@ -586,6 +588,8 @@ def test_wheel_carries_the_scripts(tmp_path, unavailable):
                 api, python_home="/opt/nova", config_dir="/etc/nova-wheel")
         assert "nova/packaging/templates/vhost.conf.tmpl" in names
         assert "nova/cmd/wsgi_build.py" in names
+        # Not the kit: who installs the wheel has nova-wsgi-build.
+        assert not [n for n in names if "build-kit" in n or ".pyz" in n]
 
 
 @pytest.mark.slow
@@ -605,3 +609,5 @@ def test_sdist_carries_what_the_build_step_needs(tmp_path):
     assert "setup.py" in members
     for template in (ROOT / "nova/packaging/templates").iterdir():
         assert f"nova/packaging/templates/{template.name}" in members
+    # The single-file kit is built from an unpacked sdist too.
+    assert "tools/build-kit.py" in members

@@ -353,3 +353,23 @@ def test_account_commands_for_other_names():
         "groupadd -r -g 162 nova"
     with pytest.raises(ValueError, match="one word"):
         layouts.account_commands("rhel", "a;b c")
+
+
+def test_documented_and_default_orders_put_the_paste_file_first():
+    """Every OS_NOVA_CONFIG_FILES value the kit renders by default or the
+    docs show is one upstream Nova accepts."""
+    import re
+
+    from nova import config_files
+    from tests.helpers import ROOT
+
+    values = [config_files.DEFAULT_FILES]
+    values += re.findall(r'OS_NOVA_CONFIG_FILES \(default "([^"]+)"\)',
+                         render.render_wsgi_script("compute"))
+    for doc in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        text = doc.read_text()
+        values += re.findall(r"--config-files '([^']+)'", text)
+        values += re.findall(r"OS_NOVA_CONFIG_FILES=['\"]?([^\s'\"`]+)",
+                             text)
+    assert len(values) >= 3, values
+    assert [v for v in values if preflight.config_files_warning(v)] == []
