@@ -42,8 +42,8 @@ which is where the scripts are installed, not necessarily DIR (a build
 root). Their logs go to a directory of their own (/var/log/httpd/nova,
 ${APACHE_LOG_DIR}/nova), which must exist, as must the daemons' user and
 group: the header of each snippet has the commands, and with --apache
-this command warns about any that this machine lacks (--no-host-checks:
-not for a build root).
+this command warns about any that this machine lacks (--no-host-checks
+skips that, for a build root).
 
 --bind, --server-name, --ssl-certificate and --ssl-certificate-key take
 VALUE (for every API written) or API=VALUE (for that API; repeat the
