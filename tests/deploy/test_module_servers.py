@@ -151,7 +151,8 @@ def test_sighup_reloads_under_load_losing_nothing(workdir, server):
         load.run(hup, at=1.0, after=1.5)
         print(f"{server} SIGHUP under load:", load.summary())  # with -s
         assert proc.running(), proc.output()[-3000:]
-        assert not set(servers.children(proc.pid)) & before
+        servers.wait_for(lambda: not set(servers.children(proc.pid))
+                         & before, 30, "the old workers to exit")
         assert not load.failures(), load.summary()
         assert len(load.outcomes) > 50, load.summary()
     finally:
