@@ -15,4 +15,8 @@ later) runs them before any of the project's dependencies is installed.
 
 The console command ``nova-wsgi-build`` (``nova.cmd.wsgi_build``) writes
 the files; ``setup.py`` renders the scripts into every wheel.
+
+``nova.packaging.reload`` is the console command ``nova-wsgi-reload``: it
+reloads the APIs under Apache mod_wsgi without losing a request (SIGUSR1 to
+their daemon processes), standard library only as well.
 """

@@ -25,11 +25,16 @@ every request made after the new daemons are up succeeds; the daemons are
 new ones. The old daemons exit in a tenth of a second (the entry modules
 ``gc.freeze()`` the loaded API; Python's finalization used to take 2 to
 3 s of CPU, during which no daemon listened and every request waited).
+
+The reloads that keep the socket lose nothing under the same load:
+``nova-wsgi-reload`` (SIGUSR1 to each daemon, at once or ``--rolling``)
+and ``touch`` of the script (mod_wsgi's script reloading).
 """
 
 import os
 import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -246,29 +251,137 @@ def test_graceful_restart_under_load(site):
     checks.metadata_root(site.metadata)
 
 
-def test_daemon_reload_under_load_loses_nothing(site):
-    """Reloading the API without restarting Apache: SIGUSR1 to each of its
-    daemons (mod_wsgi's graceful daemon restart). Apache keeps their
-    socket; requests queue while the daemons restart; not one fails."""
-    before = site.apache.daemons(COMPUTE_GROUP)
-    assert len(before) == COMPUTE_PROCS
-    loaded_before = checks.loaded_count(
-        site.log("nova-compute-api_error.log"), "osapi_compute")
+def _reload(site, *args, user=None):
+    """``nova-wsgi-reload`` (the console script; ``python3 -m
+    nova.packaging.reload`` from the source tree under the system Python
+    as another user) for this test's Apache only: other Apaches on the
+    machine may have daemons of the same groups."""
+    pidfile = site.apache.root / "run" / "httpd.pid"
+    if user is None:
+        argv = [str(servers.VENV_BIN / "nova-wsgi-reload")]
+    else:
+        argv = ["runuser", "-u", user, "--", "/usr/bin/python3", "-S", "-m",
+                "nova.packaging.reload"]
+    return subprocess.run([*argv, "--pidfile", str(pidfile), *args],
+                          cwd=servers.ROOT, capture_output=True, text=True,
+                          timeout=180)
+
+
+def _loaded(site):
+    return (checks.loaded_count(site.log("nova-compute-api_error.log"),
+                                "osapi_compute"),
+            checks.loaded_count(site.log("nova-metadata_error.log"),
+                                "metadata"))
+
+
+@pytest.mark.parametrize("options", [(), ("--rolling",)],
+                         ids=["at-once", "rolling"])
+def test_nova_wsgi_reload_under_load_loses_nothing(site, options):
+    """``nova-wsgi-reload``: SIGUSR1 to each daemon of both groups
+    (mod_wsgi's graceful daemon restart), never to Apache. Apache keeps
+    the daemons' socket; requests queue while they restart; not one
+    fails. The command returns once the new daemons have loaded the API
+    and serve."""
+    before = {COMPUTE_GROUP: site.apache.daemons(COMPUTE_GROUP),
+              METADATA_GROUP: site.apache.daemons(METADATA_GROUP)}
+    assert len(before[COMPUTE_GROUP]) == COMPUTE_PROCS
+    loaded_before = _loaded(site)
+    graceful_before = _graceful_restarts(site)
+    result = {}
 
     def reload_daemons():
-        for pid in before:
-            os.kill(pid, signal.SIGUSR1)
-        checks.wait_loaded(lambda: site.log("nova-compute-api_error.log"),
-                           "osapi_compute", loaded_before + COMPUTE_PROCS)
+        result["proc"] = _reload(site, *options)
+        result["loaded"] = _loaded(site)
 
     load = checks.Load(site.compute + "/v2.1/nonexistent", headers=ADMIN,
                        clients=3, ok=(404,))
     load.run(reload_daemons, at=1.0, after=1.5)
-    print("daemon reload under load:", load.summary())  # shown with -s
-    after = site.apache.daemons(COMPUTE_GROUP)
-    assert len(after) == COMPUTE_PROCS and not set(after) & set(before)
+    print(f"nova-wsgi-reload {' '.join(options)} under load:",
+          load.summary())  # shown with -s
+    proc = result["proc"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == [COMPUTE_GROUP,
+                                                      METADATA_GROUP], lines
+    assert lines[0].startswith(
+        f"{COMPUTE_GROUP}: reloaded {COMPUTE_PROCS} daemon processes of "
+        f"Apache {site.apache.pid} in "), lines
+    assert ("one by one" in lines[0]) == bool(options), lines
+    for group, procs in ((COMPUTE_GROUP, COMPUTE_PROCS),
+                         (METADATA_GROUP, METADATA_PROCS)):
+        after = site.apache.daemons(group)
+        assert len(after) == procs and not set(after) & set(before[group])
+    # Loaded again, by the time the command returned.
+    assert result["loaded"] == (loaded_before[0] + COMPUTE_PROCS,
+                                loaded_before[1] + METADATA_PROCS)
+    assert _graceful_restarts(site) == graceful_before  # Apache untouched
     assert not load.failures(), load.summary()
     assert len(load.outcomes) > 50, load.summary()
+    checks.metadata_root(site.metadata)
+
+
+def test_touching_the_script_reloads_under_load_losing_nothing(site):
+    """mod_wsgi's script reloading (WSGIScriptReloading, on by default):
+    after ``touch`` of the .wsgi script, each daemon that gets a request
+    sees the new mtime, sends the request back to Apache (which tries it
+    again on another daemon) and restarts; the new daemon preloads the
+    script as at start. Under load every daemon gets one: all restart,
+    nothing fails (requests wait meanwhile). An idle daemon restarts only
+    at its next request."""
+    before = site.apache.daemons(COMPUTE_GROUP)
+    loaded_before = _loaded(site)[0]
+    script = site.tree.path / "scripts" / render.script_filename("compute")
+
+    def touch():
+        os.utime(script)
+        checks.wait_loaded(lambda: site.log("nova-compute-api_error.log"),
+                           "osapi_compute", loaded_before + COMPUTE_PROCS)
+        wait_for(lambda: not set(site.apache.daemons(COMPUTE_GROUP))
+                 & set(before), 60, "the old daemons to exit")
+
+    load = checks.Load(site.compute + "/v2.1/nonexistent", headers=ADMIN,
+                       clients=3, ok=(404,))
+    load.run(touch, at=1.0, after=1.5)
+    print("touch under load:", load.summary())  # shown with -s
+    after = site.apache.daemons(COMPUTE_GROUP)
+    assert len(after) == COMPUTE_PROCS and not set(after) & set(before)
+    log = site.log("nova-compute-api_error.log")
+    assert log.count("Forcing restart of daemon process "
+                     f"'{COMPUTE_GROUP}' due to modification of script") \
+        >= COMPUTE_PROCS
+    assert not load.failures(), load.summary()
+    assert len(load.outcomes) > 50, load.summary()
+
+
+def test_nova_wsgi_reload_refuses_what_it_cannot_do(site):
+    """An unknown group: nothing signalled, the groups it did see named.
+    Another user than the daemons': permission denied, nothing signalled
+    (run from the source tree with the system Python and no
+    site-packages, as from a bare checkout)."""
+    before = site.apache.daemons(COMPUTE_GROUP)
+    proc = _reload(site, "--group", "nosuch")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout == (
+        f"nosuch: no daemon process of this group found under Apache "
+        f"{site.apache.pid} (no process in /proc named '(wsgi:nosuch)'); "
+        f"daemons seen: '(wsgi:nova-comput' x{COMPUTE_PROCS}, "
+        f"'(wsgi:nova-metada' x{METADATA_PROCS}\n")
+    proc = _reload(site, "compute", user="nobody")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout == (
+        f"{COMPUTE_GROUP}: permission denied sending SIGUSR1 to pid "
+        f"{before[0]} (user {RUN_AS}): run as root or as {RUN_AS}\n")
+    assert site.apache.daemons(COMPUTE_GROUP) == before
+    proc = _reload(site, "compute", "--dry-run")
+    assert proc.stdout == (
+        f"{COMPUTE_GROUP}: would signal {COMPUTE_PROCS} daemon processes "
+        f"of Apache {site.apache.pid} (pids "
+        f"{' '.join(str(p) for p in before)})\n")
+    assert site.apache.daemons(COMPUTE_GROUP) == before
+
+
+def _graceful_restarts(site):
+    return site.apache.log("error.log").count("Doing graceful restart")
 
 
 def _missing_socket_errors(site):

@@ -4,7 +4,8 @@ gunicorn runs the shipped ``deployment/gunicorn/*.conf.py`` as they are, with
 ``--bind`` on the command line (which wins over the file). uWSGI's socket
 is in its ini, so the ini is rendered by the same function with this
 test's address; nothing else differs from the shipped file. Both stop
-gracefully on SIGTERM: a request in flight is answered first.
+gracefully on SIGTERM: a request in flight is answered first; both reload
+on SIGHUP under load without losing a request.
 """
 
 import signal
@@ -13,6 +14,7 @@ import pytest
 
 from nova.packaging import render
 from tests.deploy import checks, servers
+from tests.helpers import ADMIN
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("deploy_tools")]
 
@@ -113,3 +115,45 @@ def test_uwsgi_serves_the_shipped_inis(workdir):
         # SIGINT: uWSGI's immediate stop, for whatever is left.
         for proc in procs.values():
             proc.stop(signal.SIGINT)
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "uwsgi"])
+def test_sighup_reloads_under_load_losing_nothing(workdir, server):
+    """SIGHUP to the master, the reload docs/deploying.md gives for both:
+    the listening socket stays open while new workers load the API and
+    the old ones finish what they hold; requests made meanwhile wait, and
+    not one fails."""
+    etc = workdir.config("etc")
+    env = servers.clean_env(OS_NOVA_CONFIG_DIR=str(etc))
+    port = servers.free_port()
+    bind = f"127.0.0.1:{port}"
+    if server == "gunicorn":
+        conf = (servers.ROOT / "deployment" / "gunicorn"
+                / render.gunicorn_filename("compute"))
+        argv = [servers.VENV_BIN / "gunicorn", "-c", conf, "--bind", bind]
+    else:
+        ini = workdir.write(render.uwsgi_filename("compute"),
+                            render.render_uwsgi("compute", bind=bind))
+        argv = [servers.VENV_BIN / "uwsgi", "--ini", ini]
+    proc = servers.Process(argv, workdir.path / f"{server}.log", env=env,
+                           cwd=workdir.path)
+    workers = render.APIS["compute"].processes
+    try:
+        checks.wait_loaded(proc.output, "osapi_compute", workers)
+        before = set(servers.children(proc.pid))
+
+        def hup():
+            proc.proc.send_signal(signal.SIGHUP)
+            checks.wait_loaded(proc.output, "osapi_compute", 2 * workers)
+
+        load = checks.Load(f"http://{bind}/v2.1/nonexistent",
+                           headers=ADMIN, clients=3, ok=(404,))
+        load.run(hup, at=1.0, after=1.5)
+        print(f"{server} SIGHUP under load:", load.summary())  # with -s
+        assert proc.running(), proc.output()[-3000:]
+        servers.wait_for(lambda: not set(servers.children(proc.pid))
+                         & before, 30, "the old workers to exit")
+        assert not load.failures(), load.summary()
+        assert len(load.outcomes) > 50, load.summary()
+    finally:
+        proc.stop(signal.SIGINT)

@@ -220,7 +220,8 @@ def test_python_package_holds_the_module_and_commands(built):
                  f"{SITELIB}/nova/db/migrations/env.py",
                  f"{SITELIB}/nova_wsgi-{VERSION}.dist-info/METADATA"):
         assert files[path][:3] == ("-rw-r--r--", "root", "root"), path
-    for command in ("nova-manage", "nova-wsgi-build", "nova-openapi"):
+    for command in ("nova-manage", "nova-wsgi-build", "nova-wsgi-reload",
+                    "nova-openapi"):
         assert files[f"/usr/bin/{command}"][:3] == ("-rwxr-xr-x", "root",
                                                     "root")
     # %license and %doc: /usr/share/licenses/<name> on Fedora,
@@ -237,7 +238,8 @@ def test_python_package_holds_the_module_and_commands(built):
                if not path.startswith((f"{SITELIB}/nova/",
                                        f"{SITELIB}/nova_wsgi-"))}
     assert outside == {f"{SITELIB}/nova", "/usr/bin/nova-manage",
-                       "/usr/bin/nova-wsgi-build", "/usr/bin/nova-openapi"}
+                       "/usr/bin/nova-wsgi-build", "/usr/bin/nova-wsgi-reload",
+                       "/usr/bin/nova-openapi"}
     # The wheel's own copies of the .wsgi scripts are not packaged.
     assert not [p for p in files if p.endswith(".wsgi")]
     shebang = rpm_file(built[PYTHON], "/usr/bin/nova-manage").splitlines()[0]
