@@ -21,6 +21,7 @@ are in ``tests/helpers.py``.
 
 import os
 import shutil
+import subprocess
 import textwrap
 import uuid
 
@@ -28,7 +29,7 @@ import pytest
 import webtest
 
 from nova import config_files, loading
-from tests.deploy import servers
+from tests.deploy import rpmroot, servers
 from tests.helpers import (
     PASTE,
     Images,
@@ -204,6 +205,17 @@ def deploy_tools():
     if os.geteuid() != 0:
         unavailable("root (the servers run as www-data)")
     bootstrap_for(_missing_tools)
+
+
+@pytest.fixture(scope="module")
+def rpm_tools(deploy_tools):
+    """The RPM tests' tools (rpmbuild, rpmlint with its spelling check,
+    nss_wrapper, logrotate, ...), bootstrapped; and a git checkout, since
+    the source tarball is ``git archive`` of it."""
+    bootstrap_for(rpmroot.missing_tools)
+    if subprocess.run(["git", "-C", str(servers.ROOT), "rev-parse", "HEAD"],
+                      capture_output=True, timeout=60).returncode:
+        unavailable("a git checkout (the source tarball is git archive)")
 
 
 @pytest.fixture

@@ -20,10 +20,8 @@ Apache gets that passwd entry through nss_wrapper (LD_PRELOAD), as the
 real system would from its own /etc/passwd.
 """
 
-import glob
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -31,8 +29,8 @@ import pytest
 
 from nova.packaging import render
 from tests.deploy import checks, rpmroot, servers
+from tests.deploy.rpmroot import relocate_vhost, rpm_file
 from tests.deploy.servers import request
-from tests.helpers import bootstrap_for, unavailable
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("rpm_tools")]
 
@@ -45,7 +43,7 @@ PACKAGES = (PYTHON, COMMON, COMPUTE, METADATA)
 PY_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 SITELIB = f"/usr/lib/python{PY_VERSION}/site-packages"
 NOVA_ID = "162"
-WSGI_DIR = "/var/www/cgi-bin/nova"
+WSGI_DIR = rpmroot.WSGI_DIR
 PASSWORD = "s3cret-rpm"
 
 # The files of each package but the Python module's: path -> (mode, user,
@@ -92,44 +90,6 @@ FILE_QF = ("[%{FILENAMES}\t%{FILEMODES:perms}\t%{FILEUSERNAME}\t"
            "%{FILEGROUPNAME}\t%{FILEFLAGS:fflags}\n]")
 
 
-def _nss_wrapper():
-    found = sorted(glob.glob("/usr/lib/*/libnss_wrapper.so")
-                   + glob.glob("/usr/lib*/libnss_wrapper.so"))
-    return found[0] if found else None
-
-
-def _missing_tools():
-    missing = []
-    for tool, apt in (("rpmbuild", "rpm"), ("rpmlint", "rpmlint"),
-                      ("git", "git"), ("ldd", "libc-bin")):
-        if not shutil.which(tool):
-            missing.append(f"{tool} (apt: {apt})")
-    probes = {"installer": ("import installer", "python3-installer"),
-              "packaging": ("import packaging", "python3-packaging"),
-              "pip": ("import pip", "python3-pip"),
-              # rpmlint's spelling check: enchant and an en_US dictionary.
-              "enchant": ("import enchant", "python3-enchant"),
-              "enchant's en_US dictionary": (
-                  "import enchant; assert enchant.Broker().dict_exists("
-                  "'en_US')", "hunspell-en-us")}
-    for what, (code, apt) in probes.items():
-        if subprocess.run(["/usr/bin/python3", "-c", code],
-                          capture_output=True, timeout=60).returncode:
-            missing.append(f"/usr/bin/python3's {what} (apt: {apt})")
-    if not _nss_wrapper():
-        missing.append("libnss_wrapper.so (apt: libnss-wrapper)")
-    return missing
-
-
-@pytest.fixture(scope="module")
-def rpm_tools(deploy_tools):
-    # deploy_tools: root, Apache and .venv's mod_wsgi (bootstrapped).
-    bootstrap_for(_missing_tools)
-    if subprocess.run(["git", "-C", str(servers.ROOT), "rev-parse", "HEAD"],
-                      capture_output=True, timeout=60).returncode:
-        unavailable("a git checkout (the source tarball is git archive)")
-
-
 @pytest.fixture(scope="module")
 def build(module_workdir):
     proc, packages = rpmroot.build(module_workdir.path / "rpmbuild")
@@ -164,12 +124,7 @@ def test_rpmlint_finds_no_error(built):
     # Its spelling check on, as Fedora's rpmlint has it (the wrapper stops
     # when it cannot be); the rpmlintrc's spelling filters are then used,
     # and an unused filter would be an error.
-    proc = subprocess.run(
-        ["/usr/bin/python3", str(servers.ROOT / "tools" /
-                                 "rpmlint-spelling.py"),
-         "-r", str(rpmroot.RPMLINTRC), str(rpmroot.SPEC),
-         *map(str, built.values())],
-        capture_output=True, text=True, timeout=300)
+    proc = rpmroot.lint(rpmroot.RPMLINTRC, rpmroot.SPEC, built.values())
     assert "spelling-error" not in proc.stdout, proc.stdout
     summary = proc.stdout.strip().splitlines()[-1]
     assert re.search(r"\b5 packages and 1 specfiles checked; 0 errors\b",
@@ -430,25 +385,6 @@ def test_pre_fails_and_installs_nothing_when_162_is_taken(
 
 # -- the installed tree, served -----------------------------------------------
 
-def relocate_vhost(text, root, port, log_dir):
-    """The installed vhost with this test's port on 127.0.0.1, logs in
-    ``log_dir`` and the scripts in the scratch root; nothing else changes.
-    """
-    api_port = re.search(r"^Listen (\d+)$", text, re.M).group(1)
-    replacements = [
-        (f"Listen {api_port}\n", f"Listen 127.0.0.1:{port}\n", 1),
-        (f"<VirtualHost *:{api_port}>", f"<VirtualHost 127.0.0.1:{port}>", 1),
-        (f'"{WSGI_DIR}/', f'"{root.path}{WSGI_DIR}/', 1),
-        (f'<Directory "{WSGI_DIR}">', f'<Directory "{root.path}{WSGI_DIR}">',
-         1),
-        ('"/var/log/httpd/', f'"{log_dir}/', 2),
-    ]
-    for old, new, count in replacements:
-        assert text.count(old) == count, (old, text)
-        text = text.replace(old, new)
-    return text
-
-
 class InstalledSite:
     """Both APIs served by a private Apache from the scratch root."""
 
@@ -484,7 +420,7 @@ class InstalledSite:
         tree.write("nss/group", open("/etc/group").read()
                    + ":".join(root.entries("group")["nova"]) + "\n")
         self.env = {
-            "LD_PRELOAD": _nss_wrapper(),
+            "LD_PRELOAD": rpmroot.nss_wrapper(),
             "NSS_WRAPPER_PASSWD": str(tree.path / "nss/passwd"),
             "NSS_WRAPPER_GROUP": str(tree.path / "nss/group"),
             # Paths that the scratch root moves; the rest is /etc/nova's.
@@ -598,12 +534,3 @@ def test_daemons_run_as_the_installed_nova_user(site):
             assert (uid, gid) == (NOVA_ID, NOVA_ID)
             assert os.readlink(f"/proc/{pid}/cwd") == str(
                 site.root / "var/lib/nova")
-
-
-def rpm_file(package, path):
-    """The text of ``path`` in ``package`` (rpm2cpio, no install)."""
-    listing = subprocess.run(
-        f"rpm2cpio {package} | cpio -i --quiet --to-stdout .{path}",
-        shell=True, capture_output=True, timeout=60)
-    assert listing.returncode == 0, listing.stderr
-    return listing.stdout.decode()
