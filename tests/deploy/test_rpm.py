@@ -44,6 +44,7 @@ PY_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 SITELIB = f"/usr/lib/python{PY_VERSION}/site-packages"
 NOVA_ID = "162"
 WSGI_DIR = rpmroot.WSGI_DIR
+HTTPD_LOG_DIR = "/var/log/httpd/nova"
 PASSWORD = "s3cret-rpm"
 
 # The files of each package but the Python module's: path -> (mode, user,
@@ -64,6 +65,7 @@ FILES = {
     },
     COMPUTE: {
         WSGI_DIR: ("drwxr-xr-x", "root", "root", ""),
+        HTTPD_LOG_DIR: ("drwx------", "root", "root", ""),
         f"{WSGI_DIR}/nova-compute-api.wsgi": ("-rw-r--r--", "root", "root",
                                               ""),
         "/etc/httpd/conf.d/nova-compute-api.conf": ("-rw-r-----", "root",
@@ -77,6 +79,7 @@ FILES = {
     },
     METADATA: {
         WSGI_DIR: ("drwxr-xr-x", "root", "root", ""),
+        HTTPD_LOG_DIR: ("drwx------", "root", "root", ""),
         f"{WSGI_DIR}/nova-metadata.wsgi": ("-rw-r--r--", "root", "root", ""),
         "/etc/httpd/conf.d/nova-metadata.conf": ("-rw-r-----", "root", "nova",
                                                  "cn"),
@@ -207,28 +210,31 @@ def test_nothing_under_run_and_a_tmpfiles_entry_instead(built):
     assert "d /run/nova 0750 nova nova -" in text.splitlines()
 
 
-def test_logrotate_rotates_nova_logs_without_a_signal(built):
-    text = rpm_file(built[COMMON], "/etc/logrotate.d/nova-wsgi-common")
-    body = re.search(r"^/var/log/nova/\*\.log \{\n(.*?)^\}", text,
-                     re.M | re.S).group(1)
-    directives = {line.strip() for line in body.splitlines()}
-    assert {"rotate 14", "size 10M", "copytruncate", "su nova nova",
-            "missingok", "compress"} <= directives
-    assert not any(d.startswith(("postrotate", "prerotate"))
-                   for d in directives)
+def test_logrotate_rotates_nova_and_vhost_logs_without_a_signal(built):
+    # nova's own logs, and Apache's logs of the two vhosts (in a directory
+    # that httpd's logrotate file, which reloads httpd, does not match):
+    # copied and truncated, nothing signalled or reloaded.
+    stanzas = rpmroot.logrotate_stanzas(
+        rpm_file(built[COMMON], "/etc/logrotate.d/nova-wsgi-common"))
+    common = ["rotate 14", "size 10M", "missingok", "notifempty",
+              "compress", "copytruncate"]
+    assert stanzas == {"/var/log/nova/*.log": ["su nova nova", *common],
+                       f"{HTTPD_LOG_DIR}/*.log": common}
 
 
 def test_scripts_and_vhosts_are_what_nova_wsgi_build_renders(built):
-    # Written by the project's build step in %install, with the defaults
-    # and the RHEL layout: byte for byte what the render functions give.
+    # Written by the project's build step in %install, with the defaults,
+    # the RHEL layout and the vhosts' log directory: byte for byte what
+    # the render functions give.
+    logs = {"log_dir": HTTPD_LOG_DIR}
     expected = {
         COMPUTE: {
             f"{WSGI_DIR}/nova-compute-api.wsgi":
                 render.render_wsgi_script("compute"),
             "/etc/httpd/conf.d/nova-compute-api.conf":
-                render.render_vhost("compute", "rhel"),
+                render.render_vhost("compute", "rhel", **logs),
             "/usr/share/nova-wsgi/httpd/nova-compute-api-tls.conf":
-                render.render_vhost("compute", "rhel", tls=True),
+                render.render_vhost("compute", "rhel", tls=True, **logs),
             "/usr/share/nova-wsgi/httpd/nova-compute-api-prefix.conf":
                 render.render_vhost("compute", "rhel",
                                     path_prefix="/compute"),
@@ -237,9 +243,9 @@ def test_scripts_and_vhosts_are_what_nova_wsgi_build_renders(built):
             f"{WSGI_DIR}/nova-metadata.wsgi":
                 render.render_wsgi_script("metadata"),
             "/etc/httpd/conf.d/nova-metadata.conf":
-                render.render_vhost("metadata", "rhel"),
+                render.render_vhost("metadata", "rhel", **logs),
             "/usr/share/nova-wsgi/httpd/nova-metadata-tls.conf":
-                render.render_vhost("metadata", "rhel", tls=True),
+                render.render_vhost("metadata", "rhel", tls=True, **logs),
         },
     }
     for name, files in expected.items():
@@ -274,10 +280,13 @@ def test_requires_and_conflicts(built):
         in python_deps
     conflicts = {name: set(rpmroot.query(built[name], "[%{CONFLICTNAME}\n]"))
                  for name in PACKAGES}
-    assert conflicts == {PYTHON: {"python3-nova"},
-                         COMMON: {"openstack-nova-common"},
-                         COMPUTE: {"openstack-nova-api"},
-                         METADATA: {"openstack-nova-api"}}
+    # Upstream's RDO packages, and rpm/openstack-nova-wsgi.spec's package
+    # (the same scripts, vhosts, log directory and log rotation).
+    assert conflicts == {
+        PYTHON: {"python3-nova"},
+        COMMON: {"openstack-nova-common", "openstack-nova-wsgi"},
+        COMPUTE: {"openstack-nova-api", "openstack-nova-wsgi"},
+        METADATA: {"openstack-nova-api", "openstack-nova-wsgi"}}
     provides = set(rpmroot.query(built[PYTHON], "[%{PROVIDENAME}\n]"))
     assert "python3dist(nova-wsgi)" in provides
 
