@@ -14,6 +14,8 @@ so these tests need root; without it (or without the tools) they are
 skipped outside CI and fail in CI, as the database tests do for their
 servers. ``workdir`` and ``module_workdir`` are a work tree www-data can
 read (``tests.deploy.servers.Workdir``), for a test or a module.
+``rpm_tools`` adds what the RPM tests need (rpmbuild, rpmlint with its
+spelling check, nss_wrapper, logrotate) to ``deploy_tools``.
 
 Plain helpers and constants (``sync_db``, ``make_flavor``, ``sample``, ...)
 are in ``tests/helpers.py``.
