@@ -14,6 +14,8 @@ so these tests need root; without it (or without the tools) they are
 skipped outside CI and fail in CI, as the database tests do for their
 servers. ``workdir`` and ``module_workdir`` are a work tree www-data can
 read (``tests.deploy.servers.Workdir``), for a test or a module.
+``rpm_tools`` adds what the RPM tests need (rpmbuild, rpmlint with its
+spelling check, nss_wrapper, logrotate) to ``deploy_tools``.
 
 Plain helpers and constants (``sync_db``, ``make_flavor``, ``sample``, ...)
 are in ``tests/helpers.py``.
@@ -21,6 +23,7 @@ are in ``tests/helpers.py``.
 
 import os
 import shutil
+import subprocess
 import textwrap
 import uuid
 
@@ -28,7 +31,7 @@ import pytest
 import webtest
 
 from nova import config_files, loading
-from tests.deploy import servers
+from tests.deploy import rpmroot, servers
 from tests.helpers import (
     PASTE,
     Images,
@@ -204,6 +207,17 @@ def deploy_tools():
     if os.geteuid() != 0:
         unavailable("root (the servers run as www-data)")
     bootstrap_for(_missing_tools)
+
+
+@pytest.fixture(scope="module")
+def rpm_tools(deploy_tools):
+    """The RPM tests' tools (rpmbuild, rpmlint with its spelling check,
+    nss_wrapper, logrotate, ...), bootstrapped; and a git checkout, since
+    the source tarball is ``git archive`` of it."""
+    bootstrap_for(rpmroot.missing_tools)
+    if subprocess.run(["git", "-C", str(servers.ROOT), "rev-parse", "HEAD"],
+                      capture_output=True, timeout=60).returncode:
+        unavailable("a git checkout (the source tarball is git archive)")
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ APT_PACKAGES=(python3-venv python3-dev apache2 apache2-dev)
 # /usr/bin/python3's pip, setuptools and wheel (build the wheel) and installer
 # (install it with RHEL's paths); packaging for rpm's own python3dist()
 # dependency generator; nss_wrapper to run Apache's daemons as the nova user
-# of a scratch root.
+# of a scratch root; logrotate to rotate the vhosts' logs for real.
 APT_PACKAGES+=(rpm rpmlint python3-enchant hunspell-en-us python3-pip
                python3-setuptools python3-wheel python3-installer
-               python3-packaging libnss-wrapper)
+               python3-packaging libnss-wrapper logrotate)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \

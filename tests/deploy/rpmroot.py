@@ -1,8 +1,21 @@
-"""Building nova-wsgi's RPMs and installing them into a scratch root.
+"""Building the RPMs of rpm/ and installing them into a scratch root.
+
+For tests/deploy/test_rpm.py (rpm/nova-wsgi.spec, this project's packages)
+and tests/deploy/test_rpm_upstream.py (rpm/openstack-nova-wsgi.spec,
+upstream Nova's WSGI files):
 
 - ``build``: ``tools/build-rpms.sh`` into a topdir (the documented way:
   ``git archive`` of the work tree, rpmbuild with %check);
-- ``query``: ``rpm -qp`` with a query format, one row a line;
+- ``lint``: rpmlint with its spelling check on (tools/rpmlint-spelling.py)
+  and the spec's rpmlintrc;
+- ``query``/``rows``: ``rpm -qp`` with a query format, one row a line;
+  ``rpm_file``: a file's text from a package, without installing it;
+- ``missing_tools``: what these tests need that this machine lacks, named
+  with the Debian package that brings it; ``nss_wrapper``: the library
+  that lets Apache find a scratch root's accounts;
+- ``relocate_vhost``: an installed vhost moved onto a test's port, log
+  directory and scratch root; ``logrotate_stanzas``: a logrotate file's
+  entries, parsed;
 - ``ScratchRoot``: an empty tree with just enough of a system for the
   packages' scriptlets, which rpm runs chrooted into it: ``/bin/sh``,
   ``getent``, ``groupadd`` and ``useradd`` with their libraries (copied
@@ -13,6 +26,7 @@
   Debian they are copied.
 """
 
+import glob
 import os
 import pathlib
 import re
@@ -24,18 +38,25 @@ from tests.deploy import servers
 ROOT = servers.ROOT
 SPEC = ROOT / "rpm" / "nova-wsgi.spec"
 RPMLINTRC = ROOT / "rpm" / "nova-wsgi.rpmlintrc"
+UPSTREAM_SPEC = ROOT / "rpm" / "openstack-nova-wsgi.spec"
+UPSTREAM_RPMLINTRC = ROOT / "rpm" / "openstack-nova-wsgi.rpmlintrc"
 BUILD_SCRIPT = ROOT / "tools" / "build-rpms.sh"
+LINT_SCRIPT = ROOT / "tools" / "rpmlint-spelling.py"
+WSGI_DIR = "/var/www/cgi-bin/nova"
 DBPATH = "/var/lib/rpm"
 # What the scriptlets run, besides the shell.
 SCRIPTLET_TOOLS = ("getent", "groupadd", "useradd")
 
 
-def build(topdir, timeout=300):
-    """Build the SRPM and RPMs into ``topdir``; returns the CompletedProcess
-    and ``{package name: path}`` (the SRPM as ``"src"``)."""
-    proc = subprocess.run([str(BUILD_SCRIPT), "--topdir", str(topdir)],
-                          capture_output=True, text=True, timeout=timeout,
-                          env=servers.clean_env())
+def build(topdir, spec=SPEC, nocheck=False, timeout=300):
+    """Build the SRPM and RPMs of ``spec`` into ``topdir`` (one topdir a
+    spec); returns the CompletedProcess and ``{package name: path}`` (the
+    SRPM as ``"src"``)."""
+    argv = [str(BUILD_SCRIPT), "--spec", str(spec), "--topdir", str(topdir)]
+    if nocheck:
+        argv.append("--nocheck")
+    proc = subprocess.run(argv, capture_output=True, text=True,
+                          timeout=timeout, env=servers.clean_env())
     packages = {}
     if proc.returncode == 0:
         for path in pathlib.Path(topdir).glob("RPMS/noarch/*.rpm"):
@@ -43,6 +64,16 @@ def build(topdir, timeout=300):
         for path in pathlib.Path(topdir).glob("SRPMS/*.src.rpm"):
             packages["src"] = path
     return proc, packages
+
+
+def lint(rpmlintrc, spec, packages, timeout=300):
+    """rpmlint on ``spec`` and ``packages`` with ``rpmlintrc`` and its
+    spelling check on (the wrapper stops when it cannot be): the
+    CompletedProcess; the last line of stdout is rpmlint's summary."""
+    return subprocess.run(
+        ["/usr/bin/python3", str(LINT_SCRIPT), "-r", str(rpmlintrc),
+         str(spec), *map(str, packages)],
+        capture_output=True, text=True, timeout=timeout)
 
 
 def query(package, fmt, *args):
@@ -58,6 +89,81 @@ def query(package, fmt, *args):
 def rows(package, fmt):
     """Tab-separated per-file (or per-dependency) rows of ``fmt``."""
     return [tuple(line.split("\t")) for line in query(package, fmt)]
+
+
+def rpm_file(package, path):
+    """The text of ``path`` in ``package`` (rpm2cpio, no install)."""
+    listing = subprocess.run(
+        f"rpm2cpio {package} | cpio -i --quiet --to-stdout .{path}",
+        shell=True, capture_output=True, timeout=60)
+    assert listing.returncode == 0, listing.stderr
+    return listing.stdout.decode()
+
+
+def nss_wrapper():
+    """libnss_wrapper.so, or None."""
+    found = sorted(glob.glob("/usr/lib/*/libnss_wrapper.so")
+                   + glob.glob("/usr/lib*/libnss_wrapper.so"))
+    return found[0] if found else None
+
+
+def missing_tools():
+    """What building, linting and installing the RPMs needs that is
+    missing here, each with the Debian package that brings it."""
+    missing = []
+    for tool, apt in (("rpmbuild", "rpm"), ("rpmlint", "rpmlint"),
+                      ("git", "git"), ("ldd", "libc-bin"),
+                      ("logrotate", "logrotate")):
+        if not shutil.which(tool):
+            missing.append(f"{tool} (apt: {apt})")
+    probes = {"installer": ("import installer", "python3-installer"),
+              "packaging": ("import packaging", "python3-packaging"),
+              "pip": ("import pip", "python3-pip"),
+              # rpmlint's spelling check: enchant and an en_US dictionary.
+              "enchant": ("import enchant", "python3-enchant"),
+              "enchant's en_US dictionary": (
+                  "import enchant; assert enchant.Broker().dict_exists("
+                  "'en_US')", "hunspell-en-us")}
+    for what, (code, apt) in probes.items():
+        if subprocess.run(["/usr/bin/python3", "-c", code],
+                          capture_output=True, timeout=60).returncode:
+            missing.append(f"/usr/bin/python3's {what} (apt: {apt})")
+    if not nss_wrapper():
+        missing.append("libnss_wrapper.so (apt: libnss-wrapper)")
+    return missing
+
+
+def relocate_vhost(text, root, port, log_dir):
+    """The installed vhost ``text`` with ``port`` on 127.0.0.1, its logs in
+    ``log_dir`` and its scripts in the scratch root ``root``; nothing else
+    changes."""
+    api_port = re.search(r"^Listen (\d+)$", text, re.M).group(1)
+    logs = re.search(r'^    ErrorLog "(/[^"]*)/[^/"]+_error\.log"$', text,
+                     re.M).group(1)
+    replacements = [
+        (f"Listen {api_port}\n", f"Listen 127.0.0.1:{port}\n", 1),
+        (f"<VirtualHost *:{api_port}>", f"<VirtualHost 127.0.0.1:{port}>", 1),
+        (f'"{WSGI_DIR}/', f'"{root.path}{WSGI_DIR}/', 1),
+        (f'<Directory "{WSGI_DIR}">', f'<Directory "{root.path}{WSGI_DIR}">',
+         1),
+        (f'"{logs}/', f'"{log_dir}/', 2),
+    ]
+    for old, new, count in replacements:
+        assert text.count(old) == count, (old, text)
+        text = text.replace(old, new)
+    return text
+
+
+def logrotate_stanzas(text):
+    """``{path pattern: [directive, ...]}`` of a logrotate file (comments
+    dropped, a postrotate script kept as its lines)."""
+    stanzas = {}
+    for match in re.finditer(r"^(\S[^{\n]*?) \{\n(.*?)^\}", text,
+                             re.M | re.S):
+        stanzas[match.group(1)] = [
+            line.strip() for line in match.group(2).splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+    return stanzas
 
 
 def _libraries(binary):
