@@ -232,7 +232,7 @@ def test_answers_from_outside(served):
     checks.metadata_root(served.metadata)
 
 
-def test_401_without_the_token_even_with_identity_headers(served, site):
+def test_401_without_the_token_even_with_identity_headers(served):
     forged = {"X-Roles": "admin", "X-User-Id": "mallory",
               "X-Project-Id": "mallory", "X-Identity-Status": "Confirmed"}
     checks.unauthorized(served.compute, headers=forged)
