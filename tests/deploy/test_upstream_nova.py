@@ -225,10 +225,14 @@ def served(request, site, module_workdir):
 
 # -- what every server must show ----------------------------------------------
 
-def test_answers_from_outside(served):
-    """What a client sees (the place for the deployment check)."""
+def test_answers_from_outside(served, site):
+    """What a client sees: versions, 401 without the token, 200 with it,
+    the metadata root. The place for the deployment check (nova-wsgi-check
+    on served.compute and served.metadata with site.token)."""
     checks.versions(served.compute)
     checks.unauthorized(served.compute)
+    resp = request(served.compute + "/v2.1/flavors", headers=site.headers)
+    assert resp.status == 200, (resp.status, resp.text)
     checks.metadata_root(served.metadata)
 
 
