@@ -52,7 +52,7 @@ SERVERS = ("mod_wsgi-express", "apache-debian", "apache-rhel", "uwsgi",
 
 
 @pytest.fixture(scope="module")
-def site(module_workdir):
+def site(deploy_tools, module_workdir):
     site = upstream.UpstreamSite(module_workdir, upstream.ensure_venv(),
                                  processes=PROCESSES)
     site.make_databases()
