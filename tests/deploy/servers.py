@@ -24,7 +24,6 @@ import json
 import os
 import pathlib
 import pwd
-import re
 import shutil
 import signal
 import socket
@@ -493,18 +492,6 @@ class Apache:
     def error_log(self):
         return "".join(self.log(p.name) for p in
                        sorted((self.root / "logs").glob("*error*")))
-
-
-def relocate_listen(text, port, address="127.0.0.1"):
-    """A rendered vhost snippet moved to ``address:port``: its ``Listen``
-    line and its ``<VirtualHost>``, nothing else."""
-    api_port = re.search(r"^Listen (\d+)$", text, re.M).group(1)
-    for old, new in ((f"Listen {api_port}\n", f"Listen {address}:{port}\n"),
-                     (f"<VirtualHost *:{api_port}>",
-                      f"<VirtualHost {address}:{port}>")):
-        assert text.count(old) == 1, (old, text)
-        text = text.replace(old, new)
-    return text
 
 
 def self_signed_certificate(workdir, name="tls"):

@@ -6,16 +6,17 @@ Upstream Nova lives in its own virtualenv made from /usr/bin/python3
 Its config is its own ``api-paste.ini`` (the test-only stand-in auth filter
 in keystonemiddleware's place; upstream has no noauth2) and a
 ``nova.conf`` on SQLite; its databases are made by its own
-``nova-manage``. The kit's files are rendered for it from this source
-tree by Debian's python3 (``tests/deploy/upstream.py``), with
+``nova-manage``. The kit's files are rendered for it by the single-file
+kit, ``nova-wsgi-kit.pyz``, run by Debian's python3 outside this source
+tree (``tests/deploy/upstream.py``), with
 ``--python-home`` and ``--config-dir``/``--config-files``, and served by:
 
 - ``mod_wsgi-express``: the rendered ``.wsgi`` scripts, with the
   mod_wsgi installed in the upstream virtualenv;
 - ``apache-debian``, ``apache-rhel``: a private Apache (``apache2ctl
-  -f``) with each layout's vhost snippets (``-t`` passing), only their
-  ports moved to 127.0.0.1 (paths, user and logs are the kit's options);
-- ``uwsgi``: the rendered inis (``--bind`` given to the kit);
+  -f``) with each layout's vhost snippets as the kit wrote them (``-t``
+  passing; address, paths, user and logs are the kit's options);
+- ``uwsgi``: the rendered inis;
 - ``gunicorn-config``: the rendered config files, ``gunicorn -c FILE``;
 - ``gunicorn-bind``: the default config files with ``--bind`` on the
   command line, as the README says (upstream parses ``sys.argv``, which the
@@ -128,12 +129,11 @@ def serve_express(site, tree):
 def serve_apache(site, tree, layout):
     name = f"httpd-{layout}"
     ports = {api: servers.free_port() for api in SCRIPTS}
-    # Debian's snippets log to ${APACHE_LOG_DIR} (the private Apache
-    # defines it); RHEL's to /var/log/httpd unless told: --log-dir.
-    options = {} if layout == "debian" else {
-        "log_dir": tree.path / name / "logs"}
+    # The layouts log to /var/log/apache2/nova and /var/log/httpd; here
+    # to the private Apache's own logs/ (the kit checks that it exists).
+    logs = tree.mkdir(f"{name}/logs")
     snippets = site.render_apache(layout, ports, tree.mkdir(
-        f"vhosts-{layout}"), **options)
+        f"vhosts-{layout}"), log_dir=logs)
     apache = servers.Apache(tree, name, snippets, env=site.env(),
                             python_home=str(site.venv),
                             mod_wsgi=servers.mod_wsgi_so(site.bin))
@@ -155,16 +155,18 @@ def serve_apache(site, tree, layout):
         apache.stop()
 
 
+def _binds(ports):
+    return [arg for api, port in ports.items()
+            for arg in ("--bind", f"{api}=127.0.0.1:{port}")]
+
+
 def serve_uwsgi(site, tree):
-    ports, inis = {}, {}
-    for api in SCRIPTS:
-        ports[api] = servers.free_port()
-        out = tree.mkdir(f"uwsgi-{api}")
-        site.render("--api", api, "--uwsgi", out,
-                    "--bind", f"127.0.0.1:{ports[api]}")
-        inis[api] = out / f"{SCRIPTS[api]}.ini"
+    ports = {api: servers.free_port() for api in SCRIPTS}
+    out = tree.mkdir("uwsgi")
+    site.render("--uwsgi", out, *_binds(ports))
     procs = _processes(site, tree, "uwsgi", {
-        api: [site.bin / "uwsgi", "--ini", inis[api]] for api in SCRIPTS})
+        api: [site.bin / "uwsgi", "--ini", out / f"{SCRIPTS[api]}.ini"]
+        for api in SCRIPTS})
 
     def facts():
         # virtualenv= from --python-home: uWSGI runs upstream's venv.
@@ -177,18 +179,18 @@ def serve_uwsgi(site, tree):
 
 
 def serve_gunicorn(site, tree, bind_on_command_line):
-    ports, argvs = {}, {}
-    for api in SCRIPTS:
-        ports[api] = servers.free_port()
-        bind = f"127.0.0.1:{ports[api]}"
-        if bind_on_command_line:
-            conf = tree.path / "gunicorn-default" / f"{SCRIPTS[api]}.conf.py"
-            argvs[api] = [site.bin / "gunicorn", "-c", conf, "--bind", bind]
-        else:
-            out = tree.mkdir(f"gunicorn-{api}")
-            site.render("--api", api, "--gunicorn", out, "--bind", bind)
-            argvs[api] = [site.bin / "gunicorn", "-c",
-                          out / f"{SCRIPTS[api]}.conf.py"]
+    ports = {api: servers.free_port() for api in SCRIPTS}
+    if bind_on_command_line:
+        # The default files (0.0.0.0:8774, :8775); the command line wins.
+        argvs = {api: [site.bin / "gunicorn", "-c",
+                       tree.path / "gunicorn-default" / f"{SCRIPTS[api]}"
+                       ".conf.py", "--bind", f"127.0.0.1:{ports[api]}"]
+                 for api in SCRIPTS}
+    else:
+        out = tree.mkdir("gunicorn")
+        site.render("--gunicorn", out, *_binds(ports))
+        argvs = {api: [site.bin / "gunicorn", "-c",
+                       out / f"{SCRIPTS[api]}.conf.py"] for api in SCRIPTS}
     name = "gunicorn-bind" if bind_on_command_line else "gunicorn-config"
     procs = _processes(site, tree, name, argvs)
 

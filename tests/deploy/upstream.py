@@ -3,10 +3,11 @@
 - ``ensure_venv``: the virtualenv of ``nova==34.0.0`` from the package
   index, with mod_wsgi, gunicorn and uWSGI (``tools/upstream-nova.sh``,
   cached between runs); this project is not installed into it;
-- ``kit_build``: THE command that renders the kit's files for it, run
-  from this source tree by Debian's ``/usr/bin/python3`` without this
-  project installed anywhere (the one place to change when the kit is
-  run another way, e.g. a zipapp);
+- ``make_kit``/``kit_build``: THE commands that render the kit's files
+  for it, as the README tells upstream's operators: the single-file kit
+  ``nova-wsgi-kit.pyz`` (``tools/build-kit.py``), run by Debian's
+  ``/usr/bin/python3 -I`` outside this source tree, nothing of this
+  project installed anywhere;
 - ``UpstreamSite``: upstream's config in a temporary tree (its own
   ``api-paste.ini`` with the stand-in auth filter instead of
   keystonemiddleware's ``authtoken``, a ``nova.conf`` on SQLite), its
@@ -34,10 +35,7 @@ SCRIPT = servers.ROOT / "tools" / "upstream-nova.sh"
 # Upstream takes the FIRST file as its paste file: api-paste.ini first.
 CONFIG_FILES = "api-paste.ini;nova.conf"
 HEADER = "x-nova-standin-provenance"
-# What the kit is run with: Debian's interpreter, ignoring PYTHON*
-# variables (-E) and the user's site-packages (-s); ``-m`` finds
-# nova.cmd.wsgi_build in the current directory, this source tree.
-KIT = ["/usr/bin/python3", "-E", "-s", "-m", "nova.cmd.wsgi_build"]
+PYTHON = "/usr/bin/python3"
 
 
 def ensure_venv():
@@ -60,13 +58,24 @@ def ensure_venv():
     return venv
 
 
-def kit_build(*args):
-    """Render the kit's files: ``nova-wsgi-build ARGS`` as an upstream
-    operator runs it, from this source tree, installing nothing."""
-    proc = subprocess.run([*KIT, *map(str, args)], cwd=servers.ROOT,
-                          capture_output=True, text=True, timeout=60,
-                          env=servers.clean_env())
+def make_kit(path):
+    """The single-file kit, built from this tree at ``path``."""
+    proc = subprocess.run(
+        [PYTHON, str(servers.ROOT / "tools" / "build-kit.py"), "-o",
+         str(path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    return path
+
+
+def kit_build(kit, cwd, *args):
+    """Render the kit's files as an upstream operator does: ``python3
+    nova-wsgi-kit.pyz build ARGS`` (isolated: -I), in ``cwd``. Nothing
+    may go to stderr (the kit warns there, e.g. of a missing user)."""
+    proc = subprocess.run([PYTHON, "-I", str(kit), "build", *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True, timeout=60,
+                          env=servers.clean_env())
+    assert proc.returncode == 0 and not proc.stderr, \
+        proc.stdout + proc.stderr
     return proc.stdout
 
 
@@ -126,7 +135,8 @@ connection = sqlite:///{self.api_db}
 [database]
 connection = sqlite:///{db}/nova.sqlite
 """)
-        self.kit = tree.mkdir("kit")
+        self.kit = tree.mkdir("kit")  # what the kit writes
+        self.pyz = make_kit(tree.path / "nova-wsgi-kit.pyz")
 
     def env(self, **extra):
         env = servers.clean_env(**extra)
@@ -157,27 +167,26 @@ connection = sqlite:///{db}/nova.sqlite
     def render(self, *options):
         """``kit_build`` with this site's --python-home and config, the
         scripts written into ``kit/`` (the same every time)."""
-        return kit_build("--python-home", self.venv,
+        return kit_build(self.pyz, self.tree.path,
+                         "--python-home", self.venv,
                          "--config-dir", self.etc,
                          "--config-files", CONFIG_FILES,
                          "--processes", self.processes,
                          *options, self.kit)
 
     def render_apache(self, layout, ports, conf_dir, **options):
-        """The vhost snippets of ``layout`` for this tree, moved to
-        ``ports`` on 127.0.0.1: [(file name, text)]."""
+        """The vhost snippets of ``layout`` for this tree, on ``ports`` of
+        127.0.0.1: [(file name, text)], as the kit wrote them."""
         args = ["--layout", layout, "--apache", conf_dir,
                 "--script-dir", self.kit,
                 "--user", servers.RUN_AS, "--group", servers.RUN_AS]
+        for api, port in ports.items():
+            args += ["--bind", f"{api}=127.0.0.1:{port}"]
         for option, value in options.items():
             args += [f"--{option.replace('_', '-')}", value]
         self.render(*args)
-        # Until the kit takes an Apache address per API, the rendered
-        # Listen/VirtualHost are moved; nothing else is changed.
-        return [(name, servers.relocate_listen(
-                    (pathlib.Path(conf_dir) / name).read_text(), ports[api]))
-                for api, name in (("compute", "nova-compute-api.conf"),
-                                  ("metadata", "nova-metadata.conf"))]
+        return [(name, (pathlib.Path(conf_dir) / name).read_text())
+                for name in ("nova-compute-api.conf", "nova-metadata.conf")]
 
     def expected_provenance(self):
         """The stamp of upstream's code from this virtualenv (without the
