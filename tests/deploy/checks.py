@@ -5,6 +5,10 @@
 - ``authenticated_404``: ``GET /v2.1/nonexistent`` with credentials goes
   through the whole pipeline (request id, auth, router) to the JSON 404;
 - ``metadata_root``: ``GET /`` of the metadata API lists the EC2 versions;
+- ``unauthorized``: a call without credentials is refused with 401 (and
+  ``WWW-Authenticate``);
+- ``flavor_round_trip``: an admin creates a flavor and reads it back
+  (upstream Nova and this project alike);
 - ``loaded``: the log says the API was loaded (``nova.loading`` logs
   "Loaded the <api> API" once per process);
 - ``Load``: a bounded load of concurrent clients, each request on a new
@@ -12,6 +16,7 @@
 """
 
 import dataclasses
+import json
 import re
 import threading
 import time
@@ -47,6 +52,30 @@ def metadata_root(base):
     assert resp.text.splitlines()[0] == "1.0"
     assert resp.text.splitlines()[-1] == "latest"
     return resp
+
+
+def unauthorized(base, path="/v2.1/flavors", headers=None):
+    """A call without valid credentials: 401 with WWW-Authenticate."""
+    resp = request(base + path, headers=headers or {})
+    assert resp.status == 401, (resp.status, resp.text)
+    assert "www-authenticate" in resp.headers, resp.headers
+    return resp
+
+
+def flavor_round_trip(base, headers, name, ram=64, vcpus=1):
+    """Create a flavor as an admin, read it back by its id: the flavor."""
+    resp = request(base + "/v2.1/flavors", method="POST", headers={
+        **headers, "Content-Type": "application/json"}, body=json.dumps(
+        {"flavor": {"name": name, "ram": ram, "vcpus": vcpus, "disk": 0}}))
+    assert resp.status == 200, (resp.status, resp.text)
+    created = resp.json()["flavor"]
+    assert (created["name"], created["ram"]) == (name, ram), created
+    resp = request(f"{base}/v2.1/flavors/{created['id']}", headers=headers)
+    assert resp.status == 200, (resp.status, resp.text)
+    shown = resp.json()["flavor"]
+    assert (shown["id"], shown["name"], shown["ram"], shown["vcpus"]) == (
+        created["id"], name, ram, vcpus), shown
+    return shown
 
 
 def body_limit(base, size, headers=ADMIN):

@@ -212,6 +212,16 @@ def children(pid):
             if p.isdigit() and _ppid(int(p)) == pid]
 
 
+def descendants(pid):
+    """Every process under ``pid``: children, theirs, and so on."""
+    found, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
 def alive(pid):
     try:
         os.kill(pid, 0)
@@ -344,9 +354,10 @@ def apache_modules_dir():
     return "/usr/lib/apache2/modules"
 
 
-def mod_wsgi_so():
+def mod_wsgi_so(venv_bin=VENV_BIN):
+    """The mod_wsgi module that ``venv_bin``'s mod_wsgi-express built."""
     return subprocess.run(
-        [str(VENV_BIN / "mod_wsgi-express"), "module-location"],
+        [str(pathlib.Path(venv_bin) / "mod_wsgi-express"), "module-location"],
         capture_output=True, text=True, timeout=60, check=True).stdout.strip()
 
 
@@ -379,13 +390,15 @@ class Apache:
     environment of apache2ctl (and so of the mod_wsgi daemons) is the test
     process's without OS_NOVA_*, plus ``env``; APACHE_ENVVARS points at a
     file of this instance, so Debian's apache2ctl touches nothing of the
-    system Apache's.
+    system Apache's. ``mod_wsgi`` is the module's ``.so`` (default: the one
+    of .venv's mod_wsgi).
     """
 
     MODULES = ("mpm_event", "authz_core", "alias")
 
     def __init__(self, workdir, name, snippets, env=None, modules=(),
-                 python_home=None, extra="", log_level="info"):
+                 python_home=None, extra="", log_level="info",
+                 mod_wsgi=None):
         self.root = workdir.mkdir(name)
         # logs/nova: the Debian layout's ${APACHE_LOG_DIR}/nova.
         for sub in ("run", "logs", "logs/nova", "conf"):
@@ -397,7 +410,7 @@ class Apache:
         loads.append("<IfModule !log_config_module>\n"
                      f"LoadModule log_config_module {moddir}/mod_log_config.so"
                      "\n</IfModule>")
-        loads.append(f'LoadModule wsgi_module "{mod_wsgi_so()}"')
+        loads.append(f'LoadModule wsgi_module "{mod_wsgi or mod_wsgi_so()}"')
         includes = []
         for filename, text in snippets:
             path = self.root / "conf" / filename
@@ -493,9 +506,12 @@ def self_signed_certificate(workdir, name="tls"):
     return crt, key
 
 
-def express_argv(script, port, server_root, processes=1, extra=()):
-    """mod_wsgi-express serving ``script`` as www-data on 127.0.0.1."""
-    return [VENV_BIN / "mod_wsgi-express", "start-server", script,
+def express_argv(script, port, server_root, processes=1, extra=(),
+                 venv_bin=VENV_BIN):
+    """mod_wsgi-express (``venv_bin``'s) serving ``script`` as www-data on
+    127.0.0.1."""
+    return [pathlib.Path(venv_bin) / "mod_wsgi-express", "start-server",
+            script,
             "--host", "127.0.0.1", "--port", str(port),
             "--user", RUN_AS, "--group", RUN_AS, "--locale", "C.UTF-8",
             "--server-root", server_root, "--log-to-terminal",
