@@ -162,7 +162,7 @@ def check_microversions(api: Api, credentials: Dict[str, str],
 
     first = ask("2.1")
     if first.status == 401:
-        return "FAIL", f"the {what} was refused: {first.describe()}"
+        return "FAIL", f"{what} refused: {first.describe()}"
     if first.status != 200:
         return "FAIL", (f"GET /v2.1/flavors at compute 2.1 answered "
                         f"{first.describe()}, not 200")
@@ -392,10 +392,11 @@ def main(argv: Optional[List[str]] = None, out: Any = None) -> int:
         return int(exc.code or 0)
     token = args.token or os.environ.get("OS_TOKEN") or \
         os.environ.get("OS_AUTH_TOKEN") or ""
-    credentials, what, secrets = {}, "token", [token, password]
+    credentials, what, secrets = {}, "the token was", [token, password]
     if args.user:
         basic = base64.b64encode(f"{args.user}:{password}".encode()).decode()
-        credentials, what = {"Authorization": f"Basic {basic}"}, "credentials"
+        credentials = {"Authorization": f"Basic {basic}"}
+        what = "the credentials were"
         secrets.append(basic)
     elif token:
         credentials = {"X-Auth-Token": token}

@@ -59,6 +59,10 @@ class Reply:
             else f"{self.status} {kind}"
 
 
+def _secs(seconds: float) -> str:
+    return f"{round(seconds, 1):g}"
+
+
 # -- HTTP with a hard bound ---------------------------------------------------
 
 def _reason(exc: BaseException, host: str, port: int, timeout: float) -> str:
@@ -71,7 +75,7 @@ def _reason(exc: BaseException, host: str, port: int, timeout: float) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return f"connection refused by {host}:{port} (nothing listening?)"
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return f"no answer from {host}:{port} within {timeout:g} s"
+        return f"no answer from {host}:{port} within {_secs(timeout)} s"
     if isinstance(exc, http.client.RemoteDisconnected):
         return f"{host}:{port} closed the connection without an answer"
     if isinstance(exc, ConnectionResetError):
@@ -95,8 +99,9 @@ class Client:
     def budget(self) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise Unreachable(f"not run: the run's limit of {self.max_time:g}"
-                              " s (--max-time) was used up")
+            raise Unreachable("not run: the run's limit of "
+                              f"{_secs(self.max_time)} s (--max-time) was "
+                              "used up")
         return min(self.timeout, left)
 
     def bounded(self, host: str, port: int, work: Any) -> Any:
@@ -123,7 +128,7 @@ class Client:
                     pass
             thread.join(1)
             raise Unreachable(f"no complete answer from {host}:{port} "
-                              f"within {limit:g} s")
+                              f"within {_secs(limit)} s")
         if "error" in box:
             raise Unreachable(_reason(box["error"], host, port, limit))
         return box["value"]
@@ -313,5 +318,5 @@ def check_tls(client: Client, url: str, ca_file: Optional[str],
             problems.append(f"not valid for {host} (subjectAltName: "
                             f"{', '.join(names) or 'none'})")
     if problems:
-        return "FAIL", "; ".join(problems + notes), context
+        return "FAIL", "; ".join(problems) + "; " + ", ".join(notes), context
     return verdict, ", ".join(notes), context

@@ -498,12 +498,11 @@ def self_signed_certificate(workdir, name="tls"):
     return crt, key
 
 
-def certificate(workdir, name, names=("127.0.0.1",), days=365,
-                starts=None):
-    """A self-signed certificate and key for ``names`` (IP addresses or
-    DNS names, all in subjectAltName; the first is the CN), valid from
-    ``starts`` (default: an hour ago) for ``days`` days; ``days`` may leave
-    it expired."""
+def certificate(directory, names=("127.0.0.1",), days=365, starts=None):
+    """``server.crt`` and ``server.key`` in ``directory`` (made, 0755): a
+    self-signed certificate for ``names`` (IP addresses or DNS names, all
+    in subjectAltName; the first is the CN), valid from ``starts``
+    (default: an hour ago) for ``days`` days, which may be over."""
     import datetime
     import ipaddress
 
@@ -531,7 +530,9 @@ def certificate(workdir, name, names=("127.0.0.1",), days=365,
             .add_extension(x509.BasicConstraints(ca=True, path_length=None),
                            critical=True)
             .sign(key, hashes.SHA256()))
-    directory = workdir.mkdir(name)
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o755)
     crt, keyfile = directory / "server.crt", directory / "server.key"
     crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     keyfile.write_bytes(key.private_bytes(

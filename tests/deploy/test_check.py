@@ -90,7 +90,7 @@ def plain(module_workdir, etc):
 
 @pytest.fixture(scope="module")
 def certificate(module_workdir):
-    return servers.certificate(module_workdir, "tls")
+    return servers.certificate(module_workdir.mkdir("tls"))
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +188,8 @@ def test_insecure_warns(tls, token):
 
 
 def test_an_expired_certificate_fails(module_workdir, etc, token):
-    crt, key = servers.certificate(module_workdir, "expired", days=30,
-                                   starts=_days_ago(40))
+    crt, key = servers.certificate(module_workdir.mkdir("expired"),
+                                   days=30, starts=_days_ago(40))
     server = serve(module_workdir, "expired", "compute", etc,
                    options=["--certfile", crt, "--keyfile", key])
     try:
