@@ -271,7 +271,9 @@ class Gunicorn:
     ``start()`` binds a loopback port and hands the socket over
     (``--bind fd://``), so no other process can take it in between, then
     returns once /healthcheck answers 200 (30 s at most; over https when
-    the options have ``--certfile``); ``url`` is where it serves. ``stop()`` is
+    the options have ``--certfile``); ``url`` is where it serves, under
+    the path prefix that ``SCRIPT_NAME`` in ``env`` gives (gunicorn serves
+    only below it). ``stop()`` is
     graceful (SIGTERM: the workers too), then SIGKILLs the session after
     15 s. ``logs()`` is what to show when a test fails.
     """
@@ -285,10 +287,11 @@ class Gunicorn:
         self.proc = None
         self.port = None
         self.scheme = "https" if "--certfile" in self.options else "http"
+        self.prefix = (env or {}).get("SCRIPT_NAME", "")
 
     @property
     def url(self):
-        return f"{self.scheme}://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{self.prefix}"
 
     def start(self):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

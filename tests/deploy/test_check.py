@@ -25,13 +25,16 @@ LIMIT = render.DEFAULT_MAX_REQUEST_BODY_SIZE
 HELLO = "tests.deploy.hello_app:application"
 
 
-def serve(tree, name, api, etc=None, app=None, options=()):
+def serve(tree, name, api, etc=None, app=None, options=(), prefix=""):
     """gunicorn (one worker) with the shipped config of ``api``, serving
-    ``app`` (default: the API's module), configured from ``etc``."""
+    ``app`` (default: the API's module), configured from ``etc``, under
+    the path ``prefix`` (as a site's /compute)."""
     conf = (servers.ROOT / "deployment" / "gunicorn"
             / render.gunicorn_filename(api))
     env = servers.clean_env(**({"OS_NOVA_CONFIG_DIR": str(etc)} if etc
                                else {}))
+    if prefix:
+        env["SCRIPT_NAME"] = prefix
     server = servers.Gunicorn(
         app or f"{render.APIS[api].module}:application",
         tree.path / f"gunicorn-{name}.log", env=env, cwd=servers.ROOT,
@@ -41,14 +44,16 @@ def serve(tree, name, api, etc=None, app=None, options=()):
 
 
 class Deployment:
-    """Both APIs of one config directory, each stopped by ``stop()``."""
+    """Both APIs of one config directory, each stopped by ``stop()``;
+    the compute API under ``prefix``."""
 
-    def __init__(self, tree, name, etc, options=()):
+    def __init__(self, tree, name, etc, options=(), prefix=""):
         self.servers = []
         try:
             for api in render.APIS:
-                self.servers.append(serve(tree, f"{name}-{api}", api, etc,
-                                          options=options))
+                self.servers.append(serve(
+                    tree, f"{name}-{api}", api, etc, options=options,
+                    prefix=prefix if api == "compute" else ""))
         except BaseException:
             self.stop()
             raise
@@ -96,8 +101,8 @@ def certificate(module_workdir):
 @pytest.fixture(scope="module")
 def tls(module_workdir, etc, certificate):
     crt, key = certificate
-    deployment = Deployment(module_workdir, "tls", etc, options=[
-        "--certfile", crt, "--keyfile", key])
+    deployment = Deployment(module_workdir, "tls", etc, prefix="/compute",
+                            options=["--certfile", crt, "--keyfile", key])
     yield deployment
     deployment.stop()
 
@@ -151,8 +156,10 @@ def test_each_api_alone_and_a_path_prefix_slash(plain, token):
     assert rc == 0 and len(lines) == 5, lines
 
 
-def test_every_check_passes_over_tls(tls, token, certificate):
+def test_every_check_passes_over_tls_under_a_prefix(tls, token,
+                                                     certificate):
     crt, _key = certificate
+    assert tls.compute.endswith("/compute")
     found = checks.assert_deployment_passes(
         tls.compute, tls.metadata, tls=True, token=token,
         extra=["--ca-file", str(crt)])
@@ -160,7 +167,7 @@ def test_every_check_passes_over_tls(tls, token, certificate):
         assert found[name][1].startswith("TLSv1.3, certificate verified, "
                                          "CN=127.0.0.1 valid until "), found
         assert found[name][1].endswith(" days left), matches 127.0.0.1")
-    # gunicorn tells the API it is https: the links say so.
+    # gunicorn tells the API it is https under /compute: the links say so.
     assert found["compute-versions"][1].endswith(f"links on {tls.compute}")
 
 

@@ -1,8 +1,9 @@
 """``nova-wsgi-check``'s verdicts, from answers served by pytest-httpserver:
-upstream Nova 34's recorded answers (the reference samples) pass, and each
-way an answer can be wrong gives its FAIL or WARN; its TLS findings from a
-TLS server in this process; its bounds; its usage errors. The check
-against real servers is tests/deploy/test_check.py.
+answers shaped as upstream Nova 34's (tests/unit/check_answers.py) pass,
+and each way an answer can be wrong gives its FAIL or WARN; its TLS
+findings from a TLS server in this process; its bounds; its usage errors.
+Upstream's recorded answers themselves: tests/functional/
+test_check_samples.py; real servers: tests/deploy/test_check.py.
 """
 
 import datetime
@@ -15,14 +16,12 @@ import threading
 import time
 
 import pytest
-from werkzeug import Response
 
 from nova.packaging import check, probe
 from tests.deploy import servers
-from tests.helpers import SAMPLE_HOST, SAMPLES, unavailable
+from tests.unit.check_answers import LIMIT, TOKEN, Upstream
 
-TOKEN = "tok-very-secret-0123456789"
-LIMIT = check.DEFAULT_MAX_REQUEST_BODY_SIZE
+assert LIMIT == check.DEFAULT_MAX_REQUEST_BODY_SIZE
 
 
 def run(*argv):
@@ -34,66 +33,6 @@ def run(*argv):
 def verdicts(lines):
     return {line.split(" ", 1)[1].split(":", 1)[0]: (
         line.split(" ", 1)[0], line.split(": ", 1)[1]) for line in lines}
-
-
-def raw_sample(name, base):
-    """(status, [(header, value)], body) of an upstream sample as it was
-    sent (repeated headers kept), its links moved to ``base``."""
-    path = SAMPLES / f"{name}.txt"
-    if not path.is_file():
-        unavailable(f"upstream sample {path} (set NOVA_TEST_SAMPLES)")
-    head, _sep, body = path.read_text().partition("\n\n")
-    lines = head.splitlines()
-    headers = [tuple(p.strip() for p in line.split(":", 1))
-               for line in lines[1:]]
-    headers = [(k, v) for k, v in headers if k.lower() not in (
-        "server", "date", "connection", "content-length")]
-    return (int(lines[0].split()[1]), headers,
-            body.replace(SAMPLE_HOST, base).encode())
-
-
-class Upstream:
-    """Answers as upstream Nova 34 answered (the samples), for the requests
-    the check makes; ``change`` edits an answer before it is sent."""
-
-    def __init__(self, httpserver):
-        self.base = httpserver.url_for("/").rstrip("/")
-        self.requests = []
-        self.change = {}
-        httpserver.expect_request(re.compile(".*")).respond_with_handler(
-            self.answer)
-
-    def pick(self, request):
-        version = request.headers.get("OpenStack-API-Version", "")
-        if request.path == "/":
-            return "versions_root"
-        if request.path == "/meta/":
-            return "meta_root"
-        if request.method == "POST":
-            if int(request.headers.get("Content-Length", 0)) > LIMIT:
-                return "too_large"
-            return "no_token_flavors"
-        if "X-Auth-Token" not in request.headers:
-            return "no_token_flavors"
-        if request.headers["X-Auth-Token"] != TOKEN:
-            return "no_token_flavors"
-        return {"compute 2.1": "flavors_list",
-                "compute latest": "flavors_detail_latest",
-                "compute 2.105": "bad_microversion_2_105"}.get(
-                    version, "bad_microversion_9_99")
-
-    def answer(self, request):
-        self.requests.append(request)
-        name = self.pick(request)
-        if name == "too_large":  # not among the samples: a fault as any
-            status, headers, body = 413, [
-                ("Content-Type", "application/json")], json.dumps(
-                    {"overLimit": {"code": 413, "message": "Too large"}})
-        else:
-            status, headers, body = raw_sample(name, self.base)
-        if name in self.change:
-            status, headers, body = self.change[name](status, headers, body)
-        return Response(body, status=status, headers=headers)
 
 
 @pytest.fixture
@@ -108,9 +47,9 @@ def check_upstream(upstream, *extra, token=TOKEN):
     return run(*args)
 
 
-# -- upstream's answers pass --------------------------------------------------
+# -- upstream's kind of answers pass ------------------------------------------
 
-def test_upstream_nova_34_passes(upstream):
+def test_answers_shaped_as_upstreams_pass(upstream):
     rc, lines = check_upstream(upstream)
     assert [line.split(":")[0] for line in lines] == [
         "PASS compute-versions", "PASS compute-auth",
