@@ -235,10 +235,11 @@ def check_body_limit(api: Api, size: int) -> Verdict:
             f"above {size} ([oslo_middleware] max_request_body_size; "
             "Apache LimitRequestBody)")
     doc = over.json()
-    who = "the API's overLimit" if isinstance(doc, dict) and \
-        "overLimit" in doc else \
-        f"{(over.header('Content-Type') or '?').split(';')[0]} from the " \
-        "server in front"
+    if isinstance(doc, dict) and "overLimit" in doc:
+        who = "by the API, overLimit"
+    else:
+        kind = (over.header("Content-Type") or "no Content-Type")
+        who = f"by the web server, {kind.split(';')[0]}"
     at = api.get("/v2.1/flavors", headers, "POST", _padding(size))
     if at.status == 413:
         return "FAIL", (f"{size + 1} bytes refused, but {size} bytes too: "

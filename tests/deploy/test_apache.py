@@ -146,7 +146,7 @@ def test_the_deployment_check_passes(site):
     check passes; over the limit, Apache's LimitRequestBody answers."""
     found = checks.assert_deployment_passes(site.compute, site.metadata,
                                             user="admin", password=PASSWORD)
-    assert "(text/html from the server in front)" in \
+    assert "(by the web server, text/html)" in \
         found["compute-body-limit"][1]
     assert found["compute-auth"][1] == (
         "GET /v2.1/flavors without a token answered 401 (WWW-Authenticate: "

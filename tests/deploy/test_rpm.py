@@ -592,7 +592,7 @@ def test_the_deployment_check_passes_on_the_installed_site(site):
         site.url("compute"), site.url("metadata"), user="admin",
         password=PASSWORD)
     # The installed vhost's LimitRequestBody answers over the limit.
-    assert "(text/html from the server in front)" in \
+    assert "(by the web server, text/html)" in \
         found["compute-body-limit"][1]
     assert "Traceback" not in site.error_log()
 

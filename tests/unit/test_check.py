@@ -241,7 +241,7 @@ def test_a_limit_from_the_server_in_front(upstream):
     rc, lines = check_upstream(upstream)
     assert verdicts(lines)["compute-body-limit"] == ("PASS", (
         f"{LIMIT + 1} bytes refused with 413 before authentication "
-        f"(text/html from the server in front), {LIMIT} bytes passed on "
+        f"(by the web server, text/html), {LIMIT} bytes passed on "
         "(401)"))
 
 
