@@ -167,7 +167,8 @@ def deployment_check(compute_url, metadata_url=None, token=None, extra=(),
     """Run ``python3 -S -m nova.packaging.check`` from this checkout on
     ``compute_url`` (None: the metadata API alone) and ``metadata_url``;
     ``token`` goes in OS_TOKEN, ``user`` to --user with ``password`` in
-    OS_PASSWORD (never on the command line). Returns (exit status, output
+    OS_PASSWORD (never on the command line); ``--timeout 30 --max-time
+    120`` unless ``extra`` says otherwise. Returns (exit status, output
     lines); fails on any output to stderr (no traceback, ever) and when
     the token or password shows in the output."""
     argv = [CHECK_PYTHON if os.path.exists(CHECK_PYTHON) else "python3",
@@ -180,8 +181,10 @@ def deployment_check(compute_url, metadata_url=None, token=None, extra=(),
            and not k.startswith("PYTHON")}
     env.update({"OS_TOKEN": token} if token else {})
     env.update({"OS_PASSWORD": password} if password else {})
-    proc = subprocess.run([*argv, *extra], cwd=ROOT, env=env, text=True,
-                          capture_output=True, timeout=timeout)
+    # Bounds for a loaded test machine (2 cores shared); ``extra`` wins.
+    bounds = ["--timeout", "30", "--max-time", "120"]
+    proc = subprocess.run([*argv, *bounds, *extra], cwd=ROOT, env=env,
+                          text=True, capture_output=True, timeout=timeout)
     assert proc.stderr == "", proc.stderr
     for secret in (token, password):
         assert not secret or secret not in proc.stdout, "a secret printed"
