@@ -235,11 +235,13 @@ def check_body_limit(api: Api, size: int) -> Verdict:
             f"above {size} ([oslo_middleware] max_request_body_size; "
             "Apache LimitRequestBody)")
     doc = over.json()
+    kind = (over.header("Content-Type") or "no Content-Type").split(";")[0]
     if isinstance(doc, dict) and "overLimit" in doc:
-        who = "by the API, overLimit"
+        who = "the API's overLimit fault"
+    elif b"max_request_body_size" in over.body:
+        who = f"oslo.middleware's sizelimit, {kind}"  # upstream Nova's
     else:
-        kind = (over.header("Content-Type") or "no Content-Type")
-        who = f"by the web server, {kind.split(';')[0]}"
+        who = f"a {kind} page, not the API's: the web server's limit"
     at = api.get("/v2.1/flavors", headers, "POST", _padding(size))
     if at.status == 413:
         return "FAIL", (f"{size + 1} bytes refused, but {size} bytes too: "

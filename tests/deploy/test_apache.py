@@ -146,8 +146,9 @@ def test_the_deployment_check_passes(site):
     check passes; over the limit, Apache's LimitRequestBody answers."""
     found = checks.assert_deployment_passes(site.compute, site.metadata,
                                             user="admin", password=PASSWORD)
-    assert "(by the web server, text/html)" in \
-        found["compute-body-limit"][1]
+    assert found["compute-body-limit"][1].endswith(
+        "(a text/html page, not the API's: the web server's limit), "
+        f"{render.DEFAULT_MAX_REQUEST_BODY_SIZE} bytes passed on (401)")
     assert found["compute-auth"][1] == (
         "GET /v2.1/flavors without a token answered 401 (WWW-Authenticate: "
         'Basic realm="OpenStack Compute")')

@@ -124,8 +124,8 @@ def test_every_check_passes_with_a_token(plain, token):
         "x-openstack-request-id and x-compute-request-id on 4 answers "
         "(e.g. req-")
     assert found["compute-body-limit"][1] == (
-        f"{LIMIT + 1} bytes refused with 413 before authentication (by the "
-        f"API, overLimit), {LIMIT} bytes passed on (401)")
+        f"{LIMIT + 1} bytes refused with 413 before authentication (the "
+        f"API's overLimit fault), {LIMIT} bytes passed on (401)")
     assert found["metadata-versions"][1] == (
         "10 versions listed, 1.0 to 2009-04-04 and latest")
 

@@ -592,8 +592,9 @@ def test_the_deployment_check_passes_on_the_installed_site(site):
         site.url("compute"), site.url("metadata"), user="admin",
         password=PASSWORD)
     # The installed vhost's LimitRequestBody answers over the limit.
-    assert "(by the web server, text/html)" in \
-        found["compute-body-limit"][1]
+    assert found["compute-body-limit"][1].endswith(
+        "(a text/html page, not the API's: the web server's limit), "
+        f"{render.DEFAULT_MAX_REQUEST_BODY_SIZE} bytes passed on (401)")
     assert "Traceback" not in site.error_log()
 
 

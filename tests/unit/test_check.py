@@ -234,15 +234,23 @@ def test_body_limit_failures(upstream):
         f"a body of {LIMIT - 9} bytes without a token answered 401"), detail
 
 
-def test_a_limit_from_the_server_in_front(upstream):
+def test_who_refused_the_body(upstream):
     upstream.change["too_large"] = lambda s, h, b: (
         413, [("Content-Type", "text/html; charset=iso-8859-1")],
         b"<title>413 Request Entity Too Large</title>")
     rc, lines = check_upstream(upstream)
     assert verdicts(lines)["compute-body-limit"] == ("PASS", (
-        f"{LIMIT + 1} bytes refused with 413 before authentication "
-        f"(by the web server, text/html), {LIMIT} bytes passed on "
-        "(401)"))
+        f"{LIMIT + 1} bytes refused with 413 before authentication (a "
+        "text/html page, not the API's: the web server's limit), "
+        f"{LIMIT} bytes passed on (401)"))
+    # Upstream Nova's: oslo.middleware's sizelimit, a webob page.
+    upstream.change["too_large"] = lambda s, h, b: (
+        413, [("Content-Type", "text/plain; charset=UTF-8")],
+        b"413 Request Entity Too Large\n\nRequest is too large. Larger "
+        b"than max_request_body_size (%s).\n\n   ")
+    rc, lines = check_upstream(upstream)
+    assert "(oslo.middleware's sizelimit, text/plain)" in verdicts(lines)[
+        "compute-body-limit"][1]
 
 
 def test_metadata_failures(upstream):
