@@ -485,3 +485,21 @@ def test_help(capsys):
     assert run("--help") == (0, [])
     assert "Exit status: 0 when no check failed" in " ".join(
         capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("module", [check, probe])
+def test_standard_library_only_and_python_3_9(module):
+    """Operators run it on a bare python3 (3.9 or later), and the kit's
+    zipapp carries nova/packaging/ alone."""
+    import ast
+    import sys
+
+    tree = ast.parse(open(module.__file__).read(), feature_version=(3, 9))
+    imported = {alias.name for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom)}
+    outside = {name for name in imported
+               if name.split(".")[0] not in sys.stdlib_module_names
+               and not name.startswith("nova.packaging")}
+    assert not outside
