@@ -12,8 +12,9 @@ API is a FAIL line with the reason, and its remaining checks are skipped.
 Credentials (``--token``, ``OS_TOKEN``/``OS_AUTH_TOKEN``; ``--user`` with
 ``OS_PASSWORD``) are never printed.
 
-Standard library only and no import of the rest of ``nova``: operators run
-it with a bare ``python3``, and the kit's zipapp bundles this file.
+Standard library only, and nothing of ``nova`` but ``nova.packaging``
+(``probe``: HTTP and TLS): operators run it with a bare ``python3``, and the
+kit's zipapp carries ``nova/packaging/``.
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ from typing import Any, Dict, List, Optional, Tuple
 from nova.packaging.probe import Client, Reply, Unreachable, check_tls
 
 DEFAULT_MAX_REQUEST_BODY_SIZE = 114688  # [oslo_middleware], upstream's too
-# In the order they run and are reported; the TLS ones only for https.
-CHECKS = ("compute-tls", "compute-versions", "compute-auth",
-          "compute-microversions", "compute-request-ids",
-          "compute-body-limit", "metadata-tls", "metadata-versions")
 
 
 # -- the checks of each API ---------------------------------------------------
@@ -118,7 +115,9 @@ def check_versions(api: Api) -> Verdict:
     api.max_version = high
     found = f"v2.1 CURRENT, microversions {low[0]}.{low[1]} to " \
         f"{high[0]}.{high[1]}"
-    links = [link.get("href") for link in entry.get("links") or ()
+    listed = entry.get("links")
+    links = [link.get("href") for link in
+             (listed if isinstance(listed, list) else [])
              if isinstance(link, dict) and link.get("rel") == "self"]
     expected = api.base + "/v2.1/"
     if not links or not _same_url(str(links[0]), expected):
@@ -290,6 +289,9 @@ class Report:
 
 
 def _step(report: Report, api: Api, name: str, run: Any) -> None:
+    """Report what ``run()`` finds; no answer at all is a FAIL that skips
+    the API's other checks; a bug of the check's is a FAIL, not a
+    traceback."""
     if api.down:
         report("SKIP", name, f"the {api.name} API did not answer "
                              f"({api.down})")
@@ -299,20 +301,20 @@ def _step(report: Report, api: Api, name: str, run: Any) -> None:
     except Unreachable as exc:
         api.down = f"see {name}"
         verdict, detail = "FAIL", str(exc)
+    except Exception as exc:  # noqa: BLE001 - said in the line
+        verdict, detail = "FAIL", (f"the check itself failed "
+                                   f"({type(exc).__name__}: {exc})")
     report(verdict, name, detail)
 
 
-def _tls_step(report: Report, api: Api, args: argparse.Namespace) -> None:
-    name = f"{api.name}-tls"
-    if not api.base.startswith("https:"):
-        return
-    try:
-        verdict, detail, api.context = check_tls(
-            api.client, api.base, args.ca_file, args.insecure)
-    except Unreachable as exc:
-        api.down = f"see {name}"
-        verdict, detail = "FAIL", str(exc)
-    report(verdict, name, detail)
+def _https(url: str) -> bool:
+    return urllib.parse.urlsplit(url).scheme == "https"
+
+
+def _tls(api: Api, args: argparse.Namespace) -> Verdict:
+    verdict, detail, api.context = check_tls(api.client, api.base,
+                                             args.ca_file, args.insecure)
+    return verdict, detail
 
 
 class _Parser(argparse.ArgumentParser):
@@ -404,10 +406,22 @@ def main(argv: Optional[List[str]] = None, out: Any = None) -> int:
     elif token:
         credentials = {"X-Auth-Token": token}
     report = Report(out, secrets)
+    try:
+        run(args, report, credentials, what)
+    except KeyboardInterrupt:
+        sys.stderr.write("nova-wsgi-check: interrupted\n")
+        return 130
+    return 1 if report.failed() else 0
+
+
+def run(args: argparse.Namespace, report: Report,
+        credentials: Dict[str, str], what: str) -> None:
+    """Every check of the APIs ``args`` names, in order, into ``report``."""
     client = Client(args.timeout, args.max_time)
     if args.compute:
         api = Api("compute", args.compute, client)
-        _tls_step(report, api, args)
+        if _https(api.base):
+            _step(report, api, "compute-tls", lambda: _tls(api, args))
         _step(report, api, "compute-versions", lambda: check_versions(api))
         _step(report, api, "compute-auth", lambda: check_auth(api))
         _step(report, api, "compute-microversions",
@@ -419,9 +433,9 @@ def main(argv: Optional[List[str]] = None, out: Any = None) -> int:
               lambda: check_body_limit(api, args.max_request_body_size))
     if args.metadata:
         meta = Api("metadata", args.metadata, client)
-        _tls_step(report, meta, args)
+        if _https(meta.base):
+            _step(report, meta, "metadata-tls", lambda: _tls(meta, args))
         _step(report, meta, "metadata-versions", lambda: check_metadata(meta))
-    return 1 if report.failed() else 0
 
 
 if __name__ == "__main__":

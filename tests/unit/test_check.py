@@ -262,6 +262,17 @@ def test_metadata_failures(upstream):
     assert "not the metadata API's version list" in detail
 
 
+def test_a_bug_of_the_check_is_a_fail_line_not_a_traceback(upstream,
+                                                          monkeypatch):
+    def broken(api):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(check, "check_auth", broken)
+    rc, lines = check_upstream(upstream)
+    assert lines[1] == ("FAIL compute-auth: the check itself failed "
+                        "(RuntimeError: boom)")
+    assert len(lines) == 6 and rc == 1
+
+
 # -- bounds -------------------------------------------------------------------
 
 class Listener:
