@@ -75,7 +75,9 @@ def _reason(exc: BaseException, host: str, port: int, timeout: float) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return f"connection refused by {host}:{port} (nothing listening?)"
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return f"no answer from {host}:{port} within {_secs(timeout)} s"
+        # As when Client.bounded gives up first: the same bound.
+        return f"no complete answer from {host}:{port} within " \
+            f"{_secs(timeout)} s"
     if isinstance(exc, http.client.RemoteDisconnected):
         return f"{host}:{port} closed the connection without an answer"
     if isinstance(exc, ConnectionResetError):
