@@ -78,9 +78,10 @@ class Api:
         self.replies: List[Tuple[str, Reply]] = []
 
     def get(self, path: str, headers: Optional[Dict[str, str]] = None,
-            method: str = "GET", body: Optional[bytes] = None) -> Reply:
+            method: str = "GET", body: Optional[bytes] = None,
+            refusal: bool = False) -> Reply:
         return self.client.request(self.base + path, method, headers, body,
-                                   self.context)
+                                   self.context, refusal)
 
 
 def check_versions(api: Api) -> Verdict:
@@ -226,7 +227,8 @@ def check_request_ids(api: Api) -> Verdict:
 
 def check_body_limit(api: Api, size: int) -> Verdict:
     headers = {"Content-Type": "application/json"}
-    over = api.get("/v2.1/flavors", headers, "POST", _padding(size + 1))
+    over = api.get("/v2.1/flavors", headers, "POST", _padding(size + 1),
+                   refusal=True)
     if over.status != 413:
         return "FAIL", (
             f"a body of {size + 1} bytes without a token answered "

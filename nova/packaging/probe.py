@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import io
 import ipaddress
 import json
+import select
 import socket
 import ssl
 import threading
@@ -89,6 +91,58 @@ def _reason(exc: BaseException, host: str, port: int, timeout: float) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _early_answer(sock: Any, wait: float) -> bytes:
+    """What the server sent within ``wait`` seconds of a request's headers,
+    before its body: a server that refuses a body by its Content-Length
+    answers then, and closes without reading the body; sent anyway, the
+    body would make the close a reset that can lose the answer (over TLS
+    most of all). TLS session tickets arriving then are not an answer."""
+    timeout = sock.gettimeout()
+    end = time.monotonic() + wait
+    sock.settimeout(0.0)
+    try:
+        while True:
+            pending = isinstance(sock, ssl.SSLSocket) and sock.pending()
+            left = end - time.monotonic()
+            if not pending and (left <= 0 or not select.select(
+                    [sock], [], [], left)[0]):
+                return b""
+            try:
+                return sock.recv(65536)
+            except (ssl.SSLWantReadError, BlockingIOError):
+                continue  # a TLS record that is no data, e.g. a ticket
+            except OSError:
+                return b""  # reset: reading the answer will say so
+    finally:
+        sock.settimeout(timeout)
+
+
+class _Replayed:
+    """The socket an answer is read from, its first bytes already read."""
+
+    def __init__(self, sock: Any, first: bytes):
+        self.sock, self.first = sock, first
+
+    def makefile(self, mode: str) -> Any:
+        return io.BufferedReader(_Raw(self.sock, self.first))
+
+
+class _Raw(io.RawIOBase):
+    def __init__(self, sock: Any, first: bytes):
+        self.sock, self.first = sock, first
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.first:
+            count = min(len(buffer), len(self.first))
+            buffer[:count] = self.first[:count]
+            self.first = self.first[count:]
+            return count
+        return self.sock.recv_into(buffer)
+
+
 class Client:
     """Requests on fresh connections, each bounded by ``timeout`` seconds
     from connect to the last byte, all of them by ``deadline``."""
@@ -138,7 +192,10 @@ class Client:
     def request(self, url: str, method: str = "GET",
                 headers: Optional[Dict[str, str]] = None,
                 body: Optional[bytes] = None,
-                context: Optional[ssl.SSLContext] = None) -> Reply:
+                context: Optional[ssl.SSLContext] = None,
+                refusal: bool = False) -> Reply:
+        """One request; with ``refusal`` (a body the server may refuse by
+        its Content-Length) the body waits for an early answer first."""
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -153,13 +210,26 @@ class Client:
                 conn = http.client.HTTPConnection(host, port, timeout=timeout)
             try:
                 conn.connect()
-                keep(conn.sock)
-                try:
-                    conn.request(method, path, body=body,
-                                 headers=headers or {})
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # refused mid-body: its answer may be waiting
-                resp = conn.getresponse()
+                sock = conn.sock
+                keep(sock)
+                conn.putrequest(method, path)
+                for name, value in (headers or {}).items():
+                    conn.putheader(name, value)
+                if body is not None:
+                    conn.putheader("Content-Length", str(len(body)))
+                conn.endheaders()
+                early = b""
+                if body and refusal:
+                    early = _early_answer(sock, min(1.0, timeout / 10))
+                if body and not early:
+                    try:
+                        sock.sendall(body)
+                    except (BrokenPipeError, ConnectionResetError,
+                            ssl.SSLEOFError, ssl.SSLZeroReturnError):
+                        pass  # refused mid-body: its answer may wait
+                resp = http.client.HTTPResponse(
+                    _Replayed(sock, early), method=method)  # type: ignore
+                resp.begin()
                 data = resp.read(MAX_BODY)
                 return Reply(resp.status, resp.getheaders(), data)
             finally:

@@ -41,7 +41,10 @@ def upstream(httpserver):
 
 
 def check_upstream(upstream, *extra, token=TOKEN):
-    args = [upstream.base, "--metadata", upstream.base + "/meta", *extra]
+    # pytest-httpserver reads a body before it answers: the check waits
+    # a tenth of --timeout for an early answer to the oversized one.
+    args = [upstream.base, "--metadata", upstream.base + "/meta",
+            "--timeout", "2", *extra]
     if token:
         args += ["--token", token]
     return run(*args)
@@ -360,16 +363,21 @@ def test_closed_without_an_answer():
 # -- TLS ----------------------------------------------------------------------
 
 class TLSListener(Listener):
-    """Completes TLS handshakes with ``crt`` and says nothing more."""
+    """Completes TLS handshakes with ``crt``, then ``then(tls_conn)`` (by
+    default, nothing more)."""
 
-    def __init__(self, crt, key):
+    def __init__(self, crt, key, then=None):
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(crt, key)
+        self.then = then
         super().__init__(self._handshake)
 
     def _handshake(self, conn):
         try:
-            self.context.wrap_socket(conn, server_side=True).close()
+            tls = self.context.wrap_socket(conn, server_side=True)
+            if self.then:
+                self.then(tls)
+            tls.close()
         except ssl.SSLError:
             pass
 
@@ -445,6 +453,39 @@ def test_tls_plain_http_on_an_https_url(httpserver):
     assert lines[1] == ("SKIP compute-versions: the compute API did not "
                         "answer (see compute-tls)")
     assert rc == 1
+
+
+def _refuse_at_once(conn):
+    """As a server that refuses a body by its Content-Length: the answer
+    right after the headers, then close without reading the body."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    conn.sendall(b"HTTP/1.1 413 Request Entity Too Large\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: 2\r\n"
+                 b"Connection: close\r\n\r\n{}")
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_an_answer_before_the_body_is_read_every_time(tmp_path, tls):
+    """Sent whole, a 4 MB body would make that close a reset, which loses
+    the answer now and then (over TLS mostly): the body waits for it."""
+    if tls:
+        crt, key = servers.certificate(tmp_path)
+        listener = TLSListener(crt, key, then=_refuse_at_once)
+    else:
+        listener = Listener(_refuse_at_once)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{listener.port}/v2.1"
+    client = probe.Client(timeout=10, max_time=100)
+    try:
+        statuses = [client.request(url, "POST", body=b"x" * 4_000_000,
+                                   context=context, refusal=True).status
+                    for _ in range(10)]
+    finally:
+        listener.close()
+    assert statuses == [413] * 10
 
 
 def test_hostname_matching():
