@@ -399,12 +399,13 @@ def main(argv: Optional[List[str]] = None, out: Any = None) -> int:
         return int(exc.code or 0)
     token = args.token or os.environ.get("OS_TOKEN") or \
         os.environ.get("OS_AUTH_TOKEN") or ""
-    credentials, what, secrets = {}, "the token was", [token, password]
+    # Masked in the output: what is sent (an unused $OS_PASSWORD, which
+    # may be a common word, is not).
+    credentials, what, secrets = {}, "the token was", [token]
     if args.user:
         basic = base64.b64encode(f"{args.user}:{password}".encode()).decode()
         credentials = {"Authorization": f"Basic {basic}"}
-        what = "the credentials were"
-        secrets.append(basic)
+        what, secrets = "the credentials were", [password, basic]
     elif token:
         credentials = {"X-Auth-Token": token}
     report = Report(out, secrets)

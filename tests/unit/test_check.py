@@ -104,6 +104,12 @@ def test_the_token_comes_from_the_environment_and_never_shows(
     assert "'echo ***'" in verdicts(lines)["compute-microversions"][1]
 
 
+def test_an_unused_password_masks_nothing(upstream, monkeypatch):
+    monkeypatch.setenv("OS_PASSWORD", "compute")  # an openrc's, unused
+    rc, lines = check_upstream(upstream)
+    assert lines[0].startswith("PASS compute-versions: ") and rc == 0
+
+
 def test_http_basic_credentials(upstream, monkeypatch):
     monkeypatch.setenv("OS_PASSWORD", "pw-secret")
     rc, lines = check_upstream(upstream, "--user", "admin", token=None)
