@@ -12,16 +12,22 @@
 - ``loaded``: the log says the API was loaded (``nova.loading`` logs
   "Loaded the <api> API" once per process);
 - ``Load``: a bounded load of concurrent clients, each request on a new
-  connection, every outcome recorded with its start time.
+  connection, every outcome recorded with its start time;
+- ``deployment_check``: ``nova-wsgi-check`` (nova/packaging/check.py) run
+  as an operator runs it, from outside, on a bare ``/usr/bin/python3``;
+  ``verdicts`` reads its lines, ``assert_deployment_passes`` asserts every
+  check it ran passed.
 """
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
 import threading
 import time
 
-from tests.deploy.servers import request, wait_for
+from tests.deploy.servers import ROOT, request, wait_for
 from tests.helpers import ADMIN
 
 
@@ -176,3 +182,76 @@ def request_across(port, action, pause=0.5):
             data += chunk
     match = re.match(rb"HTTP/1\.[01] (\d{3}) ", data)
     return int(match.group(1)) if match else 0
+
+
+# -- nova-wsgi-check ----------------------------------------------------------
+
+# A bare interpreter, without site-packages (-S): the check needs nothing
+# but the standard library, as an upstream operator's /usr/bin/python3.
+CHECK_PYTHON = "/usr/bin/python3"
+
+
+def deployment_check(compute_url, metadata_url=None, token=None, extra=(),
+                     user=None, password=None, timeout=150, kit=None):
+    """Run ``python3 -S -m nova.packaging.check`` from this checkout on
+    ``compute_url`` (None: the metadata API alone) and ``metadata_url``;
+    ``token`` goes in OS_TOKEN, ``user`` to --user with ``password`` in
+    OS_PASSWORD (never on the command line); ``--timeout 30 --max-time
+    120`` unless ``extra`` says otherwise. Returns (exit status, output
+    lines); fails on any output to stderr (no traceback, ever) and when
+    the token or password shows in the output. ``kit``: run
+    ``python3 -I KIT check`` instead (the single-file kit, as an operator
+    of upstream Nova would)."""
+    python = CHECK_PYTHON if os.path.exists(CHECK_PYTHON) else "python3"
+    argv = ([python, "-I", str(kit), "check"] if kit else
+            [python, "-S", "-m", "nova.packaging.check"])
+    argv += [compute_url] if compute_url else []
+    argv += ["--metadata", metadata_url] if metadata_url else []
+    argv += ["--user", user] if user else []
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OS_TOKEN", "OS_AUTH_TOKEN", "OS_PASSWORD")
+           and not k.startswith("PYTHON")}
+    env.update({"OS_TOKEN": token} if token else {})
+    env.update({"OS_PASSWORD": password} if password else {})
+    # Bounds for a loaded test machine (2 cores shared); ``extra`` wins.
+    bounds = ["--timeout", "30", "--max-time", "120"]
+    proc = subprocess.run([*argv, *bounds, *extra], cwd=ROOT, env=env,
+                          text=True, capture_output=True, timeout=timeout)
+    assert proc.stderr == "", proc.stderr
+    for secret in (token, password):
+        assert not secret or secret not in proc.stdout, "a secret printed"
+    lines = proc.stdout.splitlines()
+    assert all(re.match(r"(PASS|FAIL|WARN|SKIP) [a-z0-9-]+: .", line)
+               for line in lines), proc.stdout
+    return proc.returncode, lines
+
+
+def verdicts(lines):
+    """{check name: (verdict, detail)} of the check's output lines."""
+    out = {}
+    for line in lines:
+        verdict, rest = line.split(" ", 1)
+        name, detail = rest.split(": ", 1)
+        out[name] = (verdict, detail)
+    return out
+
+
+COMPUTE_CHECKS = ("compute-versions", "compute-auth",
+                  "compute-microversions", "compute-request-ids",
+                  "compute-body-limit")
+
+
+def assert_deployment_passes(compute_url, metadata_url=None, tls=False,
+                             **kwargs):
+    """The check on both APIs: exit 0 and a PASS line for each check,
+    credentials given (see ``deployment_check``); the verdicts."""
+    rc, lines = deployment_check(compute_url, metadata_url, **kwargs)
+    expected = [*(["compute-tls"] if tls else []), *COMPUTE_CHECKS]
+    if metadata_url:
+        expected += [*(["metadata-tls"] if tls else []), "metadata-versions"]
+    found = verdicts(lines)
+    assert list(found) == expected, lines
+    assert {name: v for name, (v, _detail) in found.items()} == dict.fromkeys(
+        expected, "PASS"), lines
+    assert rc == 0, lines
+    return found

@@ -280,7 +280,10 @@ class Gunicorn:
 
     ``start()`` binds a loopback port and hands the socket over
     (``--bind fd://``), so no other process can take it in between, then
-    returns once /healthcheck answers 200 (30 s at most). ``stop()`` is
+    returns once /healthcheck answers 200 (30 s at most; over https when
+    the options have ``--certfile``); ``url`` is where it serves, under
+    the path prefix that ``SCRIPT_NAME`` in ``env`` gives (gunicorn serves
+    only below it). ``stop()`` is
     graceful (SIGTERM: the workers too), then SIGKILLs the session after
     15 s. ``logs()`` is what to show when a test fails.
     """
@@ -293,6 +296,12 @@ class Gunicorn:
         self.options = [str(o) for o in options]
         self.proc = None
         self.port = None
+        self.scheme = "https" if "--certfile" in self.options else "http"
+        self.prefix = (env or {}).get("SCRIPT_NAME", "")
+
+    @property
+    def url(self):
+        return f"{self.scheme}://127.0.0.1:{self.port}{self.prefix}"
 
     def start(self):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -310,7 +319,7 @@ class Gunicorn:
                     start_new_session=True)
         finally:
             sock.close()
-        health = f"http://127.0.0.1:{self.port}/healthcheck"
+        health = f"{self.url}/healthcheck"
         deadline = time.monotonic() + 30
         while True:
             if self.proc.poll() is not None:
@@ -504,6 +513,50 @@ def self_signed_certificate(workdir, name="tls"):
          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
         check=True, capture_output=True, timeout=60)
     return crt, key
+
+
+def certificate(directory, names=("127.0.0.1",), days=365, starts=None):
+    """``server.crt`` and ``server.key`` in ``directory`` (made, 0755): a
+    self-signed certificate for ``names`` (IP addresses or DNS names, all
+    in subjectAltName; the first is the CN), valid from ``starts``
+    (default: an hour ago) for ``days`` days, which may be over."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    alt = []
+    for entry in names:
+        try:
+            alt.append(x509.IPAddress(ipaddress.ip_address(entry)))
+        except ValueError:
+            alt.append(x509.DNSName(entry))
+    start = starts or (datetime.datetime.now(datetime.timezone.utc)
+                       - datetime.timedelta(hours=1))
+    cert = (x509.CertificateBuilder().subject_name(subject)
+            .issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + datetime.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                           critical=True)
+            .sign(key, hashes.SHA256()))
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o755)
+    crt, keyfile = directory / "server.crt", directory / "server.key"
+    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    keyfile.chmod(0o644)  # the servers' user reads it
+    return crt, keyfile
 
 
 def express_argv(script, port, server_root, processes=1, extra=(),

@@ -146,6 +146,19 @@ def test_both_apis_answer(site):
         assert request(base + "/healthcheck").status == 200
 
 
+def test_the_deployment_check_passes(site):
+    """nova-wsgi-check from outside, with HTTP Basic credentials: every
+    check passes; over the limit, Apache's LimitRequestBody answers."""
+    found = checks.assert_deployment_passes(site.compute, site.metadata,
+                                            user="admin", password=PASSWORD)
+    assert found["compute-body-limit"][1].endswith(
+        "(a text/html page, not the API's: the web server's limit), "
+        f"{render.DEFAULT_MAX_REQUEST_BODY_SIZE} bytes passed on (401)")
+    assert found["compute-auth"][1] == (
+        "GET /v2.1/flavors without a token answered 401 (WWW-Authenticate: "
+        'Basic realm="OpenStack Compute")')
+
+
 def test_access_log_has_request_time_and_forwarded_for(site):
     request(site.compute + "/", headers={"X-Forwarded-For": "203.0.113.7"})
     line = wait_for(

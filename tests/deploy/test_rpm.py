@@ -179,7 +179,7 @@ def test_python_package_holds_the_module_and_commands(built):
                  f"{SITELIB}/nova_wsgi-{VERSION}.dist-info/METADATA"):
         assert files[path][:3] == ("-rw-r--r--", "root", "root"), path
     for command in ("nova-manage", "nova-wsgi-build", "nova-wsgi-reload",
-                    "nova-openapi"):
+                    "nova-wsgi-check", "nova-openapi"):
         assert files[f"/usr/bin/{command}"][:3] == ("-rwxr-xr-x", "root",
                                                     "root")
     # %license and %doc: /usr/share/licenses/<name> on Fedora,
@@ -197,7 +197,7 @@ def test_python_package_holds_the_module_and_commands(built):
                                        f"{SITELIB}/nova_wsgi-"))}
     assert outside == {f"{SITELIB}/nova", "/usr/bin/nova-manage",
                        "/usr/bin/nova-wsgi-build", "/usr/bin/nova-wsgi-reload",
-                       "/usr/bin/nova-openapi"}
+                       "/usr/bin/nova-wsgi-check", "/usr/bin/nova-openapi"}
     # The wheel's own copies of the .wsgi scripts are not packaged.
     assert not [p for p in files if p.endswith(".wsgi")]
     shebang = rpm_file(built[PYTHON], "/usr/bin/nova-manage").splitlines()[0]
@@ -527,6 +527,19 @@ def test_installed_apis_answer(site):
     checks.metadata_root(metadata)
     for base in (compute, metadata):
         assert request(base + "/healthcheck").status == 200
+    assert "Traceback" not in site.error_log()
+
+
+def test_the_deployment_check_passes_on_the_installed_site(site):
+    checks.wait_loaded(site.error_log, "osapi_compute")
+    checks.wait_loaded(site.error_log, "metadata")
+    found = checks.assert_deployment_passes(
+        site.url("compute"), site.url("metadata"), user="admin",
+        password=PASSWORD)
+    # The installed vhost's LimitRequestBody answers over the limit.
+    assert found["compute-body-limit"][1].endswith(
+        "(a text/html page, not the API's: the web server's limit), "
+        f"{render.DEFAULT_MAX_REQUEST_BODY_SIZE} bytes passed on (401)")
     assert "Traceback" not in site.error_log()
 
 

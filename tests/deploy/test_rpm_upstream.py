@@ -127,9 +127,10 @@ def test_build_runs_the_kit_from_the_source_tree(build):
     # --no-host-checks: a build root has no nova user and no log
     # directory, and the kit's warnings for operators are not for it.
     assert command.group(2) == (
-        "--no-host-checks --layout rhel --script-dir /var/www/cgi-bin/nova --config-dir "
-        "/etc/nova --config-files api-paste.ini;nova.conf --log-dir "
-        "/var/log/httpd/nova --apache rendered/httpd rendered/wsgi")
+        "--no-host-checks --layout rhel --script-dir /var/www/cgi-bin/nova "
+        "--config-dir /etc/nova --config-files api-paste.ini;nova.conf "
+        "--log-dir /var/log/httpd/nova --apache rendered/httpd "
+        "rendered/wsgi")
     section = out[out.index("Executing(%build)"):
                   out.index("Executing(%install)")]
     assert sorted(section.splitlines()[1:]) == sorted(

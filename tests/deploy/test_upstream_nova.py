@@ -229,13 +229,15 @@ def served(request, site, module_workdir):
 
 def test_answers_from_outside(served, site):
     """What a client sees: versions, 401 without the token, 200 with it,
-    the metadata root. The place for the deployment check (nova-wsgi-check
-    on served.compute and served.metadata with site.token)."""
+    the metadata root; and the kit's own deployment check (run from the
+    single-file kit) passes every check on upstream's answers."""
     checks.versions(served.compute)
     checks.unauthorized(served.compute)
     resp = request(served.compute + "/v2.1/flavors", headers=site.headers)
     assert resp.status == 200, (resp.status, resp.text)
     checks.metadata_root(served.metadata)
+    checks.assert_deployment_passes(served.compute, served.metadata,
+                                    token=site.token, kit=site.pyz)
 
 
 def test_401_without_the_token_even_with_identity_headers(served):
