@@ -48,7 +48,7 @@ def clash_message(directory, version, building=False):
             f"use the single-file kit (python3 nova-wsgi-kit.pyz build "
             f"--help) or python3 -m nova.cmd.wsgi_build from a source "
             f"tree; to run nova-wsgi, install it into a virtualenv of its "
-            f"own. See docs/deploying.md, \"Rendering the kit without "
+            f"own. See docs/upstream-nova.md, \"Rendering the kit without "
             f"installing nova-wsgi\".")
 
 

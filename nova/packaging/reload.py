@@ -15,7 +15,7 @@ serving, and the old ones are gone. Apache keeps the daemons' socket open
 throughout, so requests made meanwhile wait in its queue and are answered
 by the new daemons: nothing is lost, where ``apachectl graceful``
 (``systemctl reload``) removes that socket for an instant and answers 503
-(docs/deploying.md, "Reloading without losing requests"). ``--rolling``
+(docs/operations.md, "Reloading without losing requests"). ``--rolling``
 replaces one daemon at a time, so the others keep answering and no request
 waits for the API to load.
 

@@ -119,7 +119,7 @@ def test_uwsgi_serves_the_shipped_inis(workdir):
 
 @pytest.mark.parametrize("server", ["gunicorn", "uwsgi"])
 def test_sighup_reloads_under_load_losing_nothing(workdir, server):
-    """SIGHUP to the master, the reload docs/deploying.md gives for both:
+    """SIGHUP to the master, the reload docs/operations.md gives for both:
     the listening socket stays open while new workers load the API and
     the old ones finish what they hold; requests made meanwhile wait, and
     not one fails."""
