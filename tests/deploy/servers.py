@@ -298,16 +298,16 @@ class Gunicorn:
         self.port = None
         self.scheme = "https" if "--certfile" in self.options else "http"
         self.prefix = (env or {}).get("SCRIPT_NAME", "")
-
-    @property
-    def url(self):
-        return f"{self.scheme}://127.0.0.1:{self.port}{self.prefix}"
+        # An attribute, not a property: subclasses (test_real_clients)
+        # point it at their own endpoint once started.
+        self.url = None
 
     def start(self):
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}{self.prefix}"
         try:
             with open(self.log, "wb") as log:
                 self.proc = subprocess.Popen(
