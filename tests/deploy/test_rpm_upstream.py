@@ -37,7 +37,7 @@ import pytest
 import nova
 from nova.packaging import render
 from tests.deploy import checks, rpmroot, servers
-from tests.deploy.rpmroot import relocate_vhost, rpm_file
+from tests.deploy.rpmroot import rpm_file
 from tests.deploy.servers import request
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("rpm_tools")]
@@ -300,32 +300,13 @@ def test_conflicts_with_this_projects_packages_both_ways(built, ours,
 
 # -- the installed vhosts under Apache ----------------------------------------
 
-def _nss_env(root, tree):
-    """LD_PRELOAD and the nss_wrapper files that give Apache the scratch
-    root's nova account (for user=nova group=nova), its home moved into
-    the root (the daemons start there)."""
-    nova = root.entries("passwd")["nova"]
-    nova[5] = str(root / nova[5])
-    passwd = tree.write("nss/passwd", open("/etc/passwd").read()
-                        + ":".join(nova) + "\n")
-    group = tree.write("nss/group", open("/etc/group").read()
-                       + ":".join(root.entries("group")["nova"]) + "\n")
-    return {"LD_PRELOAD": rpmroot.nss_wrapper(),
-            "NSS_WRAPPER_PASSWD": str(passwd),
-            "NSS_WRAPPER_GROUP": str(group)}
-
-
-def _snippets(root, ports):
-    return [(f"{render.APIS[api].name}.conf", relocate_vhost(
-        (root / f"etc/httpd/conf.d/{render.APIS[api].name}.conf").read_text(),
-        root, ports[api], root / LOG_DIR)) for api in render.APIS]
+# The vhosts' names by API.
+VHOSTS = {api: render.APIS[api].name for api in render.APIS}
 
 
 def test_installed_vhosts_pass_apachectl_t(installed, module_workdir):
-    ports = {api: servers.free_port() for api in render.APIS}
-    env = _nss_env(installed, module_workdir)
-    apache = servers.Apache(module_workdir, "httpd-t",
-                            _snippets(installed, ports), env=env)
+    apache = rpmroot.InstalledVhosts(installed, module_workdir, "httpd-t",
+                                     VHOSTS, installed / LOG_DIR).apache
     ok, out = apache.check()
     assert ok and "Syntax OK" in out, out
     # Without the nova account (openstack-nova-common's), Apache refuses
@@ -353,8 +334,6 @@ class Site:
             f"[database]\nconnection = sqlite:///{state}/nova.sqlite\n")
         for name in ("api-paste.ini", "nova.conf"):
             (etc / name).chmod(0o644)
-        self.env = dict(_nss_env(root, tree),
-                        OS_NOVA_CONFIG_DIR=str(etc))
         # Only the directory: the scripts set OS_NOVA_CONFIG_FILES.
         proc = subprocess.run(
             [str(servers.VENV_BIN / "nova-manage"), "db", "sync"],
@@ -363,23 +342,15 @@ class Site:
         assert proc.returncode == 0, proc.stderr
         for path in state.iterdir():
             os.chown(path, NOVA_ID, NOVA_ID)
-        self.ports = {api: servers.free_port() for api in render.APIS}
-        self.log_dir = root / LOG_DIR
-        self.apache = servers.Apache(tree, "httpd",
-                                     _snippets(root, self.ports),
-                                     env=self.env,
-                                     python_home=str(servers.VENV))
+        self.vhosts = rpmroot.InstalledVhosts(
+            root, tree, "httpd", VHOSTS, root / LOG_DIR,
+            env={"OS_NOVA_CONFIG_DIR": str(etc)},
+            python_home=str(servers.VENV))
+        self.apache, self.log_dir = self.vhosts.apache, self.vhosts.log_dir
+        self.url, self.error_log = self.vhosts.url, self.vhosts.error_log
         ok, out = self.apache.check()
         assert ok, out
         self.apache.start()
-
-    def url(self, api):
-        return f"http://127.0.0.1:{self.ports[api]}"
-
-    def error_log(self):
-        return "".join(p.read_text(errors="replace")
-                       for p in sorted(self.log_dir.glob("*_error.log"))) \
-            + self.apache.error_log()
 
 
 @pytest.fixture(scope="module")
