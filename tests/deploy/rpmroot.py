@@ -14,8 +14,10 @@ upstream Nova's WSGI files):
   with the Debian package that brings it; ``nss_wrapper``: the library
   that lets Apache find a scratch root's accounts;
 - ``relocate_vhost``: an installed vhost moved onto a test's port, log
-  directory and scratch root; ``logrotate_stanzas``: a logrotate file's
-  entries, parsed;
+  directory and scratch root (and, if asked, onto another Python);
+  ``InstalledVhosts``: a scratch root's installed vhosts, so moved, in a
+  private Apache whose daemons run as the root's accounts;
+  ``logrotate_stanzas``: a logrotate file's entries, parsed;
 - ``ScratchRoot``: an empty tree with just enough of a system for the
   packages' scriptlets, which rpm runs chrooted into it: ``/bin/sh``,
   ``getent``, ``groupadd`` and ``useradd`` with their libraries (copied
@@ -133,10 +135,13 @@ def missing_tools():
     return missing
 
 
-def relocate_vhost(text, root, port, log_dir):
+def relocate_vhost(text, root, port, log_dir, python_home=None,
+                   processes=None):
     """The installed vhost ``text`` with ``port`` on 127.0.0.1, its logs in
     ``log_dir`` and its scripts in the scratch root ``root``; nothing else
-    changes."""
+    changes, but for ``python_home`` (its daemon's ``python-home=``, where
+    the kit's ``--python-home`` puts it: another Python standing in for
+    the system's) and ``processes`` (its daemon's, to save CPU)."""
     api_port = re.search(r"^Listen (\d+)$", text, re.M).group(1)
     logs = re.search(r'^    ErrorLog "(/[^"]*)/[^/"]+_error\.log"$', text,
                      re.M).group(1)
@@ -148,6 +153,14 @@ def relocate_vhost(text, root, port, log_dir):
          1),
         (f'"{logs}/', f'"{log_dir}/', 2),
     ]
+    if python_home:
+        replacements.append((
+            " locale=C.UTF-8 \\\n",
+            f" locale=C.UTF-8 python-home={python_home} \\\n", 1))
+    if processes:
+        daemon = re.search(r"^    WSGIDaemonProcess \S+ (processes=\d+) ",
+                           text, re.M).group(1)
+        replacements.append((f" {daemon} ", f" processes={processes} ", 1))
     for old, new, count in replacements:
         assert text.count(old) == count, (old, text)
         text = text.replace(old, new)
@@ -255,5 +268,52 @@ class ScratchRoot:
             out[fields[0]] = fields
         return out
 
+    def nss_env(self, tree, account="nova"):
+        """LD_PRELOAD and the nss_wrapper files (written into ``tree``, a
+        ``servers.Workdir``) that give a process this root's ``account``
+        (user and group) as well as this machine's, its home moved into
+        the root (mod_wsgi's daemons start there)."""
+        user = self.entries("passwd")[account]
+        user[5] = str(self / user[5])
+        passwd = tree.write("nss/passwd", open("/etc/passwd").read()
+                            + ":".join(user) + "\n")
+        group = tree.write("nss/group", open("/etc/group").read()
+                           + ":".join(self.entries("group")[account]) + "\n")
+        return {"LD_PRELOAD": nss_wrapper(),
+                "NSS_WRAPPER_PASSWD": str(passwd),
+                "NSS_WRAPPER_GROUP": str(group)}
+
     def site_packages(self, python_version):
         return self / f"usr/lib/python{python_version}/site-packages"
+
+
+class InstalledVhosts:
+    """The vhosts of ``apis`` installed in the scratch root ``root``
+    (``conf_dir``/<name>.conf), moved by ``relocate_vhost`` onto free
+    ports, ``log_dir`` and the root (``daemons``: its ``python_home`` and
+    ``processes``, when given), in a private Apache (``servers.Apache``
+    named ``name`` in ``tree``, not started) whose environment has the
+    root's nova account (``nss_env``) and ``env``; ``apache`` takes the
+    rest (``python_home``: WSGIPythonHome)."""
+
+    def __init__(self, root, tree, name, apis, log_dir, env=None,
+                 daemons=None, conf_dir="/etc/httpd/conf.d", **apache):
+        self.root, self.log_dir = root, log_dir
+        self.ports = {api: servers.free_port() for api in apis}
+        self.snippets = [
+            (f"{vhost}.conf", relocate_vhost(
+                (root / f"{conf_dir}/{vhost}.conf").read_text(), root,
+                self.ports[api], log_dir, **(daemons or {})))
+            for api, vhost in apis.items()]
+        self.env = dict(root.nss_env(tree), **(env or {}))
+        self.apache = servers.Apache(tree, name, self.snippets, env=self.env,
+                                     **apache)
+
+    def url(self, api):
+        return f"http://127.0.0.1:{self.ports[api]}"
+
+    def error_log(self):
+        """The vhosts' error logs, then Apache's own."""
+        return "".join(p.read_text(errors="replace")
+                       for p in sorted(self.log_dir.glob("*_error.log"))) \
+            + self.apache.error_log()

@@ -21,6 +21,13 @@ latter set by the installed scripts. The package's logrotate file then
 rotates the logs Apache is writing, and Apache keeps writing to the
 truncated files without being reloaded.
 
+Last, the installed scripts and vhosts serve the real upstream Nova
+34.0.0 (``tests/deploy/upstream.py``): its virtualenv stands in for the
+system Python (the daemons' ``python-home=``), its config and databases
+are found through OS_NOVA_CONFIG_DIR in Apache's environment, and the
+provenance header, upstream's API database and the kit's deployment
+check show that upstream's code answered.
+
 The project's own packages (rpm/nova-wsgi.spec, built without %check) show
 the conflicts both ways.
 """
@@ -31,13 +38,14 @@ import re
 import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 
 import nova
 from nova.packaging import render
-from tests.deploy import checks, rpmroot, servers
-from tests.deploy.rpmroot import relocate_vhost, rpm_file
+from tests.deploy import checks, rpmroot, servers, upstream
+from tests.deploy.rpmroot import rpm_file
 from tests.deploy.servers import request
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("rpm_tools")]
@@ -300,32 +308,13 @@ def test_conflicts_with_this_projects_packages_both_ways(built, ours,
 
 # -- the installed vhosts under Apache ----------------------------------------
 
-def _nss_env(root, tree):
-    """LD_PRELOAD and the nss_wrapper files that give Apache the scratch
-    root's nova account (for user=nova group=nova), its home moved into
-    the root (the daemons start there)."""
-    nova = root.entries("passwd")["nova"]
-    nova[5] = str(root / nova[5])
-    passwd = tree.write("nss/passwd", open("/etc/passwd").read()
-                        + ":".join(nova) + "\n")
-    group = tree.write("nss/group", open("/etc/group").read()
-                       + ":".join(root.entries("group")["nova"]) + "\n")
-    return {"LD_PRELOAD": rpmroot.nss_wrapper(),
-            "NSS_WRAPPER_PASSWD": str(passwd),
-            "NSS_WRAPPER_GROUP": str(group)}
-
-
-def _snippets(root, ports):
-    return [(f"{render.APIS[api].name}.conf", relocate_vhost(
-        (root / f"etc/httpd/conf.d/{render.APIS[api].name}.conf").read_text(),
-        root, ports[api], root / LOG_DIR)) for api in render.APIS]
+# The vhosts' names by API.
+VHOSTS = {api: render.APIS[api].name for api in render.APIS}
 
 
 def test_installed_vhosts_pass_apachectl_t(installed, module_workdir):
-    ports = {api: servers.free_port() for api in render.APIS}
-    env = _nss_env(installed, module_workdir)
-    apache = servers.Apache(module_workdir, "httpd-t",
-                            _snippets(installed, ports), env=env)
+    apache = rpmroot.InstalledVhosts(installed, module_workdir, "httpd-t",
+                                     VHOSTS, installed / LOG_DIR).apache
     ok, out = apache.check()
     assert ok and "Syntax OK" in out, out
     # Without the nova account (openstack-nova-common's), Apache refuses
@@ -353,8 +342,6 @@ class Site:
             f"[database]\nconnection = sqlite:///{state}/nova.sqlite\n")
         for name in ("api-paste.ini", "nova.conf"):
             (etc / name).chmod(0o644)
-        self.env = dict(_nss_env(root, tree),
-                        OS_NOVA_CONFIG_DIR=str(etc))
         # Only the directory: the scripts set OS_NOVA_CONFIG_FILES.
         proc = subprocess.run(
             [str(servers.VENV_BIN / "nova-manage"), "db", "sync"],
@@ -363,23 +350,15 @@ class Site:
         assert proc.returncode == 0, proc.stderr
         for path in state.iterdir():
             os.chown(path, NOVA_ID, NOVA_ID)
-        self.ports = {api: servers.free_port() for api in render.APIS}
-        self.log_dir = root / LOG_DIR
-        self.apache = servers.Apache(tree, "httpd",
-                                     _snippets(root, self.ports),
-                                     env=self.env,
-                                     python_home=str(servers.VENV))
+        self.vhosts = rpmroot.InstalledVhosts(
+            root, tree, "httpd", VHOSTS, root / LOG_DIR,
+            env={"OS_NOVA_CONFIG_DIR": str(etc)},
+            python_home=str(servers.VENV))
+        self.apache, self.log_dir = self.vhosts.apache, self.vhosts.log_dir
+        self.url, self.error_log = self.vhosts.url, self.vhosts.error_log
         ok, out = self.apache.check()
         assert ok, out
         self.apache.start()
-
-    def url(self, api):
-        return f"http://127.0.0.1:{self.ports[api]}"
-
-    def error_log(self):
-        return "".join(p.read_text(errors="replace")
-                       for p in sorted(self.log_dir.glob("*_error.log"))) \
-            + self.apache.error_log()
 
 
 @pytest.fixture(scope="module")
@@ -523,3 +502,83 @@ def test_logrotate_truncates_the_served_logs_and_apache_keeps_writing(
     print(f"\nlogrotate copytruncate under load: {len(outcomes)} requests, "
           f"{len(in_copy)} in the copy, {len(in_live)} in the live file, "
           f"{len(lost)} lost, logrotate ran {1000 * (t1 - t0):.0f} ms")
+
+
+# -- the installed files serving upstream Nova --------------------------------
+
+def upstream_vhosts(root, tree):
+    """The installed scripts and vhosts with the real upstream Nova, not
+    started: the virtualenv of nova==34.0.0 made by tools/upstream-nova.sh
+    stands in for the system Python that holds python3-nova (each daemon's
+    ``python-home=``, and WSGIPythonHome, at it; mod_wsgi its own).
+    Upstream's config (tests/deploy/upstream.py: its api-paste.ini with the
+    stand-in auth filter, a nova.conf on SQLite, the databases made by its
+    nova-manage, owned by uid 162) is in the directory the daemons get as
+    OS_NOVA_CONFIG_DIR from Apache's environment: the installed scripts
+    only default it to /etc/nova. One process per API, to save CPU."""
+    site = upstream.UpstreamSite(tree, upstream.ensure_venv(), processes=1)
+    site.make_databases(owner=(NOVA_ID, NOVA_ID))
+    # The daemons' home (RDO's account): they start there.
+    (root / "var/lib/nova").mkdir(parents=True, exist_ok=True)
+    # Not the package's log directory: the served-RPM test's Apache logs
+    # there and the logrotate test counts its files.
+    vhosts = rpmroot.InstalledVhosts(
+        root, tree, "httpd-upstream", VHOSTS,
+        tree.mkdir("upstream-logs/nova"),
+        env={"OS_NOVA_CONFIG_DIR": str(site.etc)},
+        daemons={"python_home": site.venv, "processes": 1},
+        python_home=str(site.venv), mod_wsgi=servers.mod_wsgi_so(site.bin))
+    return site, vhosts
+
+
+@pytest.fixture(scope="module")
+def upstream_served(installed, module_workdir):
+    site, vhosts = upstream_vhosts(installed, module_workdir)
+    yield site, vhosts
+    vhosts.apache.stop()
+
+
+def test_installed_files_serve_upstream_nova(upstream_served):
+    site, served = upstream_served
+    compute, metadata = served.url("compute"), served.url("metadata")
+    for _name, text in served.snippets:
+        assert f" python-home={site.venv} " in text, text
+        assert " processes=1 " in text and " user=nova group=nova " in text
+    ok, out = served.apache.check()
+    assert ok and "Syntax OK" in out, out
+    served.apache.start()
+    upstream.wait_serving("the installed files", compute, metadata,
+                          served.error_log)
+
+    checks.versions(compute)
+    checks.unauthorized(compute)
+    checks.metadata_root(metadata)
+    # Upstream's code from its virtualenv (no nova-wsgi there) answered,
+    # in the one daemon of each API, running as RDO's nova (162).
+    pids = site.provenance_pids(compute, metadata)
+    daemons = {api: served.apache.daemons(render.APIS[api].name)
+               for api in render.APIS}
+    assert [len(d) for d in daemons.values()] == [1, 1], daemons
+    assert pids == {pid for d in daemons.values() for pid in d}, \
+        (pids, daemons)
+    for pid in pids:
+        status = open(f"/proc/{pid}/status").read()
+        assert re.search(r"^Uid:\s+162\s", status, re.M), status
+
+    # An authenticated call: a flavor created and read back as admin,
+    # found in upstream's API database; upstream's request log line for
+    # it in the vhost's error log.
+    name = f"rpm-upstream-{uuid.uuid4().hex[:8]}"
+    flavor = checks.flavor_round_trip(compute, site.headers, name, ram=96)
+    assert site.flavor_row(flavor["id"]) == (name, 96)
+    line = re.compile(r"INFO nova\.api\.openstack\.requestlog .*"
+                      + re.escape(f'"GET /v2.1/flavors/{flavor["id"]}" '
+                                  "status: 200"))
+    compute_log = served.log_dir / "nova-compute-api_error.log"
+    servers.wait_for(lambda: line.search(compute_log.read_text()), 15,
+                     "upstream's request log line in the vhost's log")
+
+    # The kit's deployment check, from the single-file kit.
+    checks.assert_deployment_passes(compute, metadata, token=site.token,
+                                    kit=site.pyz)
+    assert "Traceback" not in served.error_log(), served.error_log()[-5000:]

@@ -71,19 +71,6 @@ class Served:
     facts: typing.Callable[[], None]    # this server's own assertions
 
 
-def _up(served, timeout=180):
-    """Wait until both APIs answer (every process of theirs loads
-    upstream's API: tens of seconds on 2 busy cores)."""
-    def answering():
-        return all(request(base + "/", timeout=60).status == 200
-                   for base in (served.compute, served.metadata))
-    try:
-        wait_for(answering, timeout, f"{served.name} serving both APIs",
-                 interval=0.5)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}\n{served.log()[-5000:]}") from None
-
-
 def _processes(site, tree, name, argvs):
     """One foreground server per API: {api: servers.Process}."""
     return {api: servers.Process(argv, tree.path / f"{name}-{api}.log",
@@ -219,7 +206,8 @@ def served(request, site, module_workdir):
         serving = serve_gunicorn(site, tree, name == "gunicorn-bind")
     served = next(serving)
     try:
-        _up(served)
+        upstream.wait_serving(served.name, served.compute, served.metadata,
+                              served.log)
         yield served
     finally:
         serving.close()  # stops it (the generator's finally)
@@ -260,16 +248,7 @@ def test_admin_flavor_reaches_upstreams_api_database(served, site):
 
 
 def test_upstreams_code_answers(served, site):
-    expected = site.expected_provenance()
-    pids = set()
-    for resp in (request(served.compute + "/"),
-                 request(served.compute + "/v2.1/flavors",
-                         headers=site.headers),
-                 request(served.metadata + "/")):
-        assert resp.status == 200, (resp.status, resp.text)
-        stamp = resp.headers[upstream.HEADER]
-        assert stamp.startswith(expected + "; pid="), (stamp, expected)
-        pids.add(int(stamp.rsplit("=", 1)[1]))
+    pids = site.provenance_pids(served.compute, served.metadata)
     # Answered by processes of this server, not by anything else.
     mine = {p for root in served.roots()
             for p in [root, *servers.descendants(root)]}

@@ -8,11 +8,16 @@
   ``nova-wsgi-kit.pyz`` (``tools/build-kit.py``), run by Debian's
   ``/usr/bin/python3 -I`` outside this source tree, nothing of this
   project installed anywhere;
+- ``wait_serving``: until a server answers on both APIs;
 - ``UpstreamSite``: upstream's config in a temporary tree (its own
   ``api-paste.ini`` with the stand-in auth filter instead of
   keystonemiddleware's ``authtoken``, a ``nova.conf`` on SQLite), its
   databases made by its own ``nova-manage``, and the kit's files rendered
-  for it with ``--python-home`` and ``--config-dir``/``--config-files``.
+  for it with ``--python-home`` and ``--config-dir``/``--config-files``;
+  ``provenance_pids``: the stamps of upstream's code on a server's answers.
+
+Used by test_upstream_nova.py (the kit's rendered files) and
+test_rpm_upstream.py (the files installed from openstack-nova-wsgi.spec).
 
 The stand-in filter (``tools/upstream-nova/standin_auth.py``, test-only)
 also stamps every response with ``X-Nova-Standin-Provenance``: the file
@@ -56,6 +61,20 @@ def ensure_venv():
     if not (venv / "bin" / "nova-manage").exists():
         unavailable(f"upstream Nova's virtualenv at {venv}")
     return venv
+
+
+def wait_serving(what, compute, metadata, log, timeout=180):
+    """Wait until both APIs answer ``/`` (every process of theirs loads
+    upstream's API: tens of seconds on 2 busy cores); on timeout, fail
+    with the end of ``log()``."""
+    def answering():
+        return all(servers.request(base + "/", timeout=60).status == 200
+                   for base in (compute, metadata))
+    try:
+        servers.wait_for(answering, timeout, f"{what} serving both APIs",
+                         interval=0.5)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{log()[-5000:]}") from None
 
 
 def make_kit(path):
@@ -152,17 +171,19 @@ connection = sqlite:///{db}/nova.sqlite
         assert proc.returncode == 0, (args, proc.stdout + proc.stderr)
         return proc.stdout
 
-    def make_databases(self):
+    def make_databases(self, owner=None):
         """As upstream's install guide: the API database, cell0 and cell1
-        mapped, the cells' databases; owned by the servers' user."""
+        mapped, the cells' databases; they and their directory owned by
+        the servers' user, or ``owner`` (uid, gid)."""
         db = self.tree.db_dir
         self.manage("api_db", "sync")
         self.manage("cell_v2", "map_cell0", "--database_connection",
                     f"sqlite:///{db}/nova_cell0.sqlite")
         self.manage("cell_v2", "create_cell", "--name", "cell1")
         self.manage("db", "sync")
-        for path in db.iterdir():
-            os.chown(path, self.tree.uid, self.tree.gid)
+        uid, gid = owner or (self.tree.uid, self.tree.gid)
+        for path in [db, *db.iterdir()]:
+            os.chown(path, uid, gid)
 
     def render(self, *options):
         """``kit_build`` with this site's --python-home and config, the
@@ -198,6 +219,22 @@ connection = sqlite:///{db}/nova.sqlite
             check=True).stdout.strip()
         return (f"nova={purelib}/nova/__init__.py; dist=nova {VERSION}; "
                 f"nova-wsgi=absent; prefix={self.venv}")
+
+    def provenance_pids(self, compute, metadata):
+        """Ask the versions document, an authenticated flavor list and the
+        metadata root; assert each answer is stamped as upstream's code
+        from this virtualenv; the pids of the processes that answered."""
+        expected = self.expected_provenance()
+        pids = set()
+        for resp in (servers.request(compute + "/"),
+                     servers.request(compute + "/v2.1/flavors",
+                                     headers=self.headers),
+                     servers.request(metadata + "/")):
+            assert resp.status == 200, (resp.status, resp.text)
+            stamp = resp.headers[HEADER]
+            assert stamp.startswith(expected + "; pid="), (stamp, expected)
+            pids.add(int(stamp.rsplit("=", 1)[1]))
+        return pids
 
     def flavor_row(self, flavor_id):
         """(name, memory_mb) of the flavor in upstream's API database."""
