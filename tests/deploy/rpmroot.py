@@ -48,6 +48,13 @@ WSGI_DIR = "/var/www/cgi-bin/nova"
 DBPATH = "/var/lib/rpm"
 # What the scriptlets run, besides the shell.
 SCRIPTLET_TOOLS = ("getent", "groupadd", "useradd")
+# rpm/openstack-nova-wsgi.spec's package, where its vhosts log, and the
+# nova account that RDO's openstack-nova-common creates in its %pre.
+UPSTREAM_NAME = "openstack-nova-wsgi"
+UPSTREAM_LOG_DIR = "/var/log/httpd/nova"
+RDO_PASSWD = ["nova:x:162:162:OpenStack Nova Daemons:/var/lib/nova:"
+              "/sbin/nologin"]
+RDO_GROUP = ["nova:x:162:"]
 
 
 def build(topdir, spec=SPEC, nocheck=False, timeout=300):
@@ -66,6 +73,19 @@ def build(topdir, spec=SPEC, nocheck=False, timeout=300):
         for path in pathlib.Path(topdir).glob("SRPMS/*.src.rpm"):
             packages["src"] = path
     return proc, packages
+
+
+def build_upstream(topdir):
+    """rpm/openstack-nova-wsgi.spec built into ``topdir``:
+    ``{package name: path}``; fails the test when rpmbuild does."""
+    proc, packages = build(topdir, spec=UPSTREAM_SPEC)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    return packages
+
+
+def rdo_root(path):
+    """A scratch root holding the nova account RDO's packages make."""
+    return ScratchRoot(path, passwd=RDO_PASSWD, group=RDO_GROUP)
 
 
 def lint(rpmlintrc, spec, packages, timeout=300):
