@@ -88,6 +88,18 @@ def rdo_root(path):
     return ScratchRoot(path, passwd=RDO_PASSWD, group=RDO_GROUP)
 
 
+def assert_lint_clean(rpmlintrc, spec, packages):
+    """rpmlint (see ``lint``) finds no error and no spelling mistake in
+    ``spec`` and ``packages`` (paths: the RPMs and the SRPM)."""
+    packages = list(packages)
+    proc = lint(rpmlintrc, spec, packages)
+    assert "spelling-error" not in proc.stdout, proc.stdout
+    summary = proc.stdout.strip().splitlines()[-1]
+    assert re.search(rf"\b{len(packages)} packages and 1 specfiles "
+                     rf"checked; 0 errors\b", summary), proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def lint(rpmlintrc, spec, packages, timeout=300):
     """rpmlint on ``spec`` and ``packages`` with ``rpmlintrc`` and its
     spelling check on (the wrapper stops when it cannot be): the
