@@ -249,6 +249,9 @@ class Process:
             stdin=subprocess.DEVNULL, env=env, cwd=cwd,
             start_new_session=True)
         self.pid = self.proc.pid
+        # What was still running when stop() gave up waiting (pid and
+        # command line of each descendant): for a test's failure message.
+        self.left_running = []
 
     def output(self):
         return self.log.read_text(errors="replace")
@@ -266,6 +269,8 @@ class Process:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             code = None
+            self.left_running = [(pid, _cmdline(pid))
+                                 for pid in [self.pid, *descendants(self.pid)]]
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
         if code is None:

@@ -81,6 +81,7 @@ class Clone:
         self.env = _env(self.home)
         self.ports = (_port(8774), _port(8775))
         self.proc = None
+        self.stop_report = ""  # see stop()
         self.runs = []  # (seconds to serving, output) of each run
 
     def start(self):
@@ -102,8 +103,12 @@ class Clone:
     def stop(self):
         """Ctrl-C, as a user stops it; its exit code."""
         if self.proc is not None:
-            code = self.proc.stop(signal.SIGINT)
-            self.proc = None
+            proc, self.proc = self.proc, None
+            code = proc.stop(signal.SIGINT)
+            # Not stopped within the bound: what was still running, and
+            # what run.sh and the servers said, for the failure message.
+            self.stop_report = (f"still running: {proc.left_running}\n"
+                                f"{proc.output()[-3000:]}\n{self.logs()}")
             return code
 
     def bash(self, script, check=True):
@@ -244,7 +249,7 @@ def test_a_second_run_keeps_the_data(clone):
     clone.bash(cli + "server create --flavor m1.small --image ubuntu-24.04 "
                "--wait keeper")
     clone.bash(cli + "keypair create keeper-key >/dev/null")
-    assert clone.stop() == 0
+    assert clone.stop() == 0, clone.stop_report
     output = clone.start()
     assert "Seeded: 0 created, 9 kept, 0 skipped." in output
     assert "Database already at revision" in output
