@@ -237,6 +237,15 @@ def alive(pid):
         return False
 
 
+def _default_interrupts():
+    """In the child: SIGINT and SIGQUIT as a terminal gives them. A shell
+    that starts the test run in the background (``cmd &`` without job
+    control) leaves them ignored, every child inherits that, and bash
+    cannot trap a signal ignored on entry: Ctrl-C would not reach it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 class Process:
     """A foreground server in a session of its own, output to ``log``."""
 
@@ -247,7 +256,7 @@ class Process:
         self.proc = subprocess.Popen(
             self.argv, stdout=self._fh, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, env=env, cwd=cwd,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=_default_interrupts)
         self.pid = self.proc.pid
         # What was still running when stop() gave up waiting (pid and
         # command line of each descendant): for a test's failure message.
