@@ -111,6 +111,22 @@ class Clone:
                                 f"{proc.output()[-3000:]}\n{self.logs()}")
             return code
 
+    def run_refused(self, env):
+        """run.sh with ``env``, expected to refuse at once: its result. In
+        a session of its own, killed whole if it serves instead (60 s),
+        so that a wrong answer leaves no server behind."""
+        proc = subprocess.Popen([str(self.path / "tools" / "run.sh")],
+                                cwd=self.path, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out,
+                                           err)
+
     def bash(self, script, check=True):
         """Run pasted lines as a user's shell does, at the top of the copy."""
         done = subprocess.run(["bash", "-e", "-c", script], cwd=self.path,
@@ -270,9 +286,7 @@ def test_a_busy_port_is_named(clone):
                NOVA_COMPUTE_PORT=str(clone.ports[0]),
                NOVA_METADATA_PORT=str(servers.free_port()),
                NOVA_RUN_DIR=str(clone.path / "run-2"))
-    done = subprocess.run([str(clone.path / "tools" / "run.sh")],
-                          cwd=clone.path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = clone.run_refused(env)
     assert done.returncode == 1
     assert done.stderr == (
         f"run.sh: port {clone.ports[0]} is in use (another run.sh?): stop "
@@ -286,9 +300,7 @@ def test_run_dir_with_blanks_is_refused(clone):
                NOVA_COMPUTE_PORT=str(servers.free_port()),
                NOVA_METADATA_PORT=str(servers.free_port()),
                NOVA_RUN_DIR=str(clone.path / "my run"))
-    done = subprocess.run([str(clone.path / "tools" / "run.sh")],
-                          cwd=clone.path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = clone.run_refused(env)
     assert done.returncode == 2
     assert "choose a path without blanks or quotes" in done.stderr
     assert not pathlib.Path(clone.path / "my run").exists()
