@@ -119,6 +119,7 @@ def build_conf(sources):
             f"Fix the line, or remove the file from {ENV_FILES}.") from None
     except cfg.Error as exc:
         raise StartupError(f"Configuration error: {exc}. {_HINT}") from None
+    nova_conf.register_service_opts(conf)
     validate(conf)
     return conf
 

@@ -1,11 +1,11 @@
 """What the apps of one process share: the configuration and what it builds.
 
 ``Backends`` holds the ``ConfigOpts``, the store (``nova.db.api.Database``,
-one connection pool) and, built on first use, the compute driver and the
-flat network. Paste builds several apps from one paste file (the compute
-router, the health check, the metadata app); they must share one
-``Backends`` per configuration, so it rides on the ``ConfigOpts`` object it
-was built from (``for_conf``).
+one connection pool) and, built on first use, the compute driver, the
+flat network and the clients of other OpenStack services. Paste builds
+several apps from one paste file (the compute router, the health check,
+the metadata app); they must share one ``Backends`` per configuration,
+so it rides on the ``ConfigOpts`` object it was built from (``for_conf``).
 """
 
 _ATTR = "_nova_backends"
@@ -18,6 +18,17 @@ class Backends:
         self.conf = conf
         self.db = db_api.Database(conf.database)
         self._compute = None
+        self._service_auth = None
+
+    @property
+    def service_auth(self):
+        """Sessions and adapters for Glance, Neutron and Keystone
+        (``nova.clients.auth.ServiceAuth``, built on first use)."""
+        if self._service_auth is None:
+            from nova.clients import auth
+
+            self._service_auth = auth.ServiceAuth(self.conf)
+        return self._service_auth
 
     @property
     def compute(self):

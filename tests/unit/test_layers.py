@@ -120,6 +120,10 @@ LOWER_LAYERS = [
     ("nova.policy", ("nova.api", "nova.compute", "nova.db")),
     ("nova.policies", ("nova.api", "nova.compute", "nova.db")),
     ("nova.conf", ("nova.api", "nova.compute", "nova.db", "nova.wsgi")),
+    # The clients of Glance, Neutron and Keystone: beside the domain, they
+    # know neither it, nor the store, nor the HTTP layer.
+    ("nova.clients", ("nova.api", "nova.wsgi", "nova.loading", "nova.cmd",
+                      "nova.compute", "nova.db")),
 ]
 
 

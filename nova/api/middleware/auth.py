@@ -6,6 +6,7 @@ even imported unless ``keystone`` is chosen). Every strategy begins by
 removing identity headers that a client may have sent itself.
 """
 
+import json
 import logging
 
 from nova import context as nova_context
@@ -135,10 +136,33 @@ def context_from_headers(environ):
         project_domain_id=_header(environ, "X-Project-Domain-Id"),
         system_scope=_header(environ, "OpenStack-System-Scope"),
         auth_token=_header(environ, "X-Auth-Token"),
+        service_catalog=_catalog(environ),
         remote_address=environ.get("REMOTE_ADDR"),
         request_id=environ.get("openstack.request_id"),
         global_request_id=environ.get("openstack.global_request_id"),
     )
+
+
+# The services this API calls on a caller's behalf; the rest of the catalog
+# (often most of it) is not kept.
+_CATALOG_TYPES = frozenset(("image", "network", "identity", "volumev3",
+                            "block-storage"))
+
+
+def _catalog(environ):
+    """The entries of the caller's catalog (X-Service-Catalog, set by
+    auth_token) for the services called on its behalf."""
+    raw = _header(environ, "X-Service-Catalog")
+    if not raw:
+        return []
+    try:
+        entries = json.loads(raw)
+    except ValueError:
+        return []
+    if not isinstance(entries, list):
+        return []
+    return [entry for entry in entries if isinstance(entry, dict)
+            and entry.get("type") in _CATALOG_TYPES]
 
 
 class KeystoneContext:
