@@ -34,6 +34,9 @@ class FakeKeystone:
         self.logins = []  # bodies of the service user's logins
         self.validations = []  # (X-Auth-Token, X-Subject-Token) per check
         self.fail_validation = False
+        # Other services' catalog entries, {"type", "name", "url"} each
+        # (the fake Glance and Neutron add theirs: ``add_service``).
+        self.services = []
         for path in ("/", "/v3", "/v3/"):
             httpserver.expect_request(path, method="GET").respond_with_handler(
                 self._discovery)
@@ -78,13 +81,22 @@ service_token_roles_required = true
                     "base": "application/json",
                     "type": "application/vnd.openstack.identity-v3+json"}]}
 
+    def add_service(self, service_type, name, url):
+        """Put a service in the catalog of the tokens issued from now."""
+        self.services.append({"type": service_type, "name": name,
+                              "url": url.rstrip("/")})
+
     def _catalog(self):
-        return [{"type": "identity", "name": "keystone", "id": "svc-identity",
+        entries = [{"type": "identity", "name": "keystone",
+                    "url": self.base + "/v3"}] + self.services
+        return [{"type": entry["type"], "name": entry["name"],
+                 "id": f"svc-{entry['type']}",
                  "endpoints": [
-                     {"id": f"ep-{interface}", "interface": interface,
-                      "region": "RegionOne", "region_id": "RegionOne",
-                      "url": self.base + "/v3"}
-                     for interface in ("public", "internal", "admin")]}]
+                     {"id": f"ep-{entry['type']}-{interface}",
+                      "interface": interface, "region": "RegionOne",
+                      "region_id": "RegionOne", "url": entry["url"]}
+                     for interface in ("public", "internal", "admin")]}
+                for entry in entries]
 
     def _token_body(self, user_id, user_name, project_id, project_name,
                     roles):
@@ -130,7 +142,7 @@ service_token_roles_required = true
                                "The request you have made requires "
                                "authentication.")
         token = self._token_body("nova-id", self.SERVICE_USER, "service-id",
-                                 self.SERVICE_PROJECT, ["service"])
+                                 self.SERVICE_PROJECT, ["service", "admin"])
         return self._json(token, status=201,
                           headers={"X-Subject-Token": self.service_token})
 
