@@ -157,6 +157,8 @@ KS_VENV=$("$OSVC" venv keystone) || die "$OSVC venv keystone failed"
 if [ -n "$SERVICES" ]; then
     "$OSVC" install glance neutron >/dev/null || die "$OSVC install failed"
 fi
+# Keystone's virtualenv of earlier versions of this job: unused now.
+rm -rf "$WORK/venv-keystone"
 venv "$T_VENV" "tempest==$TEMPEST_VERSION"
 # tempest 47's admin compute classes need Glance without it (patch header).
 # With glance = true tempest has the admin image client: stock tempest.
