@@ -79,6 +79,7 @@ class Layout:
         self.db_server = os.environ.get(
             "NOVA_SERVICES_DB", "mysql+pymysql://root@127.0.0.1:3306")
         self.ports = {}
+        self.sockets = {}
         self.secrets = {}
 
     def dir(self, name):
@@ -104,17 +105,17 @@ class Layout:
 
 # -- processes ---------------------------------------------------------------
 
-def free_ports(count):
-    socks = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            socks.append(sock)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for sock in socks:
-            sock.close()
+def bind_ports(lay):
+    """A loopback port per service, bound now and held until its gunicorn
+    gets the socket (--bind fd://): the URLs go into the configs and the
+    catalog long before the servers start, and nobody else may take the
+    ports in between."""
+    for name in SERVICES:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        lay.sockets[name] = sock
+        lay.ports[name] = sock.getsockname()[1]
 
 
 def child_env(lay, name):
@@ -149,15 +150,16 @@ def serve(lay, name):
     """gunicorn for one service, in a session of its own (it outlives
     this command); its pid goes to run/NAME.pid."""
     venv = lay.venvs[name]
-    log = open(lay.logs / f"{name}.log", "ab")
-    proc = subprocess.Popen(
-        [str(venv / "bin" / "gunicorn"), "-c",
-         str(lay.dir(name) / "etc" / "gunicorn.conf.py"),
-         "-b", f"127.0.0.1:{lay.ports[name]}", "-w", str(WORKERS[name]),
-         "--chdir", str(lay.dir(name)), APPS[name]],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        env=child_env(lay, name), cwd=lay.dir(name), start_new_session=True)
-    log.close()
+    sock = lay.sockets.pop(name)
+    with sock, open(lay.logs / f"{name}.log", "ab") as log:
+        proc = subprocess.Popen(
+            [str(venv / "bin" / "gunicorn"), "-c",
+             str(lay.dir(name) / "etc" / "gunicorn.conf.py"),
+             "-b", f"fd://{sock.fileno()}", "-w", str(WORKERS[name]),
+             "--chdir", str(lay.dir(name)), APPS[name]],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            pass_fds=(sock.fileno(),), env=child_env(lay, name),
+            cwd=lay.dir(name), start_new_session=True)
     lay.pidfile(name).write_text(f"{proc.pid} {start_time(proc.pid)}\n")
     return proc
 
@@ -408,7 +410,7 @@ def start(workdir, compute_url=None):
     t0 = time.monotonic()
     lay.workdir.mkdir(parents=True, exist_ok=True)
     fresh_tree(lay)
-    lay.ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    bind_ports(lay)
     lay.secrets = {name: secrets.token_hex(16) for name in
                    ("admin", "glance", "neutron", "nova", "demo")}
     configs.keystone(lay)
