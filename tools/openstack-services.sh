@@ -36,6 +36,7 @@
 # start, dropped by stop. Secrets are made per start and written only to
 # WORKDIR (mode 0600), never printed.
 set -euo pipefail
+CALLER_DIR=$PWD   # a relative WORKDIR is the caller's
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 HELPERS=$ROOT/tools/openstack-services
@@ -160,6 +161,9 @@ case "$cmd" in
         ;;
     start|register-compute|stop|status)
         [ $# -ge 1 ] || usage
+        workdir=$(cd "$CALLER_DIR" && realpath -m -- "$1")
+        shift
+        set -- "$workdir" "$@"
         if [ "$cmd" = start ]; then
             for name in keystone glance neutron; do make_venv "$name"; done
         fi
