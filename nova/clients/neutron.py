@@ -78,8 +78,9 @@ def _failure(status: int, neutron_type: str, message: str,
                   neutron_type or message)
         exc = exception.Unavailable(
             f"{SERVICE} could not complete the request; try again later.")
-    setattr(exc, "neutron_type", neutron_type)
-    setattr(exc, "status", status)
+    tagged: Any = exc
+    tagged.neutron_type = neutron_type
+    tagged.status = status
     return exc
 
 
