@@ -396,6 +396,10 @@ class FakeNeutron:
                 continue
             wanted = args.getlist(name)
             if name == "fixed_ips":
+                want = dict(w.split("=", 1) for w in wanted if "=" in w)
+                if not any(all(ip.get(k) == val for k, val in want.items())
+                           for ip in item.get("fixed_ips", [])):
+                    return False
                 continue
             value = item.get(name)
             if isinstance(value, bool):
