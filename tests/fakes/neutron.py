@@ -221,6 +221,11 @@ class FakeNeutron:
             port["status"] = "ACTIVE"
             self._event("network-vif-plugged", port)
 
+    def _caller_for(self, project_id, admin=False):
+        """A caller of ``project_id`` (for set-up through the handlers)."""
+        return Caller("setup", project_id,
+                      ["admin", "member"] if admin else ["member"])
+
     def take_events(self):
         with self.lock:
             events, self.events = self.events, []
