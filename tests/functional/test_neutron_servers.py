@@ -193,3 +193,19 @@ def test_before_237_no_networks_means_auto(cloud):
     server_id = create(cloud, version="2.1").json["server"]["id"]
     assert len(cloud.neutron.ports_of(server_id)) == 1
     assert v  # the helper is used elsewhere
+
+
+def test_soft_delete_keeps_the_ports_force_delete_removes_them(
+        config_dir, tmp_path, make_image, httpserver):
+    made = NeutronCloud(config_dir, tmp_path, make_image, httpserver,
+                        default_options="reclaim_instance_interval = 3600\n")
+    try:
+        server_id = create(made, "auto").json["server"]["id"]
+        port, = made.neutron.ports_of(server_id)
+        made.app.delete(f"{URL}/{server_id}", headers=made.member)
+        assert made.neutron.port(port["id"]) is not None
+        made.app.post_json(f"{URL}/{server_id}/action",
+                           {"forceDelete": None}, headers=made.member)
+        assert made.neutron.port(port["id"]) is None
+    finally:
+        made.close()
