@@ -209,3 +209,17 @@ def test_soft_delete_keeps_the_ports_force_delete_removes_them(
         assert made.neutron.port(port["id"]) is None
     finally:
         made.close()
+
+
+def test_the_metadata_api_finds_a_server_by_its_port_address(
+        cloud, config_dir, monkeypatch):
+    from nova import loading
+
+    server_id = create(cloud, "auto").json["server"]["id"]
+    port, = cloud.neutron.ports_of(server_id)
+    address = port["fixed_ips"][0]["ip_address"]
+    monkeypatch.setattr(loading, "_loaded_api", None)
+    metadata = config_dir.testapp("metadata")
+    body = metadata.get("/openstack/latest/meta_data.json",
+                        extra_environ={"REMOTE_ADDR": address}).json
+    assert body["uuid"] == server_id

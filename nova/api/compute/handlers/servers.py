@@ -164,7 +164,7 @@ def create(req):
         raise errors.BadRequest("min_count must be <= max_count")
     networks = _networks(req, server)
     if max_count > 1 and isinstance(networks, list) and any(
-            n.get("fixed_ip") for n in networks):
+            n.get("fixed_ip") or n.get("port") for n in networks):
         raise errors.BadRequest(
             "Unable to launch multiple instances with a single configured "
             "port ID or fixed IP. Please launch your instance one by one "
