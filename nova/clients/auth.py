@@ -52,7 +52,13 @@ def _user_plugin_class():
 
             if not self._catalog or service_type is None:
                 return None
-            catalog = service_catalog.ServiceCatalogV3(self._catalog)
+            # auth_token's X-Service-Catalog is in v2 form ("publicURL"
+            # per region) even for v3 tokens; a v3 body has "interface".
+            v3 = any("interface" in endpoint
+                     for entry in self._catalog
+                     for endpoint in entry.get("endpoints", ()))
+            catalog = (service_catalog.ServiceCatalogV3 if v3 else
+                       service_catalog.ServiceCatalogV2)(self._catalog)
             try:
                 return catalog.url_for(service_type=service_type,
                                        interface=interface,
