@@ -52,14 +52,13 @@ def _user_plugin_class():
 
             if not self._catalog or service_type is None:
                 return None
-            # auth_token hands the catalog on (X-Service-Catalog) in v2's
-            # shape ("publicURL"...) even for v3 tokens; take either.
-            v2 = any("interface" not in endpoint
+            # auth_token's X-Service-Catalog is in v2 form ("publicURL"
+            # per region) even for v3 tokens; a v3 body has "interface".
+            v3 = any("interface" in endpoint
                      for entry in self._catalog
-                     for endpoint in entry.get("endpoints") or ())
-            kind = (service_catalog.ServiceCatalogV2 if v2
-                    else service_catalog.ServiceCatalogV3)
-            catalog = kind(self._catalog)
+                     for endpoint in entry.get("endpoints", ()))
+            catalog = (service_catalog.ServiceCatalogV3 if v3 else
+                       service_catalog.ServiceCatalogV2)(self._catalog)
             try:
                 return catalog.url_for(service_type=service_type,
                                        interface=interface,

@@ -239,6 +239,11 @@ project_domain_name = Default
             port["status"] = "ACTIVE"
             self._event("network-vif-plugged", port)
 
+    def _caller_for(self, project_id, admin=False):
+        """A caller of ``project_id`` (for set-up through the handlers)."""
+        return Caller("setup", project_id,
+                      ["admin", "member"] if admin else ["member"])
+
     def take_events(self):
         with self.lock:
             events, self.events = self.events, []
@@ -414,6 +419,10 @@ project_domain_name = Default
                 continue
             wanted = args.getlist(name)
             if name == "fixed_ips":
+                want = dict(w.split("=", 1) for w in wanted if "=" in w)
+                if not any(all(ip.get(k) == val for k, val in want.items())
+                           for ip in item.get("fixed_ips", [])):
+                    return False
                 continue
             value = item.get(name)
             if isinstance(value, bool):

@@ -9,6 +9,7 @@ import base64
 from nova.api import errors
 from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
+from nova.api.compute.handlers import neutron_common
 from nova.api.compute.handlers.server_common import (
     caller,
     compute_of,
@@ -27,7 +28,14 @@ from nova.api.compute.schemas import types
 from nova.api.compute.views import servers as views
 from nova.compute import actions as action_service
 from nova.compute import driver as driver_mod
-from nova.compute import instance_actions, server_create, states
+from nova.compute import (
+    instance_actions,
+    neutron_ports,
+    port_cache,
+    server_create,
+    server_ports,
+    states,
+)
 from nova.compute import server_list as list_service
 from nova.compute import servers as service
 from nova.compute.network import canonical_address
@@ -176,10 +184,23 @@ def create(req):
     groups = tuple(dict.fromkeys(
         g["name"] for g in server.get("security_groups", [])
         if g.get("name"))) or ("default",)
-    for group in groups:
-        if group != "default":
-            raise errors.BadRequest(
-                f"Unable to find security_group with name or id '{group}'")
+    plan = None
+    if neutron_common.enabled(req):
+        # Checked in Neutron before the write transaction (never held
+        # across a call to Neutron); the ports are made after it.
+        plan = neutron_ports.plan(
+            neutron_common.as_caller(req),
+            project_id=req.context.project_id, networks=networks,
+            explicit_auto=networks == "auto" and "networks" in server,
+            security_groups=groups, min_count=min_count,
+            max_count=max_count)
+        max_count = plan.max_count
+    else:
+        for group in groups:
+            if group != "default":
+                raise errors.BadRequest(
+                    f"Unable to find security_group with name or id "
+                    f"'{group}'")
     certs = server.get("trusted_image_certificates")
     if certs:
         req.authorize(rule=rules.S % "create:trusted_certs")
@@ -199,7 +220,8 @@ def create(req):
         user_id=req.context.user_id, is_admin=req.can("context_is_admin"),
         key_name=server.get("key_name"), user_data=server.get("user_data"),
         metadata=server.get("metadata", {}), availability_zone=zone,
-        host=host, networks=networks, security_groups=groups,
+        host=host, networks="none" if plan else networks,
+        security_groups=groups,
         config_drive=types.to_bool(server.get("config_drive", False)),
         description=server.get("description"),
         tags=tuple(server.get("tags", ())), hostname=server.get("hostname"),
@@ -224,6 +246,11 @@ def create(req):
                 *([("compute__do_build_and_run_instance", "Success", None)]
                   if ok else [])],
                 message=None if ok else "Error")
+        placed = server_ports.placed(created, conf) if plan else []
+    if plan is not None:
+        server_ports.build(db_of(req), neutron_common.as_caller(req),
+                           neutron_common.as_service(req), plan, placed,
+                           conf)
     if types.to_bool(server.get("return_reservation_id", False)):
         return Result(202, {"reservation_id": reservation_id})
     links = common.Links(req)
@@ -267,6 +294,7 @@ def update(req, server_id):
 def delete(req, server_id):
     compute = compute_of(req)
     conf = req.app.backends.conf
+    ports = []
     with db_of(req).writer() as session:
         sweep(req, session)
         instance = load_for_change(req, session, server_id)
@@ -276,7 +304,12 @@ def delete(req, server_id):
             action_service.soft_delete(session, instance, caller(req),
                                        compute.driver, conf)
         else:
+            if neutron_common.enabled(req):
+                ports = port_cache.ports_of(session, instance.uuid)
             hard_delete(req, session, instance)
+    if ports:
+        # After the commit: ports made for it go, the others are unbound.
+        neutron_ports.deallocate(neutron_common.as_service(req), ports)
     return Result(204)
 
 
