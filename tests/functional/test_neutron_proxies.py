@@ -76,9 +76,17 @@ def server(api, admin, member, neutron, private):
         "name": "vm", "imageRef": IMAGE, "flavorRef": "1"}},
         headers=member, status=202)
     server_id = resp.json["server"]["id"]
-    neutron.add_port(private["id"], "demo", device_id=server_id,
-                     device_owner="compute:nova")
+    # server create made its port on the project's network
+    assert [p["network_id"] for p in neutron.ports_of(server_id)] == [
+        private["id"]]
     return server_id
+
+
+def _addresses(api, server_id, headers):
+    server = api.get(f"/v2.1/servers/{server_id}",
+                     headers=headers).json["server"]
+    return {(a["addr"], a["OS-EXT-IPS:type"])
+            for addrs in server["addresses"].values() for a in addrs}
 
 
 def _action(api, server_id, body, headers, status=202):
@@ -316,6 +324,9 @@ def test_floating_ip_actions(api, member, neutron, public, server):
     shown = api.get(f"/v2.1/os-floating-ips/{fip['id']}",
                     headers=member).json["floating_ip"]
     assert (shown["instance_id"], shown["fixed_ip"]) == (server, fixed)
+    # the server's addresses show it at once
+    assert _addresses(api, server, member) == {
+        (fixed, "fixed"), (fip["ip"], "floating")}
 
     resp = _action(api, server, {"addFloatingIp": {
         "address": fip["ip"], "fixed_address": "10.9.9.9"}}, member,
@@ -329,11 +340,17 @@ def test_floating_ip_actions(api, member, neutron, public, server):
     _action(api, server, {"removeFloatingIp": {"address": fip["ip"]}},
             member)
     assert neutron.store["floatingips"][fip["id"]]["port_id"] is None
+    assert _addresses(api, server, member) == {(fixed, "fixed")}
     # not associated (any more): 409
     resp = _action(api, server, {"removeFloatingIp": {"address": fip["ip"]}},
                    member, status=409)
     assert resp.json["conflictingRequest"]["message"] == (
         f"Floating IP {fip['ip']} is not associated with instance {server}.")
+    # released while associated: gone from the server's addresses too
+    _action(api, server, {"addFloatingIp": {"address": fip["ip"]}}, member)
+    api.delete(f"/v2.1/os-floating-ips/{fip['id']}", headers=member,
+               status=202)
+    assert _addresses(api, server, member) == {(fixed, "fixed")}
     # removed in 2.44
     _action(api, server, {"addFloatingIp": {"address": fip["ip"]}},
             dict(member, **{"OpenStack-API-Version": "compute 2.44"}),

@@ -5,7 +5,7 @@ floating IPs and external networks (deprecated; until 2.35, 404 from
 The addFloatingIp/removeFloatingIp actions are in server_actions.
 """
 
-from nova.api.compute import neutron
+from nova.api.compute.handlers import neutron_common as neutron
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import floating_ips as schemas
 from nova.compute import neutron_floating_ips as service

@@ -14,7 +14,7 @@ which upstream fills with the string "None" since Neutron took over.
 """
 
 from nova.api import errors
-from nova.api.compute import neutron
+from nova.api.compute.handlers import neutron_common as neutron
 from nova.api.compute.handlers.removed import GONE, gone
 from nova.api.compute.handlers.server_common import compute_of
 from nova.api.compute.router import Route
@@ -57,13 +57,13 @@ def index(req):
     if neutron.enabled(req):
         return {"networks": [
             _neutron_view(req, n)
-            for n in neutron_networks.networks(neutron.client(req))]}
+            for n in neutron_networks.networks(neutron.as_caller(req))]}
     return {"networks": [_view(req, compute_of(req).network)]}
 
 
 def show(req, network_id):
     if neutron.enabled(req):
-        found = neutron_networks.network(neutron.client(req), network_id)
+        found = neutron_networks.network(neutron.as_caller(req), network_id)
         return {"network": _neutron_view(req, found)}
     network = compute_of(req).network
     if network_id != network.uuid:
@@ -89,13 +89,13 @@ def tenant_index(req):
     if neutron.enabled(req):
         return {"networks": [
             _tenant_neutron_view(n)
-            for n in neutron_networks.networks(neutron.client(req))]}
+            for n in neutron_networks.networks(neutron.as_caller(req))]}
     return {"networks": [_tenant_view(compute_of(req).network)]}
 
 
 def tenant_show(req, network_id):
     if neutron.enabled(req):
-        found = neutron_networks.network(neutron.client(req), network_id)
+        found = neutron_networks.network(neutron.as_caller(req), network_id)
         return {"network": _tenant_neutron_view(found)}
     network = compute_of(req).network
     if network_id != network.uuid:

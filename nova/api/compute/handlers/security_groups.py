@@ -4,7 +4,7 @@ served when [neutron] is configured (``nova.compute.neutron_security_groups``);
 without it they are not served (404), as before.
 """
 
-from nova.api.compute import neutron
+from nova.api.compute.handlers import neutron_common as neutron
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import security_groups as schemas
 from nova.compute import neutron_security_groups as service

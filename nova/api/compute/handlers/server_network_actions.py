@@ -8,7 +8,7 @@ are no floating IPs: add/removeFloatingIp answer 404.
 """
 
 from nova.api import errors
-from nova.api.compute import neutron
+from nova.api.compute.handlers import neutron_common as neutron
 from nova.api.compute.handlers.server_common import db_of, load
 from nova.compute import neutron_floating_ips as floating
 from nova.compute import neutron_security_groups as groups
@@ -22,23 +22,23 @@ def _name(body):
 
 
 def _add_group(req, server_id, body):
-    groups.add_to_server(neutron.client(req), server_id, _name(body),
+    groups.add_to_server(neutron.as_caller(req), server_id, _name(body),
                          req.context.project_id)
 
 
 def _remove_group(req, server_id, body):
-    groups.remove_from_server(neutron.client(req), server_id, _name(body),
+    groups.remove_from_server(neutron.as_caller(req), server_id, _name(body),
                               req.context.project_id)
 
 
 def _add_floating(req, server_id, body):
-    floating.associate(neutron.client(req), server_id, body["address"],
+    floating.associate(neutron.as_caller(req), server_id, body["address"],
                        body.get("fixed_address"))
     neutron.addresses_changed(req, server_id)
 
 
 def _remove_floating(req, server_id, body):
-    client = neutron.client(req)
+    client = neutron.as_caller(req)
     fip = floating.by_address(client, body["address"])
     floating.disassociate(client, server_id, fip)
     neutron.addresses_changed(req, server_id)
