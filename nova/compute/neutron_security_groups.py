@@ -324,12 +324,18 @@ def _server_ports(neutron: Neutron, server_id: str) -> list[dict]:
     return ports
 
 
+def _can_have_groups(port: dict) -> bool:
+    """Port security on, and an address (or one to come)."""
+    if port.get("fixed_ips") or port.get("ip_allocation") == "deferred":
+        return port.get("port_security_enabled", True) is not False
+    return False
+
+
 def add_to_server(neutron: Neutron, server_id: str, name: str,
                   project_id: str) -> None:
     group = _find_group(neutron, name, project_id)
     for port in _server_ports(neutron, server_id):
-        if port.get("port_security_enabled") is False and \
-                not port.get("security_groups"):
+        if not _can_have_groups(port):
             raise exception.Invalid(
                 "Network requires port_security_enabled and subnet "
                 "associated in order to apply security groups.")

@@ -409,3 +409,72 @@ def test_without_neutron_the_proxies_are_not_served(fast_compute):
     for path in ("/v2.1/os-security-groups", "/v2.1/os-floating-ips",
                  "/v2.1/os-floating-ip-pools"):
         fast_compute.get(path, headers=v("2.35", ADMIN), status=404)
+
+
+def test_slow_neutron_is_503(api, member, neutron):
+    # [neutron] timeout = 2, no retries: one slow answer is an outage.
+    neutron.delay = 3
+    resp = api.get("/v2.1/os-floating-ip-pools", headers=member, status=503)
+    fault(resp, "serviceUnavailable", 503)
+    neutron.delay = 0
+
+
+def test_port_without_port_security_takes_no_group(api, member, neutron,
+                                                   server):
+    [port] = neutron.ports_of(server)
+    neutron.store["ports"][port["id"]]["port_security_enabled"] = False
+    resp = _action(api, server, {"addSecurityGroup": {"name": "default"}},
+                   member, status=400)
+    assert resp.json["badRequest"]["message"] == (
+        "Network requires port_security_enabled and subnet associated in "
+        "order to apply security groups.")
+
+
+def test_other_projects_groups_are_not_found(api, member, keystone):
+    other = {"X-Auth-Token": keystone.issue("bob", "other",
+                                           ["member", "reader"]),
+             "OpenStack-API-Version": V}
+    group = api.post_json("/v2.1/os-security-groups", {"security_group": {
+        "name": "mine", "description": ""}},
+        headers=member).json["security_group"]
+    api.get(f"/v2.1/os-security-groups/{group['id']}", headers=other,
+            status=404)
+    api.delete(f"/v2.1/os-security-groups/{group['id']}", headers=other,
+               status=404)
+    names = [g["tenant_id"] for g in api.get(
+        "/v2.1/os-security-groups", headers=other).json["security_groups"]]
+    assert names == ["other"]
+
+
+def test_admin_lists_every_projects_groups(api, member, admin):
+    api.get("/v2.1/os-security-groups", headers=member)  # demo's default
+    projects = {g["tenant_id"] for g in api.get(
+        "/v2.1/os-security-groups?all_tenants=1",
+        headers=admin).json["security_groups"]}
+    assert {"demo", "admin-project"} <= projects
+    own = {g["tenant_id"] for g in api.get(
+        "/v2.1/os-security-groups", headers=admin).json["security_groups"]}
+    assert own == {"admin-project"}
+
+
+def test_floating_ip_on_another_server_is_409(api, member, neutron, public,
+                                              server):
+    fip = api.post_json("/v2.1/os-floating-ips", {"pool": "public"},
+                        headers=member).json["floating_ip"]
+    _action(api, server, {"addFloatingIp": {"address": fip["ip"]}}, member)
+    second = api.post_json("/v2.1/servers", {"server": {
+        "name": "vm2", "imageRef": IMAGE, "flavorRef": "1"}},
+        headers=member, status=202).json["server"]["id"]
+    resp = _action(api, second, {"removeFloatingIp": {"address": fip["ip"]}},
+                   member, status=409)
+    assert resp.json["conflictingRequest"]["message"] == (
+        f"Floating IP {fip['ip']} is not associated with instance {second}.")
+    assert neutron.store["floatingips"][fip["id"]]["port_id"]
+
+
+def test_actions_with_neutron_away_are_503(api, member, neutron, server):
+    neutron.stop()
+    resp = _action(api, server, {"addSecurityGroup": {"name": "default"}},
+                   member, status=503)
+    fault(resp, "serviceUnavailable", 503)
+    neutron.start()
