@@ -147,9 +147,7 @@ def create_group(neutron: Neutron, name: str, description: str) -> dict:
         made = neutron.create("security-groups",
                               {"name": name, "description": description})
     except (exception.Invalid, exception.Conflict) as exc:
-        if isinstance(exc, exception.QuotaExceeded):
-            raise
-        raise _as_invalid(exc) from None
+        raise _as_invalid(exc) from None  # over quota stays 403
     return _views(neutron, [_nova_group(made)])[0]
 
 
@@ -261,8 +259,6 @@ def create_rule(neutron: Neutron, request: dict) -> dict:
         fields["port_range_max"] = rule["to_port"]
     try:
         made = neutron.create("security-group-rules", fields)
-    except exception.QuotaExceeded:
-        raise
     except (exception.Invalid, exception.Conflict) as exc:
         raise _as_invalid(exc) from None
     return _rule_view(_nova_rule(made), remote)

@@ -124,24 +124,6 @@ class FakeNeutron:
         if register:
             keystone.add_service("network", "neutron", self.url)
 
-    def nova_conf(self, timeout=None):
-        """The ``[neutron]`` section of a nova.conf using this Neutron
-        (endpoint from the catalog, the fake Keystone's service user)."""
-        keystone = self.keystone
-        text = f"""
-[neutron]
-auth_type = password
-auth_url = {keystone.base}/v3
-username = {keystone.SERVICE_USER}
-password = {keystone.SERVICE_PASSWORD}
-project_name = {keystone.SERVICE_PROJECT}
-user_domain_name = Default
-project_domain_name = Default
-"""
-        if timeout:
-            text += f"timeout = {timeout}\nhttp_retries = 0\n"
-        return text
-
     # -- lifecycle -----------------------------------------------------------
 
     def stop(self):

@@ -11,72 +11,64 @@ import uuid
 
 import pytest
 
-from tests.fake_keystone import FakeKeystone
-from tests.fakes.neutron import FakeNeutron
-from tests.helpers import IMAGE, fault, write_keystone_config
+from tests.functional.neutron_cloud import NeutronCloud
+from tests.helpers import IMAGE, fault
 
-V = "compute 2.35"
-
-
-@pytest.fixture
-def keystone(httpserver):
-    return FakeKeystone(httpserver)
+V = {"OpenStack-API-Version": "compute 2.35"}
 
 
 @pytest.fixture
-def neutron(keystone):
-    fake = FakeNeutron(keystone)
-    yield fake
-    fake.stop()
+def cloud(config_dir, tmp_path, make_image, httpserver):
+    made = NeutronCloud(config_dir, tmp_path, make_image, httpserver,
+                        neutron_options="timeout = 2\nhttp_retries = 0\n")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def api(cloud):
+    return cloud.app
+
+
+@pytest.fixture
+def neutron(cloud):
+    return cloud.neutron
+
+
+@pytest.fixture
+def keystone(cloud):
+    return cloud.keystone
+
+
+@pytest.fixture
+def member(cloud):
+    return {**cloud.member, **V}
+
+
+@pytest.fixture
+def admin(cloud):
+    return {**cloud.admin, **V}
+
+
+@pytest.fixture
+def private(cloud):
+    return cloud.net
 
 
 @pytest.fixture
 def public(neutron):
-    return neutron.add_network("public", "admin-project", external=True,
+    return neutron.add_network("public", "admin", external=True,
                                cidr="172.24.4.0/24")
 
 
 @pytest.fixture
-def private(neutron):
-    return neutron.add_network("private", "demo")
-
-
-@pytest.fixture
-def api(config_dir, tmp_path, keystone, neutron, make_image):
-    from nova.clients import neutron as neutron_client
-
-    neutron_client._EXTENSIONS.clear()
-    write_keystone_config(config_dir, tmp_path, keystone,
-                          neutron.nova_conf(timeout=2))
-    make_image("cirros", image_id=IMAGE)
-    return config_dir.testapp()
-
-
-@pytest.fixture
-def member(keystone):
-    return {"X-Auth-Token": keystone.issue("alice", "demo",
-                                           ["member", "reader"]),
-            "OpenStack-API-Version": V}
-
-
-@pytest.fixture
-def admin(keystone):
-    return {"X-Auth-Token": keystone.issue("root", "admin-project",
-                                           ["admin", "member", "reader"]),
-            "OpenStack-API-Version": V}
-
-
-@pytest.fixture
-def server(api, admin, member, neutron, private):
-    """A server of project demo with one Neutron port on ``private``."""
-    api.post_json("/v2.1/flavors", {"flavor": {
-        "name": "tiny", "ram": 512, "vcpus": 1, "disk": 1, "id": "1"}},
-        headers=admin)
+def server(api, member, neutron, private):
+    """A server of project demo; server create made its port on the
+    project's network."""
     resp = api.post_json("/v2.1/servers", {"server": {
         "name": "vm", "imageRef": IMAGE, "flavorRef": "1"}},
         headers=member, status=202)
     server_id = resp.json["server"]["id"]
-    # server create made its port on the project's network
     assert [p["network_id"] for p in neutron.ports_of(server_id)] == [
         private["id"]]
     return server_id
@@ -217,7 +209,7 @@ def test_security_group_rules(api, member, neutron):
 
 
 def test_proxies_end_at_2_35(api, member):
-    headers = dict(member, **{"OpenStack-API-Version": "compute 2.36"})
+    headers = {**member, "OpenStack-API-Version": "compute 2.36"}
     for path in ("/v2.1/os-security-groups", "/v2.1/os-floating-ips",
                  "/v2.1/os-floating-ip-pools"):
         api.get(path, headers=headers, status=404)
@@ -301,15 +293,17 @@ def test_floating_ip_pools_and_allocation(api, member, neutron, public):
                status=404)
 
 
-def test_default_floating_pool(config_dir, tmp_path, keystone, neutron,
-                               public, member):
-    write_keystone_config(config_dir, tmp_path, keystone,
-                          neutron.nova_conf() + "default_floating_pool = "
-                          "public\n")
-    api = config_dir.testapp()
-    fip = api.post_json("/v2.1/os-floating-ips", None,
-                        headers=member).json["floating_ip"]
-    assert fip["pool"] == "public"
+def test_default_floating_pool(config_dir, tmp_path, make_image,
+                               httpserver):
+    cloud = NeutronCloud(config_dir, tmp_path, make_image, httpserver,
+                         neutron_options="default_floating_pool = public")
+    try:
+        cloud.neutron.add_network("public", "admin", external=True)
+        fip = cloud.app.post_json("/v2.1/os-floating-ips", None,
+                                  headers={**cloud.member, **V}).json
+        assert fip["floating_ip"]["pool"] == "public"
+    finally:
+        cloud.close()
 
 
 def test_floating_ip_actions(api, member, neutron, public, server):
@@ -353,7 +347,7 @@ def test_floating_ip_actions(api, member, neutron, public, server):
     assert _addresses(api, server, member) == {(fixed, "fixed")}
     # removed in 2.44
     _action(api, server, {"addFloatingIp": {"address": fip["ip"]}},
-            dict(member, **{"OpenStack-API-Version": "compute 2.44"}),
+            {**member, "OpenStack-API-Version": "compute 2.44"},
             status=404)
 
 
@@ -432,8 +426,7 @@ def test_port_without_port_security_takes_no_group(api, member, neutron,
 
 def test_other_projects_groups_are_not_found(api, member, keystone):
     other = {"X-Auth-Token": keystone.issue("bob", "other",
-                                           ["member", "reader"]),
-             "OpenStack-API-Version": V}
+                                           ["member", "reader"]), **V}
     group = api.post_json("/v2.1/os-security-groups", {"security_group": {
         "name": "mine", "description": ""}},
         headers=member).json["security_group"]
@@ -451,10 +444,10 @@ def test_admin_lists_every_projects_groups(api, member, admin):
     projects = {g["tenant_id"] for g in api.get(
         "/v2.1/os-security-groups?all_tenants=1",
         headers=admin).json["security_groups"]}
-    assert {"demo", "admin-project"} <= projects
+    assert {"demo", "admin"} <= projects
     own = {g["tenant_id"] for g in api.get(
         "/v2.1/os-security-groups", headers=admin).json["security_groups"]}
-    assert own == {"admin-project"}
+    assert own == {"admin"}
 
 
 def test_floating_ip_on_another_server_is_409(api, member, neutron, public,
