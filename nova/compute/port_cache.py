@@ -112,6 +112,15 @@ def replace(session: Session, instance_uuid: str,
     _touch(session, instance_uuid)
 
 
+def mark_created(session: Session, instance_uuid: str,
+                 port_ids: Collection[str]) -> None:
+    """The ports ``port_ids`` were made by this API (deleted on detach)."""
+    if port_ids:
+        session.execute(sa.update(instance_ports).where(
+            _P.instance_uuid == instance_uuid,
+            _P.port_id.in_(list(port_ids))).values(created=True))
+
+
 def set_port_state(session: Session, instance_uuid: str, port_id: str,
                    state: str) -> bool:
     """Record a port's status (network-vif-plugged); whether it is the

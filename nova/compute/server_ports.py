@@ -72,6 +72,7 @@ def build(db: Database, user: Neutron, service: Neutron,
             with db.writer() as session:
                 fail(session, server.uuid, exc.message)
             continue
+        waiting = False
         with db.writer() as session:
             instance = _locked(session, server.uuid)
             if instance is None or instance.deleted:
@@ -82,11 +83,34 @@ def build(db: Database, user: Neutron, service: Neutron,
                                    networks=networks, floating=floating,
                                    created=created)
                 if neutron_ports.needs_wait(ports):
-                    wait_for_plug(session, instance, conf)
+                    waiting = wait_for_plug(session, instance, conf)
         if gone:  # deleted while its ports were made: give them back
             neutron_ports.cleanup(service, created,
                                   [p["id"] for p in ports
                                    if p["id"] not in created])
+        elif waiting:
+            _plugged_meanwhile(db, service, server.uuid, conf)
+
+
+def _plugged_meanwhile(db: Database, service: Neutron, instance_uuid: str,
+                       conf: cfg.ConfigOpts) -> None:
+    """A network-vif-plugged that came before the cache had the port
+    found nothing to mark: Neutron made the port ACTIVE before sending
+    it, so one read after the cache was written sees what it missed."""
+    try:
+        ports = service.list("ports", device_id=instance_uuid)
+    except exception.NovaError:
+        return  # the events (or the deadline) decide
+    active = [p["id"] for p in ports if p.get("status") == "ACTIVE"]
+    if not active:
+        return
+    build_time = datetime.timedelta(seconds=conf.compute.build_time)
+    with db.writer() as session:
+        instance = _locked(session, instance_uuid)
+        if instance is None or instance.deleted:
+            return
+        for port_id in active:
+            plugged(session, instance, port_id, build_time)
 
 
 def _locked(session: Session, instance_uuid: str) -> Instance | None:
@@ -113,13 +137,13 @@ def fail(session: Session, instance_uuid: str, message: str) -> None:
 
 
 def wait_for_plug(session: Session, instance: Instance,
-                  conf: cfg.ConfigOpts) -> None:
+                  conf: cfg.ConfigOpts) -> bool:
     """Defer the end of the build until network-vif-plugged, at most
-    ``vif_plugging_timeout`` seconds."""
+    ``vif_plugging_timeout`` seconds; whether it waits."""
     timeout = conf.vif_plugging_timeout
     if timeout <= 0 or instance.task_state != "spawning" \
             or instance.task_deadline is None:
-        return
+        return False
     deadline = utcnow() + datetime.timedelta(seconds=timeout)
     instance.task_deadline = max(instance.task_deadline, deadline)
     instance.launched_at = instance.task_deadline
@@ -133,6 +157,7 @@ def wait_for_plug(session: Session, instance: Instance,
             message=neutron_ports.VIF_FAILED, details="",
             created_at=instance.task_deadline))
     instance.updated_at = utcnow()
+    return True
 
 
 def plugged(session: Session, instance: Instance, port_id: str | None,

@@ -19,7 +19,9 @@ Binding behaves like the recipe's ``fakebind`` driver by default
 (``bind = "active"``): a port with ``binding:host_id`` is ``ovs`` and
 ACTIVE at once, and a ``network-vif-plugged`` event is queued.
 ``bind = "deferred"``: bound but DOWN until ``activate(port_id)``;
-``bind = "failed"``: ``binding_failed``, DOWN (the stock drivers).
+``bind = "failed"``: ``binding_failed``, DOWN (the stock drivers);
+``bind = "late"``: ACTIVE and the event queued, but the binding's answer
+still says DOWN (an event that overtakes the answer).
 
 Events Neutron would send to ``os-server-external-events`` are queued in
 ``events`` (``take_events()`` empties it): the test posts them.
@@ -121,6 +123,7 @@ class FakeNeutron:
         self.bind = "active"
         self.extensions = list(EXTENSIONS)
         self._macs = 0
+        self._late = set()
         if register:
             keystone.add_service("network", "neutron", self.url)
 
@@ -353,7 +356,13 @@ class FakeNeutron:
                 raise NeutronFault(400, "HTTPBadRequest",
                                    f"Resource body required for {key}")
             self._update(caller, collection, item, body[key])
-            return self._json({key: self._view(caller, item)})
+            view = self._view(caller, item)
+            if item["id"] in self._late:
+                # bind = "late": ACTIVE (and the event queued) before the
+                # answer, which still says DOWN.
+                self._late.discard(item["id"])
+                view["status"] = "DOWN"
+            return self._json({key: view})
         if method == "DELETE":
             self._delete(caller, collection, item)
             return Response(status=204)
@@ -610,9 +619,11 @@ class FakeNeutron:
         port.update({"binding:vif_type": "ovs", "binding:vif_details": {
             "port_filter": True, "ovs_hybrid_plug": False,
             "connectivity": "l2", "bound_drivers": {"0": "fakebind"}}})
-        if self.bind == "active":
+        if self.bind in ("active", "late"):
             port["status"] = "ACTIVE"
             self._event("network-vif-plugged", port)
+            if self.bind == "late":
+                self._late.add(port["id"])
         if was and was != host:
             self._event("network-changed", port)
 

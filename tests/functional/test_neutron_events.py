@@ -145,3 +145,20 @@ def test_no_wait_when_the_timeout_is_zero(make):
     cloud.neutron.bind = "deferred"
     server_id = create(cloud)
     assert get(cloud.app, server_id, who=cloud.member)["status"] == "ACTIVE"
+
+
+def test_a_plug_that_overtook_the_binding_is_not_missed(make):
+    cloud = make(default_options="vif_plugging_timeout = 300\n")
+    cloud.neutron.bind = "late"
+    server_id = create(cloud)
+    assert get(cloud.app, server_id, who=cloud.member)["status"] == "ACTIVE"
+
+
+def test_a_port_that_fails_to_bind_fails_the_build(make):
+    cloud = make()
+    cloud.neutron.bind = "failed"
+    server_id = create(cloud)
+    server = get(cloud.app, server_id, who=cloud.member)
+    assert server["status"] == "ERROR"
+    assert server["fault"]["message"].startswith("Binding failed for port")
+    assert cloud.neutron.store["ports"] == {}  # the port it made is gone

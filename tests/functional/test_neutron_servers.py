@@ -193,3 +193,33 @@ def test_before_237_no_networks_means_auto(cloud):
     server_id = create(cloud, version="2.1").json["server"]["id"]
     assert len(cloud.neutron.ports_of(server_id)) == 1
     assert v  # the helper is used elsewhere
+
+
+def test_soft_delete_keeps_the_ports_force_delete_removes_them(
+        config_dir, tmp_path, make_image, httpserver):
+    made = NeutronCloud(config_dir, tmp_path, make_image, httpserver,
+                        default_options="reclaim_instance_interval = 3600\n")
+    try:
+        server_id = create(made, "auto").json["server"]["id"]
+        port, = made.neutron.ports_of(server_id)
+        made.app.delete(f"{URL}/{server_id}", headers=made.member)
+        assert made.neutron.port(port["id"]) is not None
+        made.app.post_json(f"{URL}/{server_id}/action",
+                           {"forceDelete": None}, headers=made.member)
+        assert made.neutron.port(port["id"]) is None
+    finally:
+        made.close()
+
+
+def test_the_metadata_api_finds_a_server_by_its_port_address(
+        cloud, config_dir, monkeypatch):
+    from nova import loading
+
+    server_id = create(cloud, "auto").json["server"]["id"]
+    port, = cloud.neutron.ports_of(server_id)
+    address = port["fixed_ips"][0]["ip_address"]
+    monkeypatch.setattr(loading, "_loaded_api", None)
+    metadata = config_dir.testapp("metadata")
+    body = metadata.get("/openstack/latest/meta_data.json",
+                        extra_environ={"REMOTE_ADDR": address}).json
+    assert body["uuid"] == server_id

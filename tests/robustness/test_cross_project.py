@@ -168,6 +168,11 @@ MATRIX = {
         S + "/os-interface", admin=200),
     ("GET", "/servers/{server_id}/os-interface/{port_id}"): Probe(
         S + "/os-interface/{port}", admin=200),
+    # attach/detach need [neutron]: here, only that B cannot reach A's
+    ("POST", "/servers/{server_id}/os-interface"): Probe(
+        S + "/os-interface", {"interfaceAttachment": {}}),
+    ("DELETE", "/servers/{server_id}/os-interface/{port_id}"): Probe(
+        S + "/os-interface/{port}"),
     ("GET", "/servers/{server_id}/os-security-groups"): Probe(
         S + "/os-security-groups", admin=200),
     # external events about A's server: a service's (or the admin's)

@@ -31,7 +31,6 @@ from nova.compute import driver as driver_mod
 from nova.compute import (
     instance_actions,
     neutron_ports,
-    port_cache,
     server_create,
     server_ports,
     states,
@@ -165,7 +164,7 @@ def create(req):
         raise errors.BadRequest("min_count must be <= max_count")
     networks = _networks(req, server)
     if max_count > 1 and isinstance(networks, list) and any(
-            n.get("fixed_ip") for n in networks):
+            n.get("fixed_ip") or n.get("port") for n in networks):
         raise errors.BadRequest(
             "Unable to launch multiple instances with a single configured "
             "port ID or fixed IP. Please launch your instance one by one "
@@ -294,7 +293,6 @@ def update(req, server_id):
 def delete(req, server_id):
     compute = compute_of(req)
     conf = req.app.backends.conf
-    ports = []
     with db_of(req).writer() as session:
         sweep(req, session)
         instance = load_for_change(req, session, server_id)
@@ -304,12 +302,9 @@ def delete(req, server_id):
             action_service.soft_delete(session, instance, caller(req),
                                        compute.driver, conf)
         else:
-            if neutron_common.enabled(req):
-                ports = port_cache.ports_of(session, instance.uuid)
+            # After the commit, its Neutron ports made for it go and the
+            # others are unbound (``hard_delete``).
             hard_delete(req, session, instance)
-    if ports:
-        # After the commit: ports made for it go, the others are unbound.
-        neutron_ports.deallocate(neutron_common.as_service(req), ports)
     return Result(204)
 
 
