@@ -43,6 +43,15 @@ def _act(body, version="2.1"):
     return write
 
 
+def _refused(body, status):
+    """An action this deployment refuses (``status``): it writes nothing
+    (add/removeFloatingIp without Neutron: no floating IPs)."""
+    def write(apps, server_id):
+        apps.compute.post_json(f"/v2.1/servers/{server_id}/action", body,
+                               headers=v("2.1"), status=status)
+    return write
+
+
 def _call(method, suffix, body=None, version="2.1"):
     """A write: ``method`` on /servers/{id}``suffix``, with a JSON body."""
     def write(apps, server_id):
@@ -201,6 +210,11 @@ SCENARIOS = {
     ("action", "addSecurityGroup"): (
         [_act({"removeSecurityGroup": {"name": "default"}})],
         _act({"addSecurityGroup": {"name": "default"}})),
+    ("action", "addFloatingIp"): (
+        [], _refused({"addFloatingIp": {"address": "172.24.4.10"}}, 404)),
+    ("action", "removeFloatingIp"): (
+        [], _refused({"removeFloatingIp": {"address": "172.24.4.10"}},
+                     404)),
     ("event", "network-changed"): ([], _event("network-changed")),
     ("event", "network-vif-plugged"): ([], _event("network-vif-plugged")),
     ("event", "network-vif-unplugged"): ([],
@@ -355,6 +369,8 @@ _UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
            ("DELETE", "/servers/{server_id}/os-server-password"),
            ("action", "changePassword"),
            ("action", "injectNetworkInfo"),  # nothing to refresh here
+           # no floating IPs without Neutron: refused, nothing written
+           ("action", "addFloatingIp"), ("action", "removeFloatingIp"),
            # a console: a token, nothing of the server
            ("POST", "/servers/{server_id}/remote-consoles"),
            ("action", "os-getVNCConsole"), ("action", "os-getSPICEConsole"),

@@ -17,3 +17,21 @@ def as_caller(req):
 def as_service(req):
     """Neutron with ``[neutron]``'s own credentials."""
     return Neutron.for_service(req.app.backends.service_auth)
+
+
+def required(req):
+    """Neutron as the caller, for a proxy served only with [neutron]:
+    without it the proxy is not served (404)."""
+    from nova.api import errors
+
+    if not enabled(req):
+        raise errors.NotFound("The resource could not be found.")
+    return as_caller(req)
+
+
+def addresses_changed(req, server_id):
+    """A floating IP moved on or off the server: its cached addresses
+    are read again from Neutron (what network-changed does)."""
+    from nova.compute import server_ports
+
+    server_ports.refresh(req.app.backends.db, as_service(req), server_id)
