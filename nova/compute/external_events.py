@@ -37,6 +37,7 @@ accepted events to the servers' compute hosts, where:
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
     from nova.compute.driver import BuiltinDriver
     from nova.compute.instance_actions import Caller
     from nova.compute.network import FlatNetwork
+
+LOG = logging.getLogger(__name__)
 
 NETWORK_CHANGED = "network-changed"
 VIF_PLUGGED = "network-vif-plugged"
@@ -109,6 +112,11 @@ def deliver(session: Session, events: Sequence[Event], context: Caller,
         else:
             codes.append(ACCEPTED)
             accepted.append((event, instance))
+            # Upstream's line: what operators grep for to see that
+            # Neutron's (or Cinder's...) events reach the API.
+            LOG.info("Creating event %s:%s for instance %s on %s",
+                     event.name, event.tag, event.server_uuid,
+                     instance.host)
     # Upstream's API records the actions of every accepted event first,
     # then the compute host handles them in order.
     for event, instance in accepted:

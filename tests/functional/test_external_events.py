@@ -297,3 +297,22 @@ def test_a_service_user_may_send_events(config_dir, tmp_path, make_image,
     assert (resp.status_int, resp.json["events"][0]["code"]) == (200, 200)
     resp = send(app, event, who=member)
     assert resp.status_int == 403
+
+
+def test_accepted_events_are_logged_as_upstream(cloud, caplog):
+    """Upstream's INFO line for each accepted event (operators grep the
+    API's log for it to see Neutron's events arrive); none for a
+    dropped one."""
+    server_id = boot_id(cloud)
+    port = str(uuid.uuid4())
+    unknown = str(uuid.uuid4())
+    with caplog.at_level("INFO", logger="nova.compute.external_events"):
+        send(cloud, [{"name": "network-vif-plugged", "server_uuid": server_id,
+                      "tag": port},
+                     {"name": "network-changed", "server_uuid": unknown}])
+    lines = [r.getMessage() for r in caplog.records
+             if r.name == "nova.compute.external_events"]
+    host = cloud.get(f"{URL}/{server_id}", headers=v("2.1")).json[
+        "server"]["OS-EXT-SRV-ATTR:host"]
+    assert lines == [f"Creating event network-vif-plugged:{port} for "
+                     f"instance {server_id} on {host}"]
