@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import logging
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,12 @@ import sqlalchemy as sa
 
 from nova import exception
 from nova.compute import driver as driver_mod
-from nova.compute import neutron_ports, port_cache, states
+from nova.compute import (
+    neutron_ports,
+    neutron_security_groups,
+    port_cache,
+    states,
+)
 from nova.db.models import Instance, InstanceFault, utcnow
 
 if TYPE_CHECKING:
@@ -198,3 +204,20 @@ def refresh(db: Database, service: Neutron, instance_uuid: str) -> None:
             return
         port_cache.replace(session, instance_uuid, ports, networks=networks,
                            floating=floating)
+
+
+def record_groups(db: Database, neutron: Neutron,
+                  instance_uuid: str) -> None:
+    """Write the names of the groups of the server's ports (read from
+    Neutron) into its row, after add/removeSecurityGroup: the server
+    views show them, as upstream's show the ports' groups."""
+    names = list(dict.fromkeys(
+        g["name"] for g in neutron_security_groups.of_server(
+            neutron, instance_uuid)))
+    with db.writer() as session:
+        instance = _locked(session, instance_uuid)
+        if instance is None or instance.deleted:
+            return
+        shown = json.dumps(names)
+        if instance.security_groups != shown:  # as upstream: not updated
+            instance.security_groups = shown

@@ -217,6 +217,17 @@ def test_proxies_end_at_2_35(api, member):
 
 # -- a server's security groups -------------------------------------------
 
+def _view_groups(api, server_id, headers):
+    """The security groups the server's own view shows (upstream: those
+    of its ports, as Neutron has them)."""
+    for path in (f"/v2.1/servers/{server_id}", "/v2.1/servers/detail"):
+        body = api.get(path, headers=headers).json
+        shown = body["server"] if "server" in body else next(
+            s for s in body["servers"] if s["id"] == server_id)
+        names = [g["name"] for g in shown["security_groups"]]
+    return names
+
+
 def test_server_security_group_actions(api, member, neutron, server):
     groups = api.get(f"/v2.1/servers/{server}/os-security-groups",
                      headers=member).json["security_groups"]
@@ -229,8 +240,10 @@ def test_server_security_group_actions(api, member, neutron, server):
     groups = api.get(f"/v2.1/servers/{server}/os-security-groups",
                      headers=member).json["security_groups"]
     assert [g["name"] for g in groups] == ["default", "web"]
+    assert _view_groups(api, server, member) == ["default", "web"]
 
     _action(api, server, {"removeSecurityGroup": {"name": "web"}}, member)
+    assert _view_groups(api, server, member) == ["default"]
     resp = _action(api, server, {"removeSecurityGroup": {"name": "web"}},
                    member, status=404)
     assert resp.json["itemNotFound"]["message"] == (

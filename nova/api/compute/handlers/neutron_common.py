@@ -35,3 +35,11 @@ def addresses_changed(req, server_id):
     from nova.compute import server_ports
 
     server_ports.refresh(req.app.backends.db, as_service(req), server_id)
+
+
+def groups_changed(req, client, server_id):
+    """A security group joined or left the server's ports: the names its
+    views show are read again from Neutron."""
+    from nova.compute import server_ports
+
+    server_ports.record_groups(req.app.backends.db, client, server_id)

@@ -22,13 +22,17 @@ def _name(body):
 
 
 def _add_group(req, server_id, body):
-    groups.add_to_server(neutron.as_caller(req), server_id, _name(body),
+    client = neutron.as_caller(req)
+    groups.add_to_server(client, server_id, _name(body),
                          req.context.project_id)
+    neutron.groups_changed(req, client, server_id)
 
 
 def _remove_group(req, server_id, body):
-    groups.remove_from_server(neutron.as_caller(req), server_id, _name(body),
+    client = neutron.as_caller(req)
+    groups.remove_from_server(client, server_id, _name(body),
                               req.context.project_id)
+    neutron.groups_changed(req, client, server_id)
 
 
 def _add_floating(req, server_id, body):
