@@ -318,3 +318,204 @@ def test_boot_binds_a_neutron_port_and_delete_gives_it_back(
         neutron.delete(f"/v2.0/ports/{passed['id']}")
     print(f"{kind}: ACTIVE after {active_after:.1f} s, "
           f"network-vif-plugged logged after {events_after:.1f} s")
+
+
+# -- on a running server ------------------------------------------------------
+
+@pytest.fixture
+def running(cloud, demo, flavor, image, servers, neutron):
+    """An ACTIVE server of demo on ``private``, and its one port."""
+    server_id = servers(imageRef=image, flavorRef=flavor, networks=[
+        {"uuid": cloud["private_network_id"]}]).json()["server"]["id"]
+    wait_status(demo, server_id)
+    (port,) = ports_of(neutron, server_id)
+    return server_id, port
+
+
+def wait_addresses(demo, server_id, wanted, what):
+    return wait_for(lambda: addresses(demo.server(server_id)) == wanted,
+                    what)
+
+
+def test_interface_attach_list_detach(cloud, api, demo, neutron, running):
+    server_id, first = running
+    base = f"/servers/{server_id}/os-interface"
+
+    attached = demo.post(base, {"interfaceAttachment": {
+        "net_id": cloud["private_network_id"]}})
+
+    assert attached.status_code == 200, attached.text
+    attachment = attached.json()["interfaceAttachment"]
+    port = port_of(neutron, attachment["port_id"])
+    assert attachment["net_id"] == cloud["private_network_id"]
+    assert attachment["mac_addr"] == port["mac_address"]
+    assert attachment["fixed_ips"] == [
+        {"subnet_id": ip["subnet_id"], "ip_address": ip["ip_address"]}
+        for ip in port["fixed_ips"]]
+    assert (port["device_id"], port["device_owner"],
+            port["binding:host_id"]) == (server_id, "compute:nova", HOST)
+    assert wait_for(lambda: port_of(neutron, port["id"])["status"]
+                    == "ACTIVE", "the attached port ACTIVE")
+    listed = demo.get(base)
+    assert listed.status_code == 200, listed.text
+    states = {i["port_id"]: i["port_state"]
+              for i in listed.json()["interfaceAttachments"]}
+    assert states == {first["id"]: "ACTIVE", port["id"]: "ACTIVE"}
+    both = port_addresses(first) | port_addresses(port)
+    wait_addresses(demo, server_id, both, "the new port's addresses")
+    assert api.wait_in_log(plugged_line(server_id, port["id"]), WAIT)
+
+    detached = demo.delete(f"{base}/{port['id']}")
+
+    assert detached.status_code == 202, detached.text
+    wait_for(lambda: port_of(neutron, port["id"]) is None,
+             "the attached port deleted")
+    listed = demo.get(base).json()["interfaceAttachments"]
+    assert [i["port_id"] for i in listed] == [first["id"]]
+    wait_addresses(demo, server_id, port_addresses(first),
+                   "addresses without the detached port")
+
+
+def test_security_groups_on_the_port(cloud, demo, neutron, running):
+    server_id, port = running
+    name = f"integ-sg-{uuid.uuid4().hex[:6]}"
+    made = demo.post("/os-security-groups", {"security_group": {
+        "name": name, "description": "integration"}}, version="2.35")
+    assert made.status_code == 200, made.text
+    group = made.json()["security_group"]
+    try:
+        in_neutron = neutron.get(f"/v2.0/security-groups/{group['id']}")
+        assert in_neutron.status_code == 200, in_neutron.text
+        assert in_neutron.json()["security_group"]["tenant_id"] \
+            == cloud["demo_project_id"]
+        default = [g["id"] for g in neutron.get("/v2.0/security-groups",
+                   params={"tenant_id": cloud["demo_project_id"],
+                           "name": "default"}).json()["security_groups"]]
+        assert port_of(neutron, port["id"])["security_groups"] == default
+
+        added = demo.action(server_id, {"addSecurityGroup": {"name": name}})
+
+        assert added.status_code == 202, added.text
+        assert set(port_of(neutron, port["id"])["security_groups"]) \
+            == {*default, group["id"]}
+        shown = demo.get(f"/servers/{server_id}/os-security-groups")
+        assert {g["name"] for g in shown.json()["security_groups"]} \
+            == {"default", name}
+        assert {g["name"] for g in demo.server(server_id)[
+            "security_groups"]} == {"default", name}
+
+        removed = demo.action(server_id,
+                              {"removeSecurityGroup": {"name": name}})
+
+        assert removed.status_code == 202, removed.text
+        assert port_of(neutron, port["id"])["security_groups"] == default
+    finally:
+        gone = demo.delete(f"/os-security-groups/{group['id']}",
+                           version="2.35")
+        assert gone.status_code == 202, gone.text
+
+
+def test_floating_ip_from_public(cloud, demo, neutron, running):
+    server_id, port = running
+    made = demo.post("/os-floating-ips", {}, version="2.35")
+    assert made.status_code == 200, made.text
+    floating = made.json()["floating_ip"]
+    try:
+        assert floating["pool"] == "public"
+        assert floating["instance_id"] is None
+        fip = neutron.get(f"/v2.0/floatingips/{floating['id']}").json()[
+            "floatingip"]
+        assert fip["floating_ip_address"] == floating["ip"]
+        assert fip["floating_network_id"] == cloud["public_network_id"]
+
+        added = demo.action(server_id, {"addFloatingIp": {
+            "address": floating["ip"]}}, version="2.35")
+
+        assert added.status_code == 202, added.text
+        fip = neutron.get(f"/v2.0/floatingips/{floating['id']}").json()[
+            "floatingip"]
+        assert fip["port_id"] == port["id"]
+        fixed = port_addresses(port)
+        with_floating = fixed | {("private", floating["ip"], "floating",
+                                  port["mac_address"])}
+        wait_addresses(demo, server_id, with_floating,
+                       "the floating IP in the addresses")
+        shown = demo.get(f"/os-floating-ips/{floating['id']}",
+                         version="2.35").json()["floating_ip"]
+        assert shown["instance_id"] == server_id
+        assert shown["fixed_ip"] == port["fixed_ips"][0]["ip_address"]
+
+        removed = demo.action(server_id, {"removeFloatingIp": {
+            "address": floating["ip"]}}, version="2.35")
+
+        assert removed.status_code == 202, removed.text
+        assert neutron.get(f"/v2.0/floatingips/{floating['id']}").json()[
+            "floatingip"]["port_id"] is None
+        wait_addresses(demo, server_id, fixed,
+                       "the floating IP gone from the addresses")
+    finally:
+        gone = demo.delete(f"/os-floating-ips/{floating['id']}",
+                           version="2.35")
+        assert gone.status_code == 202, gone.text
+    assert neutron.get(f"/v2.0/floatingips/{floating['id']}"
+                       ).status_code == 404
+
+
+# -- Keystone -----------------------------------------------------------------
+
+def test_quota_sets_check_the_project_with_keystone(cloud, admin):
+    unknown = uuid.uuid4().hex
+    body = {"quota_set": {"instances": 7}}
+
+    refused = admin.put(f"/os-quota-sets/{unknown}", body)
+
+    assert refused.status_code == 400, refused.text
+    assert refused.json() == {"badRequest": {
+        "code": 400,
+        "message": f"Project ID {unknown} is not a valid project."}}
+    accepted = admin.put(f"/os-quota-sets/{cloud['demo_project_id']}", body)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["quota_set"]["instances"] == 7
+    assert admin.delete(f"/os-quota-sets/{cloud['demo_project_id']}"
+                        ).status_code == 202
+
+
+# -- a Neutron that cannot be reached ---------------------------------------
+
+def test_neutron_unreachable_gives_503_and_no_server(
+        cloud, api, flavor, image, tmp_path):
+    """A second API (not in the catalog) whose [neutron]
+    endpoint_override is a closed port; Keystone and Glance are the
+    shared ones, nothing shared is stopped."""
+    from tests.deploy import servers as deploy
+
+    closed = f"http://127.0.0.1:{deploy.free_port()}"
+    other = ComputeAPI(cloud, tmp_path / "outage", neutron_override=closed)
+    other.start()
+    try:
+        demo = Compute(cloud, cloud.demo())
+        demo.adapter.endpoint_override = other.url
+        admin = Compute(cloud, cloud.admin())
+        admin.adapter.endpoint_override = other.url
+        assert admin.post("/flavors", {"flavor": {
+            "name": FLAVOR, "id": FLAVOR, "ram": 64, "vcpus": 1,
+            "disk": 1}}).status_code == 200
+        if not (deploy.ROOT / "nova" / "clients" / "glance.py").exists():
+            other.manage("image", "create", "osvc-image", "--id", image)
+        started = time.monotonic()
+
+        response = demo.post("/servers", {"server": {
+            "name": "outage", "imageRef": image, "flavorRef": FLAVOR,
+            "networks": [{"uuid": cloud["private_network_id"]}]}})
+
+        took = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert response.json() == {"serviceUnavailable": {
+            "code": 503,
+            "message": "Neutron is unavailable; try again later."}}
+        assert demo.get("/servers").json()["servers"] == []
+        assert admin.get("/servers/detail", params={
+            "all_tenants": "1", "deleted": "1"}).json()["servers"] == []
+        print(f"503 from the API without Neutron after {took:.1f} s")
+    finally:
+        other.stop()
