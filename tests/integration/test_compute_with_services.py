@@ -208,10 +208,14 @@ def port_addresses(port, network="private"):
             for ip in port["fixed_ips"]}
 
 
+def event_line(name, server_id, port_id):
+    """What the API logs when it accepts Neutron's event."""
+    return (f"Creating event {name}:{port_id} for instance {server_id} "
+            f"on {HOST}")
+
+
 def plugged_line(server_id, port_id):
-    """What the API logs when Neutron's network-vif-plugged arrives."""
-    return (f"Creating event network-vif-plugged:{port_id} for instance "
-            f"{server_id} on {HOST}")
+    return event_line("network-vif-plugged", server_id, port_id)
 
 
 def member_port(cloud, **fields):
@@ -374,6 +378,8 @@ def test_interface_attach_list_detach(cloud, api, demo, neutron, running):
     assert [i["port_id"] for i in listed] == [first["id"]]
     wait_addresses(demo, server_id, port_addresses(first),
                    "addresses without the detached port")
+    assert api.wait_in_log(event_line("network-vif-deleted", server_id,
+                                      port["id"]), WAIT)
 
 
 def test_security_groups_on_the_port(cloud, demo, neutron, running):
@@ -415,7 +421,7 @@ def test_security_groups_on_the_port(cloud, demo, neutron, running):
         assert gone.status_code == 202, gone.text
 
 
-def test_floating_ip_from_public(cloud, demo, neutron, running):
+def test_floating_ip_from_public(cloud, api, demo, neutron, running):
     server_id, port = running
     made = demo.post("/os-floating-ips", {}, version="2.35")
     assert made.status_code == 200, made.text
@@ -453,6 +459,19 @@ def test_floating_ip_from_public(cloud, demo, neutron, running):
             "floatingip"]["port_id"] is None
         wait_addresses(demo, server_id, fixed,
                        "the floating IP gone from the addresses")
+
+        # Changed in Neutron alone: only its network-changed tells.
+        member = cloud.api(cloud.demo(), "network")
+        moved = member.put(f"/v2.0/floatingips/{floating['id']}", json={
+            "floatingip": {"port_id": port["id"]}})
+        assert moved.status_code == 200, moved.text
+        wait_addresses(demo, server_id, with_floating,
+                       "the floating IP associated in Neutron shown")
+        moved = member.put(f"/v2.0/floatingips/{floating['id']}", json={
+            "floatingip": {"port_id": None}})
+        assert moved.status_code == 200, moved.text
+        wait_addresses(demo, server_id, fixed,
+                       "the floating IP dissociated in Neutron gone")
     finally:
         gone = demo.delete(f"/os-floating-ips/{floating['id']}",
                            version="2.35")
