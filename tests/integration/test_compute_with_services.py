@@ -59,6 +59,9 @@ def api(cloud, tmp_path_factory):
         print(f"compute API at {server.url}, registered in "
               f"{time.monotonic() - started:.1f} s")
         yield server
+        # Neutron sends the last deletes' events up to 2 s later: let
+        # them arrive rather than fail in its log.
+        time.sleep(2.5)
     finally:
         server.stop()
         print(f"----- compute API log -----\n{server.logs()[-20000:]}")
