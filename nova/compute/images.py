@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova import exception
+from nova.compute.image_api import ImageInfo
 from nova.db.models import Image
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from typing import Any
 
     from sqlalchemy.orm import Session
@@ -95,3 +96,83 @@ def properties(image: Image) -> dict[str, Any]:
         return json.loads(image.properties or "{}")
     except ValueError:
         return {}
+
+
+def info(image: Image) -> ImageInfo:
+    """A catalogue row as the image interface gives it."""
+    return ImageInfo(
+        id=image.id, name=image.name, status=image.status,
+        visibility=image.visibility, owner=image.owner,
+        min_ram=image.min_ram or 0, min_disk=image.min_disk or 0,
+        size=image.size, disk_format=image.disk_format,
+        container_format=image.container_format,
+        properties=properties(image), created_at=image.created_at,
+        updated_at=image.updated_at)
+
+
+class LocalImages:
+    """``image_api.Images`` over the local catalogue (no Glance)."""
+
+    remote = False
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    @staticmethod
+    def _is_admin(context) -> bool:
+        return bool(getattr(context, "is_admin", False))
+
+    def show(self, context, image_id: str) -> ImageInfo:
+        with self.db.reader() as session:
+            try:
+                return info(get(session, image_id,
+                                project_id=context.project_id,
+                                is_admin=self._is_admin(context)))
+            except exception.NotFound:
+                raise exception.NotFound(
+                    f"Image {image_id} could not be found.") from None
+
+    def list(self, context, *, limit: int, marker: str | None = None,
+             filters: Mapping[str, str] | None = None) -> list[ImageInfo]:
+        filters = filters or {}
+        with self.db.reader() as session:
+            return [info(row) for row in list_images(
+                session, project_id=context.project_id,
+                is_admin=self._is_admin(context), limit=limit,
+                marker=marker, name=filters.get("name"),
+                status=filters.get("status"))]
+
+    def delete(self, context, image_id: str) -> None:
+        with self.db.writer() as session:
+            get(session, image_id, project_id=context.project_id,
+                is_admin=self._is_admin(context))
+            delete(session, image_id)
+
+    def update_properties(self, context, image_id: str, *,
+                          set_: Mapping[str, str] | None = None,
+                          remove: Iterable[str] = ()) -> ImageInfo:
+        with self.db.writer() as session:
+            image = get(session, image_id, project_id=context.project_id,
+                        is_admin=self._is_admin(context))
+            props = properties(image)
+            props.update(set_ or {})
+            for key in remove:
+                if key not in props:
+                    raise exception.NotFound(
+                        f"Image property {key} not found.")
+                del props[key]
+            image.properties = json.dumps(props)
+            session.flush()
+            return info(image)
+
+    def create(self, context, *, name: str, properties: Mapping[str, str],
+               **fields: Any) -> ImageInfo:
+        allowed = {k: v for k, v in fields.items() if k in (
+            "visibility", "owner", "min_disk", "min_ram", "size",
+            "disk_format", "container_format")}
+        with self.db.writer() as session:
+            return info(create(session, name=name, properties=properties,
+                               **allowed))
+
+    def upload(self, context, image_id: str, data: Iterable[bytes]) -> None:
+        """Nothing to keep: the catalogue holds no image data."""

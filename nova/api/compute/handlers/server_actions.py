@@ -16,7 +16,7 @@ body, None for 202, or an error to answer once what it wrote is committed.
 import dataclasses
 
 from nova.api import errors, validation
-from nova.api.compute import common
+from nova.api.compute import common, snapshots
 from nova.api.compute.common import ANY_QUERY
 from nova.api.compute.handlers import remote_consoles, removed
 from nova.api.compute.handlers.server_common import (
@@ -27,6 +27,7 @@ from nova.api.compute.handlers.server_common import (
     hard_delete,
     load_for_change,
     reduce_view,
+    remote_image,
     show_one,
     sweep,
 )
@@ -77,6 +78,11 @@ class ServerAction(Action):
     # Checked instead of ``rule`` when the body names a host (upstream's
     # ``...:host`` rules, which it checks alone then).
     host_rule: str | None = None
+    # With a remote image service (Glance): ``remote(req, server_id,
+    # body, run)`` talks to it before and after the write transaction,
+    # which ``run(prepared)`` performs (the handler then gets
+    # ``remote=prepared``).
+    remote: object = None
 
     def rule_for(self, body):
         if self.host_rule and isinstance(body, dict) and body.get("host"):
@@ -147,7 +153,12 @@ def _admin_pass(req, given=None):
     return given if given is not None else server_create.generate_password()
 
 
-def _rebuild(req, session, instance, body):
+def _rebuild_remote(req, server_id, body, run):
+    return run(remote_image(req, body["imageRef"],
+                            not_found="Cannot find image for rebuild"))
+
+
+def _rebuild(req, session, instance, body, remote=None):
     def given(key):
         return body[key] if key in body else ()
 
@@ -163,7 +174,8 @@ def _rebuild(req, session, instance, body):
         key_name=given("key_name"), user_data=given("user_data"),
         hostname=body.get("hostname"),
         access_ip_v4=body.get("accessIPv4"),
-        access_ip_v6=body.get("accessIPv6"), trusted_certs=certs)
+        access_ip_v6=body.get("accessIPv6"), trusted_certs=certs,
+        remote_image=remote)
     session.flush()
     result = show_one(req, session, instance, status=202)
     view = result.body["server"]
@@ -226,18 +238,37 @@ def _migrate_live(req, session, instance, body):
     return None if req.is_version("2.34") else failed
 
 
-def _create_image(req, session, instance, body):
-    metadata = body.get("metadata", {})
+def _check_image_metadata(req, metadata):
     if not req.is_version("2.39") and len(metadata) > \
             service.MAX_METADATA_ITEMS:
         raise errors.Forbidden("Image metadata limit exceeded")
+
+
+def _image_created(req, image_id):
+    if req.is_version("2.45"):
+        return Result(202, {"image_id": image_id})
+    href = common.Links(req).resource("images", image_id)[0]["href"]
+    return Result(202, headers=[("Location", href)])
+
+
+def _create_image(req, session, instance, body, remote=None):
+    metadata = body.get("metadata", {})
+    _check_image_metadata(req, metadata)
+    if remote is not None:
+        # The image was made in Glance before this transaction.
+        action_service.start_snapshot(session, instance, caller(req),
+                                      _driver(req))
+        return _image_created(req, remote.id)
     image = action_service.create_image(
         session, instance, caller(req), _driver(req), body["name"],
         metadata)
-    if req.is_version("2.45"):
-        return Result(202, {"image_id": image.id})
-    href = common.Links(req).resource("images", image.id)[0]["href"]
-    return Result(202, headers=[("Location", href)])
+    return _image_created(req, image.id)
+
+
+def _create_image_remote(req, server_id, body, run):
+    _check_image_metadata(req, body.get("metadata", {}))
+    return snapshots.snapshot(req, server_id, run, name=body["name"],
+                              metadata=body.get("metadata", {}))
 
 
 def _console_output(req, session, instance, body):
@@ -257,9 +288,16 @@ def _change_password(req, session, instance, body):
                                    _driver(req))
 
 
-def _shelve(req, session, instance, body):
+def _shelve(req, session, instance, body, remote=None):
     action_service.shelve(session, instance, caller(req), _driver(req),
                           _conf(req))
+
+
+def _shelve_remote(req, server_id, body, run):
+    """Upstream snapshots a shelved server into Glance: "<name>-shelved"."""
+    with db_of(req).reader() as session:
+        name = service.get(session, server_id).display_name
+    return snapshots.snapshot(req, server_id, run, name=f"{name}-shelved")
 
 
 def _shelve_offload(req, session, instance, body):
@@ -350,7 +388,8 @@ ACTIONS = action_table(
        row_only=True),
     _A("unlock", _unlock, rules.LOCK % "unlock", _n("unlock"),
        lock_exempt=True, row_only=True),
-    _A("rebuild", _rebuild, rules.S % "rebuild", schemas.REBUILD),
+    _A("rebuild", _rebuild, rules.S % "rebuild", schemas.REBUILD,
+       remote=_rebuild_remote),
     _A("resize", _resize, rules.S % "resize", schemas.RESIZE),
     _A("confirmResize", _confirm, rules.S % "confirm_resize",
        _n("confirmResize")),
@@ -361,12 +400,14 @@ ACTIONS = action_table(
        schemas.MIGRATE_LIVE, lock_exempt=True,
        host_rule=rules.MIGRATE % "migrate_live:host"),
     _A("createImage", _create_image, rules.S % "create_image",
-       schemas.CREATE_IMAGE, lock_exempt=True),
+       schemas.CREATE_IMAGE, lock_exempt=True,
+       remote=_create_image_remote),
     _A("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,
        schemas.CONSOLE_OUTPUT, lock_exempt=True),
     _A("changePassword", _change_password, rules.ADMIN_PASSWORD,
        schemas.CHANGE_PASSWORD, row_only=True),
-    _A("shelve", _shelve, rules.SHELVE % "shelve", _n("shelve")),
+    _A("shelve", _shelve, rules.SHELVE % "shelve", _n("shelve"),
+       remote=_shelve_remote),
     _A("shelveOffload", _shelve_offload, rules.SHELVE % "shelve_offload",
        _n("shelveOffload")),
     _A("unshelve", _unshelve, rules.SHELVE % "unshelve", schemas.UNSHELVE),
@@ -448,11 +489,19 @@ def action(req, server_id):
             pass
         else:
             return result if result is not None else Result(202)
-    with db_of(req).writer() as session:
-        sweep(req, session)
-        instance = load_for_change(req, session, server_id, rule,
-                                   check_lock=check_lock)
-        result = handler(req, session, instance, body)
+
+    def run(prepared=None):
+        extra = {} if prepared is None else {"remote": prepared}
+        with db_of(req).writer() as session:
+            sweep(req, session)
+            instance = load_for_change(req, session, server_id, rule,
+                                       check_lock=check_lock)
+            return handler(req, session, instance, body, **extra)
+
+    if entry.remote is not None and compute_of(req).images.remote:
+        result = entry.remote(req, server_id, body, run)
+    else:
+        result = run()
     if isinstance(result, Exception):
         raise result  # what was written stays (upstream's records)
     return result if result is not None else Result(202)

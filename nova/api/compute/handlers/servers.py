@@ -17,6 +17,7 @@ from nova.api.compute.handlers.server_common import (
     load,
     load_for_change,
     reduce_view,
+    remote_image,
     settle,
     show_one,
     sweep,
@@ -192,10 +193,11 @@ def create(req):
         admin_pass = server.get("adminPass")
         if admin_pass is None:
             admin_pass = server_create.generate_password()
+    image_ref = _image_ref(server)
     creq = server_create.CreateRequest(
         name=server["name"],
         flavor_ref=common.id_from_href(server["flavorRef"]),
-        image_ref=_image_ref(server), project_id=req.context.project_id,
+        image_ref=image_ref, project_id=req.context.project_id,
         user_id=req.context.user_id, is_admin=req.can("context_is_admin"),
         key_name=server.get("key_name"), user_data=server.get("user_data"),
         metadata=server.get("metadata", {}), availability_zone=zone,
@@ -207,7 +209,9 @@ def create(req):
         access_ip_v4=server.get("accessIPv4"),
         access_ip_v6=server.get("accessIPv6"),
         scheduler_hints=hints, trusted_certs=certs,
-        injected_files=_injected_files(server))
+        injected_files=_injected_files(server),
+        # Glance is asked before the transaction opens, never inside it.
+        image=remote_image(req, image_ref))
     compute = compute_of(req)
     who = caller(req)
     with db_of(req).writer() as session:
