@@ -68,6 +68,8 @@ class GlanceImages:
         if marker:
             params["marker"] = marker
         params.update(filters or {})
+        if "status" in params:
+            params["status"] = str(params["status"]).lower()
         return [to_info(item) for item in
                 self.client.list(context, params).get("images", [])]
 

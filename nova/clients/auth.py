@@ -52,7 +52,15 @@ def _user_plugin_class():
 
             if not self._catalog or service_type is None:
                 return None
-            catalog = service_catalog.ServiceCatalogV3(self._catalog)
+            # keystonemiddleware hands the catalog on in the v2 layout
+            # (publicURL...) whatever the token's version, as upstream
+            # reads it; a v3 layout (interface, url) is read as such.
+            v3 = any("interface" in endpoint
+                     for entry in self._catalog if isinstance(entry, dict)
+                     for endpoint in entry.get("endpoints") or ()
+                     if isinstance(endpoint, dict))
+            catalog = (service_catalog.ServiceCatalogV3 if v3 else
+                       service_catalog.ServiceCatalogV2)(self._catalog)
             try:
                 return catalog.url_for(service_type=service_type,
                                        interface=interface,

@@ -21,14 +21,15 @@ from nova.compute import image_api
 LOG = logging.getLogger(__name__)
 
 
-def snapshot(req, server_id, run, *, name, metadata=None,
+def snapshot(req, server_id, run, rule, *, name, metadata=None,
              image_type="snapshot", extra=None):
     """Create the image, ``run(image)`` (the server's side, in its
-    transaction), upload the data; ``run``'s result."""
+    transaction), upload the data; ``run``'s result. ``rule``: the
+    action's policy, checked before Glance is asked anything."""
     images = compute_of(req).images
     context = req.context
     with req.app.backends.db.reader() as session:
-        instance = load(req, session, server_id)
+        instance = load(req, session, server_id, rule)
         try:
             base = images.show(context, instance.image_ref) \
                 if instance.image_ref else None

@@ -1,10 +1,11 @@
-"""/images: the local image catalogue, read-only, until 2.35 (as the image
-proxy upstream, which 2.36 removed)."""
+"""/images: the image proxy until 2.35 (upstream removed it in 2.36), over
+the image interface: the local catalogue, or Glance v2 when configured."""
 
+from nova import exception
 from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, last
+from nova.api.compute.handlers.server_common import compute_of
 from nova.api.compute.router import Route
-from nova.compute import images as service
 from nova.policies import images as rules
 
 # 2.36 removes /images (max_version 2.35 below); 2.39 removes the image
@@ -37,7 +38,7 @@ def _detail(image, links):
     return {
         "id": image.id, "name": image.name,
         "minRam": image.min_ram, "minDisk": image.min_disk,
-        "metadata": service.properties(image),
+        "metadata": dict(image.properties),
         "created": _time(image.created_at),
         "updated": _time(image.updated_at or image.created_at),
         "status": image.status.upper(), "progress": 100,
@@ -48,11 +49,10 @@ def _detail(image, links):
 
 def _list(req, render):
     limit, marker = common.page_params(req)
-    with req.app.backends.db.reader() as session:
-        rows = service.list_images(
-            session, project_id=req.context.project_id,
-            is_admin=req.can("context_is_admin"), limit=limit, marker=marker,
-            name=last(req.query, "name"), status=last(req.query, "status"))
+    filters = {key: last(req.query, key) for key in ("name", "status")
+               if last(req.query, key) is not None}
+    rows = compute_of(req).images.list(
+        _context(req), limit=limit, marker=marker, filters=filters)
     links = common.Links(req)
     return common.collection(req, "images", [render(r, links) for r in rows],
                              limit, lambda item: item["id"])
@@ -66,11 +66,20 @@ def detail(req):
     return _list(req, _detail)
 
 
+def _context(req):
+    """The caller, with the admin flag the policy gives it (the local
+    catalogue filters by it; Glance reads the token)."""
+    import dataclasses
+
+    return dataclasses.replace(req.context,
+                               is_admin=req.can("context_is_admin"))
+
+
 def show(req, image_id):
-    with req.app.backends.db.reader() as session:
-        image = service.get(session, image_id,
-                            project_id=req.context.project_id,
-                            is_admin=req.can("context_is_admin"))
+    try:
+        image = compute_of(req).images.show(_context(req), image_id)
+    except exception.NotFound:
+        raise exception.NotFound("Image not found.") from None
     return {"image": _detail(image, common.Links(req))}
 
 

@@ -79,7 +79,7 @@ class ServerAction(Action):
     # ``...:host`` rules, which it checks alone then).
     host_rule: str | None = None
     # With a remote image service (Glance): ``remote(req, server_id,
-    # body, run)`` talks to it before and after the write transaction,
+    # body, run, rule)`` talks to it before and after the write transaction,
     # which ``run(prepared)`` performs (the handler then gets
     # ``remote=prepared``).
     remote: object = None
@@ -153,7 +153,7 @@ def _admin_pass(req, given=None):
     return given if given is not None else server_create.generate_password()
 
 
-def _rebuild_remote(req, server_id, body, run):
+def _rebuild_remote(req, server_id, body, run, rule):
     return run(remote_image(req, body["imageRef"],
                             not_found="Cannot find image for rebuild"))
 
@@ -265,9 +265,9 @@ def _create_image(req, session, instance, body, remote=None):
     return _image_created(req, image.id)
 
 
-def _create_image_remote(req, server_id, body, run):
+def _create_image_remote(req, server_id, body, run, rule):
     _check_image_metadata(req, body.get("metadata", {}))
-    return snapshots.snapshot(req, server_id, run, name=body["name"],
+    return snapshots.snapshot(req, server_id, run, rule, name=body["name"],
                               metadata=body.get("metadata", {}))
 
 
@@ -293,11 +293,12 @@ def _shelve(req, session, instance, body, remote=None):
                           _conf(req))
 
 
-def _shelve_remote(req, server_id, body, run):
+def _shelve_remote(req, server_id, body, run, rule):
     """Upstream snapshots a shelved server into Glance: "<name>-shelved"."""
     with db_of(req).reader() as session:
         name = service.get(session, server_id).display_name
-    return snapshots.snapshot(req, server_id, run, name=f"{name}-shelved")
+    return snapshots.snapshot(req, server_id, run, rule,
+                              name=f"{name}-shelved")
 
 
 def _shelve_offload(req, session, instance, body):
@@ -499,7 +500,7 @@ def action(req, server_id):
             return handler(req, session, instance, body, **extra)
 
     if entry.remote is not None and compute_of(req).images.remote:
-        result = entry.remote(req, server_id, body, run)
+        result = entry.remote(req, server_id, body, run, rule)
     else:
         result = run()
     if isinstance(result, Exception):
