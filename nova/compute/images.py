@@ -142,18 +142,26 @@ class LocalImages:
                 marker=marker, name=filters.get("name"),
                 status=filters.get("status"))]
 
+    def _writable(self, session, context, image_id: str) -> Image:
+        """The image, if the caller owns it (or is an admin)."""
+        image = get(session, image_id, project_id=context.project_id,
+                    is_admin=self._is_admin(context))
+        if not self._is_admin(context) and \
+                image.owner != context.project_id:
+            raise exception.Forbidden(f"Not authorized for image "
+                                      f"{image_id}.")
+        return image
+
     def delete(self, context, image_id: str) -> None:
         with self.db.writer() as session:
-            get(session, image_id, project_id=context.project_id,
-                is_admin=self._is_admin(context))
+            self._writable(session, context, image_id)
             delete(session, image_id)
 
     def update_properties(self, context, image_id: str, *,
                           set_: Mapping[str, str] | None = None,
                           remove: Iterable[str] = ()) -> ImageInfo:
         with self.db.writer() as session:
-            image = get(session, image_id, project_id=context.project_id,
-                        is_admin=self._is_admin(context))
+            image = self._writable(session, context, image_id)
             props = properties(image)
             props.update(set_ or {})
             for key in remove:

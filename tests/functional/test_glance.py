@@ -330,3 +330,50 @@ def test_image_proxy_lists_and_shows_glance_images(cloud, glance):
     missing = "8e58c4a3-0000-4000-8000-000000000002"
     assert _fault(cloud.get(f"/images/{missing}", status=404),
                   "itemNotFound", 404) == "Image not found."
+
+
+def test_image_metadata_proxy_patches_glance(cloud, glance):
+    mine = glance.add_image("mine", owner="p-1", visibility="private",
+                            kind="base")
+    base = f"/images/{mine}/metadata"
+    assert cloud.get(base).json == {"metadata": {"kind": "base"}}
+    assert cloud.get(base + "/kind").json == {"meta": {"kind": "base"}}
+    resp = cloud.post(base, {"metadata": {"os": "linux"}})
+    assert resp.json == {"metadata": {"kind": "base", "os": "linux"}}
+    patch = [r for r in glance.requests if r["method"] == "PATCH"][-1]
+    assert patch["headers"]["Content-Type"] == (
+        "application/openstack-images-v2.1-json-patch")
+    resp = cloud.app.put_json("/v2.1" + base + "/kind",
+                              {"meta": {"kind": "snap"}},
+                              headers=cloud.headers())
+    assert resp.json == {"meta": {"kind": "snap"}}
+    resp = cloud.app.put_json("/v2.1" + base, {"metadata": {"a": "1"}},
+                              headers=cloud.headers())
+    assert resp.json == {"metadata": {"a": "1"}}
+    assert glance.images[mine].get("kind") is None
+    cloud.app.delete("/v2.1" + base + "/a", headers=cloud.headers(),
+                     status=204)
+    assert cloud.get(base).json == {"metadata": {}}
+    assert _fault(cloud.app.delete("/v2.1" + base + "/a",
+                                   headers=cloud.headers(), status=404),
+                  "itemNotFound", 404) == "Invalid metadata key"
+    # Someone else's public image: Glance refuses the change.
+    assert _fault(cloud.post(f"/images/{IMAGE}/metadata",
+                             {"metadata": {"x": "y"}}, status=403),
+                  "forbidden", 403) == f"Not authorized for image {IMAGE}."
+    # 2.39 removed the proxy.
+    cloud.get(base, version="2.39", status=404)
+
+
+def test_image_delete_through_glance(cloud, glance):
+    mine = glance.add_image("mine", owner="p-1", visibility="private")
+    cloud.app.delete(f"/v2.1/images/{mine}", headers=cloud.headers(),
+                     status=204)
+    assert mine not in glance.images
+    assert _fault(cloud.app.delete(f"/v2.1/images/{mine}",
+                                   headers=cloud.headers(), status=404),
+                  "itemNotFound", 404) == "Image not found."
+    assert _fault(cloud.app.delete(f"/v2.1/images/{IMAGE}",
+                                   headers=cloud.headers(), status=403),
+                  "forbidden", 403) == (
+        "You are not allowed to delete the image.")

@@ -5,11 +5,11 @@ from nova import exception
 from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, last
 from nova.api.compute.handlers.server_common import compute_of
-from nova.api.compute.router import Route
+from nova.api.compute.router import Result, Route
 from nova.policies import images as rules
 
 # 2.36 removes /images (max_version 2.35 below); 2.39 removes the image
-# metadata proxy, which is not served at any version here.
+# metadata proxy (handlers/image_metadata.py).
 HONOURED = {"images": {"2.36", "2.39"}}
 _MAX = (2, 35)
 
@@ -52,7 +52,7 @@ def _list(req, render):
     filters = {key: last(req.query, key) for key in ("name", "status")
                if last(req.query, key) is not None}
     rows = compute_of(req).images.list(
-        _context(req), limit=limit, marker=marker, filters=filters)
+        context_of(req), limit=limit, marker=marker, filters=filters)
     links = common.Links(req)
     return common.collection(req, "images", [render(r, links) for r in rows],
                              limit, lambda item: item["id"])
@@ -66,7 +66,7 @@ def detail(req):
     return _list(req, _detail)
 
 
-def _context(req):
+def context_of(req):
     """The caller, with the admin flag the policy gives it (the local
     catalogue filters by it; Glance reads the token)."""
     import dataclasses
@@ -77,10 +77,21 @@ def _context(req):
 
 def show(req, image_id):
     try:
-        image = compute_of(req).images.show(_context(req), image_id)
+        image = compute_of(req).images.show(context_of(req), image_id)
     except exception.NotFound:
         raise exception.NotFound("Image not found.") from None
     return {"image": _detail(image, common.Links(req))}
+
+
+def delete(req, image_id):
+    try:
+        compute_of(req).images.delete(context_of(req), image_id)
+    except exception.NotFound:
+        raise exception.NotFound("Image not found.") from None
+    except exception.Forbidden:
+        raise exception.Forbidden(
+            "You are not allowed to delete the image.") from None
+    return Result(204)
 
 
 ROUTES = (
@@ -90,4 +101,6 @@ ROUTES = (
           max_version=_MAX),
     Route("/images/{image_id}", "GET", show, rules.LIST, query=ANY_QUERY,
           max_version=_MAX),
+    Route("/images/{image_id}", "DELETE", delete, rules.UPDATE,
+          query=ANY_QUERY, max_version=_MAX),
 )
