@@ -187,6 +187,7 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
         # Fetched from Glance by the caller, before this transaction.
         image_api.check_bootable(remote_image, flavor["memory_mb"],
                                  flavor["root_gb"])
+        image_service.remember(session, remote_image)
         image_id = remote_image.id
     else:
         image = image_service.find(session, image_ref,

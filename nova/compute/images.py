@@ -184,3 +184,30 @@ class LocalImages:
 
     def upload(self, context, image_id: str, data: Iterable[bytes]) -> None:
         """Nothing to keep: the catalogue holds no image data."""
+
+
+def remember(session: Session, image: ImageInfo) -> None:
+    """Keep a Glance image a server boots from in the catalogue table (with
+    ``[glance]`` it serves nothing else): its properties are what server
+    views show from 2.98, read in the views' own transaction, never from
+    Glance."""
+    props = json.dumps({k: str(v) for k, v in image.properties.items()},
+                       sort_keys=True)
+    row = session.get(Image, image.id)
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(Image(
+                    id=image.id, name=(image.name or "")[:255],
+                    status=image.status, visibility=image.visibility,
+                    owner=image.owner, min_disk=image.min_disk,
+                    min_ram=image.min_ram, size=image.size or 0,
+                    disk_format=image.disk_format or "raw",
+                    container_format=image.container_format or "bare",
+                    properties=props))
+        except sa.exc.IntegrityError:
+            pass  # another request remembered it first
+        return
+    if row.properties != props or row.status != image.status:
+        row.properties = props
+        row.status = image.status

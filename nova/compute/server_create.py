@@ -111,6 +111,7 @@ def _check_image(session, req, flavor) -> str:
     if req.image is not None:
         image_api.check_bootable(req.image, flavor.memory_mb,
                                  flavor.root_gb)
+        image_service.remember(session, req.image)
         return req.image.id
     image = image_service.find(session, req.image_ref,
                                project_id=req.project_id,

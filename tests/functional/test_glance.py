@@ -377,3 +377,27 @@ def test_image_delete_through_glance(cloud, glance):
                                    headers=cloud.headers(), status=403),
                   "forbidden", 403) == (
         "You are not allowed to delete the image.")
+
+
+def test_server_views_show_the_glance_image_properties_from_2_98(cloud,
+                                                                  glance):
+    glance.images[IMAGE].update(os_distro="cirros", hw_rng_model="virtio")
+    server_id = cloud.create_server().json["server"]["id"]
+    asked = len(glance.requests)
+    image = cloud.get(f"/servers/{server_id}", version="2.98").json[
+        "server"]["image"]
+    assert image["properties"] == {"os_distro": "cirros",
+                                   "hw_rng_model": "virtio"}
+    listed = cloud.get("/servers/detail", version="2.98").json["servers"]
+    assert listed[0]["image"]["properties"] == image["properties"]
+    assert "properties" not in cloud.get(
+        f"/servers/{server_id}", version="2.97").json["server"]["image"]
+    assert len(glance.requests) == asked  # views never ask Glance
+    # A rebuild takes the new image's properties.
+    other = glance.add_image("other", os_distro="ubuntu")
+    cloud.post(f"/servers/{server_id}/action",
+               {"rebuild": {"imageRef": other}})
+    image = cloud.get(f"/servers/{server_id}", version="2.98").json[
+        "server"]["image"]
+    assert image == {"id": other, "links": image["links"],
+                     "properties": {"os_distro": "ubuntu"}}
