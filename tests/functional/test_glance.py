@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.fake_glance import FakeGlance
 from tests.fake_keystone import FakeKeystone
-from tests.helpers import IMAGE, sync_db
+from tests.helpers import IMAGE, sample, sync_db
 
 ADMIN_PROJECT = "admin-project"
 
@@ -140,12 +140,13 @@ def test_create_checks_the_image_as_upstream(cloud, glance, change,
 
 
 def test_create_with_an_unknown_or_invisible_image_is_400(cloud, glance):
-    missing = "8e58c4a3-0000-4000-8000-000000000000"
-    assert _fault(cloud.create_server(missing, status=400), "badRequest",
-                  400) == f"Image {missing} could not be found."
+    # Upstream's words for Glance's 404 (server_create_bad_image.txt).
+    missing = "11111111-2222-4333-8444-555555555555"
+    resp = cloud.create_server(missing, status=400)
+    assert resp.json == sample("server_create_bad_image")[2]
     private = glance.add_image("theirs", owner="p-2", visibility="private")
     assert _fault(cloud.create_server(private, status=400), "badRequest",
-                  400) == f"Image {private} could not be found."
+                  400) == "Can not find requested image"
     # The admin sees every image, as in Glance.
     assert cloud.create_server(private, admin=True).status_int == 202
 

@@ -157,8 +157,8 @@ def remote_image(req, image_ref, *, not_found=None):
     """The image ``image_ref`` from a remote image service (Glance),
     fetched before any transaction opens; None with the local catalogue
     (the domain reads it in its transaction). Not found or not allowed is
-    400 as upstream (``not_found``: the message, else "Image <id> could
-    not be found.")."""
+    400 as upstream (``not_found``: the message, else server create's
+    "Can not find requested image")."""
     images = compute_of(req).images
     if not images.remote:
         return None
@@ -168,6 +168,6 @@ def remote_image(req, image_ref, *, not_found=None):
         return images.show(req.context, image_ref)
     except exception.NotFound:
         raise exception.Invalid(
-            not_found or f"Image {image_ref} could not be found.") from None
+            not_found or "Can not find requested image") from None
     except exception.Forbidden as exc:
         raise exception.Invalid(exc.message) from None
