@@ -48,6 +48,7 @@ class FakeGlance:
         self.keystone = keystone
         self.url = httpserver.url_for(self.PREFIX)
         self.images = {}
+        self._order = {}  # image id -> creation order (ties in created_at)
         self.data = {}  # image id -> uploaded bytes
         self.requests = []
         self.delay = 0.0
@@ -66,6 +67,7 @@ class FakeGlance:
                   min_disk=0, size=16338944, disk_format="qcow2",
                   container_format="bare", **properties):
         image_id = image_id or str(uuid.uuid4())
+        self._order[image_id] = len(self._order)
         self.images[image_id] = self._document(
             image_id, name=name, owner=owner, visibility=visibility,
             status=status, min_ram=min_ram, min_disk=min_disk, size=size,
@@ -187,10 +189,12 @@ class FakeGlance:
                  if self._visible(i, caller)
                  and (i["visibility"] != "community"
                       or i["owner"] == caller["project"])]
-        for key in ("name", "status", "visibility"):
-            if key in args:
-                items = [i for i in items if i.get(key) == args[key]]
-        items.sort(key=lambda i: (i["created_at"], i["id"]), reverse=True)
+        for key, value in args.items():
+            # Any other key filters on a field or a custom property.
+            if key not in ("limit", "marker", "sort_key", "sort_dir"):
+                items = [i for i in items if str(i.get(key)) == value]
+        items.sort(key=lambda i: (i["created_at"], self._order.get(i["id"])),
+                   reverse=True)
         marker = args.get("marker")
         if marker:
             ids = [i["id"] for i in items]
@@ -239,6 +243,7 @@ class FakeGlance:
                                f"Image with identifier {image_id} already "
                                f"exists!")
         image = self._document(image_id, owner=caller["project"], **wanted)
+        self._order[image_id] = len(self._order)
         self.images[image_id] = image
         return self._json(image, status=201)
 

@@ -244,14 +244,20 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
 
 def create_image(session: Session, instance: Instance, ctx: Caller,
                  driver: BuiltinDriver, name: str,
-                 metadata: Mapping[str, str] | None) -> Image:
+                 metadata: Mapping[str, str] | None,
+                 backup_type: str | None = None) -> Image:
+    """A snapshot (or, with ``backup_type``, a backup) of the server in
+    the local catalogue."""
     base = image_service.find(session, instance.image_ref)
     props = dict(image_service.properties(base)) if base else {}
     props.update(metadata or {})
-    props.update({"image_type": "snapshot", "instance_uuid": instance.uuid,
+    props.update({"image_type": "backup" if backup_type else "snapshot",
+                  "instance_uuid": instance.uuid,
                   "base_image_ref": instance.image_ref,
                   "owner_user_name": ctx.user_name or "",
                   "user_id": ctx.user_id})
+    if backup_type:
+        props["backup_type"] = backup_type
     flavor = json.loads(instance.flavor)
     image = image_service.create(
         session, name=name, visibility="private", owner=instance.project_id,
@@ -260,8 +266,31 @@ def create_image(session: Session, instance: Instance, ctx: Caller,
         size=base.size if base else 0,
         disk_format=base.disk_format if base else "qcow2",
         properties=props)
-    start_snapshot(session, instance, ctx, driver)
+    if backup_type:
+        start_backup(session, instance, ctx, driver)
+    else:
+        start_snapshot(session, instance, ctx, driver)
     return image
+
+
+def start_backup(session: Session, instance: Instance, ctx: Caller,
+                 driver: BuiltinDriver) -> None:
+    """The server's side of createBackup: upstream's states, the
+    image_backup task and the action record."""
+    service.check_state(instance, "createBackup", (
+        states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
+    driver.run(instance, "image_backup", instance.vm_state,
+               instance.power_state)
+    record(session, instance, "createBackup", ctx,
+           [("compute_backup_instance", "Success", None)])
+
+
+def backups_to_rotate(backups: list[ImageInfo], rotation: int
+                      ) -> list[ImageInfo]:
+    """Upstream's rotation: the oldest backups beyond ``rotation``."""
+    ordered = sorted(backups, key=lambda i: (
+        i.created_at is not None, i.created_at), reverse=True)
+    return ordered[rotation:]
 
 
 def check_snapshot(instance: Instance) -> None:

@@ -134,13 +134,18 @@ class LocalImages:
 
     def list(self, context, *, limit: int, marker: str | None = None,
              filters: Mapping[str, str] | None = None) -> list[ImageInfo]:
-        filters = filters or {}
+        filters = dict(filters or {})
+        name, status = filters.pop("name", None), filters.pop("status", None)
         with self.db.reader() as session:
-            return [info(row) for row in list_images(
+            rows = [info(row) for row in list_images(
                 session, project_id=context.project_id,
-                is_admin=self._is_admin(context), limit=limit,
-                marker=marker, name=filters.get("name"),
-                status=filters.get("status"))]
+                is_admin=self._is_admin(context),
+                # other filters name properties: matched here
+                limit=limit if not filters else 2 ** 31 - 1,
+                marker=marker, name=name, status=status)]
+        rows = [row for row in rows if all(
+            str(row.properties.get(k)) == str(v) for k, v in filters.items())]
+        return rows[:limit]
 
     def _writable(self, session, context, image_id: str) -> Image:
         """The image, if the caller owns it (or is an admin)."""

@@ -402,3 +402,36 @@ def test_server_views_show_the_glance_image_properties_from_2_98(cloud,
         "server"]["image"]
     assert image == {"id": other, "links": image["links"],
                      "properties": {"os_distro": "ubuntu"}}
+
+
+def test_create_backup_in_glance_rotates_old_backups(cloud, glance):
+    server_id = cloud.create_server().json["server"]["id"]
+    backup = {"name": "nightly", "backup_type": "daily", "rotation": 2}
+    made = []
+    for _ in range(3):
+        resp = cloud.post(f"/servers/{server_id}/action",
+                          {"createBackup": backup})
+        assert resp.status_int == 202
+        made.append(resp.headers["Location"].rsplit("/", 1)[1])
+    image = glance.images[made[-1]]
+    assert (image["image_type"], image["backup_type"]) == ("backup",
+                                                           "daily")
+    assert image["instance_uuid"] == server_id
+    assert image["status"] == "active"
+    # The oldest beyond the rotation is gone.
+    assert made[0] not in glance.images
+    assert made[1] in glance.images
+    # 2.45: the id in the body; rotation 0 keeps none (and no Location
+    # before 2.45).
+    resp = cloud.post(f"/servers/{server_id}/action",
+                      {"createBackup": {**backup, "rotation": 0}},
+                      version="2.45")
+    assert set(resp.json) == {"image_id"}
+    resp = cloud.post(f"/servers/{server_id}/action",
+                      {"createBackup": {**backup, "rotation": 0}})
+    assert "Location" not in resp.headers
+    assert not [i for i in glance.images.values()
+                if i.get("image_type") == "backup"]
+    actions = cloud.get(f"/servers/{server_id}/os-instance-actions").json
+    assert "createBackup" in [a["action"] for a in
+                              actions["instanceActions"]]

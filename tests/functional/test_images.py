@@ -364,3 +364,27 @@ def test_owner_changes_metadata_and_deletes_local_images(catalogue):
     catalogue.get(base, headers=v("2.39", DEMO), status=404)
     catalogue.delete(f"{URL}/{mine}", headers=DEMO, status=204)
     catalogue.get(f"{URL}/{mine}", headers=DEMO, status=404)
+
+
+def test_create_backup_in_the_local_catalogue(catalogue):
+    make_flavor(catalogue, "m1.tiny", flavor_id="1")
+    resp = catalogue.post_json("/v2.1/servers", {"server": {
+        "name": "vm", "imageRef": CIRROS, "flavorRef": "1",
+        "networks": "none"}}, headers=v("2.37", DEMO))
+    server_id = resp.json["server"]["id"]
+    backup = {"name": "weekly", "backup_type": "weekly", "rotation": 1}
+    first = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                                {"createBackup": backup}, headers=DEMO)
+    first_id = first.headers["Location"].rsplit("/", 1)[1]
+    second = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                                 {"createBackup": backup},
+                                 headers=v("2.45", DEMO))
+    second_id = second.json["image_id"]
+    shown = catalogue.get(f"{URL}/{second_id}", headers=DEMO).json["image"]
+    assert shown["metadata"]["image_type"] == "backup"
+    assert shown["metadata"]["backup_type"] == "weekly"
+    catalogue.get(f"{URL}/{first_id}", headers=DEMO, status=404)
+    resp = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                               {"createBackup": {"name": "x"}},
+                               headers=DEMO, status=400)
+    fault(resp, "badRequest", 400)

@@ -53,6 +53,22 @@ def snapshot(req, server_id, run, rule, *, name, metadata=None,
     return result
 
 
+def rotate_backups(req, server_id, backup_type, rotation):
+    """Delete the server's oldest backups of ``backup_type`` beyond
+    ``rotation`` (upstream's compute does it after the upload)."""
+    from nova.api.compute.handlers.images import context_of
+
+    images = compute_of(req).images
+    context = context_of(req)
+    found = images.list(context, limit=1000, filters={
+        "instance_uuid": server_id, "image_type": "backup",
+        "backup_type": backup_type})
+    for image in action_service.backups_to_rotate(found, rotation):
+        LOG.info("Rotating out backup %s of server %s", image.id,
+                 server_id)
+        _discard(images, context, image.id)
+
+
 def _discard(images, context, image_id):
     try:
         images.delete(context, image_id)

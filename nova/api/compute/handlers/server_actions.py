@@ -1,4 +1,4 @@
-"""POST /servers/{id}/action: one declarative table of the 29 actions,
+"""POST /servers/{id}/action: one declarative table of the 30 actions,
 and the dispatcher that reads it.
 
 Each ``ServerAction`` says: the body's key, the handler, the policy rule
@@ -59,6 +59,7 @@ HONOURED = {
     "servers/action:lock": {"2.73"},
     "servers/action:trigger_crash_dump": {"2.17"},
     "servers/action:createImage": {"2.39", "2.45"},
+    "servers/action:createBackup": {"2.39", "2.45"},
     "servers/action:migrate": {"2.56"},
     "servers/action:os-migrateLive": {"2.25", "2.30", "2.34", "2.68"},
     "servers/action:unshelve": {"2.77", "2.91"},
@@ -83,6 +84,9 @@ class ServerAction(Action):
     # which ``run(prepared)`` performs (the handler then gets
     # ``remote=prepared``).
     remote: object = None
+    # ``done(req, server_id, body, result)``: run after the transaction
+    # (and the remote work), its return is the answer.
+    done: object = None
 
     def rule_for(self, body):
         if self.host_rule and isinstance(body, dict) and body.get("host"):
@@ -265,6 +269,45 @@ def _create_image(req, session, instance, body, remote=None):
     return _image_created(req, image.id)
 
 
+def _create_backup(req, session, instance, body, remote=None):
+    _check_image_metadata(req, body.get("metadata", {}))
+    if remote is not None:
+        action_service.start_backup(session, instance, caller(req),
+                                    _driver(req))
+        image_id = remote.id
+    else:
+        image_id = action_service.create_image(
+            session, instance, caller(req), _driver(req), body["name"],
+            body.get("metadata", {}), backup_type=body["backup_type"]).id
+    return Result(202, {"image_id": image_id}) if req.is_version("2.45") \
+        else image_id
+
+
+def _create_backup_remote(req, server_id, body, run, rule):
+    _check_image_metadata(req, body.get("metadata", {}))
+    return snapshots.snapshot(
+        req, server_id, run, rule, name=body["name"],
+        metadata=body.get("metadata", {}), image_type="backup",
+        extra={"backup_type": body["backup_type"]})
+
+
+def _backup_done(req, server_id, body, result):
+    """After the backup: the rotation (upstream's compute does it), then
+    upstream's answer (Location only when the rotation is not 0)."""
+    if isinstance(result, Result):
+        image_id = result.body["image_id"]
+    else:
+        image_id = result
+    snapshots.rotate_backups(req, server_id, body["backup_type"],
+                             int(body["rotation"]))
+    if isinstance(result, Result):
+        return result
+    if int(body["rotation"]) > 0:
+        href = common.Links(req).resource("images", image_id)[0]["href"]
+        return Result(202, headers=[("Location", href)])
+    return Result(202)
+
+
 def _create_image_remote(req, server_id, body, run, rule):
     _check_image_metadata(req, body.get("metadata", {}))
     return snapshots.snapshot(req, server_id, run, rule, name=body["name"],
@@ -403,6 +446,9 @@ ACTIONS = action_table(
     _A("createImage", _create_image, rules.S % "create_image",
        schemas.CREATE_IMAGE, lock_exempt=True,
        remote=_create_image_remote),
+    _A("createBackup", _create_backup, rules.CREATE_BACKUP,
+       schemas.CREATE_BACKUP, remote=_create_backup_remote,
+       done=_backup_done),
     _A("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,
        schemas.CONSOLE_OUTPUT, lock_exempt=True),
     _A("changePassword", _change_password, rules.ADMIN_PASSWORD,
@@ -505,6 +551,8 @@ def action(req, server_id):
         result = run()
     if isinstance(result, Exception):
         raise result  # what was written stays (upstream's records)
+    if entry.done is not None:
+        result = entry.done(req, server_id, body, result)
     return result if result is not None else Result(202)
 
 
