@@ -1,4 +1,7 @@
-"""Snapshots in Glance (createImage, shelve): the image record is made
+"""The image actions (createImage, createBackup; shelve's snapshot):
+their handlers, and their Glance path.
+
+In Glance (createImage, createBackup, shelve) the image record is made
 before the server's write transaction and its data uploaded after it, so
 no transaction is ever held open across a call to Glance.
 
@@ -14,9 +17,13 @@ the answer is Glance's error.
 import logging
 
 from nova import exception
+from nova.api import errors
+from nova.api.compute import common
 from nova.api.compute.handlers.server_common import caller, compute_of, load
+from nova.api.compute.router import Result
 from nova.compute import actions as action_service
 from nova.compute import image_api
+from nova.compute import servers as service
 
 LOG = logging.getLogger(__name__)
 
@@ -75,3 +82,78 @@ def _discard(images, context, image_id):
     except exception.NovaError as exc:
         LOG.warning("Could not delete the unfinished snapshot %s: %s",
                     image_id, exc.message)
+
+
+# -- the actions' handlers (the table is handlers/server_actions.py) ------
+
+def check_image_metadata(req, metadata):
+    if not req.is_version("2.39") and len(metadata) > \
+            service.MAX_METADATA_ITEMS:
+        raise errors.Forbidden("Image metadata limit exceeded")
+
+
+def _image_created(req, image_id):
+    if req.is_version("2.45"):
+        return Result(202, {"image_id": image_id})
+    href = common.Links(req).resource("images", image_id)[0]["href"]
+    return Result(202, headers=[("Location", href)])
+
+
+def create_image(req, session, instance, body, remote=None):
+    metadata = body.get("metadata", {})
+    check_image_metadata(req, metadata)
+    if remote is not None:
+        # The image was made in Glance before this transaction.
+        action_service.start_snapshot(session, instance, caller(req),
+                                      compute_of(req).driver)
+        return _image_created(req, remote.id)
+    image = action_service.create_image(
+        session, instance, caller(req), compute_of(req).driver, body["name"],
+        metadata)
+    return _image_created(req, image.id)
+
+
+def create_backup(req, session, instance, body, remote=None):
+    check_image_metadata(req, body.get("metadata", {}))
+    if remote is not None:
+        action_service.start_backup(session, instance, caller(req),
+                                    compute_of(req).driver)
+        image_id = remote.id
+    else:
+        image_id = action_service.create_image(
+            session, instance, caller(req), compute_of(req).driver,
+            body["name"], body.get("metadata", {}),
+            backup_type=body["backup_type"]).id
+    return Result(202, {"image_id": image_id}) if req.is_version("2.45") \
+        else image_id
+
+
+def create_backup_remote(req, server_id, body, run, rule):
+    check_image_metadata(req, body.get("metadata", {}))
+    return snapshot(
+        req, server_id, run, rule, name=body["name"],
+        metadata=body.get("metadata", {}), image_type="backup",
+        extra={"backup_type": body["backup_type"]})
+
+
+def backup_done(req, server_id, body, result):
+    """After the backup: the rotation (upstream's compute does it), then
+    upstream's answer (Location only when the rotation is not 0)."""
+    if isinstance(result, Result):
+        image_id = result.body["image_id"]
+    else:
+        image_id = result
+    rotate_backups(req, server_id, body["backup_type"],
+                             int(body["rotation"]))
+    if isinstance(result, Result):
+        return result
+    if int(body["rotation"]) > 0:
+        href = common.Links(req).resource("images", image_id)[0]["href"]
+        return Result(202, headers=[("Location", href)])
+    return Result(202)
+
+
+def create_image_remote(req, server_id, body, run, rule):
+    check_image_metadata(req, body.get("metadata", {}))
+    return snapshot(req, server_id, run, rule, name=body["name"],
+                              metadata=body.get("metadata", {}))

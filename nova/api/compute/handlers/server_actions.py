@@ -242,78 +242,6 @@ def _migrate_live(req, session, instance, body):
     return None if req.is_version("2.34") else failed
 
 
-def _check_image_metadata(req, metadata):
-    if not req.is_version("2.39") and len(metadata) > \
-            service.MAX_METADATA_ITEMS:
-        raise errors.Forbidden("Image metadata limit exceeded")
-
-
-def _image_created(req, image_id):
-    if req.is_version("2.45"):
-        return Result(202, {"image_id": image_id})
-    href = common.Links(req).resource("images", image_id)[0]["href"]
-    return Result(202, headers=[("Location", href)])
-
-
-def _create_image(req, session, instance, body, remote=None):
-    metadata = body.get("metadata", {})
-    _check_image_metadata(req, metadata)
-    if remote is not None:
-        # The image was made in Glance before this transaction.
-        action_service.start_snapshot(session, instance, caller(req),
-                                      _driver(req))
-        return _image_created(req, remote.id)
-    image = action_service.create_image(
-        session, instance, caller(req), _driver(req), body["name"],
-        metadata)
-    return _image_created(req, image.id)
-
-
-def _create_backup(req, session, instance, body, remote=None):
-    _check_image_metadata(req, body.get("metadata", {}))
-    if remote is not None:
-        action_service.start_backup(session, instance, caller(req),
-                                    _driver(req))
-        image_id = remote.id
-    else:
-        image_id = action_service.create_image(
-            session, instance, caller(req), _driver(req), body["name"],
-            body.get("metadata", {}), backup_type=body["backup_type"]).id
-    return Result(202, {"image_id": image_id}) if req.is_version("2.45") \
-        else image_id
-
-
-def _create_backup_remote(req, server_id, body, run, rule):
-    _check_image_metadata(req, body.get("metadata", {}))
-    return snapshots.snapshot(
-        req, server_id, run, rule, name=body["name"],
-        metadata=body.get("metadata", {}), image_type="backup",
-        extra={"backup_type": body["backup_type"]})
-
-
-def _backup_done(req, server_id, body, result):
-    """After the backup: the rotation (upstream's compute does it), then
-    upstream's answer (Location only when the rotation is not 0)."""
-    if isinstance(result, Result):
-        image_id = result.body["image_id"]
-    else:
-        image_id = result
-    snapshots.rotate_backups(req, server_id, body["backup_type"],
-                             int(body["rotation"]))
-    if isinstance(result, Result):
-        return result
-    if int(body["rotation"]) > 0:
-        href = common.Links(req).resource("images", image_id)[0]["href"]
-        return Result(202, headers=[("Location", href)])
-    return Result(202)
-
-
-def _create_image_remote(req, server_id, body, run, rule):
-    _check_image_metadata(req, body.get("metadata", {}))
-    return snapshots.snapshot(req, server_id, run, rule, name=body["name"],
-                              metadata=body.get("metadata", {}))
-
-
 def _console_output(req, session, instance, body):
     length = (body or {}).get("length")
     if length is not None:
@@ -443,12 +371,12 @@ ACTIONS = action_table(
     _A("os-migrateLive", _migrate_live, rules.MIGRATE % "migrate_live",
        schemas.MIGRATE_LIVE, lock_exempt=True,
        host_rule=rules.MIGRATE % "migrate_live:host"),
-    _A("createImage", _create_image, rules.S % "create_image",
+    _A("createImage", snapshots.create_image, rules.S % "create_image",
        schemas.CREATE_IMAGE, lock_exempt=True,
-       remote=_create_image_remote),
-    _A("createBackup", _create_backup, rules.CREATE_BACKUP,
-       schemas.CREATE_BACKUP, remote=_create_backup_remote,
-       done=_backup_done),
+       remote=snapshots.create_image_remote),
+    _A("createBackup", snapshots.create_backup, rules.CREATE_BACKUP,
+       schemas.CREATE_BACKUP, remote=snapshots.create_backup_remote,
+       done=snapshots.backup_done),
     _A("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,
        schemas.CONSOLE_OUTPUT, lock_exempt=True),
     _A("changePassword", _change_password, rules.ADMIN_PASSWORD,
