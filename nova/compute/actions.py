@@ -98,10 +98,12 @@ def unrescue(session: Reads, instance: Server, ctx: Caller,
 
 
 def rescue(session: Session, instance: Instance, ctx: Caller,
-           driver: BuiltinDriver, image_ref: str | None = None) -> None:
+           driver: BuiltinDriver, image_ref: str | None = None,
+           remote_checked: bool = False) -> None:
+    """``remote_checked``: the image was found in Glance already."""
     service.check_state(instance, "rescue",
                         (states.ACTIVE, states.STOPPED, states.ERROR))
-    if image_ref is not None and image_service.find(
+    if image_ref is not None and not remote_checked and image_service.find(
             session, image_ref, project_id=ctx.project_id,
             is_admin=ctx.is_admin) is None:
         raise exception.Invalid(f"Image {image_ref} could not be found.")

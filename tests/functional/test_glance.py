@@ -435,3 +435,17 @@ def test_create_backup_in_glance_rotates_old_backups(cloud, glance):
     actions = cloud.get(f"/servers/{server_id}/os-instance-actions").json
     assert "createBackup" in [a["action"] for a in
                               actions["instanceActions"]]
+
+
+def test_rescue_image_comes_from_glance(cloud, glance):
+    server_id = cloud.create_server().json["server"]["id"]
+    rescue_image = glance.add_image("rescue")
+    resp = cloud.post(f"/servers/{server_id}/action",
+                      {"rescue": {"rescue_image_ref": rescue_image}})
+    assert resp.status_int == 200
+    cloud.post(f"/servers/{server_id}/action", {"unrescue": None})
+    missing = "8e58c4a3-0000-4000-8000-000000000003"
+    assert _fault(cloud.post(f"/servers/{server_id}/action",
+                             {"rescue": {"rescue_image_ref": missing}},
+                             status=400),
+                  "badRequest", 400) == f"Image {missing} could not be found."

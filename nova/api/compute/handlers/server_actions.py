@@ -291,11 +291,20 @@ def _unshelve(req, session, instance, body):
                             _driver(req), _conf(req), zone=zone, host=host)
 
 
-def _rescue(req, session, instance, body):
+def _rescue_remote(req, server_id, body, run, rule):
+    ref = (body or {}).get("rescue_image_ref")
+    if not ref:
+        return run()
+    return run(remote_image(req, ref,
+                            not_found=f"Image {ref} could not be found."))
+
+
+def _rescue(req, session, instance, body, remote=None):
     body = body or {}
     admin_pass = _admin_pass(req, body.get("adminPass"))
     action_service.rescue(session, instance, caller(req), _driver(req),
-                          body.get("rescue_image_ref"))
+                          body.get("rescue_image_ref"),
+                          remote_checked=remote is not None)
     return Result(200, {"adminPass": admin_pass} if admin_pass else {})
 
 
@@ -386,7 +395,8 @@ ACTIONS = action_table(
     _A("shelveOffload", _shelve_offload, rules.SHELVE % "shelve_offload",
        _n("shelveOffload")),
     _A("unshelve", _unshelve, rules.SHELVE % "unshelve", schemas.UNSHELVE),
-    _A("rescue", _rescue, rules.RESCUE, schemas.RESCUE),
+    _A("rescue", _rescue, rules.RESCUE, schemas.RESCUE,
+       remote=_rescue_remote),
     _A("unrescue", _simple(action_service.unrescue), rules.UNRESCUE,
        _n("unrescue"), row_only=True),
     # The remote consoles of before 2.6 (handlers/remote_consoles.py).
