@@ -3,10 +3,13 @@
 # real Keystone 30.0.0, against this project's compute API.
 #
 #   tools/tempest.sh [REGEX]      default REGEX: ^tempest\.api\.compute
+#   TEMPEST_SERVICES=glance,neutron tools/tempest.sh [REGEX]
+#                                 the same with real Glance and Neutron
 #
-#  1. Installs Keystone (+ gunicorn) and tempest from the package index into
-#     their own virtualenvs (from /usr/bin/python3) under the work directory,
-#     once; patches tempest 47 (tools/tempest/*.patch, see its header).
+#  1. Installs tempest from the package index into its own virtualenv
+#     (from /usr/bin/python3) under the work directory, once; patches
+#     tempest 47 (tools/tempest/*.patch, see its header). Keystone's
+#     virtualenv (+ gunicorn) is tools/openstack-services.sh's, cached.
 #  2. Bootstraps Keystone on a free 127.0.0.1 port: SQLite, Fernet tokens,
 #     one gunicorn worker (SQLite answers "database is locked" to a second
 #     one under tempest's concurrent set-up), the service user and the
@@ -22,6 +25,14 @@
 #     skips counted by reason, the counts.
 #  6. Stops what it started, also on failure or Ctrl-C.
 #
+# Services mode (TEMPEST_SERVICES=glance,neutron, either or both): step 2
+# is tools/openstack-services.sh start instead: Keystone, Glance 33 and
+# Neutron 29 (fresh MariaDB databases, the networks public and private,
+# two public images), the compute endpoint registered; the API's nova.conf
+# gets upstream's [glance], [neutron], [keystone] and [service_user]
+# groups; tempest.conf the services (write_conf.py --services); tempest
+# runs unpatched when glance is on (the patch is for glance = false).
+#
 # Exit status: 0 only when no test failed (and none was left unrun).
 # Everything is written under the work directory (and /tmp); each run gets
 # WORK/runs/<timestamp> (WORK/last points at it): console.log,
@@ -36,6 +47,8 @@
 # TEMPEST_KEEP_RUNS      run directories kept (default: 5)
 # TEMPEST_CONF_SET       extra tempest.conf settings, 'section.option=value'
 #                        separated by ';' (e.g. to switch a feature off)
+# TEMPEST_SERVICES       real services beside the API: glance, neutron or
+#                        glance,neutron (default: none)
 # NOVA_VENV              the project's virtualenv (default: .venv, made by
 #                        tools/bootstrap.sh when missing)
 # Docs: docs/tempest.md.
@@ -54,8 +67,8 @@ NOVA_VENV=$(realpath -m "${NOVA_VENV:-$ROOT/.venv}")
 PY=/usr/bin/python3
 KEYSTONE_VERSION=30.0.0
 TEMPEST_VERSION=47.0.0
-KS_VENV=$WORK/venv-keystone
 T_VENV=$WORK/venv-tempest
+OSVC=$ROOT/tools/openstack-services.sh
 # Two images in the local catalogue (a fresh database each run).
 IMAGE_REF=5b1f8c3e-2d4a-4f6b-9c7e-1a2b3c4d5e01
 IMAGE_REF_ALT=5b1f8c3e-2d4a-4f6b-9c7e-1a2b3c4d5e02
@@ -71,6 +84,23 @@ DifferentHostFilter"
 START=$(date +%s)
 log() { echo "[tempest.sh $(( $(date +%s) - START ))s] $*"; }
 die() { echo "tools/tempest.sh: $*" >&2; exit 2; }
+
+# Services mode: which real services stand beside the API.
+GLANCE=false
+NEUTRON=false
+IFS=',' read -ra _services <<<"${TEMPEST_SERVICES:-}"
+for _service in "${_services[@]}"; do
+    case "${_service// /}" in
+        glance) GLANCE=true ;;
+        neutron) NEUTRON=true ;;
+        "") ;;
+        *) die "TEMPEST_SERVICES: no such service '$_service' (glance, neutron)" ;;
+    esac
+done
+SERVICES=
+[ "$GLANCE" = false ] || SERVICES=glance
+[ "$NEUTRON" = false ] || SERVICES=${SERVICES:+$SERVICES,}neutron
+SERVICES_DIR=     # tools/openstack-services.sh's work directory, once started
 
 # -- what to stop: only the processes started here, by their pid ------------
 SERVICE_PIDS=()   # gunicorn masters (Keystone, the compute API)
@@ -93,6 +123,12 @@ cleanup() {
         stop_pid "$pid" QUIT   # gunicorn: QUIT is a quick shutdown
     done
     SERVICE_PIDS=()
+    # Keystone, Glance, Neutron (by their pid files), their databases
+    if [ -n "$SERVICES_DIR" ]; then
+        "$OSVC" stop "$SERVICES_DIR" >>"$RUN/logs/openstack-services.log" \
+            2>&1 || echo "tools/tempest.sh: $OSVC stop failed" >&2
+        SERVICES_DIR=
+    fi
 }
 trap cleanup EXIT
 trap 'echo "tools/tempest.sh: interrupted" >&2; exit 130' INT
@@ -115,9 +151,17 @@ venv() {  # dir packages...
              die "pip install $* failed"; }
     echo "$*" >"$dir/.installed"
 }
-venv "$KS_VENV" "keystone==$KEYSTONE_VERSION" gunicorn
+# Keystone's (keystone==$KEYSTONE_VERSION, gunicorn): the cached one of
+# tools/openstack-services.sh, shared with the integration tests.
+KS_VENV=$("$OSVC" venv keystone) || die "$OSVC venv keystone failed"
+if [ -n "$SERVICES" ]; then
+    "$OSVC" install glance neutron >/dev/null || die "$OSVC install failed"
+fi
+# Keystone's virtualenv of earlier versions of this job: unused now.
+rm -rf "$WORK/venv-keystone"
 venv "$T_VENV" "tempest==$TEMPEST_VERSION"
 # tempest 47's admin compute classes need Glance without it (patch header).
+# With glance = true tempest has the admin image client: stock tempest.
 PATCH=$HELPERS/tempest-47-admin-image-client.patch
 if ! command -v patch >/dev/null; then
     log "installing patch (apt)"
@@ -126,7 +170,13 @@ if ! command -v patch >/dev/null; then
 fi
 T_SITE=$("$T_VENV/bin/python" -c \
     'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-if ! patch -R --dry-run -s -f -p1 -d "$T_SITE" <"$PATCH" >/dev/null 2>&1; then
+PATCHED=false
+patch -R --dry-run -s -f -p1 -d "$T_SITE" <"$PATCH" >/dev/null 2>&1 \
+    && PATCHED=true
+if [ "$GLANCE" = true ] && [ "$PATCHED" = true ]; then
+    log "unpatching tempest (glance is on): $(basename "$PATCH")"
+    patch -R -s -f -p1 -d "$T_SITE" <"$PATCH"
+elif [ "$GLANCE" = false ] && [ "$PATCHED" = false ]; then
     log "patching tempest: $(basename "$PATCH")"
     patch -s -f -p1 -d "$T_SITE" <"$PATCH"
 fi
@@ -169,7 +219,69 @@ gunicorn_conf() {  # file [extra lines]
     } >"$1"
 }
 
-# -- 2. Keystone -------------------------------------------------------------
+# -- 2. Keystone (services mode: Keystone, Glance, Neutron) -----------------
+# tempest's [network] public_network_id: the API's built-in flat network,
+# or Neutron's external network in services mode.
+TEMPEST_NETWORK_ID=$NETWORK_ID
+start_services() {
+    SERVICES_DIR=$RUN/services
+    log "Keystone, Glance, Neutron: $OSVC start (log:" \
+        "$RUN/logs/openstack-services.log)"
+    "$OSVC" start "$SERVICES_DIR" --compute-url "$COMPUTE_URL" \
+        >"$RUN/logs/openstack-services.log" 2>&1 \
+        || { tail -30 "$RUN/logs/openstack-services.log" >&2
+             die "$OSVC start failed"; }
+    # What it printed: URLs, ids, timings (never a secret).
+    sed -n 's/^openstack-services: /  /p' "$RUN/logs/openstack-services.log"
+    # KEYSTONE_URL, ADMIN_PASSWORD, NOVA_PASSWORD, IMAGE_ID, IMAGE_ID_ALT,
+    # PUBLIC_NETWORK_ID, NEUTRON_EXTENSIONS, ... (docs/openstack-services.md)
+    # shellcheck source=/dev/null
+    source "$SERVICES_DIR/services.env"
+    SERVICE_PASSWORD=$NOVA_PASSWORD
+    if [ "$GLANCE" = true ]; then
+        IMAGE_REF=$IMAGE_ID
+        IMAGE_REF_ALT=$IMAGE_ID_ALT
+    fi
+    if [ "$NEUTRON" = true ]; then
+        TEMPEST_NETWORK_ID=$PUBLIC_NETWORK_ID
+    fi
+}
+# The keystoneauth options of upstream Nova's [glance], [neutron],
+# [keystone] and [service_user]: the service user of project service.
+service_user_auth() {
+    cat <<EOF
+auth_type = password
+auth_url = $KEYSTONE_URL
+username = $SERVICE_USER
+password = $SERVICE_PASSWORD
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+EOF
+}
+services_conf() {
+    if [ "$GLANCE" = true ]; then
+        printf '\n[glance]\n'
+        service_user_auth
+        printf 'region_name = RegionOne\nvalid_interfaces = public\n'
+    fi
+    if [ "$NEUTRON" = true ]; then
+        printf '\n[neutron]\n'
+        service_user_auth
+        printf 'region_name = RegionOne\nvalid_interfaces = public\n'
+        printf 'default_floating_pool = public\n'
+    fi
+    printf '\n[keystone]\n'
+    service_user_auth
+    printf 'region_name = RegionOne\nvalid_interfaces = public\n'
+    printf '\n[service_user]\nsend_service_user_token = true\n'
+    service_user_auth
+}
+
+if [ -n "$SERVICES" ]; then
+    start_services
+else
+# (the job without services: its own Keystone, up to the "fi" below)
 K=$RUN/keystone
 cat >"$K/etc/keystone.conf" <<EOF
 [DEFAULT]
@@ -225,6 +337,7 @@ SERVICE_PIDS+=($!)
 "$PY" "$HELPERS/cloud.py" wait "$KEYSTONE_URL/v3" 60 "${SERVICE_PIDS[-1]}" \
     || { tail -20 "$RUN/logs/keystone.log" >&2; die "Keystone did not start"; }
 "$PY" "$HELPERS/cloud.py" register
+fi
 
 # -- 3. the compute API ------------------------------------------------------
 N=$RUN/nova
@@ -262,13 +375,16 @@ region_name = RegionOne
 interface = public
 service_token_roles_required = true
 EOF
+[ -z "$SERVICES" ] || services_conf >>"$N/etc/nova.conf"
 gunicorn_conf "$N/etc/gunicorn.conf.py"
 export OS_NOVA_CONFIG_DIR=$N/etc OS_NOVA_CONFIG_FILES=nova.conf
 "$NOVA_VENV/bin/nova-manage" db sync >"$RUN/logs/nova-manage.log" 2>&1
-"$NOVA_VENV/bin/nova-manage" image create tempest-image --id "$IMAGE_REF" \
-    >>"$RUN/logs/nova-manage.log" 2>&1
-"$NOVA_VENV/bin/nova-manage" image create tempest-image-alt \
-    --id "$IMAGE_REF_ALT" >>"$RUN/logs/nova-manage.log" 2>&1
+if [ "$GLANCE" = false ]; then   # else Glance's images
+    "$NOVA_VENV/bin/nova-manage" image create tempest-image \
+        --id "$IMAGE_REF" >>"$RUN/logs/nova-manage.log" 2>&1
+    "$NOVA_VENV/bin/nova-manage" image create tempest-image-alt \
+        --id "$IMAGE_REF_ALT" >>"$RUN/logs/nova-manage.log" 2>&1
+fi
 "$NOVA_VENV/bin/gunicorn" -c "$N/etc/gunicorn.conf.py" \
     -b "127.0.0.1:$API_PORT" -w "$API_WORKERS" \
     nova.wsgi.osapi_compute:application >"$RUN/logs/nova-api.log" 2>&1 &
@@ -280,7 +396,7 @@ SERVICE_PIDS+=($!)
 "$PY" "$HELPERS/cloud.py" flavors 42:m1.nano:192:1:1 84:m1.micro:256:1:1
 MAX_MICROVERSION=$("$PY" "$HELPERS/cloud.py" max-microversion "$COMPUTE_URL")
 log "compute API $COMPUTE_URL (max microversion $MAX_MICROVERSION)," \
-    "Keystone $KEYSTONE_URL"
+    "Keystone $KEYSTONE_URL${SERVICES:+, real $SERVICES}"
 
 # -- 4. tempest workspace and tempest.conf ----------------------------------
 W=$RUN/cloud
@@ -297,7 +413,9 @@ mkdir -p "$RUN/tempest-etc"   # empty: keeps tempest init away from ~/.tempest
     --keystone-url "$KEYSTONE_URL" --admin-password "$ADMIN_PASSWORD" \
     --image-ref "$IMAGE_REF" --image-ref-alt "$IMAGE_REF_ALT" \
     --max-microversion "$MAX_MICROVERSION" --build-timeout "$BUILD_TIMEOUT" \
-    --network-id "$NETWORK_ID" --filters "$FILTERS" "${CONF_SET[@]}"
+    --network-id "$TEMPEST_NETWORK_ID" --filters "$FILTERS" \
+    --services "$SERVICES" --network-extensions "${NEUTRON_EXTENSIONS:-}" \
+    "${CONF_SET[@]}"
 export TEMPEST_CONFIG_DIR=$W/etc TEMPEST_CONFIG=tempest.conf
 SETUP_END=$(date +%s)
 log "set-up done in $(( SETUP_END - START ))s (virtualenvs ${SETUP_VENVS}s)"
@@ -327,7 +445,8 @@ SUMMARY_RC=0
     --listed "$RUN/listed.txt" --json "$RUN/summary.json" \
     >"$RUN/summary.txt" || SUMMARY_RC=$?
 {
-    echo "tempest $TEMPEST_VERSION, Keystone $KEYSTONE_VERSION, regex $REGEX," \
+    echo "tempest $TEMPEST_VERSION, Keystone $KEYSTONE_VERSION," \
+         "${SERVICES:+real $SERVICES (TEMPEST_SERVICES), }regex $REGEX," \
          "max microversion $MAX_MICROVERSION"
     cat "$RUN/summary.txt"
     if [ "$RC" = 124 ] || [ "$RC" = 137 ]; then

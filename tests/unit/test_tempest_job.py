@@ -237,3 +237,36 @@ def test_the_tempest_patch_says_why_and_what_it_touches():
                            "+++ b/tempest/api/compute/base.py\n@@ ")
     assert ("-        cls.admin_image_client = cls.os_admin.image_client_v2"
             in diff)
+
+
+def test_tempest_conf_with_real_glance_and_neutron(tmp_path):
+    conf = _conf(tmp_path, "--services", "glance,neutron", "--network-id",
+                 "pub1", "--network-extensions", "binding,router")
+    assert (conf["service_available"]["glance"],
+            conf["service_available"]["neutron"]) == ("true", "true")
+    assert (conf["enforce_scope"]["glance"],
+            conf["enforce_scope"]["neutron"]) == ("true", "true")
+    assert conf["image-feature-enabled"]["import_image"] == "false"
+    assert conf["network"]["public_network_id"] == "pub1"
+    assert conf["network"]["floating_network_name"] == "public"
+    assert conf["network-feature-enabled"]["api_extensions"] == \
+        "binding,router"
+    assert conf["auth"]["create_isolated_networks"] == "true"
+    features = conf["compute-feature-enabled"]
+    assert (features["snapshot"], features["interface_attach"]) == (
+        "true", "true")
+
+
+def test_tempest_conf_with_real_glance_only(tmp_path):
+    conf = _conf(tmp_path, "--services", "glance", "--network-id", "n1")
+    assert conf["service_available"]["glance"] == "true"
+    assert conf["service_available"]["neutron"] == "false"
+    assert conf["auth"]["create_isolated_networks"] == "false"
+    assert conf["network"]["public_network_id"] == "n1"
+    assert not conf.has_option("network", "floating_network_name")
+    assert conf["compute-feature-enabled"]["interface_attach"] == "false"
+
+
+def test_tempest_conf_refuses_unknown_services(tmp_path):
+    with pytest.raises(SystemExit, match="cinder"):
+        _conf(tmp_path, "--services", "glance,cinder")

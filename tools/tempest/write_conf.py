@@ -4,13 +4,23 @@
     write_conf.py OUT --workspace DIR --keystone-url URL
         --admin-password PW --image-ref UUID --image-ref-alt UUID
         --max-microversion X.Y [--build-timeout S] [--network-id UUID]
-        [--filters 'A, B'] [--set SECTION.OPT=VALUE]
+        [--filters 'A, B'] [--services glance,neutron]
+        [--network-extensions ALIAS,...] [--set SECTION.OPT=VALUE]
 
 What it describes: a cloud of Keystone and this compute API only (no
 Glance, Neutron, Cinder or Swift: their tests skip with tempest's own
 reasons), two compute hosts, Nova's new policy defaults with scope
 enforced, dynamic credentials, and the compute features this project
 serves switched on.
+
+With --services (tools/tempest.sh's TEMPEST_SERVICES): real Glance and/or
+Neutron beside it (tools/openstack-services.sh). glance: the image tests
+on, image import off (no import workers behind that Glance). neutron:
+--network-id is Neutron's external network ``public`` (floating IPs),
+tempest makes a network, subnet and router per test project
+(create_isolated_networks, as devstack), the extensions are Neutron's own
+(--network-extensions, from its GET /v2.0/extensions), interface attach
+on. Both services enforce scope, as their policy defaults do.
 """
 
 import argparse
@@ -108,7 +118,32 @@ def build(args):
         # no guest to log in to
         "validation": {"run_validation": "false"},
     }
-    if args.network_id:
+    services = {s.strip() for s in args.services.split(",") if s.strip()}
+    unknown = services - {"glance", "neutron"}
+    if unknown:
+        raise SystemExit(f"write_conf.py: unknown services {unknown}")
+    for name in sorted(services):
+        conf["service_available"][name] = "true"
+        conf["enforce_scope"][name] = "true"
+    if "glance" in services:
+        conf["image"] = {"catalog_type": "image", "region": "RegionOne",
+                         "endpoint_type": "publicURL"}
+        # no image import workers (glance-direct, web-download) here
+        conf["image-feature-enabled"] = {"import_image": "false"}
+    if "neutron" in services:
+        # a network, subnet and router per dynamic project (the router's
+        # gateway on public_network_id), as devstack's tempest does
+        conf["auth"]["create_isolated_networks"] = "true"
+        conf["compute-feature-enabled"]["interface_attach"] = "true"
+        conf["network"] = {
+            "catalog_type": "network", "region": "RegionOne",
+            "endpoint_type": "publicURL",
+            "public_network_id": args.network_id,
+            "floating_network_name": "public"}
+        conf["network-feature-enabled"] = {
+            "api_extensions": args.network_extensions,
+            "port_security": "true"}
+    elif args.network_id:
         # The flat network: admin.test_networks finds it by this id. Not
         # [compute] fixed_network_name: without Neutron tempest would look
         # it up through os-networks at each class's microversion (404 from
@@ -142,6 +177,10 @@ def main(argv=None):
     p.add_argument("--build-timeout", type=int, default=60)
     p.add_argument("--network-id", default="")
     p.add_argument("--filters", default="")
+    p.add_argument("--services", default="",
+                   help="real services beside the API: glance,neutron")
+    p.add_argument("--network-extensions", default="",
+                   help="Neutron's extension aliases, comma-separated")
     p.add_argument("--set", action="append", default=[],
                    metavar="SECTION.OPTION=VALUE")
     args = p.parse_args(argv)
