@@ -2,12 +2,11 @@
 paste pipeline (keystonemiddleware, the catalog's image endpoint, the
 caller's token and a service token).
 
-The services come from ``tools/openstack-services.sh start WORKDIR``;
-``NOVA_OPENSTACK_SERVICES`` names its ``WORKDIR/services.json``. Without
-it the tests are skipped (the integration job sets it).
+The services are the session's ``openstack_services`` (conftest.py), or
+those a ``tools/openstack-services.sh start WORKDIR`` left running when
+``NOVA_OPENSTACK_SERVICES`` names that WORKDIR (to iterate quickly).
 """
 
-import json
 import os
 import pathlib
 import time
@@ -16,17 +15,15 @@ import pytest
 import requests
 
 from tests.helpers import sync_db
-
-SERVICES = os.environ.get("NOVA_OPENSTACK_SERVICES")
-
-pytestmark = pytest.mark.skipif(
-    not SERVICES, reason="NOVA_OPENSTACK_SERVICES (a services.json of "
-                         "tools/openstack-services.sh) is not set")
+from tests.integration import openstack
 
 
 @pytest.fixture(scope="module")
-def services():
-    return json.loads(pathlib.Path(SERVICES).read_text())
+def services(request):
+    workdir = os.environ.get("NOVA_OPENSTACK_SERVICES")
+    if workdir:
+        return openstack.OpenStack(pathlib.Path(workdir))
+    return request.getfixturevalue("openstack_services")
 
 
 def _token(services, user, password, project):
