@@ -312,6 +312,12 @@ def test_shelve_snapshots_into_glance(cloud, glance):
     assert glance.images[new]["name"] == "vm-shelved"
     assert glance.images[new]["status"] == "active"
     assert glance.images[new]["instance_uuid"] == server_id
+    # Unshelved: the snapshot is deleted, as upstream.
+    assert cloud.post(f"/servers/{server_id}/action",
+                      {"unshelve": None}).status_int == 202
+    assert new not in glance.images
+    assert cloud.get(f"/servers/{server_id}").json["server"][
+        "status"] == "ACTIVE"
 
 
 # -- the image proxy ----------------------------------------------------------

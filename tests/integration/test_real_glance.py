@@ -177,6 +177,11 @@ def test_boot_snapshot_backup_and_proxy_against_real_glance(services,
     shelved = _glance(services, demo, "GET", "/v2/images", params={
         "instance_uuid": server_id, "name": "real-shelved"}).json()
     assert [i["status"] for i in shelved["images"]] == ["active"]
+    app.post_json(f"/v2.1/servers/{server_id}/action", {"unshelve": None},
+                  headers=_headers(demo))
+    shelved = _glance(services, demo, "GET", "/v2/images", params={
+        "instance_uuid": server_id, "name": "real-shelved"}).json()
+    assert shelved["images"] == []  # deleted once unshelved
 
     # Delete through the proxy.
     app.delete(f"/v2.1/images/{snap}", headers=_headers(demo), status=204)

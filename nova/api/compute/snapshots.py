@@ -76,6 +76,30 @@ def rotate_backups(req, server_id, backup_type, rotation):
         _discard(images, context, image.id)
 
 
+def unshelved(req, server_id, body, result):
+    """After an unshelve, with Glance: the shelve's snapshot
+    (``<name>-shelved`` of this server) is deleted, as upstream's compute
+    does once the server runs again."""
+    from nova.api.compute.handlers.images import context_of
+
+    images = compute_of(req).images
+    if not images.remote:
+        return result
+    with req.app.backends.db.reader() as session:
+        name = service.get(session, server_id).display_name
+    context = context_of(req)
+    try:
+        found = images.list(context, limit=100, filters={
+            "instance_uuid": server_id, "name": f"{name}-shelved"})
+    except exception.NovaError as exc:
+        LOG.warning("Could not find the shelved snapshot of server %s: %s",
+                    server_id, exc.message)
+        return result
+    for image in found:
+        _discard(images, context, image.id)
+    return result
+
+
 def _discard(images, context, image_id):
     try:
         images.delete(context, image_id)
