@@ -3,14 +3,16 @@
 ``FakeGlance(httpserver, keystone)`` answers under ``/image`` (as DevStack
 serves Glance) on the server it is given: ``GET/POST /v2/images``,
 ``GET/PATCH/DELETE /v2/images/{id}`` (json-patch with Glance's media
-type) and ``PUT /v2/images/{id}/file``. The caller is the project of its
+type), ``PUT /v2/images/{id}/file`` (formats set first) and ``POST
+/v2/images/{id}/members``. The caller is the project of its
 ``X-Auth-Token`` as the fake Keystone issued it (401 otherwise);
-visibility is Glance's (public, community, shared, private; admins see
-all). Errors are Glance's: webob's HTML page (JSON when the client
-accepts only JSON), 413 for the image quota. ``add_image(...)`` puts an
-image in; ``requests`` keeps what was asked (method, path, headers,
-body); ``delay`` slows every answer down; ``image_quota`` limits the
-images a project may own.
+visibility is Glance's (public and community for all, shared for its
+members, private for its owner; admins see all). Errors are Glance's:
+webob's HTML page (JSON when the client accepts only JSON), 413 for the
+image quota. ``add_image(...)`` puts an image in; ``requests`` keeps what
+was asked (method, path, headers, body); ``fail_with`` answers every call
+with an error; ``delay`` slows every answer down; ``image_quota`` limits
+the images a project may own.
 """
 
 import copy
@@ -50,6 +52,7 @@ class FakeGlance:
         self.images = {}
         self._order = {}  # image id -> creation order (ties in created_at)
         self.data = {}  # image id -> uploaded bytes
+        self.members = {}  # image id -> {project id: status}
         self.requests = []
         self.delay = 0.0
         self.image_quota = None
@@ -134,8 +137,8 @@ class FakeGlance:
 
     def _visible(self, image, caller):
         return (caller["admin"] or image["owner"] == caller["project"]
-                or image["visibility"] in ("public", "community",
-                                           "shared"))
+                or image["visibility"] in ("public", "community")
+                or caller["project"] in self.members.get(image["id"], {}))
 
     def _handle(self, request):
         body = request.get_data()
@@ -160,6 +163,9 @@ class FakeGlance:
                     return self._list(request, caller)
                 if request.method == "POST":
                     return self._create(request, caller)
+            found = re.fullmatch(r"/v2/images/([^/]+)/members", path)
+            if found and request.method == "POST":
+                return self._add_member(request, caller, found.group(1))
             found = re.fullmatch(r"/v2/images/([^/]+)(/file)?", path)
             if found:
                 image = self.images.get(found.group(1))
@@ -247,6 +253,23 @@ class FakeGlance:
         self.images[image_id] = image
         return self._json(image, status=201)
 
+    def _add_member(self, request, caller, image_id):
+        image = self.images.get(image_id)
+        if image is None or not self._visible(image, caller):
+            return self._error(request, 404, "Not Found",
+                               f"No image found with ID {image_id}")
+        if image["visibility"] != "shared":
+            return self._error(
+                request, 403, "Forbidden",
+                f"Image {image_id} is not shared; it cannot have members.")
+        member = json.loads(request.get_data())["member"]
+        self.members.setdefault(image_id, {})[member] = "pending"
+        now = _now()
+        return self._json({"image_id": image_id, "member_id": member,
+                           "status": "pending", "created_at": now,
+                           "updated_at": now,
+                           "schema": "/v2/schemas/member"})
+
     def _upload(self, request, caller, image, body):
         if not caller["admin"] and image["owner"] != caller["project"]:
             return self._error(request, 403, "Forbidden",
@@ -257,6 +280,11 @@ class FakeGlance:
             return self._error(request, 415, "Unsupported Media Type",
                                "The request has a MIME type not "
                                "supported by this server.")
+        if not image["disk_format"] or not image["container_format"]:
+            return self._error(
+                request, 400, "Bad Request",
+                "Properties disk_format, container_format must be set "
+                "prior to saving data.")
         if image["status"] != "queued":
             return self._error(
                 request, 409, "Conflict",

@@ -91,16 +91,30 @@ class GlanceImages:
 
     def create(self, context: RequestContext, *, name: str,
                properties: Mapping[str, str], **fields: Any) -> ImageInfo:
+        """``instance_owner`` (upstream's: an admin snapshots someone
+        else's server) is not kept: that project becomes a member."""
         body: dict[str, Any] = {k: str(v) for k, v in properties.items()}
+        member = body.pop("instance_owner", None)
         body.update({k: v for k, v in fields.items()
                      if k in ("visibility", "min_disk", "min_ram",
                               "disk_format", "container_format")
                      and v is not None})
         body["name"] = name
-        return to_info(self.client.create(context, body))
+        image = self.client.create(context, body)
+        if member:
+            self.client.add_member(context, image["id"], member)
+        return to_info(image)
 
     def upload(self, context: RequestContext, image_id: str,
-               data: Iterable[bytes]) -> None:
+               data: Iterable[bytes], disk_format: str = "raw",
+               container_format: str = "bare") -> None:
+        """The formats first (Glance takes data only once both are set;
+        a snapshot is made without them, as upstream's driver sets them
+        on upload), then the data."""
+        self.client.update(context, image_id, [
+            {"op": "replace", "path": "/disk_format", "value": disk_format},
+            {"op": "replace", "path": "/container_format",
+             "value": container_format}])
         self.client.upload(context, image_id, data)
 
 

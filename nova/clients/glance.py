@@ -84,6 +84,14 @@ class GlanceClient:
         return self._request(context, "POST", "/v2/images",
                              json=dict(body), ok=(201, 200)).json()
 
+    def add_member(self, context: RequestContext, image_id: str,
+                   member: str) -> dict:
+        """Share the image with a project (``POST .../members``)."""
+        return self._request(context, "POST",
+                             _image_path(image_id) + "/members",
+                             image_id=image_id,
+                             json={"member": member}).json()
+
     def upload(self, context: RequestContext, image_id: str,
                data: Iterable[bytes]) -> None:
         """``PUT /v2/images/{id}/file`` of an octet stream, chunked."""

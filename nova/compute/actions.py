@@ -318,24 +318,32 @@ def snapshot_request(instance: Instance, ctx: Caller, base: ImageInfo | None,
                      extra: Mapping[str, str] | None = None
                      ) -> dict[str, Any]:
     """What to ask an image service for a server's snapshot or backup
-    (upstream's ``create_image``): name, properties, formats, minimums."""
+    (upstream's ``create_image``): name, properties, visibility, formats
+    (a snapshot's are left to the upload, as upstream), minimums. Someone
+    else's server (an admin's snapshot): visibility shared, and
+    ``instance_owner`` names the project to share it with."""
     props = dict(metadata or {})
     props.update(extra or {})
+    visibility = "private"
+    if ctx.project_id != instance.project_id:
+        visibility = "shared"
+        props["instance_owner"] = instance.project_id
     flavor = json.loads(instance.flavor)
-    return {
+    wanted: dict[str, Any] = {
         "name": name,
         "properties": image_api.snapshot_properties(
             base, instance_uuid=instance.uuid,
             base_image_ref=instance.image_ref, user_id=ctx.user_id,
             owner_id=instance.project_id, image_type=image_type,
             extra=props),
-        "visibility": "private",
+        "visibility": visibility,
         "min_disk": max(flavor["root_gb"], base.min_disk if base else 0),
         "min_ram": base.min_ram if base else 0,
-        "disk_format": (base.disk_format if base else None) or "raw",
-        "container_format": (base.container_format if base else None)
-        or "bare",
     }
+    if image_type != "snapshot" and base is not None:
+        wanted.update(disk_format=base.disk_format,
+                      container_format=base.container_format)
+    return wanted
 
 
 # -- shelve -------------------------------------------------------------------

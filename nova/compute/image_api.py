@@ -73,8 +73,9 @@ class Images(Protocol):
         """A new (queued) image record."""
 
     def upload(self, context: RequestContext, image_id: str,
-               data: Iterable[bytes]) -> None:
-        """The image's data (it goes active)."""
+               data: Iterable[bytes], disk_format: str = "raw",
+               container_format: str = "bare") -> None:
+        """The image's data, in the formats given (it goes active)."""
 
 
 def check_bootable(image: ImageInfo, memory_mb: int, root_gb: int) -> None:
@@ -106,7 +107,7 @@ def snapshot_properties(base: ImageInfo | None, *, instance_uuid: str,
     props: dict[str, str] = {}
     if base is not None:
         props.update({k: str(v) for k, v in base.properties.items()
-                      if k not in _NOT_INHERITED})
+                      if _inherited(k)})
     props.update(extra or {})
     props.update({"instance_uuid": instance_uuid, "image_type": image_type,
                   "user_id": user_id or "", "owner_id": owner_id or ""})
@@ -115,16 +116,18 @@ def snapshot_properties(base: ImageInfo | None, *, instance_uuid: str,
     return props
 
 
-# Properties that describe one image, never copied to its snapshot (as
-# upstream's non-inheritable image properties).
+# Upstream's non-inheritable image properties (and its default
+# ``non_inheritable_image_properties``), never copied to a snapshot; the
+# ``os_glance`` namespace neither.
 _NOT_INHERITED = frozenset({
-    "instance_uuid", "image_type", "base_image_ref", "image_location",
-    "image_state", "image_id", "owner_id", "user_id", "backup_type",
-    "img_signature", "img_signature_hash_method",
-    "img_signature_key_type", "img_signature_certificate_uuid",
-    "os_glance_importing_to_stores", "os_glance_failed_import",
-    "stores", "direct_url", "locations", "os_hash_algo", "os_hash_value",
+    "cinder_encryption_key_id", "cinder_encryption_key_deletion_policy",
+    "img_signature", "img_signature_hash_method", "img_signature_key_type",
+    "img_signature_certificate_uuid", "cache_in_nova", "bittorrent",
 })
+
+
+def _inherited(key: str) -> bool:
+    return key not in _NOT_INHERITED and not key.startswith("os_glance")
 
 
 def snapshot_payload(instance_uuid: str, size: int = 64 * 1024

@@ -187,7 +187,9 @@ class LocalImages:
             return info(create(session, name=name, properties=properties,
                                **allowed))
 
-    def upload(self, context, image_id: str, data: Iterable[bytes]) -> None:
+    def upload(self, context, image_id: str, data: Iterable[bytes],
+               disk_format: str = "raw",
+               container_format: str = "bare") -> None:
         """Nothing to keep: the catalogue holds no image data."""
 
 

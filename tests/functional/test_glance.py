@@ -9,6 +9,7 @@ transaction; its answers become upstream's faults, an outage or a slow
 Glance a prompt 503, and no token reaches the logs.
 """
 
+import json
 import logging
 import socket
 import time
@@ -266,7 +267,11 @@ def test_create_image_makes_and_uploads_a_glance_image(cloud, glance):
     assert image["owner_id"] == "p-1"
     assert image["purpose"] == "test"
     assert image["os_distro"] == "cirros"  # the base image's property
-    assert image["disk_format"] == "qcow2"
+    # Made without formats (as upstream), given the payload's on upload.
+    create = [r for r in glance.requests if r["method"] == "POST"][0]
+    assert "disk_format" not in json.loads(create["body"])
+    assert (image["disk_format"], image["container_format"]) == ("raw",
+                                                                 "bare")
     upload = [r for r in glance.requests if r["method"] == "PUT"][0]
     assert upload["path"] == f"/image/v2/images/{image_id}/file"
     assert upload["headers"]["Content-Type"] == "application/octet-stream"
@@ -455,3 +460,19 @@ def test_rescue_image_comes_from_glance(cloud, glance):
                              {"rescue": {"rescue_image_ref": missing}},
                              status=400),
                   "badRequest", 400) == f"Image {missing} could not be found."
+
+
+def test_an_admins_snapshot_of_another_projects_server_is_shared(cloud,
+                                                                 glance):
+    server_id = cloud.create_server().json["server"]["id"]
+    resp = cloud.post(f"/servers/{server_id}/action",
+                      {"createImage": {"name": "by-admin"}}, version="2.45",
+                      admin=True)
+    image_id = resp.json["image_id"]
+    image = glance.images[image_id]
+    assert image["visibility"] == "shared"
+    assert image["owner"] == ADMIN_PROJECT
+    assert "instance_owner" not in image
+    assert glance.members[image_id] == {"p-1": "pending"}
+    # The server's project sees it.
+    assert cloud.get(f"/images/{image_id}").json["image"]["id"] == image_id
