@@ -196,8 +196,11 @@ class FakeGlance:
                  and (i["visibility"] != "community"
                       or i["owner"] == caller["project"])]
         for key, value in args.items():
-            # Any other key filters on a field or a custom property.
-            if key not in ("limit", "marker", "sort_key", "sort_dir"):
+            # Any other key filters on a field or a custom property;
+            # updated_at takes an operator (gte:<time>).
+            if key == "updated_at" and value.startswith("gte:"):
+                items = [i for i in items if i["updated_at"] >= value[4:]]
+            elif key not in ("limit", "marker", "sort_key", "sort_dir"):
                 items = [i for i in items if str(i.get(key)) == value]
         items.sort(key=lambda i: (i["created_at"], self._order.get(i["id"])),
                    reverse=True)

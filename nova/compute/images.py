@@ -110,6 +110,28 @@ def info(image: Image) -> ImageInfo:
         updated_at=image.updated_at)
 
 
+def _matches(image: ImageInfo, key: str, value: str) -> bool:
+    """Glance's list filters on the catalogue: ``min_ram``/``min_disk``
+    equal, ``updated_at`` ``gte:<time>``, any other key a property."""
+    if key in ("min_ram", "min_disk"):
+        return str(getattr(image, key)) == str(value)
+    if key == "updated_at":
+        import datetime
+
+        try:
+            since = datetime.datetime.fromisoformat(
+                value.removeprefix("gte:").replace("Z", "+00:00"))
+        except ValueError:
+            raise exception.Invalid(
+                f"Invalid changes-since value: {value}") from None
+        when = image.updated_at or image.created_at
+        if since.tzinfo is not None:
+            since = since.astimezone(datetime.timezone.utc).replace(
+                tzinfo=None)
+        return when is not None and when >= since
+    return str(image.properties.get(key)) == str(value)
+
+
 class LocalImages:
     """``image_api.Images`` over the local catalogue (no Glance)."""
 
@@ -143,8 +165,8 @@ class LocalImages:
                 # other filters name properties: matched here
                 limit=limit if not filters else 2 ** 31 - 1,
                 marker=marker, name=name, status=status)]
-        rows = [row for row in rows if all(
-            str(row.properties.get(k)) == str(v) for k, v in filters.items())]
+        rows = [row for row in rows
+                if all(_matches(row, k, v) for k, v in filters.items())]
         return rows[:limit]
 
     def _writable(self, session, context, image_id: str) -> Image:

@@ -476,3 +476,21 @@ def test_an_admins_snapshot_of_another_projects_server_is_shared(cloud,
     assert glance.members[image_id] == {"p-1": "pending"}
     # The server's project sees it.
     assert cloud.get(f"/images/{image_id}").json["image"]["id"] == image_id
+
+
+def test_image_proxy_filters_as_upstream(cloud, glance):
+    server_id = cloud.create_server().json["server"]["id"]
+    snap = cloud.post(f"/servers/{server_id}/action",
+                      {"createImage": {"name": "snap"}},
+                      version="2.45").json["image_id"]
+    url = f"http://localhost/v2.1/servers/{server_id}"
+    for query in (f"server={server_id}", f"server={url}", "type=snapshot",
+                  f"property-instance_uuid={server_id}",
+                  "changes-since=2000-01-01T00:00:00Z"):
+        listed = cloud.get(f"/images/detail?{query}").json["images"]
+        assert snap in [i["id"] for i in listed], query
+    assert cloud.get("/images?type=backup").json["images"] == []
+    asked = [r["query"] for r in glance.requests
+             if r["method"] == "GET" and r["path"] == "/image/v2/images"]
+    assert {"instance_uuid": server_id} .items() <= asked[1].items()
+    assert asked[4]["updated_at"] == "gte:2000-01-01T00:00:00Z"

@@ -388,3 +388,23 @@ def test_create_backup_in_the_local_catalogue(catalogue):
                                {"createBackup": {"name": "x"}},
                                headers=DEMO, status=400)
     fault(resp, "badRequest", 400)
+
+
+def test_filters_by_server_type_and_changes_since(catalogue):
+    make_flavor(catalogue, "m1.tiny", flavor_id="1")
+    server_id = catalogue.post_json("/v2.1/servers", {"server": {
+        "name": "vm", "imageRef": CIRROS, "flavorRef": "1",
+        "networks": "none"}}, headers=v("2.37", DEMO)).json["server"]["id"]
+    snap = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                               {"createImage": {"name": "s"}},
+                               headers=v("2.45", DEMO)).json["image_id"]
+    for query in (f"server={server_id}", "type=snapshot",
+                  f"server=http://localhost/v2.1/servers/{server_id}",
+                  "changes-since=2000-01-01T00:00:00Z"):
+        assert snap in ids(catalogue.get(f"{URL}?{query}", headers=DEMO))
+    assert ids(catalogue.get(f"{URL}?type=backup", headers=DEMO)) == []
+    assert ids(catalogue.get(f"{URL}?changes-since=2999-01-01T00:00:00Z",
+                             headers=DEMO)) == []
+    resp = catalogue.get(f"{URL}?changes-since=yesterday", headers=DEMO,
+                         status=400)
+    fault(resp, "badRequest", 400)

@@ -47,12 +47,36 @@ def _detail(image, links):
     }
 
 
+# Upstream's proxy filters, as Glance v2 names them.
+_FILTERS = {"name": "name", "status": "status", "server": "instance_uuid",
+            "type": "image_type", "minRam": "min_ram",
+            "minDisk": "min_disk"}
+
+
+def _filters(req):
+    """Upstream's: ``server`` (an id or a URL) is the ``instance_uuid``
+    property, ``type`` ``image_type``, ``changes-since`` ``updated_at``
+    ``gte:``, ``property-X`` the property X; status in lower case."""
+    filters = {}
+    for key in req.query:
+        value = last(req.query, key)
+        if key in _FILTERS:
+            filters[_FILTERS[key]] = value
+        elif key == "changes-since":
+            filters["updated_at"] = f"gte:{value}"
+        elif key.startswith("property-") and len(key) > len("property-"):
+            filters[key[len("property-"):]] = value
+    if "instance_uuid" in filters:
+        filters["instance_uuid"] = filters["instance_uuid"].rsplit("/")[-1]
+    if "status" in filters:
+        filters["status"] = filters["status"].lower()
+    return filters
+
+
 def _list(req, render):
     limit, marker = common.page_params(req)
-    filters = {key: last(req.query, key) for key in ("name", "status")
-               if last(req.query, key) is not None}
     rows = compute_of(req).images.list(
-        context_of(req), limit=limit, marker=marker, filters=filters)
+        context_of(req), limit=limit, marker=marker, filters=_filters(req))
     links = common.Links(req)
     return common.collection(req, "images", [render(r, links) for r in rows],
                              limit, lambda item: item["id"])
