@@ -15,6 +15,7 @@ the answer is Glance's error.
 """
 
 import logging
+import types
 
 from nova import exception
 from nova.api import errors
@@ -36,15 +37,20 @@ def snapshot(req, server_id, run, rule, *, name, metadata=None,
     images = compute_of(req).images
     context = req.context
     with req.app.backends.db.reader() as session:
-        instance = load(req, session, server_id, rule)
-        try:
-            base = images.show(context, instance.image_ref) \
-                if instance.image_ref else None
-        except (exception.NotFound, exception.Forbidden):
-            base = None  # deleted since: the snapshot has no parent's
-        wanted = action_service.snapshot_request(
-            instance, caller(req), base, name, metadata,
-            image_type=image_type, extra=extra)
+        found = load(req, session, server_id, rule)
+        # What the request needs of the server, read before Glance is
+        # asked anything: no transaction stays open across its calls.
+        instance = types.SimpleNamespace(
+            uuid=found.uuid, image_ref=found.image_ref,
+            project_id=found.project_id, flavor=found.flavor)
+    try:
+        base = images.show(context, instance.image_ref) \
+            if instance.image_ref else None
+    except (exception.NotFound, exception.Forbidden):
+        base = None  # deleted since: the snapshot has no parent's
+    wanted = action_service.snapshot_request(
+        instance, caller(req), base, name, metadata,
+        image_type=image_type, extra=extra)
     image = images.create(context, **wanted)
     try:
         result = run(image)
