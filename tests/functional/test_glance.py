@@ -153,17 +153,23 @@ def test_create_with_an_unknown_or_invisible_image_is_400(cloud, glance):
 
 
 def test_endpoint_override_and_service_token(make_cloud, keystone,
-                                             httpserver):
+                                             httpserver, caplog):
     # Not in the catalog: only endpoint_override finds it.
     glance = FakeGlance(httpserver)
     glance.add_image("cirros", image_id=IMAGE)
     keystone.services.clear()
-    cloud = make_cloud(f"endpoint_override = {glance.url}",
+    cloud = make_cloud(f"endpoint_override = {glance.url}\ndebug = true",
                        _service_user(keystone))
+    caplog.set_level(logging.DEBUG)
     assert cloud.create_server().status_int == 202
     asked = glance.requests[-1]["headers"]
     assert asked["X-Auth-Token"] == cloud.member_token
     assert asked["X-Service-Token"] == keystone.service_token
+    # keystoneauth logs the request at DEBUG: never a token in clear.
+    assert "/image/v2/images" in caplog.text
+    for token in (cloud.member_token, keystone.service_token,
+                  FakeKeystone.SERVICE_PASSWORD):
+        assert token not in caplog.text
 
 
 def test_no_endpoint_in_the_catalog_is_503(make_cloud, keystone):
@@ -494,3 +500,16 @@ def test_image_proxy_filters_as_upstream(cloud, glance):
              if r["method"] == "GET" and r["path"] == "/image/v2/images"]
     assert {"instance_uuid": server_id} .items() <= asked[1].items()
     assert asked[4]["updated_at"] == "gte:2000-01-01T00:00:00Z"
+
+
+def test_glance_conflict_is_409(cloud, glance):
+    mine = glance.add_image("mine", owner="p-1", visibility="private")
+    glance.fail_with = (409, "Conflict",
+                        "Image status transition from importing to "
+                        "deleted is not allowed")
+    message = _fault(cloud.app.delete(f"/v2.1/images/{mine}",
+                                      headers=cloud.headers(), status=409),
+                     "conflictingRequest", 409)
+    assert "transition" in message and "<" not in message
+    glance.fail_with = None
+    assert mine in glance.images
