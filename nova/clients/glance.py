@@ -49,9 +49,18 @@ class GlanceClient:
         if not url.startswith("/"):
             url = "/" + url
         retries = self.conf[GROUP].num_retries if retry else 0
-        # The adapter joins ``url`` to the endpoint: keep it relative.
-        response = http.call(adapter, method, url.lstrip("/"),
-                             service=SERVICE, retries=retries, **kwargs)
+        left = retries
+        while True:
+            # The adapter joins ``url`` to the endpoint: keep it relative.
+            # Calls that could not connect are tried again in http.call,
+            # a 503 here (upstream retries both), ``num_retries`` in all.
+            response = http.call(adapter, method, url.lstrip("/"),
+                                 service=SERVICE, retries=left, **kwargs)
+            if response.status_code != 503 or left <= 0:
+                break
+            left -= 1
+            LOG.warning("%s answered 503 to %s %s; trying again", SERVICE,
+                        method, path)
         if response.status_code in tuple(ok):
             return response
         raise _translate(response, image_id, method, path)

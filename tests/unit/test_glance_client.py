@@ -108,3 +108,15 @@ def test_update_is_a_json_patch_and_upload_is_chunked(config_dir, glance,
     assert changed.properties == {"a/b": "1"}
     images.delete(context, created.id)
     assert created.id not in glance.images
+
+
+def test_a_503_is_tried_again(config_dir, glance, context):
+    glance.fail_with = (503, "Service Unavailable", "Busy.")
+    client = _client(config_dir, glance.url, "num_retries = 2\n")
+    with pytest.raises(exception.Unavailable):
+        client.show(context, "x")
+    assert len(glance.requests) == 3
+    glance.fail_with = (500, "Internal Server Error", "Broken.")
+    with pytest.raises(exception.Unavailable):
+        client.show(context, "x")
+    assert len(glance.requests) == 4  # a 500 is not tried again
