@@ -10,6 +10,7 @@ functional/test_auth.py and the robustness tests.
 
 import datetime
 import json
+import re
 import uuid
 
 from werkzeug import Response
@@ -37,6 +38,11 @@ class FakeKeystone:
         # Other services' catalog entries, {"type", "name", "url"} each
         # (the fake Glance and Neutron add theirs: ``add_service``).
         self.services = []
+        # Projects GET /v3/projects/{id} knows (issue() adds the token's);
+        # ``project_status`` forces an answer (403, 500...) for all.
+        self.projects = set()
+        self.project_status = None
+        self.project_lookups = []  # (X-Auth-Token, project id) per GET
         for path in ("/", "/v3", "/v3/"):
             httpserver.expect_request(path, method="GET").respond_with_handler(
                 self._discovery)
@@ -45,6 +51,9 @@ class FakeKeystone:
         httpserver.expect_request(
             "/v3/auth/tokens", method="GET").respond_with_handler(
                 self._validate)
+        httpserver.expect_request(
+            re.compile(r"^/v3/projects/[^/]+$"),
+            method="GET").respond_with_handler(self._project)
 
     # configuration ---------------------------------------------------------
 
@@ -66,6 +75,7 @@ service_token_roles_required = true
               project_name=None):
         """A valid token for a user, as Keystone would have issued it."""
         token_id = "tok-" + uuid.uuid4().hex
+        self.projects.add(project_id)
         self.tokens[token_id] = self._token_body(
             user_id, user_name or user_id, project_id,
             project_name or project_id, roles)
@@ -163,3 +173,32 @@ service_token_roles_required = true
                                f"Could not find token: {subject}.")
         return self._json(self.tokens[subject],
                           headers={"X-Subject-Token": subject})
+
+    def _project(self, request):
+        """GET /v3/projects/{id}: a member sees its own project, an admin
+        any; others get 403, as Keystone's default policy says."""
+        project_id = request.path.rsplit("/", 1)[1]
+        caller = request.headers.get("X-Auth-Token")
+        self.project_lookups.append((caller, project_id))
+        token = self.tokens.get(caller)
+        if token is None:
+            return self._error(401, "Unauthorized",
+                               "The request you have made requires "
+                               "authentication.")
+        if self.project_status is not None:
+            return self._error(self.project_status, "Error",
+                               "Forced by the test.")
+        token = token["token"]
+        roles = {role["name"] for role in token["roles"]}
+        if "admin" not in roles and token["project"]["id"] != project_id:
+            return self._error(403, "Forbidden",
+                               "You are not authorized to perform the "
+                               "requested action: identity:get_project.")
+        if project_id not in self.projects:
+            return self._error(404, "Not Found",
+                               f"Could not find project: {project_id}.")
+        return self._json({"project": {
+            "id": project_id, "name": project_id, "domain_id": "default",
+            "enabled": True, "is_domain": False, "parent_id": "default",
+            "description": "", "tags": [], "options": {},
+            "links": {"self": f"{self.base}/v3/projects/{project_id}"}}})

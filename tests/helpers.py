@@ -150,6 +150,26 @@ def write_compute_config(config_dir, tmp_path, compute_options="", url=None,
     return config_dir
 
 
+def write_keystone_config(config_dir, tmp_path, keystone, extra=""):
+    """auth_strategy = keystone against a ``tests.fake_keystone`` fake, on
+    a synced SQLite file, with built-in compute that builds at once, plus
+    ``extra`` nova.conf text (other sections)."""
+    url = f"sqlite:///{tmp_path}/nova.sqlite"
+    config_dir.paste()
+    config_dir.write("nova.conf", textwrap.dedent(f"""
+        [api]
+        auth_strategy = keystone
+        [database]
+        connection = {url}
+        [compute]
+        build_time = 0
+        action_time = 0
+        """) + keystone.authtoken_conf() + textwrap.dedent(extra))
+    sync_db(url)
+    config_dir.db_url = url
+    return config_dir
+
+
 def conf_of(config_dir):
     """The parsed ``ConfigOpts`` of a config directory."""
     return config_files.build_conf(config_files.find_config(config_dir.env))

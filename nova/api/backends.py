@@ -40,10 +40,14 @@ class Backends:
 
 class Compute:
     def __init__(self, conf, backends=None):
-        from nova.compute import driver, network
+        from nova.compute import driver, network, port_cache
+        from nova.conf import neutron
 
         self.driver = driver.load(conf)
-        self.network = network.FlatNetwork(conf)
+        # With [neutron], ports are Neutron's and addresses come from the
+        # servers' network info cache.
+        self.network = port_cache.PortNetwork() if neutron.enabled(conf) \
+            else network.FlatNetwork(conf)
         self._backends = backends
         self._images = None
 

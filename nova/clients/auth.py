@@ -52,13 +52,11 @@ def _user_plugin_class():
 
             if not self._catalog or service_type is None:
                 return None
-            # keystonemiddleware hands the catalog on in the v2 layout
-            # (publicURL...) whatever the token's version, as upstream
-            # reads it; a v3 layout (interface, url) is read as such.
+            # auth_token's X-Service-Catalog is in v2 form ("publicURL"
+            # per region) even for v3 tokens; a v3 body has "interface".
             v3 = any("interface" in endpoint
-                     for entry in self._catalog if isinstance(entry, dict)
-                     for endpoint in entry.get("endpoints") or ()
-                     if isinstance(endpoint, dict))
+                     for entry in self._catalog
+                     for endpoint in entry.get("endpoints", ()))
             catalog = (service_catalog.ServiceCatalogV3 if v3 else
                        service_catalog.ServiceCatalogV2)(self._catalog)
             try:

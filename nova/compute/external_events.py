@@ -9,13 +9,19 @@ accepted; deleted servers that are still in the database count as known,
 as upstream (which reads deleted rows too). Upstream then casts the
 accepted events to the servers' compute hosts, where:
 
-- ``network-changed`` refreshes the network info cache from Neutron: the
-  flat network's addresses are the source itself, nothing changes;
-- ``network-vif-plugged``/``-unplugged``, ``accelerator-request-bound``,
-  ``volume-reimaged`` wake a task waiting for them; the built-in driver
-  never waits (its transitions are deadlines), nothing changes;
+- ``network-changed`` refreshes the network info cache from Neutron
+  (with ``[neutron]``: the caller reads the ports after this
+  transaction, ``nova.compute.server_ports.refresh``); the flat
+  network's addresses are the source itself, nothing changes;
+- ``network-vif-plugged`` (tag: the port id) with ``[neutron]`` records
+  the port ACTIVE and ends a build waiting for its ports
+  (``server_ports.plugged``; status "failed" is not a plug);
+- ``network-vif-unplugged``, ``accelerator-request-bound``,
+  ``volume-reimaged`` (and vif-plugged on the flat network) wake a task
+  waiting for them; the built-in driver never waits for them (its
+  transitions are deadlines), nothing changes;
 - ``network-vif-deleted`` (tag: the port id) detaches the deleted port:
-  the flat network's address with that port id leaves the server;
+  its addresses leave the server (the flat network's, or the cache's);
 - ``volume-extended`` (tag: the volume id) records the instance action
   ``extend_volume`` (event ``compute_extend_volume``); no volume is ever
   attached here, so the compute host finds nothing to extend;
@@ -36,7 +42,13 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova.compute import driver as driver_mod
-from nova.compute import instance_actions, states, transitions
+from nova.compute import (
+    instance_actions,
+    port_cache,
+    server_ports,
+    states,
+    transitions,
+)
 from nova.db.models import Instance, utcnow
 
 if TYPE_CHECKING:
@@ -75,6 +87,7 @@ class Event:
     server_uuid: str
     name: str
     tag: str | None = None
+    status: str = "completed"
 
 
 def deliver(session: Session, events: Sequence[Event], context: Caller,
@@ -111,6 +124,11 @@ def deliver(session: Session, events: Sequence[Event], context: Caller,
             power_update(instance, event.tag, driver)
         elif event.name == VIF_DELETED and event.tag:
             vif_deleted(session, instance, event.tag, network)
+        elif (event.name == VIF_PLUGGED and event.status != "failed"
+              and isinstance(network, port_cache.PortNetwork)
+              and not instance.deleted):
+            server_ports.plugged(session, instance, event.tag,
+                                 driver.build_time)
     return codes
 
 

@@ -46,6 +46,16 @@ OPTS = [
                help="When positive, deleting a server only soft-deletes it "
                     "(SOFT_DELETED, restorable with the restore action); "
                     "it is reclaimed once this many seconds have passed."),
+    # Neutron's ports (as upstream's options of the same names).
+    cfg.IntOpt("vif_plugging_timeout", default=300, min=0,
+               help="With [neutron]: seconds a build waits for Neutron's "
+                    "network-vif-plugged event when a port it bound is not "
+                    "ACTIVE yet; 0 does not wait."),
+    cfg.BoolOpt("vif_plugging_is_fatal", default=True,
+                help="With [neutron]: whether a build whose ports were not "
+                     "plugged within vif_plugging_timeout fails (ERROR, "
+                     "\"Virtual Interface creation failed\"); otherwise it "
+                     "goes ACTIVE anyway."),
     cfg.IntOpt("shelved_offload_time", default=0, min=-1,
                help="Seconds a shelved server keeps its host before it is "
                     "offloaded (SHELVED_OFFLOADED); 0 offloads at once, "

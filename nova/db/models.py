@@ -97,6 +97,12 @@ class FixedIP(Base):
     __table__ = tables.fixed_ips
 
 
+class InstancePort(Base):
+    """An address of a Neutron port of a server (the network info cache)."""
+
+    __table__ = tables.instance_ports
+
+
 class InstanceFault(Base):
     __table__ = tables.instance_faults
 

@@ -505,3 +505,30 @@ console_auth_tokens = Table(
     Column("expires", Integer, nullable=False, index=True),
     Column("created_at", DateTime, nullable=False, default=utcnow),
 )
+
+
+# -- Neutron's ports (migration 0011) -----------------------------------------
+
+# The network info cache of a server whose ports are Neutron's: one row
+# per address (fixed or floating) of each port, as Neutron last told, so
+# that views never call Neutron. ``network`` is the network's name (the
+# key of ``addresses``), as in ``fixed_ips``; ``created`` is whether this
+# API created the port (deleted with the server) or the caller passed it
+# in (unbound); ``port_state`` is the port's status when last read.
+instance_ports = Table(
+    "instance_ports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("instance_uuid", ForeignKey("instances.uuid", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("port_id", String(36), nullable=False, index=True),
+    Column("network_id", String(36), nullable=False),
+    Column("network", String(255), nullable=False),
+    Column("mac_address", String(17), nullable=False),
+    Column("address", String(39), nullable=True),
+    Column("subnet_id", String(36), nullable=True),
+    Column("ip_type", String(16), nullable=False, default="fixed"),
+    Column("created", Boolean, nullable=False, default=False),
+    Column("port_state", String(36), nullable=True),
+    Column("position", Integer, nullable=False, default=0),
+    Column("created_at", DateTime, nullable=False, default=utcnow),
+)

@@ -11,6 +11,7 @@ from nova.policies import base
 _NOUNS = ("flavors", "keypairs", "servers", "images", "server_actions",
           "limits", "quota_sets", "quota_class_sets", "server_groups",
           "admin", "hosts", "extensions", "networks", "security_groups",
+          "floating_ips",
           "server_external_events", "remote_consoles",
           "console_auth_tokens")
 

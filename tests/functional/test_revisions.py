@@ -43,6 +43,15 @@ def _act(body, version="2.1"):
     return write
 
 
+def _refused(body, status):
+    """An action this deployment refuses (``status``): it writes nothing
+    (add/removeFloatingIp without Neutron: no floating IPs)."""
+    def write(apps, server_id):
+        apps.compute.post_json(f"/v2.1/servers/{server_id}/action", body,
+                               headers=v("2.1"), status=status)
+    return write
+
+
 def _call(method, suffix, body=None, version="2.1"):
     """A write: ``method`` on /servers/{id}``suffix``, with a JSON body."""
     def write(apps, server_id):
@@ -203,6 +212,11 @@ SCENARIOS = {
     ("action", "addSecurityGroup"): (
         [_act({"removeSecurityGroup": {"name": "default"}})],
         _act({"addSecurityGroup": {"name": "default"}})),
+    ("action", "addFloatingIp"): (
+        [], _refused({"addFloatingIp": {"address": "172.24.4.10"}}, 404)),
+    ("action", "removeFloatingIp"): (
+        [], _refused({"removeFloatingIp": {"address": "172.24.4.10"}},
+                     404)),
     ("event", "network-changed"): ([], _event("network-changed")),
     ("event", "network-vif-plugged"): ([], _event("network-vif-plugged")),
     ("event", "network-vif-unplugged"): ([],
@@ -232,8 +246,11 @@ def test_every_write_of_a_server_has_a_scenario():
                                 for name in server_actions.ACTIONS}
     wanted.add(("metadata", "password"))
     wanted |= {("event", name) for name in external_events.SINCE}
-    assert not wanted - set(SCENARIOS), "writes without a scenario"
-    assert not set(SCENARIOS) - wanted, "scenarios of no write"
+    # Interface attach/detach write only with [neutron] (501 otherwise).
+    covered = set(SCENARIOS) | {k for k in NEUTRON_SCENARIOS
+                                if k[0] != "neutron"}
+    assert not wanted - covered, "writes without a scenario"
+    assert not covered - wanted, "scenarios of no write"
 
 
 class Apps:
@@ -355,6 +372,8 @@ _UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
            ("DELETE", "/servers/{server_id}/os-server-password"),
            ("action", "changePassword"),
            ("action", "injectNetworkInfo"),  # nothing to refresh here
+           # no floating IPs without Neutron: refused, nothing written
+           ("action", "addFloatingIp"), ("action", "removeFloatingIp"),
            # a console: a token, nothing of the server
            ("POST", "/servers/{server_id}/remote-consoles"),
            ("action", "os-getVNCConsole"), ("action", "os-getSPICEConsole"),
@@ -381,3 +400,90 @@ def test_a_writer_that_skips_the_revisions_is_caught(apps):
         engine.dispose()
     stale = _stale(apps, server_id, ip)
     assert ("show", "2.1") in stale and "meta_data.json" in stale
+
+
+# -- with [neutron]: the network info cache ----------------------------------
+
+def _n_attach(cloud, server_id):
+    cloud.app.post_json(f"/v2.1/servers/{server_id}/os-interface",
+                        {"interfaceAttachment": {"net_id": cloud.net["id"]}},
+                        headers=cloud.admin)
+
+
+def _n_detach(cloud, server_id):
+    port, = cloud.neutron.ports_of(server_id)
+    cloud.app.delete(f"/v2.1/servers/{server_id}/os-interface/{port['id']}",
+                     headers=cloud.admin)
+
+
+def _n_event(name, before=None):
+    def write(cloud, server_id):
+        port, = cloud.neutron.ports_of(server_id)
+        if before is not None:
+            before(cloud, port)
+        resp = cloud.app.post_json("/v2.1/os-server-external-events", {
+            "events": [{"name": name, "server_uuid": server_id,
+                        "tag": port["id"]}]}, headers=cloud.service)
+        assert resp.json["events"][0]["code"] == 200
+    return write
+
+
+def _n_floating(cloud, port):
+    public = cloud.neutron.add_network("public", "admin", external=True,
+                                       cidr="172.24.4.0/24")
+    cloud.neutron._add_floating(cloud.neutron._caller_for("demo"), {
+        "floating_network_id": public["id"], "project_id": "demo",
+        "port_id": port["id"]})
+
+
+def _n_gone(cloud, port):
+    cloud.neutron.store["ports"].pop(port["id"])
+
+
+def _n_plug(cloud, port):
+    cloud.neutron.activate(port["id"])
+
+
+# key -> (binding of the fake Neutron at create, the write under test)
+NEUTRON_SCENARIOS = {
+    ("POST", "/servers/{server_id}/os-interface"): ("active", _n_attach),
+    ("DELETE", "/servers/{server_id}/os-interface/{port_id}"): (
+        "active", _n_detach),
+    ("neutron", "network-changed"): (
+        "active", _n_event("network-changed", _n_floating)),
+    ("neutron", "network-vif-deleted"): (
+        "active", _n_event("network-vif-deleted", _n_gone)),
+    ("neutron", "network-vif-plugged"): (
+        "deferred", _n_event("network-vif-plugged", _n_plug)),
+}
+
+
+@pytest.mark.parametrize("key", sorted(NEUTRON_SCENARIOS, key=repr),
+                         ids=lambda key: " ".join(key))
+def test_a_neutron_write_leaves_no_stale_view(config_dir, tmp_path,
+                                              make_image, httpserver,
+                                              monkeypatch, key):
+    from tests.functional.neutron_cloud import NeutronCloud
+
+    bind, write = NEUTRON_SCENARIOS[key]
+    cloud = NeutronCloud(config_dir, tmp_path, make_image, httpserver)
+    try:
+        cloud.neutron.bind = bind
+        server_id = boot_id(cloud.app, version="2.37", who=cloud.member,
+                            networks="auto")
+
+        def views(app):
+            return {(what, version): app.get(
+                f"/v2.1/servers{what}", headers=v(version, cloud.admin)).json
+                for version in VERSIONS
+                for what in (f"/{server_id}", "/detail")}
+
+        before = views(cloud.app)
+        write(cloud, server_id)
+        kept = views(cloud.app)
+        monkeypatch.setattr(loading, "_loaded_api", None)
+        fresh = views(config_dir.testapp())
+        assert kept == fresh
+        assert kept != before
+    finally:
+        cloud.close()

@@ -181,6 +181,11 @@ MATRIX = {
         S + "/os-interface", admin=200),
     ("GET", "/servers/{server_id}/os-interface/{port_id}"): Probe(
         S + "/os-interface/{port}", admin=200),
+    # attach/detach need [neutron]: here, only that B cannot reach A's
+    ("POST", "/servers/{server_id}/os-interface"): Probe(
+        S + "/os-interface", {"interfaceAttachment": {}}),
+    ("DELETE", "/servers/{server_id}/os-interface/{port_id}"): Probe(
+        S + "/os-interface/{port}"),
     ("GET", "/servers/{server_id}/os-security-groups"): Probe(
         S + "/os-security-groups", admin=200),
     # external events about A's server: a service's (or the admin's)
@@ -188,6 +193,35 @@ MATRIX = {
         "/os-server-external-events", {"events": [
             {"name": "power-update", "server_uuid": "{server}",
              "tag": "POWER_OFF"}]}),
+    # Neutron's proxies (until 2.35) are served with [neutron] only: this
+    # deployment has none, so they are not found, whoever asks
+    ("GET", "/os-security-groups"): Probe("/os-security-groups",
+                                          admin=404),
+    ("POST", "/os-security-groups"): Probe(
+        "/os-security-groups", {"security_group": {
+            "name": "b", "description": "b"}}),
+    ("GET", "/os-security-groups/{security_group_id}"): Probe(
+        "/os-security-groups/{network}", admin=404),
+    ("PUT", "/os-security-groups/{security_group_id}"): Probe(
+        "/os-security-groups/{network}", {"security_group": {
+            "name": "b", "description": "b"}}),
+    ("DELETE", "/os-security-groups/{security_group_id}"): Probe(
+        "/os-security-groups/{network}"),
+    ("POST", "/os-security-group-rules"): Probe(
+        "/os-security-group-rules", {"security_group_rule": {
+            "parent_group_id": "{network}", "ip_protocol": "tcp",
+            "from_port": 22, "to_port": 22, "cidr": "0.0.0.0/0"}}),
+    ("DELETE", "/os-security-group-rules/{security_group_rule_id}"): Probe(
+        "/os-security-group-rules/{network}"),
+    ("GET", "/os-floating-ip-pools"): Probe("/os-floating-ip-pools",
+                                            admin=404),
+    ("GET", "/os-floating-ips"): Probe("/os-floating-ips", admin=404),
+    ("POST", "/os-floating-ips"): Probe("/os-floating-ips",
+                                        {"pool": "public"}),
+    ("GET", "/os-floating-ips/{floating_ip_id}"): Probe(
+        "/os-floating-ips/{network}", admin=404),
+    ("DELETE", "/os-floating-ips/{floating_ip_id}"): Probe(
+        "/os-floating-ips/{network}"),
     # the flat network is everyone's (os-networks, until 2.35); its
     # removed routes are 410 whoever asks, checking no policy
     ("GET", "/os-networks"): Probe("/os-networks", member=LIST,
@@ -392,6 +426,8 @@ ACTION_BODIES = {
                                           "block_migration": "auto"}},
     "addSecurityGroup": {"addSecurityGroup": {"name": "default"}},
     "removeSecurityGroup": {"removeSecurityGroup": {"name": "default"}},
+    "addFloatingIp": {"addFloatingIp": {"address": "172.24.4.10"}},
+    "removeFloatingIp": {"removeFloatingIp": {"address": "172.24.4.10"}},
 }
 
 PERSONAS = {

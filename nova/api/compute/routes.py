@@ -12,6 +12,7 @@ from nova.api.compute.handlers import (
     console_auth_tokens,
     extensions,
     flavors,
+    floating_ips,
     hosts,
     hypervisors,
     image_metadata,
@@ -27,6 +28,7 @@ from nova.api.compute.handlers import (
     quota_sets,
     remote_consoles,
     removed,
+    security_groups,
     server_actions,
     server_diagnostics,
     server_external_events,
@@ -49,7 +51,7 @@ _MODULES = (flavors, keypairs, images, image_metadata, server_list,
             instance_actions, interfaces, migrations, server_migrations,
             limits, quota_sets, quota_classes, server_groups,
             server_diagnostics, extensions, server_security_groups,
-            networks, removed)
+            networks, security_groups, floating_ips, removed)
 _ADMIN_MODULES = (services, hypervisors, aggregates, availability_zones,
                   usage, hosts, instance_usage_audit_log,
                   server_external_events)

@@ -24,7 +24,12 @@ import threading
 import sqlalchemy as sa
 
 from nova.api.metadata import faults, shared_cache
-from nova.db.tables import fixed_ips, instance_metadata, instances
+from nova.db.tables import (
+    fixed_ips,
+    instance_metadata,
+    instance_ports,
+    instances,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -36,18 +41,31 @@ _STAMP_COLUMNS = (_I.uuid, _I.project_id, _I.revision)
 # a statement per request cost more than running it.
 _STAMP_BY_UUID = sa.select(*_STAMP_COLUMNS).where(
     _I.uuid == sa.bindparam("uuid"), _I.deleted == 0)
-_STAMP_BY_ADDRESS = (
+_PP = instance_ports.c  # Neutron's ports (with [neutron]): fixed ones
+_STAMP_BY_ADDRESS = sa.union_all(
     sa.select(*_STAMP_COLUMNS)
     .join(fixed_ips, _IP.instance_uuid == _I.uuid)
-    .where(_IP.address == sa.bindparam("address"), _I.deleted == 0))
+    .where(_IP.address == sa.bindparam("address"), _I.deleted == 0),
+    sa.select(*_STAMP_COLUMNS)
+    .join(instance_ports, _PP.instance_uuid == _I.uuid)
+    .where(_PP.address == sa.bindparam("address"),
+           _PP.ip_type == "fixed", _I.deleted == 0))
 _INSTANCE = sa.select(instances).where(
     _I.uuid == sa.bindparam("uuid"), _I.deleted == 0)
 _METADATA = (sa.select(_MD.key, _MD.value)
              .where(_MD.instance_uuid == sa.bindparam("uuid"))
              .order_by(_MD.id))
-_FIXED_IPS = (sa.select(_IP.address, _IP.mac_address)
-              .where(_IP.instance_uuid == sa.bindparam("uuid"))
-              .order_by(_IP.id))
+_ALL_FIXED = sa.union_all(
+    sa.select(_IP.address, _IP.mac_address, sa.literal(0).label("kind"),
+              _IP.id.label("position"), _IP.id.label("row"))
+    .where(_IP.instance_uuid == sa.bindparam("uuid")),
+    sa.select(_PP.address, _PP.mac_address, sa.literal(1).label("kind"),
+              _PP.position.label("position"), _PP.id.label("row"))
+    .where(_PP.instance_uuid == sa.bindparam("uuid"),
+           _PP.ip_type == "fixed", _PP.address.is_not(None))).subquery()
+_FIXED_IPS = (sa.select(_ALL_FIXED.c.address, _ALL_FIXED.c.mac_address)
+              .order_by(_ALL_FIXED.c.kind, _ALL_FIXED.c.position,
+                        _ALL_FIXED.c.row))
 
 
 @dataclasses.dataclass

@@ -3,7 +3,7 @@
 import re
 
 from nova.api import errors
-from nova.api.compute import common, render_cache
+from nova.api.compute import common, identity, render_cache
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY, last
 from nova.api.compute.router import Action, Result, Route, action_table
 from nova.api.compute.schemas import flavors as schemas
@@ -284,6 +284,8 @@ def action(req, flavor_id):
     (name, body), = req.json.items()
     entry = ACTIONS[name]
     req.authorize(rule=entry.rule)
+    # Before the transaction: no row is held while Keystone answers.
+    identity.verify_project(req, body["tenant"])
     with _db(req).writer() as session:
         flavor = service.get(session, flavor_id)
         entry.handler(req, session, flavor, body)

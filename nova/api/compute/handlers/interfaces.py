@@ -1,17 +1,44 @@
-"""/servers/{id}/os-interface: the server's ports on the flat network
-(read only: the built-in network attaches one at create)."""
+"""/servers/{id}/os-interface: a server's ports.
 
+On the built-in flat network: read only (one port, made at create).
+With ``[neutron]``: the ports Neutron has for the server (read as the
+caller, as upstream, with their live ``port_state``); POST attaches a
+port (an existing one, or one made on ``net_id``) and DELETE detaches
+one (deleted when this API made it, unbound otherwise), as upstream.
+"""
+
+from nova import exception
 from nova.api import errors
-from nova.api.compute.common import SHOW_QUERY
-from nova.api.compute.handlers.server_common import compute_of, db_of, load
-from nova.api.compute.router import Route
+from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
+from nova.api.compute.handlers import neutron_common
+from nova.api.compute.handlers.server_common import (
+    caller,
+    compute_of,
+    db_of,
+    load,
+    load_for_change,
+)
+from nova.api.compute.router import Result, Route
+from nova.api.compute.schemas import server_actions as schemas
+from nova.compute import driver as driver_mod
+from nova.compute import (
+    instance_actions,
+    neutron_ports,
+    port_cache,
+    server_ports,
+    states,
+)
 from nova.compute import network as flat
+from nova.compute import servers as service
 from nova.policies import server_actions as rules
 
 HONOURED = {
-    # 2.49 is the tag of an interface attach (POST), not served here.
+    # 2.49: the tag of an attach; 2.70: tags shown (always null here).
     "servers/os-interface": {"2.49", "2.70"},
 }
+
+# As upstream's compute API: where an interface may be attached/detached.
+_ATTACH_STATES = (states.ACTIVE, states.PAUSED, states.STOPPED)
 
 
 def _interface(req, instance, ip, network):
@@ -26,12 +53,29 @@ def _interface(req, instance, ip, network):
     return view
 
 
+def _port_view(req, port):
+    view = {"fixed_ips": port.get("fixed_ips") or [],
+            "mac_addr": port.get("mac_address"),
+            "net_id": port.get("network_id"), "port_id": port.get("id"),
+            "port_state": port.get("status")}
+    if req.is_version("2.70"):
+        view["tag"] = None
+    return view
+
+
 def _interfaces(req, server_id, rule):
     network = compute_of(req).network
     with db_of(req).reader() as session:
         instance = load(req, session, server_id, rule=rule)
-        fixed = network.addresses(session, [instance.uuid])[instance.uuid]
-    return [_interface(req, instance, ip, network) for ip in fixed]
+        if neutron_common.enabled(req):
+            uuid = instance.uuid
+        else:
+            fixed = network.addresses(session, [instance.uuid])[
+                instance.uuid]
+            return [_interface(req, instance, ip, network) for ip in fixed]
+    # After the reader: never a transaction across a call to Neutron.
+    return [_port_view(req, p) for p in neutron_common.as_caller(req).list(
+        "ports", device_id=uuid)]
 
 
 def interfaces_index(req, server_id):
@@ -40,10 +84,126 @@ def interfaces_index(req, server_id):
 
 
 def interfaces_show(req, server_id, port_id):
+    if neutron_common.enabled(req):
+        with db_of(req).reader() as session:
+            load(req, session, server_id, rule=rules.INTERFACES % "show")
+        try:
+            port = neutron_common.as_caller(req).show("ports", port_id)
+        except exception.NotFound:
+            raise errors.NotFound(
+                f"Port id {port_id} could not be found.") from None
+        if port.get("device_id") != server_id:
+            raise errors.NotFound(
+                f"Instance {server_id} does not have a port with id "
+                f"{port_id}")
+        return {"interfaceAttachment": _port_view(req, port)}
     for item in _interfaces(req, server_id, rules.INTERFACES % "show"):
         if item["port_id"] == port_id:
             return {"interfaceAttachment": item}
     raise errors.NotFound(f"Port {port_id} could not be found.")
+
+
+def _no_neutron(req, server_id, rule):
+    """501 on the flat network, once the caller may reach the server."""
+    with db_of(req).reader() as session:
+        load(req, session, server_id, rule=rule)
+    raise exception.NotSupported(
+        "Interfaces cannot be attached or detached on the built-in flat "
+        "network: configure [neutron].")
+
+
+def _checked(req, server_id, rule, action):
+    """The server's plain values, its state checked, in a short read."""
+    with db_of(req).writer() as session:
+        instance = load_for_change(req, session, server_id, rule=rule)
+        service.check_state(instance, action, _ATTACH_STATES)
+        return server_ports.placed([instance],
+                                   req.app.backends.conf)[0]
+
+
+def interfaces_create(req, server_id):
+    if not neutron_common.enabled(req):
+        _no_neutron(req, server_id, rules.INTERFACES % "create")
+    attachment = (req.json or {}).get("interfaceAttachment") or {}
+    net_id = attachment.get("net_id")
+    port_id = attachment.get("port_id")
+    fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
+    if net_id and port_id:
+        raise errors.BadRequest("Must not input both network_id and port_id")
+    if fixed and not net_id:
+        raise errors.BadRequest(
+            "Must input network_id when request IP address")
+    server = _checked(req, server_id, rules.INTERFACES % "create",
+                      "attach_interface")
+    user = neutron_common.as_caller(req)
+    if port_id:
+        networks = [{"port": port_id}]
+    elif net_id:
+        networks = [{"uuid": net_id, "fixed_ip": fixed}]
+    else:
+        nets = neutron_ports.available_networks(user, server.project_id)
+        if not nets:
+            raise errors.BadRequest(
+                f"No specific network was requested and none are available "
+                f"for project '{server.project_id}'.")
+        if len(nets) > 1:
+            raise errors.BadRequest(
+                "Multiple possible networks found, use a Network ID to be "
+                "more specific.")
+        networks = [{"uuid": nets[0]["id"]}]
+    try:
+        plan = neutron_ports.plan(
+            user, project_id=server.project_id, networks=networks,
+            explicit_auto=False, security_groups=(), min_count=1,
+            max_count=1)
+    except exception.Invalid as exc:
+        # Upstream answers 404 for a port or network that is not there.
+        if "could not be found" in exc.message:
+            raise errors.NotFound(exc.message) from None
+        raise
+    if not port_id:
+        # Created ports get the project's default group, as upstream.
+        plan.security_group_ids = []
+    service_client = neutron_common.as_service(req)
+    ports, created = neutron_ports.allocate(
+        user, service_client, plan, instance_uuid=server.uuid,
+        project_id=server.project_id, host=server.host, zone=server.zone)
+    port = ports[0]
+    try:
+        server_ports.refresh(db_of(req), service_client, server.uuid)
+        with db_of(req).writer() as session:
+            port_cache.mark_created(session, server.uuid, created)
+            instance = load(req, session, server_id)
+            instance_actions.record(session, instance, "attach_interface",
+                                    caller(req), [(
+                                        "compute_attach_interface",
+                                        "Success", None)])
+    except exception.NovaError:
+        neutron_ports.cleanup(service_client, created,
+                              [] if created else [port["id"]])
+        raise
+    return {"interfaceAttachment": _port_view(req, port)}
+
+
+def interfaces_delete(req, server_id, port_id):
+    if not neutron_common.enabled(req):
+        _no_neutron(req, server_id, rules.INTERFACES % "delete")
+    with db_of(req).writer() as session:
+        instance = load_for_change(req, session, server_id,
+                                   rule=rules.INTERFACES % "delete")
+        service.check_state(instance, "detach_interface", _ATTACH_STATES)
+        ports = [p for p in port_cache.ports_of(session, instance.uuid)
+                 if p["port_id"] == port_id]
+        if not ports:
+            raise errors.NotFound(f"Port id {port_id} could not be found.")
+        port_cache.PortNetwork.release_port(session, instance.uuid, port_id)
+        instance.updated_at = driver_mod.utcnow()
+        instance_actions.record(session, instance, "detach_interface",
+                                caller(req), [(
+                                    "compute_detach_interface", "Success",
+                                    None)])
+    neutron_ports.deallocate(neutron_common.as_service(req), ports)
+    return Result(202)
 
 
 ROUTES = (
@@ -53,4 +213,10 @@ ROUTES = (
     Route("/servers/{server_id}/os-interface/{port_id}", "GET",
           interfaces_show, rules.INTERFACES % "show",
           query=SHOW_QUERY, check_first=False),
+    Route("/servers/{server_id}/os-interface", "POST", interfaces_create,
+          rules.INTERFACES % "create", query=ANY_QUERY,
+          body=schemas.INTERFACE_ATTACH, check_first=False),
+    Route("/servers/{server_id}/os-interface/{port_id}", "DELETE",
+          interfaces_delete, rules.INTERFACES % "delete", query=ANY_QUERY,
+          check_first=False),
 )

@@ -1,6 +1,7 @@
 """/os-networks and /os-tenant-networks: the network proxies (deprecated;
-until 2.35, 404 from 2.36), answered from the built-in flat network, the
-network service here.
+until 2.35, 404 from 2.36), answered from Neutron's networks (what it
+shows the caller) when [neutron] is configured, else from the built-in
+flat network.
 
 Upstream lists what Neutron shows the caller and fills two fields of
 thirty (``id``, ``label``, the network's name); every other field is
@@ -13,10 +14,12 @@ which upstream fills with the string "None" since Neutron took over.
 """
 
 from nova.api import errors
+from nova.api.compute.handlers import neutron_common as neutron
 from nova.api.compute.handlers.removed import GONE, gone
 from nova.api.compute.handlers.server_common import compute_of
 from nova.api.compute.router import Route
 from nova.api.compute.schemas import networks as schemas
+from nova.compute import neutron_floating_ips as neutron_networks
 from nova.policies import networks as rules
 
 HONOURED = {"os-networks": {"2.36"},  # the routes end at 2.35
@@ -32,20 +35,36 @@ _ADMIN_FIELDS = ("created_at", "updated_at", "deleted_at", "deleted",
                  "enable_dhcp", "share_address")
 _MAX = (2, 35)
 
-def _view(req, network):
+
+def _fields(req, uuid, name):
     fields = _FIELDS
     if req.can("context_is_admin"):
         fields += _ADMIN_FIELDS
     view = dict.fromkeys(fields)
-    view.update(id=network.uuid, label=network.name)
+    view.update(id=uuid, label=name)
     return view
 
 
+def _view(req, network):
+    return _fields(req, network.uuid, network.name)
+
+
+def _neutron_view(req, network):
+    return _fields(req, network["id"], network.get("name"))
+
+
 def index(req):
+    if neutron.enabled(req):
+        return {"networks": [
+            _neutron_view(req, n)
+            for n in neutron_networks.networks(neutron.as_caller(req))]}
     return {"networks": [_view(req, compute_of(req).network)]}
 
 
 def show(req, network_id):
+    if neutron.enabled(req):
+        found = neutron_networks.network(neutron.as_caller(req), network_id)
+        return {"network": _neutron_view(req, found)}
     network = compute_of(req).network
     if network_id != network.uuid:
         raise errors.NotFound("Network not found")
@@ -61,11 +80,23 @@ def _tenant_view(network):
     return {"id": network.uuid, "cidr": "None", "label": network.name}
 
 
+def _tenant_neutron_view(network):
+    return {"id": network["id"], "cidr": "None",
+            "label": network.get("name")}
+
+
 def tenant_index(req):
+    if neutron.enabled(req):
+        return {"networks": [
+            _tenant_neutron_view(n)
+            for n in neutron_networks.networks(neutron.as_caller(req))]}
     return {"networks": [_tenant_view(compute_of(req).network)]}
 
 
 def tenant_show(req, network_id):
+    if neutron.enabled(req):
+        found = neutron_networks.network(neutron.as_caller(req), network_id)
+        return {"network": _tenant_neutron_view(found)}
     network = compute_of(req).network
     if network_id != network.uuid:
         raise errors.NotFound("Network not found")

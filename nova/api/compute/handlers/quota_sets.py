@@ -6,6 +6,7 @@ its quotas, admins change them.
 """
 
 from nova.api import errors
+from nova.api.compute import identity
 from nova.api.compute.common import ANY_QUERY
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import quotas as schemas
@@ -86,6 +87,7 @@ def limit_values(body):
 def update(req, project_id):
     _authorize(req, project_id, "update")
     user_id = _user(req)
+    identity.verify_project(req, project_id)
     body = req.json["quota_set"]
     force = types.to_bool(body.get("force", False))
     values = limit_values(body)
@@ -99,6 +101,7 @@ def update(req, project_id):
 
 def delete(req, project_id):
     _authorize(req, project_id, "delete")
+    identity.verify_project(req, project_id)
     with _services(req).db.writer() as session:
         limit_service.delete(session, project_id, _user(req))
     return Result(202)

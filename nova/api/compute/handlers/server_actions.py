@@ -18,7 +18,11 @@ import dataclasses
 from nova.api import errors, validation
 from nova.api.compute import common, snapshots
 from nova.api.compute.common import ANY_QUERY
-from nova.api.compute.handlers import remote_consoles, removed
+from nova.api.compute.handlers import (
+    remote_consoles,
+    removed,
+    server_network_actions,
+)
 from nova.api.compute.handlers.server_common import (
     caller,
     check_locked,
@@ -32,6 +36,7 @@ from nova.api.compute.handlers.server_common import (
     sweep,
 )
 from nova.api.compute.router import Action, Result, Route, action_table
+from nova.api.compute.schemas import floating_ips as floating_schemas
 from nova.api.compute.schemas import server_actions as schemas
 from nova.api.compute.schemas import servers as server_schemas
 from nova.api.compute.schemas import types
@@ -46,6 +51,7 @@ from nova.compute import (
     transitions,
 )
 from nova.compute import servers as service
+from nova.policies import floating_ips as floating_rules
 from nova.policies import security_groups as group_rules
 from nova.policies import server_actions as rules
 from nova.policies import servers as server_rules
@@ -422,6 +428,15 @@ ACTIONS = action_table(
        group_rules.SECURITY_GROUPS % "remove",
        schemas.security_group_action("removeSecurityGroup"),
        lock_exempt=True),
+    # Neutron's (server_network_actions); removed in 2.44.
+    _A("addFloatingIp", server_network_actions.no_floating_ips,
+       floating_rules.FLOATING_IPS % "add",
+       floating_schemas.add_floating_ip(), max_version=(2, 43),
+       lock_exempt=True),
+    _A("removeFloatingIp", server_network_actions.no_floating_ips,
+       floating_rules.FLOATING_IPS % "remove",
+       floating_schemas.remove_floating_ip(), max_version=(2, 43),
+       lock_exempt=True),
 )
 
 
@@ -465,6 +480,9 @@ def action(req, server_id):
     handler, rule = entry.handler, entry.rule_for(body)
     validation.validate_body(entry.schema, req.json, req.version)
     check_lock = not entry.lock_exempt
+    if server_network_actions.handles(req, name):
+        server_network_actions.run(req, name, server_id, rule, body)
+        return Result(202)
     # The periodic work (``sweep``) and due second transitions take the
     # ORM path below.
     if entry.row_only and not transitions.sweep_due():

@@ -10,6 +10,10 @@ was: upstream's 404 for that case was a bug, fixed as bug 1855752). What
 each event does is ``nova.compute.external_events``.
 """
 
+import logging
+
+from nova import exception
+from nova.api.compute.handlers import neutron_common
 from nova.api.compute.handlers.server_common import (
     caller,
     compute_of,
@@ -19,7 +23,10 @@ from nova.api.compute.handlers.server_common import (
 from nova.api.compute.router import Result, Route
 from nova.api.compute.schemas import server_external_events as schemas
 from nova.compute import external_events as service
+from nova.compute import server_ports
 from nova.policies import server_external_events as rules
+
+LOG = logging.getLogger(__name__)
 
 HONOURED = {
     "os-server-external-events": {
@@ -31,13 +38,18 @@ HONOURED = {
 
 def create(req):
     given = req.json["events"]
-    events = [service.Event(e["server_uuid"], e["name"], e.get("tag"))
+    events = [service.Event(e["server_uuid"], e["name"], e.get("tag"),
+                            e.get("status") or "completed")
               for e in given]
     compute = compute_of(req)
     with db_of(req).writer() as session:
         sweep(req, session)  # the periodic work, as on every write
         codes = service.deliver(session, events, caller(req),
                                 compute.driver, compute.network)
+    if neutron_common.enabled(req):
+        _refresh(req, [e.server_uuid for e, code in zip(
+            events, codes, strict=True) if code == service.ACCEPTED
+            and e.name == service.NETWORK_CHANGED])
     answered = []
     for event, code in zip(given, codes, strict=True):
         # The event as sent (its tag too), with its outcome: a "status"
@@ -47,6 +59,18 @@ def create(req):
                          "code": code})
     status = 200 if all(c == service.ACCEPTED for c in codes) else 207
     return Result(status, {"events": answered})
+
+
+def _refresh(req, server_uuids):
+    """network-changed: the servers' caches from Neutron, after the
+    events' transaction (a failure is logged: the codes are given)."""
+    for server_uuid in dict.fromkeys(server_uuids):
+        try:
+            server_ports.refresh(db_of(req), neutron_common.as_service(req),
+                                 server_uuid)
+        except exception.NovaError as exc:
+            LOG.warning("Could not refresh the ports of server %s: %s",
+                        server_uuid, exc.message)
 
 
 ROUTES = (

@@ -9,6 +9,7 @@ import base64
 from nova.api import errors
 from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
+from nova.api.compute.handlers import neutron_common
 from nova.api.compute.handlers.server_common import (
     caller,
     compute_of,
@@ -28,7 +29,13 @@ from nova.api.compute.schemas import types
 from nova.api.compute.views import servers as views
 from nova.compute import actions as action_service
 from nova.compute import driver as driver_mod
-from nova.compute import instance_actions, server_create, states
+from nova.compute import (
+    instance_actions,
+    neutron_ports,
+    server_create,
+    server_ports,
+    states,
+)
 from nova.compute import server_list as list_service
 from nova.compute import servers as service
 from nova.compute.network import canonical_address
@@ -158,7 +165,7 @@ def create(req):
         raise errors.BadRequest("min_count must be <= max_count")
     networks = _networks(req, server)
     if max_count > 1 and isinstance(networks, list) and any(
-            n.get("fixed_ip") for n in networks):
+            n.get("fixed_ip") or n.get("port") for n in networks):
         raise errors.BadRequest(
             "Unable to launch multiple instances with a single configured "
             "port ID or fixed IP. Please launch your instance one by one "
@@ -177,10 +184,27 @@ def create(req):
     groups = tuple(dict.fromkeys(
         g["name"] for g in server.get("security_groups", [])
         if g.get("name"))) or ("default",)
-    for group in groups:
-        if group != "default":
-            raise errors.BadRequest(
-                f"Unable to find security_group with name or id '{group}'")
+    image_ref = _image_ref(server)
+    # Glance is asked before Neutron (upstream checks the image first) and
+    # before the transaction opens, never inside it.
+    image = remote_image(req, image_ref)
+    plan = None
+    if neutron_common.enabled(req):
+        # Checked in Neutron before the write transaction (never held
+        # across a call to Neutron); the ports are made after it.
+        plan = neutron_ports.plan(
+            neutron_common.as_caller(req),
+            project_id=req.context.project_id, networks=networks,
+            explicit_auto=networks == "auto" and "networks" in server,
+            security_groups=groups, min_count=min_count,
+            max_count=max_count)
+        max_count = plan.max_count
+    else:
+        for group in groups:
+            if group != "default":
+                raise errors.BadRequest(
+                    f"Unable to find security_group with name or id "
+                    f"'{group}'")
     certs = server.get("trusted_image_certificates")
     if certs:
         req.authorize(rule=rules.S % "create:trusted_certs")
@@ -193,7 +217,6 @@ def create(req):
         admin_pass = server.get("adminPass")
         if admin_pass is None:
             admin_pass = server_create.generate_password()
-    image_ref = _image_ref(server)
     creq = server_create.CreateRequest(
         name=server["name"],
         flavor_ref=common.id_from_href(server["flavorRef"]),
@@ -201,7 +224,8 @@ def create(req):
         user_id=req.context.user_id, is_admin=req.can("context_is_admin"),
         key_name=server.get("key_name"), user_data=server.get("user_data"),
         metadata=server.get("metadata", {}), availability_zone=zone,
-        host=host, networks=networks, security_groups=groups,
+        host=host, networks="none" if plan else networks,
+        security_groups=groups,
         config_drive=types.to_bool(server.get("config_drive", False)),
         description=server.get("description"),
         tags=tuple(server.get("tags", ())), hostname=server.get("hostname"),
@@ -209,9 +233,7 @@ def create(req):
         access_ip_v4=server.get("accessIPv4"),
         access_ip_v6=server.get("accessIPv6"),
         scheduler_hints=hints, trusted_certs=certs,
-        injected_files=_injected_files(server),
-        # Glance is asked before the transaction opens, never inside it.
-        image=remote_image(req, image_ref))
+        injected_files=_injected_files(server), image=image)
     compute = compute_of(req)
     who = caller(req)
     with db_of(req).writer() as session:
@@ -228,6 +250,11 @@ def create(req):
                 *([("compute__do_build_and_run_instance", "Success", None)]
                   if ok else [])],
                 message=None if ok else "Error")
+        placed = server_ports.placed(created, conf) if plan else []
+    if plan is not None:
+        server_ports.build(db_of(req), neutron_common.as_caller(req),
+                           neutron_common.as_service(req), plan, placed,
+                           conf)
     if types.to_bool(server.get("return_reservation_id", False)):
         return Result(202, {"reservation_id": reservation_id})
     links = common.Links(req)
@@ -280,6 +307,8 @@ def delete(req, server_id):
             action_service.soft_delete(session, instance, caller(req),
                                        compute.driver, conf)
         else:
+            # After the commit, its Neutron ports made for it go and the
+            # others are unbound (``hard_delete``).
             hard_delete(req, session, instance)
     return Result(204)
 

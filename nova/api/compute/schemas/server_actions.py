@@ -221,3 +221,27 @@ MIGRATIONS_QUERY = Versioned(
     ("2.80", None, query_schema(_MIG_280, strict=True)),
 )
 
+
+
+# POST /servers/{id}/os-interface (with [neutron]); ``tag`` from 2.49.
+def _interface_attach(tagged):
+    attachment = {
+        "net_id": types.UUID, "port_id": types.UUID,
+        "fixed_ips": {"type": "array", "minItems": 1, "maxItems": 1,
+                      "items": {"type": "object", "properties": {
+                          "ip_address": {"type": "string",
+                                         "format": "ip-address"}},
+                          "required": ["ip_address"],
+                          "additionalProperties": False}}}
+    if tagged:
+        attachment["tag"] = {"type": "string", "maxLength": 60,
+                             "pattern": "^[^,/]*$"}
+    return {"type": "object", "properties": {"interfaceAttachment": {
+        **_STRICT, "properties": attachment}},
+        "additionalProperties": False}
+
+
+INTERFACE_ATTACH = Versioned(
+    ("2.1", "2.48", _interface_attach(False)),
+    ("2.49", None, _interface_attach(True)),
+)

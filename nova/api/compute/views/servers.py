@@ -26,16 +26,20 @@ def host_id(instance):
 
 
 def addresses(network_name, fixed_ips, with_extensions=True):
+    """{network name: [address, ...]}: the flat network's addresses, or
+    the rows of Neutron's ports (``port_cache``), keyed by each row's
+    network, fixed and floating."""
     if not fixed_ips:
         return {}
-    items = []
+    found = {}
     for ip in fixed_ips:
-        item = {"version": 4, "addr": ip.address}
+        item = {"version": 6 if ":" in ip.address else 4, "addr": ip.address}
         if with_extensions:
-            item["OS-EXT-IPS:type"] = "fixed"
+            item["OS-EXT-IPS:type"] = getattr(ip, "ip_type", "fixed")
             item["OS-EXT-IPS-MAC:mac_addr"] = ip.mac_address
-        items.append(item)
-    return {network_name: items}
+        found.setdefault(getattr(ip, "network", None) or network_name,
+                         []).append(item)
+    return found
 
 
 def basic(req, instance, links):

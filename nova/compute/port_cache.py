@@ -1,0 +1,175 @@
+"""The network info cache of servers whose ports are Neutron's.
+
+Views never call Neutron: they read ``instance_ports`` (one row per
+address of each port, fixed or floating, as Neutron last told). It is
+written after a create binds the ports, after an interface attach or
+detach, and on Neutron's ``network-changed`` / ``network-vif-deleted``
+events; every write also writes the server's row (``updated_at``), so
+its revision moves (the render cache's invariant).
+
+``PortNetwork`` stands where the built-in ``FlatNetwork`` stands when
+``[neutron]`` is configured: the same reads (``addresses``) and releases
+(``release``, ``release_port``), on the cache.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.db import statements
+from nova.db.tables import instance_ports
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+
+    from sqlalchemy.orm import Session
+
+    from nova.db.statements import Reads, Record
+
+_P = instance_ports.c
+
+_ROWS = sa.select(instance_ports).where(
+    _P.instance_uuid.in_(sa.bindparam("uuids", expanding=True))
+).order_by(_P.instance_uuid, _P.position, _P.id)
+
+
+def rows_of(session: Reads, instance_uuids: Collection[str]
+            ) -> dict[str, list[Record]]:
+    """{uuid: [cache row, ...]} in port order, for the given servers."""
+    found: dict[str, list[Record]] = {u: [] for u in instance_uuids}
+    if instance_uuids:
+        for row in statements.rows(session, _ROWS,
+                                   {"uuids": list(instance_uuids)}):
+            found[row.instance_uuid].append(row)
+    return found
+
+
+def ports_of(session: Reads, instance_uuid: str) -> list[dict[str, Any]]:
+    """The server's ports as the cache knows them, one dict per port:
+    ``port_id``, ``network_id``, ``network``, ``mac_address``,
+    ``created``, ``port_state`` and ``fixed_ips`` [(address, subnet)]."""
+    ports: dict[str, dict[str, Any]] = {}
+    for row in rows_of(session, [instance_uuid])[instance_uuid]:
+        port = ports.setdefault(row.port_id, {
+            "port_id": row.port_id, "network_id": row.network_id,
+            "network": row.network, "mac_address": row.mac_address,
+            "created": bool(row.created), "port_state": row.port_state,
+            "fixed_ips": []})
+        if row.address and row.ip_type == "fixed":
+            port["fixed_ips"].append((row.address, row.subnet_id))
+    return list(ports.values())
+
+
+def _touch(session: Session, instance_uuid: str) -> None:
+    """Write the server's row: its addresses changed, its revision moves."""
+    from nova.db.models import Instance, utcnow
+
+    instance = session.execute(sa.select(Instance).where(
+        Instance.uuid == instance_uuid)).scalar()
+    if instance is not None:
+        instance.updated_at = utcnow()
+
+
+def replace(session: Session, instance_uuid: str,
+            ports: Iterable[dict[str, Any]], *,
+            networks: dict[str, str],
+            floating: dict[str, list[dict[str, Any]]],
+            created: Collection[str] = ()) -> None:
+    """The server's cache from Neutron's ``ports`` (its port bodies),
+    ``networks`` {id: name} and ``floating`` {port id: [floating IP
+    bodies]}. ``created``: the ids of ports this API made (a port already
+    cached keeps its flag)."""
+    from nova.db.models import InstancePort
+
+    made = {row.port_id for row in rows_of(
+        session, [instance_uuid])[instance_uuid] if row.created}
+    made.update(created)
+    session.execute(sa.delete(instance_ports).where(
+        _P.instance_uuid == instance_uuid))
+    for position, port in enumerate(ports):
+        common = {"instance_uuid": instance_uuid, "port_id": port["id"],
+                  "network_id": port["network_id"],
+                  "network": networks.get(port["network_id"])
+                  or port["network_id"],
+                  "mac_address": port.get("mac_address") or "",
+                  "created": port["id"] in made,
+                  "port_state": port.get("status"), "position": position}
+        addresses = port.get("fixed_ips") or []
+        if not addresses:
+            session.add(InstancePort(address=None, ip_type="fixed",
+                                     **common))
+        for fixed in addresses:
+            session.add(InstancePort(address=fixed.get("ip_address"),
+                                     subnet_id=fixed.get("subnet_id"),
+                                     ip_type="fixed", **common))
+        for fip in floating.get(port["id"], ()):
+            session.add(InstancePort(
+                address=fip.get("floating_ip_address"),
+                ip_type="floating", **common))
+    _touch(session, instance_uuid)
+
+
+def mark_created(session: Session, instance_uuid: str,
+                 port_ids: Collection[str]) -> None:
+    """The ports ``port_ids`` were made by this API (deleted on detach)."""
+    if port_ids:
+        session.execute(sa.update(instance_ports).where(
+            _P.instance_uuid == instance_uuid,
+            _P.port_id.in_(list(port_ids))).values(created=True))
+
+
+def set_port_state(session: Session, instance_uuid: str, port_id: str,
+                   state: str) -> bool:
+    """Record a port's status (network-vif-plugged); whether it is the
+    server's."""
+    done = session.execute(sa.update(instance_ports).where(
+        _P.instance_uuid == instance_uuid, _P.port_id == port_id).values(
+            port_state=state)).rowcount
+    if done:
+        _touch(session, instance_uuid)
+    return bool(done)
+
+
+def all_active(session: Reads, instance_uuid: str) -> bool:
+    return all(port["port_state"] == "ACTIVE"
+               for port in ports_of(session, instance_uuid))
+
+
+class PortNetwork:
+    """The reads and releases of ``FlatNetwork``, on the cache (with
+    ``[neutron]``: the ports themselves are Neutron's)."""
+
+    name = "neutron"
+    uuid = None
+    dns_servers: list[str] = []
+    mtu = 1450
+
+    def addresses(self, session: Reads, instance_uuids: Collection[str]
+                  ) -> dict[str, list[Record]]:
+        """{uuid: [cache rows with an address]}."""
+        return {uuid: [r for r in rows if r.address]
+                for uuid, rows in rows_of(session, instance_uuids).items()}
+
+    def rows(self, session: Reads, instance_uuids: Collection[str]
+             ) -> dict[str, list[Record]]:
+        return rows_of(session, instance_uuids)
+
+    @staticmethod
+    def release(session: Session, instance_uuid: str) -> None:
+        session.execute(sa.delete(instance_ports).where(
+            _P.instance_uuid == instance_uuid))
+
+    @staticmethod
+    def release_port(session: Session, instance_uuid: str,
+                     port: str) -> bool:
+        return bool(session.execute(sa.delete(instance_ports).where(
+            _P.instance_uuid == instance_uuid,
+            _P.port_id == port)).rowcount)
+
+    def allocate(self, session: Session, instance_uuid: str,
+                 requested: str | None = None):
+        raise exception.NotSupported(
+            "Ports are Neutron's: they are created through Neutron.")

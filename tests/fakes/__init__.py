@@ -1,0 +1,1 @@
+"""Stand-ins for services outside this project, as real HTTP servers."""

@@ -1,0 +1,109 @@
+"""os-interface with [neutron]: list/show with port_state, attach
+(net_id, port_id, fixed_ips) and detach, as upstream."""
+
+import pytest
+
+from tests.functional.neutron_cloud import NeutronCloud
+from tests.helpers import URL, boot, fault, get, v
+
+
+@pytest.fixture
+def cloud(config_dir, tmp_path, make_image, httpserver):
+    made = NeutronCloud(config_dir, tmp_path, make_image, httpserver)
+    yield made
+    made.close()
+
+
+def server(cloud, networks="auto"):
+    return boot(cloud.app, version="2.37", who=cloud.member,
+                networks=networks).json["server"]["id"]
+
+
+def attach(cloud, server_id, body, status=200, version="2.70"):
+    return cloud.app.post_json(
+        f"{URL}/{server_id}/os-interface", {"interfaceAttachment": body},
+        headers=v(version, cloud.member), status=status)
+
+
+def listing(cloud, server_id):
+    return cloud.app.get(f"{URL}/{server_id}/os-interface",
+                         headers=v("2.70", cloud.member)).json[
+        "interfaceAttachments"]
+
+
+def test_list_and_show_come_from_neutron(cloud):
+    server_id = server(cloud)
+    port, = cloud.neutron.ports_of(server_id)
+    item, = listing(cloud, server_id)
+    assert item == {
+        "port_id": port["id"], "net_id": cloud.net["id"],
+        "mac_addr": port["mac_address"], "port_state": "ACTIVE",
+        "fixed_ips": port["fixed_ips"], "tag": None}
+    shown = cloud.app.get(f"{URL}/{server_id}/os-interface/{port['id']}",
+                          headers=cloud.member).json["interfaceAttachment"]
+    assert shown["port_state"] == "ACTIVE"
+    resp = cloud.app.get(
+        f"{URL}/{server_id}/os-interface/"
+        f"5bb1d1b5-6e6c-4d5c-9f1b-1c9d8e9a0b01", headers=cloud.member,
+        status=404)
+    assert fault(resp, "itemNotFound", 404)
+
+
+def test_attach_on_a_network_and_detach(cloud):
+    server_id = server(cloud, "none")
+    attached = attach(cloud, server_id, {
+        "net_id": cloud.net["id"],
+        "fixed_ips": [{"ip_address": "10.0.0.77"}]}).json[
+        "interfaceAttachment"]
+    assert attached["fixed_ips"][0]["ip_address"] == "10.0.0.77"
+    assert attached["port_state"] == "ACTIVE"
+    port = cloud.neutron.port(attached["port_id"])
+    assert (port["device_id"], port["device_owner"]) == (
+        server_id, "compute:nova")
+    addresses = get(cloud.app, server_id, who=cloud.member)["addresses"]
+    assert addresses["private"][0]["addr"] == "10.0.0.77"
+    cloud.app.delete(f"{URL}/{server_id}/os-interface/{port['id']}",
+                     headers=cloud.member, status=202)
+    assert cloud.neutron.port(port["id"]) is None  # nova made it
+    assert get(cloud.app, server_id, who=cloud.member)["addresses"] == {}
+    resp = cloud.app.delete(f"{URL}/{server_id}/os-interface/{port['id']}",
+                            headers=cloud.member, status=404)
+    assert fault(resp, "itemNotFound", 404) == (
+        f"Port id {port['id']} could not be found.")
+
+
+def test_attach_a_port_then_detach_unbinds_it(cloud):
+    server_id = server(cloud, "none")
+    port = cloud.neutron.add_port(cloud.net["id"], "demo")
+    attach(cloud, server_id, {"port_id": port["id"]})
+    assert cloud.neutron.port(port["id"])["device_id"] == server_id
+    resp = attach(cloud, server(cloud, "none"), {"port_id": port["id"]},
+                  status=409)
+    assert fault(resp, "conflictingRequest", 409) == (
+        f"Port {port['id']} is still in use.")
+    cloud.app.delete(f"{URL}/{server_id}/os-interface/{port['id']}",
+                     headers=cloud.member, status=202)
+    left = cloud.neutron.port(port["id"])
+    assert (left["device_id"], left["device_owner"]) == ("", "")
+
+
+def test_attach_errors(cloud):
+    server_id = server(cloud, "none")
+    resp = attach(cloud, server_id, {
+        "net_id": "5bb1d1b5-6e6c-4d5c-9f1b-1c9d8e9a0b01"}, status=404)
+    assert fault(resp, "itemNotFound", 404) == (
+        "Network 5bb1d1b5-6e6c-4d5c-9f1b-1c9d8e9a0b01 could not be found.")
+    resp = attach(cloud, server_id, {
+        "port_id": "5bb1d1b5-6e6c-4d5c-9f1b-1c9d8e9a0b02"}, status=404)
+    assert fault(resp, "itemNotFound", 404)
+    resp = attach(cloud, server_id, {"net_id": cloud.net["id"],
+                                     "port_id": cloud.net["id"]},
+                  status=400)
+    assert fault(resp, "badRequest", 400) == (
+        "Must not input both network_id and port_id")
+    cloud.neutron.stop()
+    resp = attach(cloud, server_id, {"net_id": cloud.net["id"]}, status=503)
+    cloud.neutron.start()
+    # Without a network named: the project's one network.
+    attached = attach(cloud, server_id, {}).json["interfaceAttachment"]
+    assert attached["net_id"] == cloud.net["id"]
