@@ -252,12 +252,13 @@ def create_image(session: Session, instance: Instance, ctx: Caller,
     the local catalogue."""
     base = image_service.find(session, instance.image_ref)
     props = dict(image_service.properties(base)) if base else {}
-    props.update(metadata or {})
     props.update({"image_type": "backup" if backup_type else "snapshot",
                   "instance_uuid": instance.uuid,
                   "base_image_ref": instance.image_ref,
                   "owner_user_name": ctx.user_name or "",
                   "user_id": ctx.user_id})
+    # The caller's metadata wins, as upstream's (a backup's type after).
+    props.update(metadata or {})
     if backup_type:
         props["backup_type"] = backup_type
     flavor = json.loads(instance.flavor)

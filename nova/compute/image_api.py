@@ -103,16 +103,18 @@ def snapshot_properties(base: ImageInfo | None, *, instance_uuid: str,
                         extra: Mapping[str, str] | None = None
                         ) -> dict[str, str]:
     """Upstream's properties of a snapshot or backup image: the base
-    image's own custom properties, the caller's, then Nova's."""
+    image's own custom properties, then Nova's, then ``extra`` (the
+    caller's metadata, which wins even over ``image_type``, as upstream;
+    a backup's ``backup_type`` after it)."""
     props: dict[str, str] = {}
     if base is not None:
         props.update({k: str(v) for k, v in base.properties.items()
                       if _inherited(k)})
-    props.update(extra or {})
-    props.update({"instance_uuid": instance_uuid, "image_type": image_type,
-                  "user_id": user_id or "", "owner_id": owner_id or ""})
     if base_image_ref:
         props["base_image_ref"] = base_image_ref
+    props.update({"instance_uuid": instance_uuid, "image_type": image_type,
+                  "user_id": user_id or "", "owner_id": owner_id or ""})
+    props.update(extra or {})
     return props
 
 

@@ -513,3 +513,14 @@ def test_glance_conflict_is_409(cloud, glance):
     assert "transition" in message and "<" not in message
     glance.fail_with = None
     assert mine in glance.images
+
+
+def test_the_callers_metadata_wins_over_novas_properties(cloud, glance):
+    # tempest's test_create_delete_image: metadata image_type "test".
+    server_id = cloud.create_server().json["server"]["id"]
+    image_id = cloud.post(f"/servers/{server_id}/action", {"createImage": {
+        "name": "snap", "metadata": {"image_type": "test"}}},
+        version="2.45").json["image_id"]
+    assert glance.images[image_id]["image_type"] == "test"
+    shown = cloud.get(f"/images/{image_id}").json["image"]
+    assert shown["metadata"]["image_type"] == "test"
