@@ -20,7 +20,12 @@ import types
 from nova import exception
 from nova.api import errors
 from nova.api.compute import common
-from nova.api.compute.handlers.server_common import caller, compute_of, load
+from nova.api.compute.handlers.server_common import (
+    caller,
+    compute_of,
+    load,
+    remote_image,
+)
 from nova.api.compute.router import Result
 from nova.compute import actions as action_service
 from nova.compute import image_api
@@ -187,3 +192,25 @@ def create_image_remote(req, server_id, body, run, rule):
     check_image_metadata(req, body.get("metadata", {}))
     return snapshot(req, server_id, run, rule, name=body["name"],
                               metadata=body.get("metadata", {}))
+
+
+# -- the Glance side of rebuild, rescue and shelve ---------------------------
+
+def rebuild_remote(req, server_id, body, run, rule):
+    return run(remote_image(req, body["imageRef"],
+                            not_found="Cannot find image for rebuild"))
+
+
+def rescue_remote(req, server_id, body, run, rule):
+    ref = (body or {}).get("rescue_image_ref")
+    if not ref:
+        return run()
+    return run(remote_image(req, ref,
+                            not_found=f"Image {ref} could not be found."))
+
+
+def shelve_remote(req, server_id, body, run, rule):
+    """Upstream snapshots a shelved server into Glance: "<name>-shelved"."""
+    with req.app.backends.db.reader() as session:
+        name = service.get(session, server_id).display_name
+    return snapshot(req, server_id, run, rule, name=f"{name}-shelved")

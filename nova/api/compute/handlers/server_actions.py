@@ -31,7 +31,6 @@ from nova.api.compute.handlers.server_common import (
     hard_delete,
     load_for_change,
     reduce_view,
-    remote_image,
     show_one,
     sweep,
 )
@@ -163,11 +162,6 @@ def _admin_pass(req, given=None):
     return given if given is not None else server_create.generate_password()
 
 
-def _rebuild_remote(req, server_id, body, run, rule):
-    return run(remote_image(req, body["imageRef"],
-                            not_found="Cannot find image for rebuild"))
-
-
 def _rebuild(req, session, instance, body, remote=None):
     def given(key):
         return body[key] if key in body else ()
@@ -270,14 +264,6 @@ def _shelve(req, session, instance, body, remote=None):
                           _conf(req))
 
 
-def _shelve_remote(req, server_id, body, run, rule):
-    """Upstream snapshots a shelved server into Glance: "<name>-shelved"."""
-    with db_of(req).reader() as session:
-        name = service.get(session, server_id).display_name
-    return snapshots.snapshot(req, server_id, run, rule,
-                              name=f"{name}-shelved")
-
-
 def _shelve_offload(req, session, instance, body):
     action_service.shelve_offload(session, instance, caller(req),
                                   _driver(req))
@@ -295,14 +281,6 @@ def _unshelve(req, session, instance, body):
             host = body["host"]
     action_service.unshelve(session, instance, caller(req),
                             _driver(req), _conf(req), zone=zone, host=host)
-
-
-def _rescue_remote(req, server_id, body, run, rule):
-    ref = (body or {}).get("rescue_image_ref")
-    if not ref:
-        return run()
-    return run(remote_image(req, ref,
-                            not_found=f"Image {ref} could not be found."))
 
 
 def _rescue(req, session, instance, body, remote=None):
@@ -376,7 +354,7 @@ ACTIONS = action_table(
     _A("unlock", _unlock, rules.LOCK % "unlock", _n("unlock"),
        lock_exempt=True, row_only=True),
     _A("rebuild", _rebuild, rules.S % "rebuild", schemas.REBUILD,
-       remote=_rebuild_remote),
+       remote=snapshots.rebuild_remote),
     _A("resize", _resize, rules.S % "resize", schemas.RESIZE),
     _A("confirmResize", _confirm, rules.S % "confirm_resize",
        _n("confirmResize")),
@@ -397,13 +375,13 @@ ACTIONS = action_table(
     _A("changePassword", _change_password, rules.ADMIN_PASSWORD,
        schemas.CHANGE_PASSWORD, row_only=True),
     _A("shelve", _shelve, rules.SHELVE % "shelve", _n("shelve"),
-       remote=_shelve_remote),
+       remote=snapshots.shelve_remote),
     _A("shelveOffload", _shelve_offload, rules.SHELVE % "shelve_offload",
        _n("shelveOffload")),
     _A("unshelve", _unshelve, rules.SHELVE % "unshelve", schemas.UNSHELVE,
        done=snapshots.unshelved),
     _A("rescue", _rescue, rules.RESCUE, schemas.RESCUE,
-       remote=_rescue_remote),
+       remote=snapshots.rescue_remote),
     _A("unrescue", _simple(action_service.unrescue), rules.UNRESCUE,
        _n("unrescue"), row_only=True),
     # The remote consoles of before 2.6 (handlers/remote_consoles.py).
