@@ -34,12 +34,12 @@ class Backends:
     def compute(self):
         """The compute driver and the flat network (built on first use)."""
         if self._compute is None:
-            self._compute = Compute(self.conf)
+            self._compute = Compute(self.conf, self)
         return self._compute
 
 
 class Compute:
-    def __init__(self, conf):
+    def __init__(self, conf, backends=None):
         from nova.compute import driver, network, port_cache
         from nova.conf import neutron
 
@@ -48,6 +48,29 @@ class Compute:
         # servers' network info cache.
         self.network = port_cache.PortNetwork() if neutron.enabled(conf) \
             else network.FlatNetwork(conf)
+        self._backends = backends
+        self._images = None
+
+    @property
+    def images(self):
+        """The image service (``nova.compute.image_api.Images``): Glance
+        when nova.conf has a ``[glance]`` section, else the local
+        catalogue."""
+        if self._images is None:
+            import nova.conf.glance
+
+            backends = self._backends
+            if nova.conf.glance.enabled(backends.conf):
+                from nova.api.glance_images import GlanceImages
+                from nova.clients.glance import GlanceClient
+
+                self._images = GlanceImages(
+                    GlanceClient(backends.service_auth))
+            else:
+                from nova.compute.images import LocalImages
+
+                self._images = LocalImages(backends.db)
+        return self._images
 
 
 def for_conf(conf):

@@ -14,10 +14,28 @@ LOG = logging.getLogger(__name__)
 
 
 def call(adapter: ks_adapter.Adapter, method: str, url: str, *,
-         service: str, **kwargs: Any):
+         service: str, retries: int = 0, **kwargs: Any):
     """The response (any status) of ``method url``; ``Unavailable`` (503)
     when the service cannot be reached, answers too slowly, or cannot be
-    found in the catalog. Statuses are the caller's to read."""
+    found in the catalog. Statuses are the caller's to read.
+
+    ``retries``: how many more times a call that could not connect is
+    made (never one that timed out: a slow service would hold the worker
+    ``retries`` times the timeout, nor one whose body is a stream)."""
+    from keystoneauth1 import exceptions as ks_exc
+
+    for _attempt in range(retries):
+        try:
+            return _call(adapter, method, url, service, kwargs)
+        except exception.Unavailable as exc:
+            if not isinstance(exc.__context__, ks_exc.ConnectFailure):
+                raise
+            LOG.warning("%s: %s %s could not connect; trying again",
+                        service, method, url)
+    return _call(adapter, method, url, service, kwargs)
+
+
+def _call(adapter, method, url, service, kwargs):
     from keystoneauth1 import exceptions as ks_exc
 
     kwargs.setdefault("raise_exc", False)

@@ -17,7 +17,14 @@ import sqlalchemy as sa
 
 from nova import exception
 from nova.compute import driver as driver_mod
-from nova.compute import host_hints, migrations, quotas, states, transitions
+from nova.compute import (
+    host_hints,
+    image_api,
+    migrations,
+    quotas,
+    states,
+    transitions,
+)
 from nova.compute import images as image_service
 from nova.compute import servers as service
 from nova.compute.instance_actions import NO_HOST, record
@@ -26,11 +33,13 @@ from nova.db.models import KeyPair, utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
     from oslo_config import cfg
     from sqlalchemy.orm import Session
 
     from nova.compute.driver import BuiltinDriver, Server
+    from nova.compute.image_api import ImageInfo
     from nova.compute.instance_actions import Caller
     from nova.db.models import Image, Instance
     from nova.db.statements import Reads
@@ -89,10 +98,12 @@ def unrescue(session: Reads, instance: Server, ctx: Caller,
 
 
 def rescue(session: Session, instance: Instance, ctx: Caller,
-           driver: BuiltinDriver, image_ref: str | None = None) -> None:
+           driver: BuiltinDriver, image_ref: str | None = None,
+           remote_checked: bool = False) -> None:
+    """``remote_checked``: the image was found in Glance already."""
     service.check_state(instance, "rescue",
                         (states.ACTIVE, states.STOPPED, states.ERROR))
-    if image_ref is not None and image_service.find(
+    if image_ref is not None and not remote_checked and image_service.find(
             session, image_ref, project_id=ctx.project_id,
             is_admin=ctx.is_admin) is None:
         raise exception.Invalid(f"Image {image_ref} could not be found.")
@@ -169,21 +180,30 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
             user_data: str | None | tuple[()] = (),
             hostname: str | None = None, access_ip_v4: str | None = None,
             access_ip_v6: str | None = None,
-            trusted_certs: list[str] | None | tuple[()] = ()) -> None:
+            trusted_certs: list[str] | None | tuple[()] = (),
+            remote_image: ImageInfo | None = None) -> None:
     service.check_state(instance, "rebuild",
                         (states.ACTIVE, states.STOPPED, states.ERROR))
-    image = image_service.find(session, image_ref,
-                               project_id=ctx.project_id,
-                               is_admin=ctx.is_admin)
-    if image is None:
-        raise exception.Invalid("Cannot find image for rebuild")
     flavor = json.loads(instance.flavor)
-    if flavor["memory_mb"] < image.min_ram:
-        raise exception.Invalid("Flavor's memory is too small for requested "
-                                "image.")
-    if flavor["root_gb"] and flavor["root_gb"] < image.min_disk:
-        raise exception.Invalid("Flavor's disk is too small for requested "
-                                "image.")
+    if remote_image is not None:
+        # Fetched from Glance by the caller, before this transaction.
+        image_api.check_bootable(remote_image, flavor["memory_mb"],
+                                 flavor["root_gb"])
+        image_service.remember(session, remote_image)
+        image_id = remote_image.id
+    else:
+        image = image_service.find(session, image_ref,
+                                   project_id=ctx.project_id,
+                                   is_admin=ctx.is_admin)
+        if image is None:
+            raise exception.Invalid("Cannot find image for rebuild")
+        if flavor["memory_mb"] < image.min_ram:
+            raise exception.Invalid("Flavor's memory is too small for "
+                                    "requested image.")
+        if flavor["root_gb"] and flavor["root_gb"] < image.min_disk:
+            raise exception.Invalid("Flavor's disk is too small for "
+                                    "requested image.")
+        image_id = image.id
     if key_name != ():
         if key_name is None:
             instance.key_name = instance.key_data = instance.key_type = None
@@ -212,7 +232,7 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
     if trusted_certs != ():
         instance.trusted_certs = (json.dumps(trusted_certs)
                                   if trusted_certs is not None else None)
-    instance.image_ref = image.id
+    instance.image_ref = image_id
     # A stopped server is stopped again after its rebuild, as upstream.
     stopped = instance.vm_state == states.STOPPED
     driver.run(instance, "rebuilding",
@@ -226,16 +246,21 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
 
 def create_image(session: Session, instance: Instance, ctx: Caller,
                  driver: BuiltinDriver, name: str,
-                 metadata: Mapping[str, str] | None) -> Image:
-    service.check_state(instance, "createImage", (
-        states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
+                 metadata: Mapping[str, str] | None,
+                 backup_type: str | None = None) -> Image:
+    """A snapshot (or, with ``backup_type``, a backup) of the server in
+    the local catalogue."""
     base = image_service.find(session, instance.image_ref)
     props = dict(image_service.properties(base)) if base else {}
-    props.update(metadata or {})
-    props.update({"image_type": "snapshot", "instance_uuid": instance.uuid,
+    props.update({"image_type": "backup" if backup_type else "snapshot",
+                  "instance_uuid": instance.uuid,
                   "base_image_ref": instance.image_ref,
                   "owner_user_name": ctx.user_name or "",
                   "user_id": ctx.user_id})
+    # The caller's metadata wins, as upstream's (a backup's type after).
+    props.update(metadata or {})
+    if backup_type:
+        props["backup_type"] = backup_type
     flavor = json.loads(instance.flavor)
     image = image_service.create(
         session, name=name, visibility="private", owner=instance.project_id,
@@ -244,12 +269,82 @@ def create_image(session: Session, instance: Instance, ctx: Caller,
         size=base.size if base else 0,
         disk_format=base.disk_format if base else "qcow2",
         properties=props)
+    if backup_type:
+        start_backup(session, instance, ctx, driver)
+    else:
+        start_snapshot(session, instance, ctx, driver)
+    return image
+
+
+def start_backup(session: Session, instance: Instance, ctx: Caller,
+                 driver: BuiltinDriver) -> None:
+    """The server's side of createBackup: upstream's states, the
+    image_backup task and the action record."""
+    service.check_state(instance, "createBackup", (
+        states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
+    driver.run(instance, "image_backup", instance.vm_state,
+               instance.power_state)
+    record(session, instance, "createBackup", ctx,
+           [("compute_backup_instance", "Success", None)])
+
+
+def backups_to_rotate(backups: list[ImageInfo], rotation: int
+                      ) -> list[ImageInfo]:
+    """Upstream's rotation: the oldest backups beyond ``rotation``."""
+    ordered = sorted(backups, key=lambda i: (
+        i.created_at is not None, i.created_at), reverse=True)
+    return ordered[rotation:]
+
+
+def check_snapshot(instance: Instance) -> None:
+    service.check_state(instance, "createImage", (
+        states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
+
+
+def start_snapshot(session: Session, instance: Instance, ctx: Caller,
+                   driver: BuiltinDriver) -> None:
+    """The server's side of a snapshot (its image is made elsewhere when
+    it lives in Glance): the image_snapshot task and the action record."""
+    check_snapshot(instance)
     prior = instance.vm_state
     power = instance.power_state
     driver.run(instance, "image_snapshot", prior, power)
     record(session, instance, "createImage", ctx,
            [("compute_snapshot_instance", "Success", None)])
-    return image
+
+
+def snapshot_request(instance: Instance, ctx: Caller, base: ImageInfo | None,
+                     name: str, metadata: Mapping[str, str] | None,
+                     image_type: str = "snapshot",
+                     extra: Mapping[str, str] | None = None
+                     ) -> dict[str, Any]:
+    """What to ask an image service for a server's snapshot or backup
+    (upstream's ``create_image``): name, properties, visibility, formats
+    (a snapshot's are left to the upload, as upstream), minimums. Someone
+    else's server (an admin's snapshot): visibility shared, and
+    ``instance_owner`` names the project to share it with."""
+    props = dict(metadata or {})
+    props.update(extra or {})
+    visibility = "private"
+    if ctx.project_id != instance.project_id:
+        visibility = "shared"
+        props["instance_owner"] = instance.project_id
+    flavor = json.loads(instance.flavor)
+    wanted: dict[str, Any] = {
+        "name": name,
+        "properties": image_api.snapshot_properties(
+            base, instance_uuid=instance.uuid,
+            base_image_ref=instance.image_ref, user_id=ctx.user_id,
+            owner_id=instance.project_id, image_type=image_type,
+            extra=props),
+        "visibility": visibility,
+        "min_disk": max(flavor["root_gb"], base.min_disk if base else 0),
+        "min_ram": base.min_ram if base else 0,
+    }
+    if image_type != "snapshot" and base is not None:
+        wanted.update(disk_format=base.disk_format,
+                      container_format=base.container_format)
+    return wanted
 
 
 # -- shelve -------------------------------------------------------------------

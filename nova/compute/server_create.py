@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from nova import exception
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
-from nova.compute import host_hints, quotas, server_groups, states
+from nova.compute import host_hints, image_api, quotas, server_groups, states
 from nova.compute import hosts as host_service
 from nova.compute import images as image_service
+from nova.compute.image_api import ImageInfo
 from nova.compute.network import canonical_address
 from nova.db.models import (
     Instance,
@@ -68,6 +69,9 @@ class CreateRequest:
     # Personality (before 2.57): [(path, decoded content)], checked
     # against the injected_file* quotas, not stored.
     injected_files: list = dataclasses.field(default_factory=list)
+    # The image, fetched from a remote image service before the
+    # transaction (None: ``image_ref`` is looked up in the catalogue).
+    image: ImageInfo | None = None
 
 
 def generate_password(length: int = 12) -> str:
@@ -102,6 +106,28 @@ def _group(session, req):
         raise exception.Invalid(exc.message) from None
 
 
+def _check_image(session, req, flavor) -> str:
+    """The id of the image to boot, checked against the flavor."""
+    if req.image is not None:
+        image_api.check_bootable(req.image, flavor.memory_mb,
+                                 flavor.root_gb)
+        image_service.remember(session, req.image)
+        return req.image.id
+    image = image_service.find(session, req.image_ref,
+                               project_id=req.project_id,
+                               is_admin=req.is_admin) \
+        if req.image_ref else None
+    if image is None:
+        raise exception.Invalid("Can not find requested image")
+    if flavor.memory_mb < image.min_ram:
+        raise exception.Invalid("Flavor's memory is too small for requested "
+                                "image.")
+    if flavor.root_gb and flavor.root_gb < image.min_disk:
+        raise exception.Invalid("Flavor's disk is too small for requested "
+                                "image.")
+    return image.id
+
+
 def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
            network: FlatNetwork, conf: cfg.ConfigOpts
            ) -> tuple[list[Instance], str]:
@@ -118,18 +144,7 @@ def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
     except exception.NotFound:
         raise exception.Invalid(
             f"Flavor {req.flavor_ref} could not be found.") from None
-    image = image_service.find(session, req.image_ref,
-                               project_id=req.project_id,
-                               is_admin=req.is_admin) \
-        if req.image_ref else None
-    if image is None:
-        raise exception.Invalid("Can not find requested image")
-    if flavor.memory_mb < image.min_ram:
-        raise exception.Invalid("Flavor's memory is too small for requested "
-                                "image.")
-    if flavor.root_gb and flavor.root_gb < image.min_disk:
-        raise exception.Invalid("Flavor's disk is too small for requested "
-                                "image.")
+    image_id = _check_image(session, req, flavor)
     key = None
     if req.key_name is not None:
         key = session.execute(sa.select(KeyPair).where(
@@ -177,7 +192,7 @@ def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
             uuid=str(uuid.uuid4()), project_id=req.project_id,
             user_id=req.user_id, display_name=name,
             display_description=req.description, hostname=hostname,
-            image_ref=image.id, flavor=flavor_json, flavorid=flavor.flavorid,
+            image_ref=image_id, flavor=flavor_json, flavorid=flavor.flavorid,
             vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
             root_gb=flavor.root_gb, ephemeral_gb=flavor.ephemeral_gb,
             key_name=key.name if key else None,

@@ -25,6 +25,7 @@ SERVER_MIGRATIONS = "os_compute_api:servers:migrations:%s"
 RESET_STATE = "os_compute_api:os-admin-actions:reset_state"
 INJECT_NETWORK_INFO = "os_compute_api:os-admin-actions:inject_network_info"
 DIAGNOSTICS = "os_compute_api:os-server-diagnostics"
+CREATE_BACKUP = "os_compute_api:os-create-backup"
 
 M, R, A = (base.PROJECT_MEMBER_OR_ADMIN, base.PROJECT_READER_OR_ADMIN,
            base.ADMIN)
@@ -77,6 +78,8 @@ RULES = [
               deprecated_rule=_split_from(MIGRATE % "migrate_live")),
     _act(S % "create_image", M, "Create an image from a server.",
          "createImage"),
+    _act(CREATE_BACKUP, M, "Create a back-up of a server (an image, the "
+         "oldest beyond the rotation deleted).", "createBackup"),
     _act(S % "trigger_crash_dump", M,
          "Trigger a crash dump in a server (2.17).", "trigger_crash_dump"),
     _act(CONSOLE_OUTPUT, M, "Show a server's console output.",

@@ -1,8 +1,9 @@
 """The local image catalogue: /images (2.1 to 2.35) and ``nova-manage image``.
 
 There is no Glance: images are added with ``nova-manage image create`` (or
-``nova.compute.images.create``) and shown read-only at /images until 2.35,
-as upstream's image proxy did (``images_proxy.txt``).
+``nova.compute.images.create``) and shown at /images until 2.35, as
+upstream's image proxy did (``images_proxy.txt``); their owner (or an
+admin) may delete them and change their metadata (until 2.38).
 """
 
 import json
@@ -324,3 +325,86 @@ def test_deleted_image_keeps_servers_showing_it(catalogue, capsys,
     assert server["image"]["id"] == CIRROS
     assert server["image"]["properties"] == {}
     assert server["status"] == "ACTIVE"
+
+
+def test_owner_changes_metadata_and_deletes_local_images(catalogue):
+    mine = "00000000-0000-4000-8000-00000000000d"  # demo's
+    base = f"{URL}/{mine}/metadata"
+    assert catalogue.get(base, headers=DEMO).json == {"metadata": {}}
+    resp = catalogue.post_json(base, {"metadata": {"os": "linux"}},
+                               headers=DEMO)
+    assert resp.json == {"metadata": {"os": "linux"}}
+    resp = catalogue.put_json(base + "/os", {"meta": {"os": "bsd"}},
+                              headers=DEMO)
+    assert resp.json == {"meta": {"os": "bsd"}}
+    resp = catalogue.put_json(base + "/os", {"meta": {"other": "x"}},
+                              headers=DEMO, status=400)
+    assert fault(resp, "badRequest", 400) == "Request body and URI mismatch"
+    assert catalogue.get(base + "/os", headers=DEMO).json == {
+        "meta": {"os": "bsd"}}
+    catalogue.delete(base + "/os", headers=DEMO, status=204)
+    resp = catalogue.delete(base + "/os", headers=DEMO, status=404)
+    assert fault(resp, "itemNotFound", 404) == "Invalid metadata key"
+    # Another project's public image: seen, not changed; a private one:
+    # not seen.
+    resp = catalogue.post_json(f"{URL}/{CIRROS}/metadata",
+                               {"metadata": {"x": "y"}}, headers=DEMO,
+                               status=403)
+    assert fault(resp, "forbidden", 403) == (
+        f"Not authorized for image {CIRROS}.")
+    resp = catalogue.delete(f"{URL}/{CIRROS}", headers=DEMO, status=403)
+    assert fault(resp, "forbidden", 403) == (
+        "You are not allowed to delete the image.")
+    resp = catalogue.get(f"{URL}/00000000-0000-4000-8000-00000000000e"
+                         f"/metadata", headers=DEMO, status=404)
+    assert fault(resp, "itemNotFound", 404) == "Image not found."
+    resp = catalogue.post_json(base, {"metadata": {
+        f"k{i}": "v" for i in range(129)}}, headers=DEMO, status=403)
+    assert fault(resp, "forbidden", 403) == "Image metadata limit exceeded"
+    catalogue.get(base, headers=v("2.39", DEMO), status=404)
+    catalogue.delete(f"{URL}/{mine}", headers=DEMO, status=204)
+    catalogue.get(f"{URL}/{mine}", headers=DEMO, status=404)
+
+
+def test_create_backup_in_the_local_catalogue(catalogue):
+    make_flavor(catalogue, "m1.tiny", flavor_id="1")
+    resp = catalogue.post_json("/v2.1/servers", {"server": {
+        "name": "vm", "imageRef": CIRROS, "flavorRef": "1",
+        "networks": "none"}}, headers=v("2.37", DEMO))
+    server_id = resp.json["server"]["id"]
+    backup = {"name": "weekly", "backup_type": "weekly", "rotation": 1}
+    first = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                                {"createBackup": backup}, headers=DEMO)
+    first_id = first.headers["Location"].rsplit("/", 1)[1]
+    second = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                                 {"createBackup": backup},
+                                 headers=v("2.45", DEMO))
+    second_id = second.json["image_id"]
+    shown = catalogue.get(f"{URL}/{second_id}", headers=DEMO).json["image"]
+    assert shown["metadata"]["image_type"] == "backup"
+    assert shown["metadata"]["backup_type"] == "weekly"
+    catalogue.get(f"{URL}/{first_id}", headers=DEMO, status=404)
+    resp = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                               {"createBackup": {"name": "x"}},
+                               headers=DEMO, status=400)
+    fault(resp, "badRequest", 400)
+
+
+def test_filters_by_server_type_and_changes_since(catalogue):
+    make_flavor(catalogue, "m1.tiny", flavor_id="1")
+    server_id = catalogue.post_json("/v2.1/servers", {"server": {
+        "name": "vm", "imageRef": CIRROS, "flavorRef": "1",
+        "networks": "none"}}, headers=v("2.37", DEMO)).json["server"]["id"]
+    snap = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
+                               {"createImage": {"name": "s"}},
+                               headers=v("2.45", DEMO)).json["image_id"]
+    for query in (f"server={server_id}", "type=snapshot",
+                  f"server=http://localhost/v2.1/servers/{server_id}",
+                  "changes-since=2000-01-01T00:00:00Z"):
+        assert snap in ids(catalogue.get(f"{URL}?{query}", headers=DEMO))
+    assert ids(catalogue.get(f"{URL}?type=backup", headers=DEMO)) == []
+    assert ids(catalogue.get(f"{URL}?changes-since=2999-01-01T00:00:00Z",
+                             headers=DEMO)) == []
+    resp = catalogue.get(f"{URL}?changes-since=yesterday", headers=DEMO,
+                         status=400)
+    fault(resp, "badRequest", 400)

@@ -175,6 +175,8 @@ SCENARIOS = {
     ("DELETE", "/servers/{server_id}/migrations/{migration_id}"): (
         [_live], _on_migration("delete")),
     ("action", "createImage"): ([], _act({"createImage": {"name": "s"}})),
+    ("action", "createBackup"): ([], _act({"createBackup": {
+        "name": "b", "backup_type": "daily", "rotation": 1}})),
     ("action", "os-getConsoleOutput"): (
         [], _act({"os-getConsoleOutput": {"length": 5}})),
     ("action", "changePassword"): (
@@ -364,6 +366,7 @@ def test_a_write_leaves_no_stale_view(apps, key):
 # it was (but for "updated", in whole seconds), injectNetworkInfo has
 # nothing to do with the built-in driver.
 _UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
+           ("action", "createBackup"),
            ("action", "reboot"),
            ("action", "trigger_crash_dump"), ("metadata", "password"),
            ("DELETE", "/servers/{server_id}/os-server-password"),

@@ -105,6 +105,19 @@ MATRIX = {
     ("GET", "/images/detail"): Probe("/images/detail", member=LIST,
                                      reader=LIST, admin=200, hidden=True),
     ("GET", "/images/{image_id}"): Probe("/images/{image}", admin=200),
+    ("DELETE", "/images/{image_id}"): Probe("/images/{image}"),
+    ("GET", "/images/{image_id}/metadata"): Probe(
+        "/images/{image}/metadata", admin=200),
+    ("POST", "/images/{image_id}/metadata"): Probe(
+        "/images/{image}/metadata", {"metadata": {"b": "x"}}),
+    ("PUT", "/images/{image_id}/metadata"): Probe(
+        "/images/{image}/metadata", {"metadata": {"b": "x"}}),
+    ("GET", "/images/{image_id}/metadata/{key}"): Probe(
+        "/images/{image}/metadata/kind"),
+    ("PUT", "/images/{image_id}/metadata/{key}"): Probe(
+        "/images/{image}/metadata/kind", {"meta": {"kind": "x"}}),
+    ("DELETE", "/images/{image_id}/metadata/{key}"): Probe(
+        "/images/{image}/metadata/kind"),
     # keypairs (alice's)
     ("GET", "/os-keypairs"): Probe("/os-keypairs?user_id=alice",
                                    admin=200),
@@ -382,6 +395,9 @@ ACTION_BODIES = {
     "changePassword": {"changePassword": {"adminPass": "set-by-B"}},
     "confirmResize": {"confirmResize": None},
     "createImage": {"createImage": {"name": "b-snapshot"}},
+    "createBackup": {"createBackup": {"name": "b-backup",
+                                      "backup_type": "daily",
+                                      "rotation": 1}},
     "forceDelete": {"forceDelete": None},
     "lock": {"lock": {"locked_reason": "by B"}},
     "migrate": {"migrate": None},

@@ -15,6 +15,7 @@ from nova.api.compute.handlers import (
     floating_ips,
     hosts,
     hypervisors,
+    image_metadata,
     images,
     instance_actions,
     instance_usage_audit_log,
@@ -44,8 +45,9 @@ from nova.api.compute.handlers import (
     usage,
 )
 
-_MODULES = (flavors, keypairs, images, server_list, servers, server_actions,
-            server_ips, server_metadata, server_tags, server_password,
+_MODULES = (flavors, keypairs, images, image_metadata, server_list,
+            servers, server_actions, server_ips, server_metadata,
+            server_tags, server_password,
             instance_actions, interfaces, migrations, server_migrations,
             limits, quota_sets, quota_classes, server_groups,
             server_diagnostics, extensions, server_security_groups,

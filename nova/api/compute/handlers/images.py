@@ -1,14 +1,15 @@
-"""/images: the local image catalogue, read-only, until 2.35 (as the image
-proxy upstream, which 2.36 removed)."""
+"""/images: the image proxy until 2.35 (upstream removed it in 2.36), over
+the image interface: the local catalogue, or Glance v2 when configured."""
 
+from nova import exception
 from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, last
-from nova.api.compute.router import Route
-from nova.compute import images as service
+from nova.api.compute.handlers.server_common import compute_of
+from nova.api.compute.router import Result, Route
 from nova.policies import images as rules
 
 # 2.36 removes /images (max_version 2.35 below); 2.39 removes the image
-# metadata proxy, which is not served at any version here.
+# metadata proxy (handlers/image_metadata.py).
 HONOURED = {"images": {"2.36", "2.39"}}
 _MAX = (2, 35)
 
@@ -37,7 +38,7 @@ def _detail(image, links):
     return {
         "id": image.id, "name": image.name,
         "minRam": image.min_ram, "minDisk": image.min_disk,
-        "metadata": service.properties(image),
+        "metadata": dict(image.properties),
         "created": _time(image.created_at),
         "updated": _time(image.updated_at or image.created_at),
         "status": image.status.upper(), "progress": 100,
@@ -46,13 +47,36 @@ def _detail(image, links):
     }
 
 
+# Upstream's proxy filters, as Glance v2 names them.
+_FILTERS = {"name": "name", "status": "status", "server": "instance_uuid",
+            "type": "image_type", "minRam": "min_ram",
+            "minDisk": "min_disk"}
+
+
+def _filters(req):
+    """Upstream's: ``server`` (an id or a URL) is the ``instance_uuid``
+    property, ``type`` ``image_type``, ``changes-since`` ``updated_at``
+    ``gte:``, ``property-X`` the property X; status in lower case."""
+    filters = {}
+    for key in req.query:
+        value = last(req.query, key)
+        if key in _FILTERS:
+            filters[_FILTERS[key]] = value
+        elif key == "changes-since":
+            filters["updated_at"] = f"gte:{value}"
+        elif key.startswith("property-") and len(key) > len("property-"):
+            filters[key[len("property-"):]] = value
+    if "instance_uuid" in filters:
+        filters["instance_uuid"] = filters["instance_uuid"].rsplit("/")[-1]
+    if "status" in filters:
+        filters["status"] = filters["status"].lower()
+    return filters
+
+
 def _list(req, render):
     limit, marker = common.page_params(req)
-    with req.app.backends.db.reader() as session:
-        rows = service.list_images(
-            session, project_id=req.context.project_id,
-            is_admin=req.can("context_is_admin"), limit=limit, marker=marker,
-            name=last(req.query, "name"), status=last(req.query, "status"))
+    rows = compute_of(req).images.list(
+        context_of(req), limit=limit, marker=marker, filters=_filters(req))
     links = common.Links(req)
     return common.collection(req, "images", [render(r, links) for r in rows],
                              limit, lambda item: item["id"])
@@ -66,12 +90,32 @@ def detail(req):
     return _list(req, _detail)
 
 
+def context_of(req):
+    """The caller, with the admin flag the policy gives it (the local
+    catalogue filters by it; Glance reads the token)."""
+    import dataclasses
+
+    return dataclasses.replace(req.context,
+                               is_admin=req.can("context_is_admin"))
+
+
 def show(req, image_id):
-    with req.app.backends.db.reader() as session:
-        image = service.get(session, image_id,
-                            project_id=req.context.project_id,
-                            is_admin=req.can("context_is_admin"))
+    try:
+        image = compute_of(req).images.show(context_of(req), image_id)
+    except exception.NotFound:
+        raise exception.NotFound("Image not found.") from None
     return {"image": _detail(image, common.Links(req))}
+
+
+def delete(req, image_id):
+    try:
+        compute_of(req).images.delete(context_of(req), image_id)
+    except exception.NotFound:
+        raise exception.NotFound("Image not found.") from None
+    except exception.Forbidden:
+        raise exception.Forbidden(
+            "You are not allowed to delete the image.") from None
+    return Result(204)
 
 
 ROUTES = (
@@ -81,4 +125,6 @@ ROUTES = (
           max_version=_MAX),
     Route("/images/{image_id}", "GET", show, rules.LIST, query=ANY_QUERY,
           max_version=_MAX),
+    Route("/images/{image_id}", "DELETE", delete, rules.UPDATE,
+          query=ANY_QUERY, max_version=_MAX),
 )

@@ -1,4 +1,4 @@
-"""POST /servers/{id}/action: one declarative table of the 29 actions,
+"""POST /servers/{id}/action: one declarative table of the 30 actions,
 and the dispatcher that reads it.
 
 Each ``ServerAction`` says: the body's key, the handler, the policy rule
@@ -16,7 +16,7 @@ body, None for 202, or an error to answer once what it wrote is committed.
 import dataclasses
 
 from nova.api import errors, validation
-from nova.api.compute import common
+from nova.api.compute import common, snapshots
 from nova.api.compute.common import ANY_QUERY
 from nova.api.compute.handlers import (
     remote_consoles,
@@ -64,6 +64,7 @@ HONOURED = {
     "servers/action:lock": {"2.73"},
     "servers/action:trigger_crash_dump": {"2.17"},
     "servers/action:createImage": {"2.39", "2.45"},
+    "servers/action:createBackup": {"2.39", "2.45"},
     "servers/action:migrate": {"2.56"},
     "servers/action:os-migrateLive": {"2.25", "2.30", "2.34", "2.68"},
     "servers/action:unshelve": {"2.77", "2.91"},
@@ -83,6 +84,14 @@ class ServerAction(Action):
     # Checked instead of ``rule`` when the body names a host (upstream's
     # ``...:host`` rules, which it checks alone then).
     host_rule: str | None = None
+    # With a remote image service (Glance): ``remote(req, server_id,
+    # body, run, rule)`` talks to it before and after the write transaction,
+    # which ``run(prepared)`` performs (the handler then gets
+    # ``remote=prepared``).
+    remote: object = None
+    # ``done(req, server_id, body, result)``: run after the transaction
+    # (and the remote work), its return is the answer.
+    done: object = None
 
     def rule_for(self, body):
         if self.host_rule and isinstance(body, dict) and body.get("host"):
@@ -153,7 +162,7 @@ def _admin_pass(req, given=None):
     return given if given is not None else server_create.generate_password()
 
 
-def _rebuild(req, session, instance, body):
+def _rebuild(req, session, instance, body, remote=None):
     def given(key):
         return body[key] if key in body else ()
 
@@ -169,7 +178,8 @@ def _rebuild(req, session, instance, body):
         key_name=given("key_name"), user_data=given("user_data"),
         hostname=body.get("hostname"),
         access_ip_v4=body.get("accessIPv4"),
-        access_ip_v6=body.get("accessIPv6"), trusted_certs=certs)
+        access_ip_v6=body.get("accessIPv6"), trusted_certs=certs,
+        remote_image=remote)
     session.flush()
     result = show_one(req, session, instance, status=202)
     view = result.body["server"]
@@ -232,20 +242,6 @@ def _migrate_live(req, session, instance, body):
     return None if req.is_version("2.34") else failed
 
 
-def _create_image(req, session, instance, body):
-    metadata = body.get("metadata", {})
-    if not req.is_version("2.39") and len(metadata) > \
-            service.MAX_METADATA_ITEMS:
-        raise errors.Forbidden("Image metadata limit exceeded")
-    image = action_service.create_image(
-        session, instance, caller(req), _driver(req), body["name"],
-        metadata)
-    if req.is_version("2.45"):
-        return Result(202, {"image_id": image.id})
-    href = common.Links(req).resource("images", image.id)[0]["href"]
-    return Result(202, headers=[("Location", href)])
-
-
 def _console_output(req, session, instance, body):
     length = (body or {}).get("length")
     if length is not None:
@@ -263,7 +259,7 @@ def _change_password(req, session, instance, body):
                                    _driver(req))
 
 
-def _shelve(req, session, instance, body):
+def _shelve(req, session, instance, body, remote=None):
     action_service.shelve(session, instance, caller(req), _driver(req),
                           _conf(req))
 
@@ -287,11 +283,12 @@ def _unshelve(req, session, instance, body):
                             _driver(req), _conf(req), zone=zone, host=host)
 
 
-def _rescue(req, session, instance, body):
+def _rescue(req, session, instance, body, remote=None):
     body = body or {}
     admin_pass = _admin_pass(req, body.get("adminPass"))
     action_service.rescue(session, instance, caller(req), _driver(req),
-                          body.get("rescue_image_ref"))
+                          body.get("rescue_image_ref"),
+                          remote_checked=remote is not None)
     return Result(200, {"adminPass": admin_pass} if admin_pass else {})
 
 
@@ -356,7 +353,8 @@ ACTIONS = action_table(
        row_only=True),
     _A("unlock", _unlock, rules.LOCK % "unlock", _n("unlock"),
        lock_exempt=True, row_only=True),
-    _A("rebuild", _rebuild, rules.S % "rebuild", schemas.REBUILD),
+    _A("rebuild", _rebuild, rules.S % "rebuild", schemas.REBUILD,
+       remote=snapshots.rebuild_remote),
     _A("resize", _resize, rules.S % "resize", schemas.RESIZE),
     _A("confirmResize", _confirm, rules.S % "confirm_resize",
        _n("confirmResize")),
@@ -366,17 +364,24 @@ ACTIONS = action_table(
     _A("os-migrateLive", _migrate_live, rules.MIGRATE % "migrate_live",
        schemas.MIGRATE_LIVE, lock_exempt=True,
        host_rule=rules.MIGRATE % "migrate_live:host"),
-    _A("createImage", _create_image, rules.S % "create_image",
-       schemas.CREATE_IMAGE, lock_exempt=True),
+    _A("createImage", snapshots.create_image, rules.S % "create_image",
+       schemas.CREATE_IMAGE, lock_exempt=True,
+       remote=snapshots.create_image_remote),
+    _A("createBackup", snapshots.create_backup, rules.CREATE_BACKUP,
+       schemas.CREATE_BACKUP, remote=snapshots.create_backup_remote,
+       done=snapshots.backup_done),
     _A("os-getConsoleOutput", _console_output, rules.CONSOLE_OUTPUT,
        schemas.CONSOLE_OUTPUT, lock_exempt=True),
     _A("changePassword", _change_password, rules.ADMIN_PASSWORD,
        schemas.CHANGE_PASSWORD, row_only=True),
-    _A("shelve", _shelve, rules.SHELVE % "shelve", _n("shelve")),
+    _A("shelve", _shelve, rules.SHELVE % "shelve", _n("shelve"),
+       remote=snapshots.shelve_remote),
     _A("shelveOffload", _shelve_offload, rules.SHELVE % "shelve_offload",
        _n("shelveOffload")),
-    _A("unshelve", _unshelve, rules.SHELVE % "unshelve", schemas.UNSHELVE),
-    _A("rescue", _rescue, rules.RESCUE, schemas.RESCUE),
+    _A("unshelve", _unshelve, rules.SHELVE % "unshelve", schemas.UNSHELVE,
+       done=snapshots.unshelved),
+    _A("rescue", _rescue, rules.RESCUE, schemas.RESCUE,
+       remote=snapshots.rescue_remote),
     _A("unrescue", _simple(action_service.unrescue), rules.UNRESCUE,
        _n("unrescue"), row_only=True),
     # The remote consoles of before 2.6 (handlers/remote_consoles.py).
@@ -466,13 +471,23 @@ def action(req, server_id):
             pass
         else:
             return result if result is not None else Result(202)
-    with db_of(req).writer() as session:
-        sweep(req, session)
-        instance = load_for_change(req, session, server_id, rule,
-                                   check_lock=check_lock)
-        result = handler(req, session, instance, body)
+
+    def run(prepared=None):
+        extra = {} if prepared is None else {"remote": prepared}
+        with db_of(req).writer() as session:
+            sweep(req, session)
+            instance = load_for_change(req, session, server_id, rule,
+                                       check_lock=check_lock)
+            return handler(req, session, instance, body, **extra)
+
+    if entry.remote is not None and compute_of(req).images.remote:
+        result = entry.remote(req, server_id, body, run, rule)
+    else:
+        result = run()
     if isinstance(result, Exception):
         raise result  # what was written stays (upstream's records)
+    if entry.done is not None:
+        result = entry.done(req, server_id, body, result)
     return result if result is not None else Result(202)
 
 

@@ -187,3 +187,23 @@ def changes_window(query, version_ok):
             "The value of changes-since must be less than or equal to "
             "changes-before.")
     return since, before
+
+
+def remote_image(req, image_ref, *, not_found=None):
+    """The image ``image_ref`` from a remote image service (Glance),
+    fetched before any transaction opens; None with the local catalogue
+    (the domain reads it in its transaction). Not found or not allowed is
+    400 as upstream (``not_found``: the message, else server create's
+    "Can not find requested image")."""
+    images = compute_of(req).images
+    if not images.remote:
+        return None
+    if not image_ref:
+        raise exception.Invalid(not_found or "Can not find requested image")
+    try:
+        return images.show(req.context, image_ref)
+    except exception.NotFound:
+        raise exception.Invalid(
+            not_found or "Can not find requested image") from None
+    except exception.Forbidden as exc:
+        raise exception.Invalid(exc.message) from None

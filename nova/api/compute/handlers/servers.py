@@ -18,6 +18,7 @@ from nova.api.compute.handlers.server_common import (
     load,
     load_for_change,
     reduce_view,
+    remote_image,
     settle,
     show_one,
     sweep,
@@ -183,6 +184,10 @@ def create(req):
     groups = tuple(dict.fromkeys(
         g["name"] for g in server.get("security_groups", [])
         if g.get("name"))) or ("default",)
+    image_ref = _image_ref(server)
+    # Glance is asked before Neutron (upstream checks the image first) and
+    # before the transaction opens, never inside it.
+    image = remote_image(req, image_ref)
     plan = None
     if neutron_common.enabled(req):
         # Checked in Neutron before the write transaction (never held
@@ -215,7 +220,7 @@ def create(req):
     creq = server_create.CreateRequest(
         name=server["name"],
         flavor_ref=common.id_from_href(server["flavorRef"]),
-        image_ref=_image_ref(server), project_id=req.context.project_id,
+        image_ref=image_ref, project_id=req.context.project_id,
         user_id=req.context.user_id, is_admin=req.can("context_is_admin"),
         key_name=server.get("key_name"), user_data=server.get("user_data"),
         metadata=server.get("metadata", {}), availability_zone=zone,
@@ -228,7 +233,7 @@ def create(req):
         access_ip_v4=server.get("accessIPv4"),
         access_ip_v6=server.get("accessIPv6"),
         scheduler_hints=hints, trusted_certs=certs,
-        injected_files=_injected_files(server))
+        injected_files=_injected_files(server), image=image)
     compute = compute_of(req)
     who = caller(req)
     with db_of(req).writer() as session:

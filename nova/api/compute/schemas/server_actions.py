@@ -132,6 +132,16 @@ CREATE_IMAGE = _action("createImage", {**_STRICT, "properties": {
         "additionalProperties": False}},
     "required": ["name"]})
 
+CREATE_BACKUP = _action("createBackup", {**_STRICT, "properties": {
+    "name": types.NAME,
+    "backup_type": {"type": "string"},
+    # upstream's non_negative_integer
+    "rotation": {"type": ["integer", "string"], "pattern": "^[0-9]*$",
+                 "minimum": 0, "minLength": 1},
+    "metadata": CREATE_IMAGE["properties"]["createImage"]["properties"][
+        "metadata"]},
+    "required": ["name", "backup_type", "rotation"]})
+
 CONSOLE_OUTPUT = _action("os-getConsoleOutput", {
     **_STRICT, "properties": {"length": {
         "type": ["integer", "string", "null"], "pattern": r"^-?[0-9]+$",
