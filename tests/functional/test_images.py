@@ -398,6 +398,13 @@ def test_filters_by_server_type_and_changes_since(catalogue):
     snap = catalogue.post_json(f"/v2.1/servers/{server_id}/action",
                                {"createImage": {"name": "s"}},
                                headers=v("2.45", DEMO)).json["image_id"]
+    shown = catalogue.get(f"{URL}/{snap}", headers=DEMO).json["image"]
+    # As upstream: the server a snapshot was made of, with its links.
+    assert shown["server"] == {"id": server_id, "links": [
+        {"rel": "self", "href": f"{HOST}/v2.1/servers/{server_id}"},
+        {"rel": "bookmark", "href": f"{HOST}/servers/{server_id}"}]}
+    assert "server" not in catalogue.get(f"{URL}/{CIRROS}",
+                                         headers=DEMO).json["image"]
     for query in (f"server={server_id}", "type=snapshot",
                   f"server=http://localhost/v2.1/servers/{server_id}",
                   "changes-since=2000-01-01T00:00:00Z"):

@@ -35,7 +35,7 @@ def _basic(image, links):
 
 
 def _detail(image, links):
-    return {
+    view = {
         "id": image.id, "name": image.name,
         "minRam": image.min_ram, "minDisk": image.min_disk,
         "metadata": dict(image.properties),
@@ -45,6 +45,12 @@ def _detail(image, links):
         "OS-EXT-IMG-SIZE:size": image.size,
         "links": links.resource("images", image.id),
     }
+    # As upstream: a snapshot or backup names the server it was made of.
+    server_id = image.properties.get("instance_uuid")
+    if server_id is not None:
+        view["server"] = {"id": server_id,
+                          "links": links.resource("servers", server_id)}
+    return view
 
 
 # Upstream's proxy filters, as Glance v2 names them.
