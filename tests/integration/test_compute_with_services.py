@@ -23,7 +23,12 @@ Proven against the real services:
 - os-security-groups (2.35) and add/removeSecurityGroup on the port;
 - a floating IP from ``public`` (2.35), add/removeFloatingIp;
 - [keystone] project validation of os-quota-sets;
-- a second API whose Neutron cannot be reached: 503, no server left.
+- a second API whose Neutron cannot be reached: 503, no server left;
+- boot from Glance's image, shown in the server's views; createImage
+  makes an active snapshot in Glance (instance_uuid, image_type
+  snapshot), its URL in Location before 2.45, its id in the body from
+  2.45; the /v2.1/images proxy lists, shows and deletes it (2.35); an
+  image Glance does not have is 400.
 """
 
 import contextlib
@@ -130,11 +135,6 @@ def flavor(admin, api):
 @pytest.fixture(scope="module")
 def image(cloud, api):
     """The image servers boot from: Glance's ``osvc-image``."""
-    from tests.deploy import servers as deploy
-    if not (deploy.ROOT / "nova" / "clients" / "glance.py").exists():
-        # Until Glance support is merged: the local catalogue, same id.
-        api.manage("image", "create", "osvc-image", "--id",
-                   cloud["image_id"])
     return cloud["image_id"]
 
 
@@ -522,8 +522,6 @@ def test_neutron_unreachable_gives_503_and_no_server(
         assert admin.post("/flavors", {"flavor": {
             "name": FLAVOR, "id": FLAVOR, "ram": 64, "vcpus": 1,
             "disk": 1}}).status_code == 200
-        if not (deploy.ROOT / "nova" / "clients" / "glance.py").exists():
-            other.manage("image", "create", "osvc-image", "--id", image)
         started = time.monotonic()
 
         response = demo.post("/servers", {"server": {
@@ -541,3 +539,92 @@ def test_neutron_unreachable_gives_503_and_no_server(
         print(f"503 from the API without Neutron after {took:.1f} s")
     finally:
         other.stop()
+
+
+# -- Glance -------------------------------------------------------------------
+
+def glance_image(cloud, image_id):
+    """The image as Glance shows it to demo, or None (404)."""
+    response = cloud.api(cloud.demo(), "image").get(f"/v2/images/{image_id}")
+    return response.json() if response.status_code == 200 else None
+
+
+def test_boot_from_glance_and_snapshot_into_it(cloud, api, demo, flavor,
+                                               image, servers):
+    server_id = servers(imageRef=image, flavorRef=flavor, networks=[
+        {"uuid": cloud["private_network_id"]}]).json()["server"]["id"]
+    server = wait_status(demo, server_id)
+    assert server["image"]["id"] == image
+    assert server["image"]["links"] == [{
+        "rel": "bookmark", "href": f"{api.root}/images/{image}"}]
+    shown = demo.get(f"/servers/{server_id}", version="2.98").json()[
+        "server"]
+    assert shown["image"]["properties"] == {}  # osvc-image has none
+
+    # Before 2.45: the new image's URL in Location, no body.
+    made = demo.action(server_id, {"createImage": {
+        "name": "integ-snap", "metadata": {"purpose": "integration"}}})
+    assert made.status_code == 202, made.text
+    location = made.headers["Location"]
+    snapshot = location.rsplit("/", 1)[1]
+    assert location == f"{api.url}/images/{snapshot}"
+    # From 2.45: image_id in the body.
+    second = demo.action(server_id, {"createImage": {"name": "integ-2"}},
+                         version="2.45")
+    assert second.status_code == 202, second.text
+    second_id = second.json()["image_id"]
+    try:
+        for image_id in (snapshot, second_id):
+            found = wait_for(
+                lambda i=image_id: (lambda g: g if g and g["status"]
+                                    == "active" else None)(
+                    glance_image(cloud, i)), f"image {image_id} active")
+            assert found["instance_uuid"] == server_id
+            assert found["image_type"] == "snapshot"
+            assert found["base_image_ref"] == image
+            assert found["owner"] == cloud["demo_project_id"]
+            assert found["visibility"] == "private"
+        assert glance_image(cloud, snapshot)["purpose"] == "integration"
+        wait_status(demo, server_id)  # the snapshots' task is done
+
+        # The image proxy, up to 2.35.
+        listed = demo.get("/images/detail", version="2.35")
+        assert listed.status_code == 200, listed.text
+        by_id = {i["id"]: i for i in listed.json()["images"]}
+        assert {image, snapshot, second_id} <= set(by_id)
+        proxied = demo.get(f"/images/{snapshot}", version="2.35").json()[
+            "image"]
+        assert proxied["status"] == "ACTIVE"
+        assert proxied["name"] == "integ-snap"
+        assert proxied["metadata"]["instance_uuid"] == server_id
+        assert proxied["metadata"]["image_type"] == "snapshot"
+        assert proxied["metadata"]["purpose"] == "integration"
+        assert proxied["server"] == {"id": server_id, "links": [
+            {"rel": "self", "href": f"{api.url}/servers/{server_id}"},
+            {"rel": "bookmark",
+             "href": f"{api.root}/servers/{server_id}"}]}
+        assert demo.get(f"/images/{snapshot}",
+                        version="2.36").status_code == 404
+
+        deleted = demo.delete(f"/images/{snapshot}", version="2.35")
+
+        assert deleted.status_code == 204, deleted.text
+        assert glance_image(cloud, snapshot) is None
+        assert demo.get(f"/images/{snapshot}",
+                        version="2.35").status_code == 404
+    finally:
+        glance = cloud.api(cloud.demo(), "image")
+        for image_id in (snapshot, second_id):
+            glance.delete(f"/v2/images/{image_id}")
+
+
+def test_boot_from_an_image_glance_does_not_have(cloud, demo, flavor,
+                                                 servers):
+    name = f"integ-noimage-{uuid.uuid4().hex[:6]}"
+    response = servers(expect=400, name=name, imageRef=str(uuid.uuid4()),
+                       flavorRef=flavor, networks=[
+                           {"uuid": cloud["private_network_id"]}])
+    assert response.json() == {"badRequest": {
+        "code": 400, "message": "Can not find requested image"}}
+    assert name not in {s["name"] for s in
+                        demo.get("/servers").json()["servers"]}
