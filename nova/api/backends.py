@@ -34,20 +34,30 @@ class Backends:
     def compute(self):
         """The compute driver and the flat network (built on first use)."""
         if self._compute is None:
-            self._compute = Compute(self.conf)
+            self._compute = Compute(self.conf, lambda: self.service_auth)
         return self._compute
 
 
 class Compute:
-    def __init__(self, conf):
+    def __init__(self, conf, service_auth=None):
         from nova.compute import driver, network, port_cache
         from nova.conf import neutron
 
         self.driver = driver.load(conf)
+        self._service_auth = service_auth
         # With [neutron], ports are Neutron's and addresses come from the
-        # servers' network info cache.
-        self.network = port_cache.PortNetwork() if neutron.enabled(conf) \
-            else network.FlatNetwork(conf)
+        # servers' network info cache; a server's release (a reclaim, a
+        # failed build) gives them back with [neutron]'s credentials, as
+        # upstream's periodic tasks and build failures do.
+        self.network = port_cache.PortNetwork(self._release_ports) \
+            if neutron.enabled(conf) else network.FlatNetwork(conf)
+
+    def _release_ports(self, ports):
+        from nova.clients.neutron import Neutron
+        from nova.compute import neutron_ports
+
+        neutron_ports.deallocate(Neutron.for_service(self._service_auth()),
+                                 ports)
 
 
 def for_conf(conf):

@@ -25,8 +25,14 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 
-VIF_FAILED = "Virtual Interface creation failed"
 PORTS_EXCEEDED = "Maximum number of ports exceeded"
+
+
+def build_aborted(instance_uuid: str) -> str:
+    """Upstream's fault when network-vif-plugged did not come in time
+    (``VirtualInterfaceCreateException`` becomes ``BuildAbortException``)."""
+    return (f"Build of instance {instance_uuid} aborted: Failed to "
+            f"allocate the network(s), not rescheduling.")
 
 
 @dataclasses.dataclass
@@ -251,12 +257,15 @@ def allocate(user: Neutron, service: Neutron, plan_: Plan, *,
     return ports, created
 
 
-def cleanup(service: Neutron, created: list[str], passed: list[str]) -> None:
-    """Delete the ``created`` ports, unbind the ``passed`` ones; errors
-    are logged (the caller is already failing or done)."""
+def cleanup(service: Neutron, created: list[str], passed: list[str],
+            deleter: Neutron | None = None) -> None:
+    """Delete the ``created`` ports (with ``deleter``: upstream deletes
+    as the caller, with its service token; else with ``service``),
+    unbind the ``passed`` ones (as the service); errors are logged (the
+    caller is already failing or done)."""
     for port_id in created:
         try:
-            service.delete("ports", port_id, missing_ok=True)
+            (deleter or service).delete("ports", port_id, missing_ok=True)
         except exception.NovaError as exc:
             LOG.warning("Could not delete port %s: %s", port_id, exc.message)
     for port_id in passed:
@@ -274,11 +283,13 @@ def unbind(service: Neutron, port_id: str) -> None:
         "binding:profile": {}})
 
 
-def deallocate(service: Neutron, ports: list[dict]) -> None:
-    """After a delete: the ports this API created go, the others are
-    unbound (``ports``: ``port_cache.ports_of``)."""
+def deallocate(service: Neutron, ports: list[dict],
+               deleter: Neutron | None = None) -> None:
+    """After a delete, a reclaim, a failed build or a detach: the ports
+    this API created go, the others are unbound (``ports``:
+    ``port_cache.ports_of``)."""
     cleanup(service, [p["port_id"] for p in ports if p["created"]],
-            [p["port_id"] for p in ports if not p["created"]])
+            [p["port_id"] for p in ports if not p["created"]], deleter)
 
 
 def network_info(service: Neutron, instance_uuid: str,

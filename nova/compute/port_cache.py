@@ -9,7 +9,10 @@ its revision moves (the render cache's invariant).
 
 ``PortNetwork`` stands where the built-in ``FlatNetwork`` stands when
 ``[neutron]`` is configured: the same reads (``addresses``) and releases
-(``release``, ``release_port``), on the cache.
+(``release``, ``release_port``), on the cache. ``release`` (a delete,
+a reclaim, a failed build) also gives the ports back to Neutron once the
+transaction committed (``release_ports``: delete the ones this API
+made, unbind the others).
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import sqlalchemy as sa
 
 from nova import exception
 from nova.db import statements
-from nova.db.tables import instance_ports
+from nova.db.after_commit import after_commit
+from nova.db.tables import instance_ports, instances
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterable
+    from collections.abc import Callable, Collection, Iterable
 
     from sqlalchemy.orm import Session
 
@@ -36,14 +40,31 @@ _ROWS = sa.select(instance_ports).where(
 ).order_by(_P.instance_uuid, _P.position, _P.id)
 
 
-def rows_of(session: Reads, instance_uuids: Collection[str]
-            ) -> dict[str, list[Record]]:
-    """{uuid: [cache row, ...]} in port order, for the given servers."""
+# The servers whose build was aborted at a deadline now past: their
+# ports are being given back (``transitions``), so none is shown.
+_ABORTED = sa.select(instances.c.uuid).where(
+    instances.c.uuid.in_(sa.bindparam("uuids", expanding=True)),
+    instances.c.then_vm_state == "error",
+    instances.c.then_deadline <= sa.bindparam(
+        "now", type_=instances.c.then_deadline.type))
+
+
+def rows_of(session: Reads, instance_uuids: Collection[str],
+            shown: bool = False) -> dict[str, list[Record]]:
+    """{uuid: [cache row, ...]} in port order, for the given servers
+    (``shown``: none for a server whose build was aborted, as its view
+    shows them)."""
     found: dict[str, list[Record]] = {u: [] for u in instance_uuids}
     if instance_uuids:
-        for row in statements.rows(session, _ROWS,
-                                   {"uuids": list(instance_uuids)}):
+        params = {"uuids": list(instance_uuids)}
+        for row in statements.rows(session, _ROWS, params):
             found[row.instance_uuid].append(row)
+        if shown and any(found.values()):
+            from nova.db.models import utcnow
+
+            for row in statements.rows(session, _ABORTED,
+                                       {**params, "now": utcnow()}):
+                found[row.uuid] = []
     return found
 
 
@@ -147,20 +168,36 @@ class PortNetwork:
     dns_servers: list[str] = []
     mtu = 1450
 
+    def __init__(self, release_ports: Callable[[list[dict[str, Any]]],
+                                               None] | None = None) -> None:
+        self.release_ports = release_ports
+
     def addresses(self, session: Reads, instance_uuids: Collection[str]
                   ) -> dict[str, list[Record]]:
         """{uuid: [cache rows with an address]}."""
         return {uuid: [r for r in rows if r.address]
-                for uuid, rows in rows_of(session, instance_uuids).items()}
+                for uuid, rows in rows_of(session, instance_uuids,
+                                          shown=True).items()}
 
     def rows(self, session: Reads, instance_uuids: Collection[str]
              ) -> dict[str, list[Record]]:
-        return rows_of(session, instance_uuids)
+        return rows_of(session, instance_uuids, shown=True)
 
-    @staticmethod
-    def release(session: Session, instance_uuid: str) -> None:
+    def release(self, session: Session, instance_uuid: str,
+                release_ports: Callable[[list[dict[str, Any]]], None]
+                | None = None) -> None:
+        """Forget the server's ports; after the commit, give them back to
+        Neutron with ``release_ports`` (default: this network's, with
+        ``[neutron]``'s own credentials)."""
+        ports = ports_of(session, instance_uuid)
+        if not ports:
+            return
         session.execute(sa.delete(instance_ports).where(
             _P.instance_uuid == instance_uuid))
+        _touch(session, instance_uuid)
+        give_back = release_ports or self.release_ports
+        if give_back is not None:
+            after_commit(session, lambda: give_back(ports))
 
     @staticmethod
     def release_port(session: Session, instance_uuid: str,

@@ -202,7 +202,10 @@ def interfaces_delete(req, server_id, port_id):
                                 caller(req), [(
                                     "compute_detach_interface", "Success",
                                     None)])
-    neutron_ports.deallocate(neutron_common.as_service(req), ports)
+    # As upstream: a port made for the server is deleted as the caller
+    # (with a service token), one passed in is unbound as the service.
+    neutron_ports.deallocate(neutron_common.as_service(req), ports,
+                             neutron_common.for_release(req))
     return Result(202)
 
 
