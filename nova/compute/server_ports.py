@@ -7,7 +7,12 @@ whose ports fail to bind goes ERROR with a fault, as upstream's build
 failure; one whose bound ports are not ACTIVE waits for
 ``network-vif-plugged`` (``[DEFAULT] vif_plugging_timeout``), as a
 deadline: at the deadline it is ERROR (``vif_plugging_is_fatal``) or
-ACTIVE, unless the event came first.
+ACTIVE, unless the event came first. A fatal deadline is also a second
+transition (``then_vm_state`` ERROR, ``nova.compute.transitions``):
+as upstream's aborted build, the server's ports are then given back
+(the ones made for it deleted, the others unbound) and its cache
+emptied, by the first write that settles it; reads show no addresses
+from the deadline on (``port_cache``).
 """
 
 from __future__ import annotations
@@ -64,9 +69,20 @@ def build(db: Database, user: Neutron, service: Neutron,
                 user, service, plan, instance_uuid=server.uuid,
                 project_id=server.project_id, host=server.host,
                 zone=server.zone)
+        except exception.NovaError as exc:
+            LOG.warning("Build of server %s failed: %s", server.uuid,
+                        exc.message)
+            with db.writer() as session:
+                fail(session, server.uuid, exc.message)
+            continue
+        try:
             ports, networks, floating = neutron_ports.network_info(
                 service, server.uuid, ports)
         except exception.NovaError as exc:
+            # Bound already: given back as upstream's failed build does.
+            neutron_ports.cleanup(service, created,
+                                  [p["id"] for p in ports
+                                   if p["id"] not in created])
             LOG.warning("Build of server %s failed: %s", server.uuid,
                         exc.message)
             with db.writer() as session:
@@ -150,11 +166,15 @@ def wait_for_plug(session: Session, instance: Instance,
     if conf.vif_plugging_is_fatal:
         instance.next_vm_state = states.ERROR
         instance.next_power_state = driver_mod.NOSTATE
+        # The aborted build's second step: its ports are given back.
+        instance.then_deadline = instance.task_deadline
+        instance.then_vm_state = states.ERROR
+        instance.then_power_state = driver_mod.NOSTATE
         # Shown once the deadline makes the server ERROR; dropped when
         # the event comes in time.
         session.add(InstanceFault(
             instance_uuid=instance.uuid, code=500,
-            message=neutron_ports.VIF_FAILED, details="",
+            message=neutron_ports.build_aborted(instance.uuid), details="",
             created_at=instance.task_deadline))
     instance.updated_at = utcnow()
     return True
@@ -177,8 +197,13 @@ def plugged(session: Session, instance: Instance, port_id: str | None,
         if instance.next_vm_state == states.ERROR:
             session.execute(sa.delete(InstanceFault).where(
                 InstanceFault.instance_uuid == instance.uuid,
-                InstanceFault.message == neutron_ports.VIF_FAILED,
+                InstanceFault.message == neutron_ports.build_aborted(
+                    instance.uuid),
                 InstanceFault.created_at == instance.task_deadline))
+            if instance.then_vm_state == states.ERROR:
+                instance.then_deadline = None
+                instance.then_vm_state = None
+                instance.then_power_state = None
         instance.next_vm_state = states.ACTIVE
         instance.next_power_state = driver_mod.RUNNING
         instance.task_deadline = deadline
