@@ -28,6 +28,11 @@ LOG = logging.getLogger(__name__)
 PORTS_EXCEEDED = "Maximum number of ports exceeded"
 
 
+class PortBindingFailed(exception.Invalid):
+    """Neutron bound the port as ``binding_failed`` (upstream's
+    ``PortBindingFailed``)."""
+
+
 def build_aborted(instance_uuid: str) -> str:
     """Upstream's fault when network-vif-plugged did not come in time
     (``VirtualInterfaceCreateException`` becomes ``BuildAbortException``)."""
@@ -248,7 +253,7 @@ def allocate(user: Neutron, service: Neutron, plan_: Plan, *,
                                         _binding(instance_uuid, host, zone)))
             bound.append(port_id)
             if ports[-1].get("binding:vif_type") == "binding_failed":
-                raise exception.Invalid(
+                raise PortBindingFailed(
                     f"Binding failed for port {port_id}, please check "
                     f"neutron logs for more information.")
     except exception.NovaError:

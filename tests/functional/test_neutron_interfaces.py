@@ -107,3 +107,26 @@ def test_attach_errors(cloud):
     # Without a network named: the project's one network.
     attached = attach(cloud, server_id, {}).json["interfaceAttachment"]
     assert attached["net_id"] == cloud.net["id"]
+
+
+def test_an_attach_that_fails_to_bind_is_upstreams_attach_failure(cloud):
+    server_id = server(cloud, "none")
+    passed = cloud.neutron.add_port(cloud.net["id"], "demo")
+    cloud.neutron.bind = "failed"
+    resp = attach(cloud, server_id, {"net_id": cloud.net["id"]},
+                  status=500)
+    # Upstream's InterfaceAttachFailed, not "Unexpected API Error".
+    assert fault(resp, "computeFault", 500) == (
+        f"Failed to attach network adapter device to {server_id}")
+    resp = attach(cloud, server_id, {"port_id": passed["id"]}, status=500)
+    assert fault(resp, "computeFault", 500) == (
+        f"Failed to attach network adapter device to {server_id}")
+    # The port it made is gone, the one passed in unbound.
+    assert list(cloud.neutron.store["ports"]) == [passed["id"]]
+    left = cloud.neutron.port(passed["id"])
+    assert (left["device_id"], left["binding:host_id"]) == ("", "")
+    assert get(cloud.app, server_id, who=cloud.member)["addresses"] == {}
+    actions = cloud.app.get(f"{URL}/{server_id}/os-instance-actions",
+                            headers=cloud.member).json["instanceActions"]
+    assert [(a["action"], a["message"]) for a in actions][:2] == [
+        ("attach_interface", "Error"), ("attach_interface", "Error")]

@@ -7,6 +7,8 @@ port (an existing one, or one made on ``net_id``) and DELETE detaches
 one (deleted when this API made it, unbound otherwise), as upstream.
 """
 
+import logging
+
 from nova import exception
 from nova.api import errors
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
@@ -31,6 +33,8 @@ from nova.compute import (
 from nova.compute import network as flat
 from nova.compute import servers as service
 from nova.policies import server_actions as rules
+
+LOG = logging.getLogger(__name__)
 
 HONOURED = {
     # 2.49: the tag of an attach; 2.70: tags shown (always null here).
@@ -165,9 +169,13 @@ def interfaces_create(req, server_id):
         # Created ports get the project's default group, as upstream.
         plan.security_group_ids = []
     service_client = neutron_common.as_service(req)
-    ports, created = neutron_ports.allocate(
-        user, service_client, plan, instance_uuid=server.uuid,
-        project_id=server.project_id, host=server.host, zone=server.zone)
+    try:
+        ports, created = neutron_ports.allocate(
+            user, service_client, plan, instance_uuid=server.uuid,
+            project_id=server.project_id, host=server.host,
+            zone=server.zone)
+    except neutron_ports.PortBindingFailed as exc:
+        _attach_failed(req, server_id, exc)
     port = ports[0]
     try:
         server_ports.refresh(db_of(req), service_client, server.uuid)
@@ -183,6 +191,22 @@ def interfaces_create(req, server_id):
                               [] if created else [port["id"]])
         raise
     return {"interfaceAttachment": _port_view(req, port)}
+
+
+def _attach_failed(req, server_id, exc):
+    """The port did not bind (allocate gave it back): recorded as the
+    action's failed event, answered as upstream's InterfaceAttachFailed
+    (500, its message; the reason is in the log)."""
+    LOG.warning("Attaching an interface to server %s failed: %s",
+                server_id, exc.message)
+    with db_of(req).writer() as session:
+        instance = load(req, session, server_id)
+        instance_actions.record(session, instance, "attach_interface",
+                                caller(req), [(
+                                    "compute_attach_interface", "Error",
+                                    None)], message="Error")
+    raise errors.APIError(
+        f"Failed to attach network adapter device to {server_id}")
 
 
 def interfaces_delete(req, server_id, port_id):
