@@ -297,23 +297,60 @@ def deallocate(service: Neutron, ports: list[dict],
             [p["port_id"] for p in ports if not p["created"]], deleter)
 
 
+_SUBNET_FIELDS = ("id", "cidr", "ip_version", "gateway_ip", "enable_dhcp",
+                  "ipv6_address_mode", "dns_nameservers", "host_routes")
+
+
 def network_info(service: Neutron, instance_uuid: str,
                  ports: list[dict] | None = None
                  ) -> tuple[list[dict], dict[str, str],
-                            dict[str, list[dict]]]:
+                            dict[str, list[dict]], dict[str, dict]]:
     """What the cache needs: (ports, {network id: name}, {port id:
-    [floating IPs]}); the server's ports are read when not given."""
+    [floating IPs]}, {port id: details}); the server's ports are read
+    when not given. A port's details are what upstream's network info
+    keeps for the guest (network_data.json): the network's MTU, the
+    binding's VIF type and, per subnet id, the subnet (CIDR, gateway,
+    DNS servers, host routes, DHCP and the address of its DHCP port)."""
     if ports is None:
         ports = service.list("ports", device_id=instance_uuid)
     if not ports:
-        return [], {}, {}
+        return [], {}, {}, {}
     net_ids = sorted({p["network_id"] for p in ports})
-    networks = {n["id"]: n.get("name") or n["id"] for n in service.list(
-        "networks", id=net_ids, fields=["id", "name"])}
+    nets = service.list("networks", id=net_ids, fields=["id", "name", "mtu"])
+    networks = {n["id"]: n.get("name") or n["id"] for n in nets}
     floating: dict[str, list[dict]] = {}
     for fip in service.list("floatingips", port_id=[p["id"] for p in ports]):
         floating.setdefault(str(fip.get("port_id")), []).append(fip)
-    return ports, networks, floating
+    return ports, networks, floating, _details(service, ports, nets)
+
+
+def _details(service: Neutron, ports: list[dict],
+             nets: list[dict]) -> dict[str, dict]:
+    subnet_ids = sorted({ip["subnet_id"] for p in ports
+                         for ip in p.get("fixed_ips") or ()
+                         if ip.get("subnet_id")})
+    subnets: dict[str, dict] = {}
+    if subnet_ids:
+        for subnet in service.list("subnets", id=subnet_ids,
+                                   fields=list(_SUBNET_FIELDS)):
+            subnets[subnet["id"]] = {k: subnet.get(k)
+                                     for k in _SUBNET_FIELDS if k != "id"}
+        # As upstream: a subnet served by a DHCP port has a dhcp_server.
+        dhcp = service.list("ports", network_id=sorted(
+            {p["network_id"] for p in ports}), device_owner="network:dhcp",
+            fields=["fixed_ips"])
+        for port in dhcp:
+            for ip in port.get("fixed_ips") or ():
+                if ip.get("subnet_id") in subnets:
+                    subnets[ip["subnet_id"]].setdefault(
+                        "dhcp_server", ip.get("ip_address"))
+    mtus = {n["id"]: n.get("mtu") for n in nets}
+    return {p["id"]: {
+        "mtu": mtus.get(p["network_id"]),
+        "vif_type": p.get("binding:vif_type"),
+        "subnets": {ip["subnet_id"]: subnets[ip["subnet_id"]]
+                    for ip in p.get("fixed_ips") or ()
+                    if ip.get("subnet_id") in subnets}} for p in ports}
 
 
 def needs_wait(ports: list[dict]) -> bool:

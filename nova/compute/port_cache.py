@@ -17,6 +17,7 @@ made, unbind the others).
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -98,11 +99,14 @@ def replace(session: Session, instance_uuid: str,
             ports: Iterable[dict[str, Any]], *,
             networks: dict[str, str],
             floating: dict[str, list[dict[str, Any]]],
-            created: Collection[str] = ()) -> None:
+            created: Collection[str] = (),
+            details: dict[str, dict[str, Any]] | None = None) -> None:
     """The server's cache from Neutron's ``ports`` (its port bodies),
     ``networks`` {id: name} and ``floating`` {port id: [floating IP
     bodies]}. ``created``: the ids of ports this API made (a port already
-    cached keeps its flag)."""
+    cached keeps its flag). ``details``: {port id: what the guest's
+    network_data.json needs} (``neutron_ports.network_info``), kept as
+    JSON on each fixed address's row with that address's subnet only."""
     from nova.db.models import InstancePort
 
     made = {row.port_id for row in rows_of(
@@ -119,18 +123,33 @@ def replace(session: Session, instance_uuid: str,
                   "created": port["id"] in made,
                   "port_state": port.get("status"), "position": position}
         addresses = port.get("fixed_ips") or []
+        about = (details or {}).get(port["id"])
         if not addresses:
             session.add(InstancePort(address=None, ip_type="fixed",
+                                     details=_details(about, None),
                                      **common))
         for fixed in addresses:
             session.add(InstancePort(address=fixed.get("ip_address"),
                                      subnet_id=fixed.get("subnet_id"),
-                                     ip_type="fixed", **common))
+                                     ip_type="fixed",
+                                     details=_details(
+                                         about, fixed.get("subnet_id")),
+                                     **common))
         for fip in floating.get(port["id"], ()):
             session.add(InstancePort(
                 address=fip.get("floating_ip_address"),
                 ip_type="floating", **common))
     _touch(session, instance_uuid)
+
+
+def _details(about: dict[str, Any] | None, subnet_id: str | None
+             ) -> str | None:
+    if about is None:
+        return None
+    subnet = (about.get("subnets") or {}).get(subnet_id)
+    return json.dumps({"mtu": about.get("mtu"),
+                       "vif_type": about.get("vif_type"),
+                       "subnet": subnet})
 
 
 def mark_created(session: Session, instance_uuid: str,

@@ -76,8 +76,8 @@ def build(db: Database, user: Neutron, service: Neutron,
                 fail(session, server.uuid, exc.message)
             continue
         try:
-            ports, networks, floating = neutron_ports.network_info(
-                service, server.uuid, ports)
+            ports, networks, floating, details = \
+                neutron_ports.network_info(service, server.uuid, ports)
         except exception.NovaError as exc:
             # Bound already: given back as upstream's failed build does.
             neutron_ports.cleanup(service, created,
@@ -97,7 +97,7 @@ def build(db: Database, user: Neutron, service: Neutron,
                 gone = False
                 port_cache.replace(session, server.uuid, ports,
                                    networks=networks, floating=floating,
-                                   created=created)
+                                   created=created, details=details)
                 if neutron_ports.needs_wait(ports):
                     waiting = wait_for_plug(session, instance, conf)
         if gone:  # deleted while its ports were made: give them back
@@ -215,11 +215,11 @@ def plugged(session: Session, instance: Instance, port_id: str | None,
 def refresh(db: Database, service: Neutron, instance_uuid: str) -> None:
     """Read the server's ports from Neutron into its cache
     (network-changed, after an interface attach)."""
-    ports, networks, floating = neutron_ports.network_info(
+    ports, networks, floating, details = neutron_ports.network_info(
         service, instance_uuid)
     with db.writer() as session:
         instance = _locked(session, instance_uuid)
         if instance is None or instance.deleted:
             return
         port_cache.replace(session, instance_uuid, ports, networks=networks,
-                           floating=floating)
+                           floating=floating, details=details)
