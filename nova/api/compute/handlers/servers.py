@@ -6,7 +6,7 @@ Listing is ``server_list``, actions ``server_actions``; what they share
 
 import base64
 
-from nova.api import errors
+from nova.api import errors, validation
 from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers import neutron_common
@@ -115,7 +115,32 @@ def _networks(req, server):
     if isinstance(networks, str):
         return networks
     req.authorize(rule=rules.S % "create:attach_network")
+    _check_requested(networks)
     return networks
+
+
+def _check_requested(networks):
+    """Upstream's checks of a networks list, before any lookup."""
+    ports = []
+    for entry in networks:
+        port = entry.get("port")
+        if port:
+            if port in ports:
+                raise errors.BadRequest(
+                    f"Port ID '{port}' was specified twice: you cannot "
+                    f"attach a port multiple times.")
+            if entry.get("fixed_ip") is not None:
+                raise errors.BadRequest(
+                    f"Specified Fixed IP '{entry['fixed_ip']}' cannot be "
+                    f"used with port '{port}': the two cannot be specified "
+                    f"together.")
+            ports.append(port)
+        elif "uuid" not in entry:
+            raise errors.BadRequest("Bad network format: missing 'uuid'")
+        elif not validation.is_uuid_like(entry["uuid"]):
+            raise errors.BadRequest(
+                f"Bad networks format: network uuid is not in proper "
+                f"format ({entry['uuid']})")
 
 
 _NO_BLOCK_STORAGE = (
