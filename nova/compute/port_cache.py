@@ -100,21 +100,35 @@ def replace(session: Session, instance_uuid: str,
             networks: dict[str, str],
             floating: dict[str, list[dict[str, Any]]],
             created: Collection[str] = (),
-            details: dict[str, dict[str, Any]] | None = None) -> None:
+            details: dict[str, dict[str, Any]] | None = None,
+            tags: dict[str, str | None] | None = None) -> None:
     """The server's cache from Neutron's ``ports`` (its port bodies),
     ``networks`` {id: name} and ``floating`` {port id: [floating IP
-    bodies]}. ``created``: the ids of ports this API made (a port already
-    cached keeps its flag). ``details``: {port id: what the guest's
-    network_data.json needs} (``neutron_ports.network_info``), kept as
-    JSON on each fixed address's row with that address's subnet only."""
+    bodies]}. ``created``: the ids of ports this API made; ``tags``:
+    {port id: device tag} (a port already cached keeps its flag, its tag
+    and its place: as upstream's cache, new ports come after the known
+    ones, whatever order Neutron lists them in). ``details``: {port id:
+    what the guest's network_data.json needs}
+    (``neutron_ports.network_info``), kept as JSON on each fixed
+    address's row with that address's subnet only."""
     from nova.db.models import InstancePort
 
-    made = {row.port_id for row in rows_of(
-        session, [instance_uuid])[instance_uuid] if row.created}
-    made.update(created)
+    known: dict[str, int] = {}
+    kept_tags: dict[str, str | None] = {}
+    made = set(created)
+    for row in rows_of(session, [instance_uuid])[instance_uuid]:
+        known.setdefault(row.port_id, row.position)
+        if row.created:
+            made.add(row.port_id)
+        if row.details:
+            kept_tags.setdefault(row.port_id,
+                                 json.loads(row.details).get("tag"))
+    kept_tags.update(tags or {})
+    ordered = sorted(ports, key=lambda p: (p["id"] not in known,
+                                           known.get(p["id"], 0)))
     session.execute(sa.delete(instance_ports).where(
         _P.instance_uuid == instance_uuid))
-    for position, port in enumerate(ports):
+    for position, port in enumerate(ordered):
         common = {"instance_uuid": instance_uuid, "port_id": port["id"],
                   "network_id": port["network_id"],
                   "network": networks.get(port["network_id"])
@@ -123,7 +137,8 @@ def replace(session: Session, instance_uuid: str,
                   "created": port["id"] in made,
                   "port_state": port.get("status"), "position": position}
         addresses = port.get("fixed_ips") or []
-        about = (details or {}).get(port["id"])
+        about = dict((details or {}).get(port["id"]) or {},
+                     tag=kept_tags.get(port["id"]))
         if not addresses:
             session.add(InstancePort(address=None, ip_type="fixed",
                                      details=_details(about, None),
@@ -138,18 +153,25 @@ def replace(session: Session, instance_uuid: str,
         for fip in floating.get(port["id"], ()):
             session.add(InstancePort(
                 address=fip.get("floating_ip_address"),
-                ip_type="floating", **common))
+                ip_type="floating", details=json.dumps(
+                    {"tag": kept_tags.get(port["id"])}), **common))
     _touch(session, instance_uuid)
 
 
-def _details(about: dict[str, Any] | None, subnet_id: str | None
-             ) -> str | None:
-    if about is None:
-        return None
+def _details(about: dict[str, Any], subnet_id: str | None) -> str:
     subnet = (about.get("subnets") or {}).get(subnet_id)
     return json.dumps({"mtu": about.get("mtu"),
                        "vif_type": about.get("vif_type"),
-                       "subnet": subnet})
+                       "subnet": subnet, "tag": about.get("tag")})
+
+
+def tags_of(session: Reads, instance_uuid: str) -> dict[str, str | None]:
+    """{port id: device tag} of the server's cached ports."""
+    found: dict[str, str | None] = {}
+    for row in rows_of(session, [instance_uuid])[instance_uuid]:
+        if row.details and found.get(row.port_id) is None:
+            found[row.port_id] = json.loads(row.details).get("tag")
+    return found
 
 
 def mark_created(session: Session, instance_uuid: str,

@@ -75,6 +75,11 @@ def build(db: Database, user: Neutron, service: Neutron,
             with db.writer() as session:
                 fail(session, server.uuid, exc.message)
             continue
+        # networks[].tag (2.32, 2.42): each port's device tag.
+        tags: dict[str, str | None] = {} if plan.auto_allocate else {
+            port["id"]: request.tag
+            for port, request in zip(ports, plan.requests, strict=True)
+            if request.tag}
         try:
             ports, networks, floating, details = \
                 neutron_ports.network_info(service, server.uuid, ports)
@@ -97,7 +102,8 @@ def build(db: Database, user: Neutron, service: Neutron,
                 gone = False
                 port_cache.replace(session, server.uuid, ports,
                                    networks=networks, floating=floating,
-                                   created=created, details=details)
+                                   created=created, details=details,
+                                   tags=tags)
                 if neutron_ports.needs_wait(ports):
                     waiting = wait_for_plug(session, instance, conf)
         if gone:  # deleted while its ports were made: give them back
@@ -212,9 +218,11 @@ def plugged(session: Session, instance: Instance, port_id: str | None,
     return True
 
 
-def refresh(db: Database, service: Neutron, instance_uuid: str) -> None:
+def refresh(db: Database, service: Neutron, instance_uuid: str,
+            tags: dict[str, str | None] | None = None) -> None:
     """Read the server's ports from Neutron into its cache
-    (network-changed, after an interface attach)."""
+    (network-changed, after an interface attach: ``tags``, the device
+    tag of the port attached)."""
     ports, networks, floating, details = neutron_ports.network_info(
         service, instance_uuid)
     with db.writer() as session:
@@ -222,4 +230,4 @@ def refresh(db: Database, service: Neutron, instance_uuid: str) -> None:
         if instance is None or instance.deleted:
             return
         port_cache.replace(session, instance_uuid, ports, networks=networks,
-                           floating=floating, details=details)
+                           floating=floating, details=details, tags=tags)

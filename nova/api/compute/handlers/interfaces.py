@@ -37,7 +37,8 @@ from nova.policies import server_actions as rules
 LOG = logging.getLogger(__name__)
 
 HONOURED = {
-    # 2.49: the tag of an attach; 2.70: tags shown (always null here).
+    # 2.49: the tag of an attach; 2.70: tags shown (with [neutron], the
+    # port's device tag; the flat network keeps none).
     "servers/os-interface": {"2.49", "2.70"},
 }
 
@@ -57,13 +58,13 @@ def _interface(req, instance, ip, network):
     return view
 
 
-def _port_view(req, port):
+def _port_view(req, port, tags):
     view = {"fixed_ips": port.get("fixed_ips") or [],
             "mac_addr": port.get("mac_address"),
             "net_id": port.get("network_id"), "port_id": port.get("id"),
             "port_state": port.get("status")}
     if req.is_version("2.70"):
-        view["tag"] = None
+        view["tag"] = tags.get(port.get("id"))
     return view
 
 
@@ -73,13 +74,14 @@ def _interfaces(req, server_id, rule):
         instance = load(req, session, server_id, rule=rule)
         if neutron_common.enabled(req):
             uuid = instance.uuid
+            tags = port_cache.tags_of(session, uuid)
         else:
             fixed = network.addresses(session, [instance.uuid])[
                 instance.uuid]
             return [_interface(req, instance, ip, network) for ip in fixed]
     # After the reader: never a transaction across a call to Neutron.
-    return [_port_view(req, p) for p in neutron_common.as_caller(req).list(
-        "ports", device_id=uuid)]
+    return [_port_view(req, p, tags) for p in neutron_common.as_caller(
+        req).list("ports", device_id=uuid)]
 
 
 def interfaces_index(req, server_id):
@@ -90,7 +92,9 @@ def interfaces_index(req, server_id):
 def interfaces_show(req, server_id, port_id):
     if neutron_common.enabled(req):
         with db_of(req).reader() as session:
-            load(req, session, server_id, rule=rules.INTERFACES % "show")
+            instance = load(req, session, server_id,
+                            rule=rules.INTERFACES % "show")
+            tags = port_cache.tags_of(session, instance.uuid)
         try:
             port = neutron_common.as_caller(req).show("ports", port_id)
         except exception.NotFound:
@@ -100,7 +104,7 @@ def interfaces_show(req, server_id, port_id):
             raise errors.NotFound(
                 f"Instance {server_id} does not have a port with id "
                 f"{port_id}")
-        return {"interfaceAttachment": _port_view(req, port)}
+        return {"interfaceAttachment": _port_view(req, port, tags)}
     for item in _interfaces(req, server_id, rules.INTERFACES % "show"):
         if item["port_id"] == port_id:
             return {"interfaceAttachment": item}
@@ -131,6 +135,7 @@ def interfaces_create(req, server_id):
     attachment = (req.json or {}).get("interfaceAttachment") or {}
     net_id = attachment.get("net_id")
     port_id = attachment.get("port_id")
+    tag = attachment.get("tag")  # the schema takes it from 2.49
     fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
     if net_id and port_id:
         raise errors.BadRequest("Must not input both network_id and port_id")
@@ -178,7 +183,8 @@ def interfaces_create(req, server_id):
         _attach_failed(req, server_id, exc)
     port = ports[0]
     try:
-        server_ports.refresh(db_of(req), service_client, server.uuid)
+        server_ports.refresh(db_of(req), service_client, server.uuid,
+                             tags={port["id"]: tag})
         with db_of(req).writer() as session:
             port_cache.mark_created(session, server.uuid, created)
             instance = load(req, session, server_id)
@@ -190,7 +196,7 @@ def interfaces_create(req, server_id):
         neutron_ports.cleanup(service_client, created,
                               [] if created else [port["id"]])
         raise
-    return {"interfaceAttachment": _port_view(req, port)}
+    return {"interfaceAttachment": _port_view(req, port, {port["id"]: tag})}
 
 
 def _attach_failed(req, server_id, exc):
