@@ -58,6 +58,16 @@ class Plan:
     security_group_ids: list[str]
     auto_allocate: bool = False
     max_count: int = 1
+    # An unshared external network the caller may not attach to (as
+    # upstream, refused when the ports are allocated).
+    forbidden_external: str | None = None
+
+    def external_refused(self) -> exception.Forbidden | None:
+        if self.forbidden_external is None:
+            return None
+        return exception.Forbidden(
+            f"It is not allowed to create an interface on external "
+            f"network {self.forbidden_external}")
 
 
 def _bad_port(exc: exception.NovaError, port_id: str) -> exception.NovaError:
@@ -103,7 +113,7 @@ def security_group_ids(user: Neutron, project_id: str,
 
 def plan(user: Neutron, *, project_id: str, networks: Any,
          explicit_auto: bool, security_groups: tuple | list,
-         min_count: int, max_count: int) -> Plan:
+         min_count: int, max_count: int, external_ok: bool = True) -> Plan:
     """Check the requested networks, ports, fixed IPs and security groups
     against Neutron, and the project's port quota (upstream's
     ``validate_networks``); raises ``Invalid`` (400), ``Conflict`` (409),
@@ -132,6 +142,8 @@ def plan(user: Neutron, *, project_id: str, networks: Any,
             auto_allocate = True
     else:
         requests = _check_list(user, project_id, networks)
+    forbidden = None if external_ok or not requests else _external(
+        user, requests)
     needed = sum(1 for r in requests if r.port_id is None) + (
         1 if auto_allocate else 0)
     count = max_count
@@ -150,7 +162,19 @@ def plan(user: Neutron, *, project_id: str, networks: Any,
                 raise exception.QuotaExceeded(PORTS_EXCEEDED)
     group_ids = security_group_ids(user, project_id, security_groups) \
         if requests or auto_allocate else []
-    return Plan(requests, group_ids, auto_allocate, count)
+    return Plan(requests, group_ids, auto_allocate, count,
+                forbidden_external=forbidden)
+
+
+def _external(user: Neutron, requests: list[PortRequest]) -> str | None:
+    """The first unshared external network among the requested ones."""
+    ids = list(dict.fromkeys(r.network_id for r in requests
+                             if r.network_id))
+    for net in user.list("networks", id=ids,
+                         fields=["id", "router:external", "shared"]):
+        if net.get("router:external") and not net.get("shared"):
+            return net["id"]
+    return None
 
 
 def _check_list(user, project_id, networks):

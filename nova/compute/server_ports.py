@@ -64,6 +64,15 @@ def build(db: Database, user: Neutron, service: Neutron,
     for server in servers:
         if server.host is None:
             continue  # no host, no port (as upstream)
+        refused = plan.external_refused()
+        if refused is not None:
+            # Upstream's allocate refuses it: the build aborts.
+            LOG.warning("Build of server %s failed: %s", server.uuid,
+                        refused.message)
+            with db.writer() as session:
+                fail(session, server.uuid,
+                     neutron_ports.build_aborted(server.uuid))
+            continue
         try:
             ports, created = neutron_ports.allocate(
                 user, service, plan, instance_uuid=server.uuid,

@@ -255,3 +255,28 @@ def test_several_nics_keep_the_requested_order(cloud):
     assert len(listed) == 2
     server = get(cloud.app, server_id, who=cloud.member)
     assert list(server["addresses"]) == ["second", "private"]
+
+
+def test_an_unshared_external_network_is_the_admins(cloud):
+    public = cloud.neutron.add_network("public", "demo", external=True,
+                                       cidr="172.24.4.0/24")
+    server_id = create(cloud, [{"uuid": public["id"]}]).json[
+        "server"]["id"]
+    # As upstream: refused when the ports are allocated, the build aborts.
+    server = get(cloud.app, server_id, who=cloud.member)
+    assert server["status"] == "ERROR"
+    assert server["fault"]["message"] == (
+        f"Build of instance {server_id} aborted: Failed to allocate the "
+        f"network(s), not rescheduling.")
+    assert cloud.neutron.store["ports"] == {}
+    attach = cloud.app.post_json(
+        f"{URL}/{create(cloud, 'none').json['server']['id']}/os-interface",
+        {"interfaceAttachment": {"net_id": public["id"]}},
+        headers=cloud.member, status=403)
+    assert fault(attach, "forbidden", 403) == (
+        f"It is not allowed to create an interface on external network "
+        f"{public['id']}")
+    # An admin may (network:attach_external_network).
+    admin_id = create(cloud, [{"uuid": public["id"]}],
+                      who=cloud.admin).json["server"]["id"]
+    assert get(cloud.app, admin_id, who=cloud.admin)["status"] == "ACTIVE"

@@ -33,6 +33,7 @@ from nova.compute import (
 from nova.compute import network as flat
 from nova.compute import servers as service
 from nova.policies import server_actions as rules
+from nova.policies import servers as server_rules
 
 LOG = logging.getLogger(__name__)
 
@@ -164,12 +165,16 @@ def interfaces_create(req, server_id):
         plan = neutron_ports.plan(
             user, project_id=server.project_id, networks=networks,
             explicit_auto=False, security_groups=(), min_count=1,
-            max_count=1)
+            max_count=1,
+            external_ok=req.can(server_rules.NETWORK_ATTACH_EXTERNAL))
     except exception.Invalid as exc:
         # Upstream answers 404 for a port or network that is not there.
         if "could not be found" in exc.message:
             raise errors.NotFound(exc.message) from None
         raise
+    refused = plan.external_refused()
+    if refused is not None:
+        raise refused  # 403, as upstream's allocate answers it
     if not port_id:
         # Created ports get the project's default group, as upstream.
         plan.security_group_ids = []

@@ -217,7 +217,8 @@ def create(req):
             project_id=req.context.project_id, networks=networks,
             explicit_auto=networks == "auto" and "networks" in server,
             security_groups=groups, min_count=min_count,
-            max_count=max_count)
+            max_count=max_count,
+            external_ok=req.can(rules.NETWORK_ATTACH_EXTERNAL))
         max_count = plan.max_count
     else:
         for group in groups:
