@@ -122,6 +122,40 @@ def test_the_reclaim_gives_the_ports_back(make):
                       status=404)
 
 
+def test_the_reclaim_calls_neutron_after_its_commit(make):
+    import sqlalchemy
+
+    cloud = make(default_options="reclaim_instance_interval = 1\n")
+    server_id = create(cloud)
+    port, = cloud.neutron.ports_of(server_id)
+    cloud.app.delete(f"{URL}/{server_id}", headers=cloud.member)
+    time.sleep(1.1)
+    seen = []
+    original = cloud.neutron._delete
+
+    def delete(caller, collection, item):
+        # Another writer, while Neutron is being asked: it would wait
+        # (and give up) if the sweep's transaction were still open.
+        engine = sqlalchemy.create_engine(
+            cloud.db_url, connect_args={"timeout": 0.5})
+        try:
+            with engine.begin() as conn:
+                conn.execute(sqlalchemy.text(
+                    "UPDATE instances SET display_description = 'x' "
+                    "WHERE uuid = :uuid"), {"uuid": server_id})
+                seen.append(conn.execute(sqlalchemy.text(
+                    "SELECT deleted FROM instances WHERE uuid = :uuid"),
+                    {"uuid": server_id}).scalar())
+        finally:
+            engine.dispose()
+        return original(caller, collection, item)
+
+    cloud.neutron._delete = delete
+    sweep(cloud)
+    assert len(seen) == 1 and seen[0] != 0  # the reclaim was committed
+    assert cloud.neutron.port(port["id"]) is None
+
+
 def test_a_neutron_outage_does_not_fail_the_request_that_reclaims(make):
     cloud = make(default_options="reclaim_instance_interval = 1\n")
     server_id = create(cloud)
