@@ -238,12 +238,13 @@ def _binding(instance_uuid: str, host: str | None, zone: str) -> dict:
 
 def allocate(user: Neutron, service: Neutron, plan_: Plan, *,
              instance_uuid: str, project_id: str, host: str | None,
-             zone: str) -> tuple[list[dict], list[str]]:
+             zone: str, deleter: Neutron | None = None
+             ) -> tuple[list[dict], list[str]]:
     """Create the server's ports (as the caller) and bind them (as the
     service): (port bodies in order, ids of the ports created). On a
-    failure the ports created are deleted, the ones passed in unbound,
-    and the error raised (``QuotaExceeded`` as upstream's
-    ``PortLimitExceeded``)."""
+    failure the ports created are deleted (with ``deleter``, see
+    ``cleanup``), the ones passed in unbound, and the error raised
+    (``QuotaExceeded`` as upstream's ``PortLimitExceeded``)."""
     created: list[str] = []
     bound: list[str] = []
     ports: list[dict] = []
@@ -281,7 +282,8 @@ def allocate(user: Neutron, service: Neutron, plan_: Plan, *,
                     f"Binding failed for port {port_id}, please check "
                     f"neutron logs for more information.")
     except exception.NovaError:
-        cleanup(service, created, [p for p in bound if p not in created])
+        cleanup(service, created, [p for p in bound if p not in created],
+                deleter)
         raise
     return ports, created
 

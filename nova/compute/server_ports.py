@@ -58,9 +58,11 @@ def placed(instances, conf: cfg.ConfigOpts) -> list[Placed]:
 
 def build(db: Database, user: Neutron, service: Neutron,
           plan: neutron_ports.Plan, servers: list[Placed],
-          conf: cfg.ConfigOpts) -> None:
+          conf: cfg.ConfigOpts, deleter: Neutron | None = None) -> None:
     """Create and bind the ports of each server that found a host, then
-    record them (or the failure) in the database."""
+    record them (or the failure) in the database. A failed build's ports
+    are deleted with ``deleter`` (upstream: the caller with its service
+    token), else with ``service``."""
     for server in servers:
         if server.host is None:
             continue  # no host, no port (as upstream)
@@ -77,7 +79,7 @@ def build(db: Database, user: Neutron, service: Neutron,
             ports, created = neutron_ports.allocate(
                 user, service, plan, instance_uuid=server.uuid,
                 project_id=server.project_id, host=server.host,
-                zone=server.zone)
+                zone=server.zone, deleter=deleter)
         except exception.NovaError as exc:
             LOG.warning("Build of server %s failed: %s", server.uuid,
                         exc.message)
@@ -96,7 +98,7 @@ def build(db: Database, user: Neutron, service: Neutron,
             # Bound already: given back as upstream's failed build does.
             neutron_ports.cleanup(service, created,
                                   [p["id"] for p in ports
-                                   if p["id"] not in created])
+                                   if p["id"] not in created], deleter)
             LOG.warning("Build of server %s failed: %s", server.uuid,
                         exc.message)
             with db.writer() as session:
@@ -118,7 +120,7 @@ def build(db: Database, user: Neutron, service: Neutron,
         if gone:  # deleted while its ports were made: give them back
             neutron_ports.cleanup(service, created,
                                   [p["id"] for p in ports
-                                   if p["id"] not in created])
+                                   if p["id"] not in created], deleter)
         elif waiting:
             _plugged_meanwhile(db, service, server.uuid, conf)
 

@@ -231,3 +231,7 @@ def test_a_failure_after_binding_gives_the_ports_back(make):
     assert [p["id"] for p in cloud.neutron.store["ports"].values()] == [
         passed["id"]]
     assert unbound(cloud.neutron.port(passed["id"]))
+    # Deleted as upstream's failed build deletes: the caller, with its
+    # service token.
+    assert [who for method, path, who, _b in cloud.neutron.calls
+            if method == "DELETE"] == ["alice"]

@@ -179,11 +179,12 @@ def interfaces_create(req, server_id):
         # Created ports get the project's default group, as upstream.
         plan.security_group_ids = []
     service_client = neutron_common.as_service(req)
+    deleter = neutron_common.for_release(req)
     try:
         ports, created = neutron_ports.allocate(
             user, service_client, plan, instance_uuid=server.uuid,
             project_id=server.project_id, host=server.host,
-            zone=server.zone)
+            zone=server.zone, deleter=deleter)
     except neutron_ports.PortBindingFailed as exc:
         _attach_failed(req, server_id, exc)
     port = ports[0]
@@ -199,7 +200,7 @@ def interfaces_create(req, server_id):
                                         "Success", None)])
     except exception.NovaError:
         neutron_ports.cleanup(service_client, created,
-                              [] if created else [port["id"]])
+                              [] if created else [port["id"]], deleter)
         raise
     return {"interfaceAttachment": _port_view(req, port, {port["id"]: tag})}
 

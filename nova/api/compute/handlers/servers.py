@@ -275,7 +275,7 @@ def create(req):
     if plan is not None:
         server_ports.build(db_of(req), neutron_common.as_caller(req),
                            neutron_common.as_service(req), plan, placed,
-                           conf)
+                           conf, neutron_common.for_release(req))
     if types.to_bool(server.get("return_reservation_id", False)):
         return Result(202, {"reservation_id": reservation_id})
     links = common.Links(req)
