@@ -17,6 +17,8 @@
 #  3. Serves this checkout's compute API (nova.wsgi.osapi_compute:application)
 #     under gunicorn with [api] auth_strategy = keystone: SQLite, two hosts
 #     in zone nova, flavors 42 and 84, two images in the local catalogue.
+#     A test-only noVNC stand-in (tools/tempest/novnc_standin.py) plays
+#     nova-novncproxy and the guest's VNC server for the console tests.
 #  4. Writes tempest.conf (tools/tempest/write_conf.py): no Glance, Neutron,
 #     Cinder or Swift; the compute features served here switched on;
 #     max_microversion read from the API's GET /.
@@ -103,7 +105,8 @@ SERVICES=
 SERVICES_DIR=     # tools/openstack-services.sh's work directory, once started
 
 # -- what to stop: only the processes started here, by their pid ------------
-SERVICE_PIDS=()   # gunicorn masters (Keystone, the compute API)
+SERVICE_PIDS=()   # gunicorn masters (Keystone, the compute API), the
+                  # noVNC stand-in
 TEMPEST_PID=      # timeout(1) running tempest, in its own process group
 stop_pid() {  # pid signal: signal, wait up to 10 s, then KILL
     kill "-$2" "$1" 2>/dev/null || return 0
@@ -339,7 +342,23 @@ SERVICE_PIDS+=($!)
 "$PY" "$HELPERS/cloud.py" register
 fi
 
-# -- 3. the compute API ------------------------------------------------------
+# -- 3. the noVNC stand-in and the compute API -------------------------------
+# tools/tempest/novnc_standin.py: a test-only stand-in for nova-novncproxy
+# and a guest's VNC server (no console proxy or VNC server exists here),
+# on a free port, checking tokens with the API's os-console-auth-tokens as
+# the service user; the API's [vnc] novncproxy_base_url points at it.
+"$PY" "$HELPERS/novnc_standin.py" --port-file "$RUN/novnc.port" \
+    >"$RUN/logs/novnc-standin.log" 2>&1 &
+SERVICE_PIDS+=($!)
+for _ in $(seq 1 50); do
+    [ -s "$RUN/novnc.port" ] && break
+    kill -0 "${SERVICE_PIDS[-1]}" 2>/dev/null || break
+    sleep 0.2
+done
+[ -s "$RUN/novnc.port" ] \
+    || { tail -20 "$RUN/logs/novnc-standin.log" >&2
+         die "the noVNC stand-in did not start"; }
+NOVNC_URL=http://127.0.0.1:$(cat "$RUN/novnc.port")/vnc_auto.html
 N=$RUN/nova
 cat >"$N/etc/nova.conf" <<EOF
 [api]
@@ -358,6 +377,10 @@ action_time = 0.5
 
 [network]
 uuid = $NETWORK_ID
+
+[vnc]
+# the noVNC stand-in above (test-only: tools/tempest/novnc_standin.py)
+novncproxy_base_url = $NOVNC_URL
 
 [filter_scheduler]
 enabled_filters = $FILTERS
@@ -396,7 +419,8 @@ SERVICE_PIDS+=($!)
 "$PY" "$HELPERS/cloud.py" flavors 42:m1.nano:192:1:1 84:m1.micro:256:1:1
 MAX_MICROVERSION=$("$PY" "$HELPERS/cloud.py" max-microversion "$COMPUTE_URL")
 log "compute API $COMPUTE_URL (max microversion $MAX_MICROVERSION)," \
-    "Keystone $KEYSTONE_URL${SERVICES:+, real $SERVICES}"
+    "Keystone $KEYSTONE_URL${SERVICES:+, real $SERVICES}, noVNC stand-in" \
+    "$NOVNC_URL"
 
 # -- 4. tempest workspace and tempest.conf ----------------------------------
 W=$RUN/cloud

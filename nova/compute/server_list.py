@@ -126,7 +126,10 @@ def _where(req, now):
     if req.power_states is not None:
         conds.append(driver_mod.power_state_condition(req.power_states, now))
     if req.excluded_tasks:
+        # NULL-safe: a settled server (no task, no deadline) makes
+        # "task_state IN (...)" NULL, and NOT NULL would drop it.
         conds.append(sa.not_(sa.and_(
+            Instance.task_state.is_not(None),
             Instance.task_state.in_(req.excluded_tasks),
             sa.or_(Instance.task_deadline.is_(None),
                    Instance.task_deadline > now))))

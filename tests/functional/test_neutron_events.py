@@ -164,3 +164,20 @@ def test_a_port_that_fails_to_bind_fails_the_build(make):
     assert server["status"] == "ERROR"
     assert server["fault"]["message"].startswith("Binding failed for port")
     assert cloud.neutron.store["ports"] == {}  # the port it made is gone
+
+
+def test_a_server_settled_by_an_event_stays_in_the_active_listing(make):
+    # An event settles the server's row (its build's end written: no task,
+    # no deadline); status=ACTIVE lists it as before (tempest's
+    # ListServerFiltersTestJSON with Neutron).
+    cloud = make()
+    server_id = create(cloud)
+    port, = cloud.neutron.ports_of(server_id)
+    resp = send(cloud, [{"name": "network-changed",
+                         "server_uuid": server_id, "tag": port["id"]}])
+    assert resp.json["events"][0]["code"] == 200
+    for detail in (False, True):
+        listed = cloud.app.get(
+            URL + ("/detail" if detail else "") + "?status=ACTIVE",
+            headers=v("2.1", cloud.member)).json["servers"]
+        assert [s["id"] for s in listed] == [server_id]

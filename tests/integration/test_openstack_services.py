@@ -4,7 +4,7 @@ what the compute API will ask of them, with the tokens it will use.
 - Keystone gives the service user ``nova`` a token with roles admin and
   service in project ``service``;
 - a member of another project reads the public image from Glance;
-- a member makes a port on the shared network ``private``; the service
+- a member makes a port on ``private``, its project's network; the service
   user binds it (``binding:host_id``) and the agent-less driver
   ``fakebind`` makes it ACTIVE with ``vif_type`` ovs; a member may
   neither bind it nor delete it without the service token;

@@ -247,6 +247,8 @@ def test_tempest_conf_with_real_glance_and_neutron(tmp_path):
     assert (conf["enforce_scope"]["glance"],
             conf["enforce_scope"]["neutron"]) == ("true", "true")
     assert conf["image-feature-enabled"]["import_image"] == "false"
+    # image waits as long as server waits (not tempest's 300 s)
+    assert conf["image"]["build_timeout"] == conf["compute"]["build_timeout"]
     assert conf["network"]["public_network_id"] == "pub1"
     assert conf["network"]["floating_network_name"] == "public"
     assert conf["network-feature-enabled"]["api_extensions"] == \

@@ -30,6 +30,12 @@ IMAGE_DATA = b"nova-wsgi test image: placeholder bytes, no OS\n" * 64
 PUBLIC_CIDR, PUBLIC_GATEWAY = "172.24.4.0/24", "172.24.4.1"
 PUBLIC_POOL = {"start": "172.24.4.10", "end": "172.24.4.250"}
 PRIVATE_CIDR = "10.0.0.0/24"
+# get-me-a-network (networks "auto" with no network in sight): Neutron's
+# auto-allocated-topology takes its subnets from the default subnet pool
+# and its router's gateway on the default external network, as devstack
+# sets them up. Apart from the others' 10.0.0.0/24 and tempest's
+# 10.100.0.0/16.
+DEFAULT_POOL_PREFIX, DEFAULT_POOL_PREFIXLEN = "10.200.0.0/16", 26
 
 
 def session(keystone_url, username, password, project="admin"):
@@ -134,16 +140,18 @@ def _api(keystone_url, admin_password, service_type):
                            region_name=REGION)
 
 
-def populate(keystone_url, admin_password):
-    """Neutron: the external flat network ``public`` (floating IPs), the
-    shared network ``private``, the router ``router1`` between them.
-    Glance: two public active images. Returns their ids, and Neutron's
-    extension aliases."""
+def populate(keystone_url, admin_password, demo_project_id):
+    """Neutron, as devstack lays it out: the external flat network
+    ``public`` (floating IPs; the default one for get-me-a-network), the
+    network ``private`` of project demo (not shared: other projects,
+    tempest's among them, see no network they did not make), the router
+    ``router1`` between them, the default subnet pool. Glance: two public
+    active images. Returns their ids, and Neutron's extension aliases."""
     net = _api(keystone_url, admin_password, "network")
     ids = {}
     public = net.post("/v2.0/networks", json={"network": {
         "name": "public", "router:external": True, "shared": False,
-        "provider:network_type": "flat",
+        "is_default": True, "provider:network_type": "flat",
         "provider:physical_network": "public"}}).json()["network"]
     ids["public_network_id"] = public["id"]
     ids["public_subnet_id"] = net.post("/v2.0/subnets", json={"subnet": {
@@ -151,12 +159,20 @@ def populate(keystone_url, admin_password):
         "ip_version": 4, "cidr": PUBLIC_CIDR, "gateway_ip": PUBLIC_GATEWAY,
         "allocation_pools": [PUBLIC_POOL], "enable_dhcp": False,
     }}).json()["subnet"]["id"]
+    ids["subnetpool_id"] = net.post("/v2.0/subnetpools", json={
+        "subnetpool": {"name": "shared-default-subnetpool-v4",
+                       "prefixes": [DEFAULT_POOL_PREFIX],
+                       "default_prefixlen": DEFAULT_POOL_PREFIXLEN,
+                       "shared": True, "is_default": True}}).json()[
+        "subnetpool"]["id"]
     private = net.post("/v2.0/networks", json={"network": {
-        "name": "private", "shared": True}}).json()["network"]
+        "name": "private", "shared": False,
+        "project_id": demo_project_id}}).json()["network"]
     ids["private_network_id"] = private["id"]
     ids["private_subnet_id"] = net.post("/v2.0/subnets", json={"subnet": {
         "name": "private-subnet", "network_id": private["id"],
-        "ip_version": 4, "cidr": PRIVATE_CIDR}}).json()["subnet"]["id"]
+        "project_id": demo_project_id, "ip_version": 4,
+        "cidr": PRIVATE_CIDR}}).json()["subnet"]["id"]
     router = net.post("/v2.0/routers", json={"router": {
         "name": "router1",
         "external_gateway_info": {"network_id": public["id"]},

@@ -427,7 +427,8 @@ def start(workdir, compute_url=None):
                              lay.url("neutron"), compute_url)
         timings["registrations"] = time.monotonic() - t1
         t2 = time.monotonic()
-        ids.update(cloud.populate(lay.keystone_url, lay.secrets["admin"]))
+        ids.update(cloud.populate(lay.keystone_url, lay.secrets["admin"],
+                                  ids["demo_project_id"]))
         timings["networks and images"] = time.monotonic() - t2
     except BaseException:
         stop(workdir, quiet=True)

@@ -126,8 +126,15 @@ def build(args):
         conf["service_available"][name] = "true"
         conf["enforce_scope"][name] = "true"
     if "glance" in services:
+        # build_timeout: how long tempest waits for an image status. Its
+        # default, 300 s, is what ImagesTestJSON.test_delete_saving_image
+        # waits for SAVING before it skips: a snapshot here is uploaded
+        # within createImage, so it is active before tempest first looks.
+        # The same bound as the server waits (TEMPEST_BUILD_TIMEOUT).
         conf["image"] = {"catalog_type": "image", "region": "RegionOne",
-                         "endpoint_type": "publicURL"}
+                         "endpoint_type": "publicURL",
+                         "build_timeout": str(args.build_timeout),
+                         "build_interval": "1"}
         # no image import workers (glance-direct, web-download) here
         conf["image-feature-enabled"] = {"import_image": "false"}
     if "neutron" in services:
