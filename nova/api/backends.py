@@ -44,12 +44,14 @@ class Compute:
         from nova.conf import neutron
 
         self.driver = driver.load(conf)
-        # With [neutron], ports are Neutron's and addresses come from the
-        # servers' network info cache.
-        self.network = port_cache.PortNetwork() if neutron.enabled(conf) \
-            else network.FlatNetwork(conf)
         self._backends = backends
         self._images = None
+        # With [neutron], ports are Neutron's and addresses come from the
+        # servers' network info cache; a server's release (a reclaim, a
+        # failed build) gives them back with [neutron]'s credentials, as
+        # upstream's periodic tasks and build failures do.
+        self.network = port_cache.PortNetwork(self._release_ports) \
+            if neutron.enabled(conf) else network.FlatNetwork(conf)
 
     @property
     def images(self):
@@ -71,6 +73,13 @@ class Compute:
 
                 self._images = LocalImages(backends.db)
         return self._images
+
+    def _release_ports(self, ports):
+        from nova.clients.neutron import Neutron
+        from nova.compute import neutron_ports
+
+        neutron_ports.deallocate(
+            Neutron.for_service(self._backends.service_auth), ports)
 
 
 def for_conf(conf):

@@ -90,7 +90,7 @@ def _is_regex(instance):
 
 
 @FORMAT_CHECKER.checks("uuid")
-def _is_uuid_like(instance):
+def is_uuid_like(instance):
     """A UUID as upstream's is_uuid_like takes it: any spelling Python's
     UUID reads (no hyphens, "{...}", "urn:uuid:...", upper case, hyphens
     anywhere) that holds nothing else. The value is used as given, as

@@ -154,6 +154,15 @@ class ServiceAuth:
         return service_token.ServiceTokenAuthWrapper(user_auth=user,
                                                      service_auth=service)
 
+    def with_service_token(self, context: RequestContext) -> bool:
+        """Whether calls for ``context`` carry its token and a service
+        token (``[service_user] send_service_user_token`` with
+        credentials): what Neutron's policy asks of a delete of a
+        ``compute:*`` port by a member."""
+        return bool(context.auth_token
+                    and self.conf.service_user.send_service_user_token
+                    and self._service_token_auth() is not None)
+
     def _service_token_auth(self):
         from nova.conf import _ksa
 

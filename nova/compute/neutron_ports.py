@@ -25,8 +25,19 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 
-VIF_FAILED = "Virtual Interface creation failed"
 PORTS_EXCEEDED = "Maximum number of ports exceeded"
+
+
+class PortBindingFailed(exception.Invalid):
+    """Neutron bound the port as ``binding_failed`` (upstream's
+    ``PortBindingFailed``)."""
+
+
+def build_aborted(instance_uuid: str) -> str:
+    """Upstream's fault when network-vif-plugged did not come in time
+    (``VirtualInterfaceCreateException`` becomes ``BuildAbortException``)."""
+    return (f"Build of instance {instance_uuid} aborted: Failed to "
+            f"allocate the network(s), not rescheduling.")
 
 
 @dataclasses.dataclass
@@ -47,6 +58,16 @@ class Plan:
     security_group_ids: list[str]
     auto_allocate: bool = False
     max_count: int = 1
+    # An unshared external network the caller may not attach to (as
+    # upstream, refused when the ports are allocated).
+    forbidden_external: str | None = None
+
+    def external_refused(self) -> exception.Forbidden | None:
+        if self.forbidden_external is None:
+            return None
+        return exception.Forbidden(
+            f"It is not allowed to create an interface on external "
+            f"network {self.forbidden_external}")
 
 
 def _bad_port(exc: exception.NovaError, port_id: str) -> exception.NovaError:
@@ -92,7 +113,7 @@ def security_group_ids(user: Neutron, project_id: str,
 
 def plan(user: Neutron, *, project_id: str, networks: Any,
          explicit_auto: bool, security_groups: tuple | list,
-         min_count: int, max_count: int) -> Plan:
+         min_count: int, max_count: int, external_ok: bool = True) -> Plan:
     """Check the requested networks, ports, fixed IPs and security groups
     against Neutron, and the project's port quota (upstream's
     ``validate_networks``); raises ``Invalid`` (400), ``Conflict`` (409),
@@ -121,6 +142,8 @@ def plan(user: Neutron, *, project_id: str, networks: Any,
             auto_allocate = True
     else:
         requests = _check_list(user, project_id, networks)
+    forbidden = None if external_ok or not requests else _external(
+        user, requests)
     needed = sum(1 for r in requests if r.port_id is None) + (
         1 if auto_allocate else 0)
     count = max_count
@@ -139,7 +162,19 @@ def plan(user: Neutron, *, project_id: str, networks: Any,
                 raise exception.QuotaExceeded(PORTS_EXCEEDED)
     group_ids = security_group_ids(user, project_id, security_groups) \
         if requests or auto_allocate else []
-    return Plan(requests, group_ids, auto_allocate, count)
+    return Plan(requests, group_ids, auto_allocate, count,
+                forbidden_external=forbidden)
+
+
+def _external(user: Neutron, requests: list[PortRequest]) -> str | None:
+    """The first unshared external network among the requested ones."""
+    ids = list(dict.fromkeys(r.network_id for r in requests
+                             if r.network_id))
+    for net in user.list("networks", id=ids,
+                         fields=["id", "router:external", "shared"]):
+        if net.get("router:external") and not net.get("shared"):
+            return net["id"]
+    return None
 
 
 def _check_list(user, project_id, networks):
@@ -203,12 +238,13 @@ def _binding(instance_uuid: str, host: str | None, zone: str) -> dict:
 
 def allocate(user: Neutron, service: Neutron, plan_: Plan, *,
              instance_uuid: str, project_id: str, host: str | None,
-             zone: str) -> tuple[list[dict], list[str]]:
+             zone: str, deleter: Neutron | None = None
+             ) -> tuple[list[dict], list[str]]:
     """Create the server's ports (as the caller) and bind them (as the
     service): (port bodies in order, ids of the ports created). On a
-    failure the ports created are deleted, the ones passed in unbound,
-    and the error raised (``QuotaExceeded`` as upstream's
-    ``PortLimitExceeded``)."""
+    failure the ports created are deleted (with ``deleter``, see
+    ``cleanup``), the ones passed in unbound, and the error raised
+    (``QuotaExceeded`` as upstream's ``PortLimitExceeded``)."""
     created: list[str] = []
     bound: list[str] = []
     ports: list[dict] = []
@@ -242,21 +278,25 @@ def allocate(user: Neutron, service: Neutron, plan_: Plan, *,
                                         _binding(instance_uuid, host, zone)))
             bound.append(port_id)
             if ports[-1].get("binding:vif_type") == "binding_failed":
-                raise exception.Invalid(
+                raise PortBindingFailed(
                     f"Binding failed for port {port_id}, please check "
                     f"neutron logs for more information.")
     except exception.NovaError:
-        cleanup(service, created, [p for p in bound if p not in created])
+        cleanup(service, created, [p for p in bound if p not in created],
+                deleter)
         raise
     return ports, created
 
 
-def cleanup(service: Neutron, created: list[str], passed: list[str]) -> None:
-    """Delete the ``created`` ports, unbind the ``passed`` ones; errors
-    are logged (the caller is already failing or done)."""
+def cleanup(service: Neutron, created: list[str], passed: list[str],
+            deleter: Neutron | None = None) -> None:
+    """Delete the ``created`` ports (with ``deleter``: upstream deletes
+    as the caller, with its service token; else with ``service``),
+    unbind the ``passed`` ones (as the service); errors are logged (the
+    caller is already failing or done)."""
     for port_id in created:
         try:
-            service.delete("ports", port_id, missing_ok=True)
+            (deleter or service).delete("ports", port_id, missing_ok=True)
         except exception.NovaError as exc:
             LOG.warning("Could not delete port %s: %s", port_id, exc.message)
     for port_id in passed:
@@ -274,30 +314,69 @@ def unbind(service: Neutron, port_id: str) -> None:
         "binding:profile": {}})
 
 
-def deallocate(service: Neutron, ports: list[dict]) -> None:
-    """After a delete: the ports this API created go, the others are
-    unbound (``ports``: ``port_cache.ports_of``)."""
+def deallocate(service: Neutron, ports: list[dict],
+               deleter: Neutron | None = None) -> None:
+    """After a delete, a reclaim, a failed build or a detach: the ports
+    this API created go, the others are unbound (``ports``:
+    ``port_cache.ports_of``)."""
     cleanup(service, [p["port_id"] for p in ports if p["created"]],
-            [p["port_id"] for p in ports if not p["created"]])
+            [p["port_id"] for p in ports if not p["created"]], deleter)
+
+
+_SUBNET_FIELDS = ("id", "cidr", "ip_version", "gateway_ip", "enable_dhcp",
+                  "ipv6_address_mode", "dns_nameservers", "host_routes")
 
 
 def network_info(service: Neutron, instance_uuid: str,
                  ports: list[dict] | None = None
                  ) -> tuple[list[dict], dict[str, str],
-                            dict[str, list[dict]]]:
+                            dict[str, list[dict]], dict[str, dict]]:
     """What the cache needs: (ports, {network id: name}, {port id:
-    [floating IPs]}); the server's ports are read when not given."""
+    [floating IPs]}, {port id: details}); the server's ports are read
+    when not given. A port's details are what upstream's network info
+    keeps for the guest (network_data.json): the network's MTU, the
+    binding's VIF type and, per subnet id, the subnet (CIDR, gateway,
+    DNS servers, host routes, DHCP and the address of its DHCP port)."""
     if ports is None:
         ports = service.list("ports", device_id=instance_uuid)
     if not ports:
-        return [], {}, {}
+        return [], {}, {}, {}
     net_ids = sorted({p["network_id"] for p in ports})
-    networks = {n["id"]: n.get("name") or n["id"] for n in service.list(
-        "networks", id=net_ids, fields=["id", "name"])}
+    nets = service.list("networks", id=net_ids, fields=["id", "name", "mtu"])
+    networks = {n["id"]: n.get("name") or n["id"] for n in nets}
     floating: dict[str, list[dict]] = {}
     for fip in service.list("floatingips", port_id=[p["id"] for p in ports]):
         floating.setdefault(str(fip.get("port_id")), []).append(fip)
-    return ports, networks, floating
+    return ports, networks, floating, _details(service, ports, nets)
+
+
+def _details(service: Neutron, ports: list[dict],
+             nets: list[dict]) -> dict[str, dict]:
+    subnet_ids = sorted({ip["subnet_id"] for p in ports
+                         for ip in p.get("fixed_ips") or ()
+                         if ip.get("subnet_id")})
+    subnets: dict[str, dict] = {}
+    if subnet_ids:
+        for subnet in service.list("subnets", id=subnet_ids,
+                                   fields=list(_SUBNET_FIELDS)):
+            subnets[subnet["id"]] = {k: subnet.get(k)
+                                     for k in _SUBNET_FIELDS if k != "id"}
+        # As upstream: a subnet served by a DHCP port has a dhcp_server.
+        dhcp = service.list("ports", network_id=sorted(
+            {p["network_id"] for p in ports}), device_owner="network:dhcp",
+            fields=["fixed_ips"])
+        for port in dhcp:
+            for ip in port.get("fixed_ips") or ():
+                if ip.get("subnet_id") in subnets:
+                    subnets[ip["subnet_id"]].setdefault(
+                        "dhcp_server", ip.get("ip_address"))
+    mtus = {n["id"]: n.get("mtu") for n in nets}
+    return {p["id"]: {
+        "mtu": mtus.get(p["network_id"]),
+        "vif_type": p.get("binding:vif_type"),
+        "subnets": {ip["subnet_id"]: subnets[ip["subnet_id"]]
+                    for ip in p.get("fixed_ips") or ()
+                    if ip.get("subnet_id") in subnets}} for p in ports}
 
 
 def needs_wait(ports: list[dict]) -> bool:

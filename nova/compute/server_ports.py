@@ -7,7 +7,12 @@ whose ports fail to bind goes ERROR with a fault, as upstream's build
 failure; one whose bound ports are not ACTIVE waits for
 ``network-vif-plugged`` (``[DEFAULT] vif_plugging_timeout``), as a
 deadline: at the deadline it is ERROR (``vif_plugging_is_fatal``) or
-ACTIVE, unless the event came first.
+ACTIVE, unless the event came first. A fatal deadline is also a second
+transition (``then_vm_state`` ERROR, ``nova.compute.transitions``):
+as upstream's aborted build, the server's ports are then given back
+(the ones made for it deleted, the others unbound) and its cache
+emptied, by the first write that settles it; reads show no addresses
+from the deadline on (``port_cache``).
 """
 
 from __future__ import annotations
@@ -53,20 +58,47 @@ def placed(instances, conf: cfg.ConfigOpts) -> list[Placed]:
 
 def build(db: Database, user: Neutron, service: Neutron,
           plan: neutron_ports.Plan, servers: list[Placed],
-          conf: cfg.ConfigOpts) -> None:
+          conf: cfg.ConfigOpts, deleter: Neutron | None = None) -> None:
     """Create and bind the ports of each server that found a host, then
-    record them (or the failure) in the database."""
+    record them (or the failure) in the database. A failed build's ports
+    are deleted with ``deleter`` (upstream: the caller with its service
+    token), else with ``service``."""
     for server in servers:
         if server.host is None:
             continue  # no host, no port (as upstream)
+        refused = plan.external_refused()
+        if refused is not None:
+            # Upstream's allocate refuses it: the build aborts.
+            LOG.warning("Build of server %s failed: %s", server.uuid,
+                        refused.message)
+            with db.writer() as session:
+                fail(session, server.uuid,
+                     neutron_ports.build_aborted(server.uuid))
+            continue
         try:
             ports, created = neutron_ports.allocate(
                 user, service, plan, instance_uuid=server.uuid,
                 project_id=server.project_id, host=server.host,
-                zone=server.zone)
-            ports, networks, floating = neutron_ports.network_info(
-                service, server.uuid, ports)
+                zone=server.zone, deleter=deleter)
         except exception.NovaError as exc:
+            LOG.warning("Build of server %s failed: %s", server.uuid,
+                        exc.message)
+            with db.writer() as session:
+                fail(session, server.uuid, exc.message)
+            continue
+        # networks[].tag (2.32, 2.42): each port's device tag.
+        tags: dict[str, str | None] = {} if plan.auto_allocate else {
+            port["id"]: request.tag
+            for port, request in zip(ports, plan.requests, strict=True)
+            if request.tag}
+        try:
+            ports, networks, floating, details = \
+                neutron_ports.network_info(service, server.uuid, ports)
+        except exception.NovaError as exc:
+            # Bound already: given back as upstream's failed build does.
+            neutron_ports.cleanup(service, created,
+                                  [p["id"] for p in ports
+                                   if p["id"] not in created], deleter)
             LOG.warning("Build of server %s failed: %s", server.uuid,
                         exc.message)
             with db.writer() as session:
@@ -81,13 +113,14 @@ def build(db: Database, user: Neutron, service: Neutron,
                 gone = False
                 port_cache.replace(session, server.uuid, ports,
                                    networks=networks, floating=floating,
-                                   created=created)
+                                   created=created, details=details,
+                                   tags=tags)
                 if neutron_ports.needs_wait(ports):
                     waiting = wait_for_plug(session, instance, conf)
         if gone:  # deleted while its ports were made: give them back
             neutron_ports.cleanup(service, created,
                                   [p["id"] for p in ports
-                                   if p["id"] not in created])
+                                   if p["id"] not in created], deleter)
         elif waiting:
             _plugged_meanwhile(db, service, server.uuid, conf)
 
@@ -150,11 +183,15 @@ def wait_for_plug(session: Session, instance: Instance,
     if conf.vif_plugging_is_fatal:
         instance.next_vm_state = states.ERROR
         instance.next_power_state = driver_mod.NOSTATE
+        # The aborted build's second step: its ports are given back.
+        instance.then_deadline = instance.task_deadline
+        instance.then_vm_state = states.ERROR
+        instance.then_power_state = driver_mod.NOSTATE
         # Shown once the deadline makes the server ERROR; dropped when
         # the event comes in time.
         session.add(InstanceFault(
             instance_uuid=instance.uuid, code=500,
-            message=neutron_ports.VIF_FAILED, details="",
+            message=neutron_ports.build_aborted(instance.uuid), details="",
             created_at=instance.task_deadline))
     instance.updated_at = utcnow()
     return True
@@ -177,8 +214,13 @@ def plugged(session: Session, instance: Instance, port_id: str | None,
         if instance.next_vm_state == states.ERROR:
             session.execute(sa.delete(InstanceFault).where(
                 InstanceFault.instance_uuid == instance.uuid,
-                InstanceFault.message == neutron_ports.VIF_FAILED,
+                InstanceFault.message == neutron_ports.build_aborted(
+                    instance.uuid),
                 InstanceFault.created_at == instance.task_deadline))
+            if instance.then_vm_state == states.ERROR:
+                instance.then_deadline = None
+                instance.then_vm_state = None
+                instance.then_power_state = None
         instance.next_vm_state = states.ACTIVE
         instance.next_power_state = driver_mod.RUNNING
         instance.task_deadline = deadline
@@ -187,14 +229,16 @@ def plugged(session: Session, instance: Instance, port_id: str | None,
     return True
 
 
-def refresh(db: Database, service: Neutron, instance_uuid: str) -> None:
+def refresh(db: Database, service: Neutron, instance_uuid: str,
+            tags: dict[str, str | None] | None = None) -> None:
     """Read the server's ports from Neutron into its cache
-    (network-changed, after an interface attach)."""
-    ports, networks, floating = neutron_ports.network_info(
+    (network-changed, after an interface attach: ``tags``, the device
+    tag of the port attached)."""
+    ports, networks, floating, details = neutron_ports.network_info(
         service, instance_uuid)
     with db.writer() as session:
         instance = _locked(session, instance_uuid)
         if instance is None or instance.deleted:
             return
         port_cache.replace(session, instance_uuid, ports, networks=networks,
-                           floating=floating)
+                           floating=floating, details=details, tags=tags)

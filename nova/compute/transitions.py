@@ -5,7 +5,11 @@ as of now (``driver.effective``). Some changes have a second step
 (``instances.then_*``): the automatic resize confirmation
 (``resize_confirm_window``), a delayed offload (``shelved_offload_time``),
 the reclaim of a soft-deleted server (``reclaim_instance_interval``), the
-end of a live migration (its source freed). What
+end of a live migration (its source freed), the ports of a build aborted
+at its deadline given back (``vif_plugging_is_fatal``). What goes back
+to Neutron (a reclaimed or aborted server's ports) goes once the
+transaction committed (``network.release``: never a call to another
+service inside it). What
 those free is applied by ``settle`` when the server is next changed, and
 by ``sweep`` (bounded, at most every half second per process) on the
 compute API's writes.
@@ -47,7 +51,12 @@ def settle(session: Session, instance: Instance, driver: BuiltinDriver,
         service.delete(session, instance, driver=driver, network=network)
         instance.then_deadline = None
         return False
-    if target == states.SHELVED_OFFLOADED:
+    if target == states.ERROR:
+        # A build aborted at its deadline (network-vif-plugged never
+        # came): as upstream, its ports go back to Neutron (after the
+        # commit) and its cache is emptied.
+        network.release(session, instance.uuid)
+    elif target == states.SHELVED_OFFLOADED:
         offload(session, instance, driver)
     elif instance.vm_state == states.RESIZED:
         migrations.confirm_resources(session, instance, driver)

@@ -535,4 +535,7 @@ instance_ports = Table(
     Column("port_state", String(36), nullable=True),
     Column("position", Integer, nullable=False, default=0),
     Column("created_at", DateTime, nullable=False, default=utcnow),
+    # JSON: the network's MTU, the VIF type and the subnet of a fixed
+    # address (for network_data.json), as Neutron last told.
+    Column("details", Text, nullable=True),
 )

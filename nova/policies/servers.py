@@ -9,6 +9,7 @@ META = "os_compute_api:server-metadata:%s"
 TAGS = "os_compute_api:os-server-tags:%s"
 IPS = "os_compute_api:ips:%s"
 PASSWORD = "os_compute_api:os-server-password:%s"
+NETWORK_ATTACH_EXTERNAL = "network:attach_external_network"
 
 _SERVER = "/servers/{server_id}"
 
@@ -42,6 +43,10 @@ RULES = [
     base.rule(S % "create:attach_network", base.PROJECT_MEMBER_OR_ADMIN,
               "Create a server on requested networks.",
               [("POST", "/servers")]),
+    base.rule(NETWORK_ATTACH_EXTERNAL, base.ADMIN,
+              "Attach an unshared external network to a server.",
+              [("POST", "/servers"),
+               ("POST", _SERVER + "/os-interface")]),
     base.rule(S % "create:trusted_certs", base.PROJECT_MEMBER_OR_ADMIN,
               "Create a server with trusted image certificates (2.63).",
               [("POST", "/servers")]),

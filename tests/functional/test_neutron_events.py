@@ -120,7 +120,9 @@ def test_no_event_in_time_is_fatal_by_default(make):
     time.sleep(1.2)
     server = get(cloud.app, server_id, who=cloud.member)
     assert server["status"] == "ERROR"
-    assert server["fault"]["message"] == "Virtual Interface creation failed"
+    assert server["fault"]["message"] == (
+        f"Build of instance {server_id} aborted: Failed to allocate the "
+        f"network(s), not rescheduling.")
     # A late event changes nothing.
     send(cloud, cloud.neutron.take_events() or [
         {"name": "network-vif-plugged", "server_uuid": server_id,

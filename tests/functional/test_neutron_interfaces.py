@@ -107,3 +107,70 @@ def test_attach_errors(cloud):
     # Without a network named: the project's one network.
     attached = attach(cloud, server_id, {}).json["interfaceAttachment"]
     assert attached["net_id"] == cloud.net["id"]
+
+
+def test_an_attach_that_fails_to_bind_is_upstreams_attach_failure(cloud):
+    server_id = server(cloud, "none")
+    passed = cloud.neutron.add_port(cloud.net["id"], "demo")
+    cloud.neutron.bind = "failed"
+    resp = attach(cloud, server_id, {"net_id": cloud.net["id"]},
+                  status=500)
+    # Upstream's InterfaceAttachFailed, not "Unexpected API Error".
+    assert fault(resp, "computeFault", 500) == (
+        f"Failed to attach network adapter device to {server_id}")
+    resp = attach(cloud, server_id, {"port_id": passed["id"]}, status=500)
+    assert fault(resp, "computeFault", 500) == (
+        f"Failed to attach network adapter device to {server_id}")
+    # The port it made is gone, the one passed in unbound.
+    assert list(cloud.neutron.store["ports"]) == [passed["id"]]
+    left = cloud.neutron.port(passed["id"])
+    assert (left["device_id"], left["binding:host_id"]) == ("", "")
+    assert get(cloud.app, server_id, who=cloud.member)["addresses"] == {}
+    actions = cloud.app.get(f"{URL}/{server_id}/os-instance-actions",
+                            headers=cloud.member).json["instanceActions"]
+    assert [(a["action"], a["message"]) for a in actions][:2] == [
+        ("attach_interface", "Error"), ("attach_interface", "Error")]
+
+
+def test_device_tags_are_kept_and_shown(cloud):
+    second = cloud.neutron.add_network("second", "demo", cidr="10.5.0.0/24")
+    server_id = boot(cloud.app, version="2.42", who=cloud.member, networks=[
+        {"uuid": cloud.net["id"], "tag": "eth-a"},
+        {"uuid": second["id"]}]).json["server"]["id"]
+    attached = attach(cloud, server_id, {"net_id": second["id"],
+                                         "tag": "eth-c"}).json[
+        "interfaceAttachment"]
+    assert attached["tag"] == "eth-c"
+    by_net = {(i["net_id"], i["tag"]) for i in listing(cloud, server_id)}
+    assert by_net == {(cloud.net["id"], "eth-a"), (second["id"], None),
+                      (second["id"], "eth-c")}
+    shown = cloud.app.get(
+        f"{URL}/{server_id}/os-interface/{attached['port_id']}",
+        headers=v("2.70", cloud.member)).json["interfaceAttachment"]
+    assert shown["tag"] == "eth-c"
+    # Neutron's network-changed reads the ports again: the tags stay.
+    cloud.app.post_json("/v2.1/os-server-external-events", {"events": [
+        {"name": "network-changed", "server_uuid": server_id,
+         "tag": attached["port_id"]}]}, headers=v("2.1", cloud.service))
+    assert {(i["net_id"], i["tag"]) for i in listing(cloud, server_id)} \
+        == by_net
+    # Before 2.70 no tag is shown.
+    old = cloud.app.get(f"{URL}/{server_id}/os-interface",
+                        headers=v("2.69", cloud.member)).json
+    assert all("tag" not in i for i in old["interfaceAttachments"])
+
+
+def test_a_refresh_keeps_the_order_of_the_nics(cloud):
+    second = cloud.neutron.add_network("second", "demo", cidr="10.5.0.0/24")
+    # Neutron lists this port first: it is older than the one made below.
+    passed = cloud.neutron.add_port(second["id"], "demo")
+    server_id = boot(cloud.app, version="2.37", who=cloud.member, networks=[
+        {"uuid": cloud.net["id"]}, {"port": passed["id"]}]).json[
+        "server"]["id"]
+    assert list(get(cloud.app, server_id, who=cloud.member)[
+        "addresses"]) == ["private", "second"]
+    cloud.app.post_json("/v2.1/os-server-external-events", {"events": [
+        {"name": "network-changed", "server_uuid": server_id,
+         "tag": passed["id"]}]}, headers=v("2.1", cloud.service))
+    assert list(get(cloud.app, server_id, who=cloud.member)[
+        "addresses"]) == ["private", "second"]

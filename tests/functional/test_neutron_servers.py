@@ -223,3 +223,60 @@ def test_the_metadata_api_finds_a_server_by_its_port_address(
     body = metadata.get("/openstack/latest/meta_data.json",
                         extra_environ={"REMOTE_ADDR": address}).json
     assert body["uuid"] == server_id
+
+
+def test_upstreams_checks_of_the_networks_list(cloud):
+    port = cloud.neutron.add_port(cloud.net["id"], "demo")
+    cases = [
+        ([{"port": port["id"]}, {"port": port["id"]}],
+         f"Port ID '{port['id']}' was specified twice: you cannot attach a "
+         f"port multiple times."),
+        ([{"port": port["id"], "fixed_ip": "10.0.0.9"}],
+         f"Specified Fixed IP '10.0.0.9' cannot be used with port "
+         f"'{port['id']}': the two cannot be specified together."),
+        ([{"fixed_ip": "10.0.0.9"}], "Bad network format: missing 'uuid'"),
+        ([{"uuid": "private"}],
+         "Bad networks format: network uuid is not in proper format "
+         "(private)"),
+    ]
+    for networks, message in cases:
+        resp = create(cloud, networks, version="2.1", status=400)
+        assert fault(resp, "badRequest", 400) == message
+    assert cloud.neutron.port(port["id"])["device_id"] == ""
+
+
+def test_several_nics_keep_the_requested_order(cloud):
+    second = cloud.neutron.add_network("second", "demo", cidr="10.5.0.0/24")
+    server_id = create(cloud, [{"uuid": second["id"]},
+                               {"uuid": cloud.net["id"]}]).json[
+        "server"]["id"]
+    listed = cloud.app.get(f"{URL}/{server_id}/os-interface",
+                           headers=cloud.member).json["interfaceAttachments"]
+    assert len(listed) == 2
+    server = get(cloud.app, server_id, who=cloud.member)
+    assert list(server["addresses"]) == ["second", "private"]
+
+
+def test_an_unshared_external_network_is_the_admins(cloud):
+    public = cloud.neutron.add_network("public", "demo", external=True,
+                                       cidr="172.24.4.0/24")
+    server_id = create(cloud, [{"uuid": public["id"]}]).json[
+        "server"]["id"]
+    # As upstream: refused when the ports are allocated, the build aborts.
+    server = get(cloud.app, server_id, who=cloud.member)
+    assert server["status"] == "ERROR"
+    assert server["fault"]["message"] == (
+        f"Build of instance {server_id} aborted: Failed to allocate the "
+        f"network(s), not rescheduling.")
+    assert cloud.neutron.store["ports"] == {}
+    attach = cloud.app.post_json(
+        f"{URL}/{create(cloud, 'none').json['server']['id']}/os-interface",
+        {"interfaceAttachment": {"net_id": public["id"]}},
+        headers=cloud.member, status=403)
+    assert fault(attach, "forbidden", 403) == (
+        f"It is not allowed to create an interface on external network "
+        f"{public['id']}")
+    # An admin may (network:attach_external_network).
+    admin_id = create(cloud, [{"uuid": public["id"]}],
+                      who=cloud.admin).json["server"]["id"]
+    assert get(cloud.app, admin_id, who=cloud.admin)["status"] == "ACTIVE"

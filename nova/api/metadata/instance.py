@@ -63,6 +63,11 @@ _ALL_FIXED = sa.union_all(
               _PP.position.label("position"), _PP.id.label("row"))
     .where(_PP.instance_uuid == sa.bindparam("uuid"),
            _PP.ip_type == "fixed", _PP.address.is_not(None))).subquery()
+_PORTS = (sa.select(_PP.port_id, _PP.network_id, _PP.mac_address,
+                    _PP.address, _PP.details)
+          .where(_PP.instance_uuid == sa.bindparam("uuid"),
+                 _PP.ip_type == "fixed")
+          .order_by(_PP.position, _PP.id))
 _FIXED_IPS = (sa.select(_ALL_FIXED.c.address, _ALL_FIXED.c.mac_address)
               .order_by(_ALL_FIXED.c.kind, _ALL_FIXED.c.position,
                         _ALL_FIXED.c.row))
@@ -96,6 +101,10 @@ class InstanceData:
     password: str | None
     stamp: object = None
     rendered: dict = dataclasses.field(default_factory=dict)
+    # Neutron's ports (with [neutron]): the cached fixed addresses with
+    # what network_data.json needs ({port_id, network_id, mac_address,
+    # address, details}), in port order.
+    ports: list = dataclasses.field(default_factory=list)
 
 
 class Cache:
@@ -235,6 +244,8 @@ class Finder:
             meta = dict(conn.execute(_METADATA, {"uuid": uuid}).all())
             ips = [(a, m) for a, m in conn.execute(_FIXED_IPS,
                                                    {"uuid": uuid})]
+            ports = [dict(r._mapping) for r in conn.execute(
+                _PORTS, {"uuid": uuid})]
         flavor = json.loads(inst.flavor)
         user_data = None
         if inst.user_data:
@@ -257,7 +268,7 @@ class Finder:
             key_type=inst.key_type, user_data=user_data, metadata=meta,
             fixed_ips=ips,
             security_groups=json.loads(inst.security_groups or "[]"),
-            password=inst.password, stamp=inst.revision)
+            password=inst.password, stamp=inst.revision, ports=ports)
 
     def fqdn(self, data):
         if self.dhcp_domain:

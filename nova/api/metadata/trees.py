@@ -6,6 +6,7 @@ plain string. Listings are the keys, one a line, sub-trees ending in "/".
 
 import base64
 import datetime
+import ipaddress
 import json
 import os
 import uuid
@@ -126,6 +127,8 @@ def render_meta_data(version, data, fqdn):
 
 
 def network_data(data, network):
+    if data.ports:
+        return _neutron_network_data(data.ports)
     links, networks = [], []
     for index, (address, mac) in enumerate(data.fixed_ips):
         # The port's id as os-interface shows it (and network-vif-deleted
@@ -146,6 +149,82 @@ def network_data(data, network):
     services = [{"type": "dns", "address": dns} for dns in
                 network.dns_servers] if data.fixed_ips else []
     return {"links": links, "networks": networks, "services": services}
+
+
+# VIF types upstream names in a link's "type" (others are "phy").
+_EXPOSED_VIF_TYPES = ("bridge", "dvs", "hw_veb", "hyperv", "ovs", "tap",
+                      "vhostuser", "vif")
+
+
+def _neutron_network_data(rows):
+    """Upstream's network_data.json of Neutron's ports (its netutils'
+    rules): a link per port with a subnet (``tap`` + the port id, 14
+    characters), a network per port and IP version (its first subnet of
+    that version; ``ipvN_dhcp`` with no address when the subnet has
+    DHCP), the subnets' DNS servers as services. ``rows``: the cached
+    fixed addresses, in port order, with their ``details``."""
+    ports = {}
+    for row in rows:
+        ports.setdefault(row["port_id"], []).append(row)
+    links, networks, services = [], [], []
+    for port_id, addresses in ports.items():
+        subnets = []
+        for row in addresses:
+            details = json.loads(row["details"] or "{}")
+            subnet = details.get("subnet")
+            if subnet and row["address"]:
+                subnets.append((subnet, row["address"], details))
+        if not subnets:
+            continue
+        details = subnets[0][2]
+        vif_type = details.get("vif_type")
+        link = {"id": ("tap" + port_id)[:14], "vif_id": port_id,
+                "type": vif_type if vif_type in _EXPOSED_VIF_TYPES
+                else "phy",
+                "mtu": None if any(s.get("dhcp_server") for s, _a, _d
+                                   in subnets) else details.get("mtu"),
+                "ethernet_mac_address": addresses[0]["mac_address"]}
+        links.append(link)
+        for version in (4, 6):
+            first = next(((s, a) for s, a, _d in subnets
+                          if s.get("ip_version") == version), None)
+            if first is None:
+                continue
+            net = _neutron_net(first[0], first[1], version, len(networks),
+                               link["id"], addresses[0]["network_id"])
+            networks.append(net)
+            services += [dns for dns in _dns(first[0]) if dns not in services]
+    return {"links": links, "networks": networks, "services": services}
+
+
+def _neutron_net(subnet, address, version, index, link_id, network_id):
+    mode = subnet.get("ipv6_address_mode")
+    if mode is None and (subnet.get("dhcp_server") is not None
+                         or subnet.get("enable_dhcp")):
+        return {"id": f"network{index}", "type": f"ipv{version}_dhcp",
+                "link": link_id, "network_id": network_id}
+    cidr = ipaddress.ip_network(subnet["cidr"], strict=False)
+    routes = []
+    gateway = subnet.get("gateway_ip")
+    if gateway:
+        any_ = "0.0.0.0" if version == 4 else "::"
+        routes.append({"network": any_, "netmask": any_,
+                       "gateway": gateway})
+    for route in subnet.get("host_routes") or ():
+        dest = ipaddress.ip_network(route["destination"], strict=False)
+        routes.append({"network": str(dest.network_address),
+                       "netmask": str(dest.netmask),
+                       "gateway": route["nexthop"]})
+    return {"id": f"network{index}",
+            "type": f"ipv{version}" + (f"_{mode}" if mode else ""),
+            "link": link_id, "ip_address": address,
+            "netmask": str(cidr.netmask), "routes": routes,
+            "network_id": network_id, "services": _dns(subnet)}
+
+
+def _dns(subnet):
+    return [{"type": "dns", "address": dns}
+            for dns in subnet.get("dns_nameservers") or ()]
 
 
 # -- EC2 ----------------------------------------------------------------------

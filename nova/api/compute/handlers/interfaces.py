@@ -7,6 +7,8 @@ port (an existing one, or one made on ``net_id``) and DELETE detaches
 one (deleted when this API made it, unbound otherwise), as upstream.
 """
 
+import logging
+
 from nova import exception
 from nova.api import errors
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
@@ -31,9 +33,13 @@ from nova.compute import (
 from nova.compute import network as flat
 from nova.compute import servers as service
 from nova.policies import server_actions as rules
+from nova.policies import servers as server_rules
+
+LOG = logging.getLogger(__name__)
 
 HONOURED = {
-    # 2.49: the tag of an attach; 2.70: tags shown (always null here).
+    # 2.49: the tag of an attach; 2.70: tags shown (with [neutron], the
+    # port's device tag; the flat network keeps none).
     "servers/os-interface": {"2.49", "2.70"},
 }
 
@@ -53,13 +59,13 @@ def _interface(req, instance, ip, network):
     return view
 
 
-def _port_view(req, port):
+def _port_view(req, port, tags):
     view = {"fixed_ips": port.get("fixed_ips") or [],
             "mac_addr": port.get("mac_address"),
             "net_id": port.get("network_id"), "port_id": port.get("id"),
             "port_state": port.get("status")}
     if req.is_version("2.70"):
-        view["tag"] = None
+        view["tag"] = tags.get(port.get("id"))
     return view
 
 
@@ -69,13 +75,14 @@ def _interfaces(req, server_id, rule):
         instance = load(req, session, server_id, rule=rule)
         if neutron_common.enabled(req):
             uuid = instance.uuid
+            tags = port_cache.tags_of(session, uuid)
         else:
             fixed = network.addresses(session, [instance.uuid])[
                 instance.uuid]
             return [_interface(req, instance, ip, network) for ip in fixed]
     # After the reader: never a transaction across a call to Neutron.
-    return [_port_view(req, p) for p in neutron_common.as_caller(req).list(
-        "ports", device_id=uuid)]
+    return [_port_view(req, p, tags) for p in neutron_common.as_caller(
+        req).list("ports", device_id=uuid)]
 
 
 def interfaces_index(req, server_id):
@@ -86,7 +93,9 @@ def interfaces_index(req, server_id):
 def interfaces_show(req, server_id, port_id):
     if neutron_common.enabled(req):
         with db_of(req).reader() as session:
-            load(req, session, server_id, rule=rules.INTERFACES % "show")
+            instance = load(req, session, server_id,
+                            rule=rules.INTERFACES % "show")
+            tags = port_cache.tags_of(session, instance.uuid)
         try:
             port = neutron_common.as_caller(req).show("ports", port_id)
         except exception.NotFound:
@@ -96,7 +105,7 @@ def interfaces_show(req, server_id, port_id):
             raise errors.NotFound(
                 f"Instance {server_id} does not have a port with id "
                 f"{port_id}")
-        return {"interfaceAttachment": _port_view(req, port)}
+        return {"interfaceAttachment": _port_view(req, port, tags)}
     for item in _interfaces(req, server_id, rules.INTERFACES % "show"):
         if item["port_id"] == port_id:
             return {"interfaceAttachment": item}
@@ -127,6 +136,7 @@ def interfaces_create(req, server_id):
     attachment = (req.json or {}).get("interfaceAttachment") or {}
     net_id = attachment.get("net_id")
     port_id = attachment.get("port_id")
+    tag = attachment.get("tag")  # the schema takes it from 2.49
     fixed = (attachment.get("fixed_ips") or [{}])[0].get("ip_address")
     if net_id and port_id:
         raise errors.BadRequest("Must not input both network_id and port_id")
@@ -155,22 +165,32 @@ def interfaces_create(req, server_id):
         plan = neutron_ports.plan(
             user, project_id=server.project_id, networks=networks,
             explicit_auto=False, security_groups=(), min_count=1,
-            max_count=1)
+            max_count=1,
+            external_ok=req.can(server_rules.NETWORK_ATTACH_EXTERNAL))
     except exception.Invalid as exc:
         # Upstream answers 404 for a port or network that is not there.
         if "could not be found" in exc.message:
             raise errors.NotFound(exc.message) from None
         raise
+    refused = plan.external_refused()
+    if refused is not None:
+        raise refused  # 403, as upstream's allocate answers it
     if not port_id:
         # Created ports get the project's default group, as upstream.
         plan.security_group_ids = []
     service_client = neutron_common.as_service(req)
-    ports, created = neutron_ports.allocate(
-        user, service_client, plan, instance_uuid=server.uuid,
-        project_id=server.project_id, host=server.host, zone=server.zone)
+    deleter = neutron_common.for_release(req)
+    try:
+        ports, created = neutron_ports.allocate(
+            user, service_client, plan, instance_uuid=server.uuid,
+            project_id=server.project_id, host=server.host,
+            zone=server.zone, deleter=deleter)
+    except neutron_ports.PortBindingFailed as exc:
+        _attach_failed(req, server_id, exc)
     port = ports[0]
     try:
-        server_ports.refresh(db_of(req), service_client, server.uuid)
+        server_ports.refresh(db_of(req), service_client, server.uuid,
+                             tags={port["id"]: tag})
         with db_of(req).writer() as session:
             port_cache.mark_created(session, server.uuid, created)
             instance = load(req, session, server_id)
@@ -180,9 +200,25 @@ def interfaces_create(req, server_id):
                                         "Success", None)])
     except exception.NovaError:
         neutron_ports.cleanup(service_client, created,
-                              [] if created else [port["id"]])
+                              [] if created else [port["id"]], deleter)
         raise
-    return {"interfaceAttachment": _port_view(req, port)}
+    return {"interfaceAttachment": _port_view(req, port, {port["id"]: tag})}
+
+
+def _attach_failed(req, server_id, exc):
+    """The port did not bind (allocate gave it back): recorded as the
+    action's failed event, answered as upstream's InterfaceAttachFailed
+    (500, its message; the reason is in the log)."""
+    LOG.warning("Attaching an interface to server %s failed: %s",
+                server_id, exc.message)
+    with db_of(req).writer() as session:
+        instance = load(req, session, server_id)
+        instance_actions.record(session, instance, "attach_interface",
+                                caller(req), [(
+                                    "compute_attach_interface", "Error",
+                                    None)], message="Error")
+    raise errors.APIError(
+        f"Failed to attach network adapter device to {server_id}")
 
 
 def interfaces_delete(req, server_id, port_id):
@@ -202,7 +238,10 @@ def interfaces_delete(req, server_id, port_id):
                                 caller(req), [(
                                     "compute_detach_interface", "Success",
                                     None)])
-    neutron_ports.deallocate(neutron_common.as_service(req), ports)
+    # As upstream: a port made for the server is deleted as the caller
+    # (with a service token), one passed in is unbound as the service.
+    neutron_ports.deallocate(neutron_common.as_service(req), ports,
+                             neutron_common.for_release(req))
     return Result(202)
 
 

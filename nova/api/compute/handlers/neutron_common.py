@@ -19,6 +19,17 @@ def as_service(req):
     return Neutron.for_service(req.app.backends.service_auth)
 
 
+def for_release(req):
+    """Neutron for deleting the ports of a server the caller deletes or
+    detaches from: as upstream, the caller's token with a service token
+    (Neutron 29's policy lets a member delete a ``compute:*`` port only
+    with one); ``[neutron]``'s own credentials when the request has no
+    Keystone token or no service token is configured."""
+    if req.app.backends.service_auth.with_service_token(req.context):
+        return as_caller(req)
+    return as_service(req)
+
+
 def required(req):
     """Neutron as the caller, for a proxy served only with [neutron]:
     without it the proxy is not served (404)."""

@@ -7,10 +7,7 @@ the reading of ``changes-since``/``changes-before``.
 """
 
 import datetime
-import logging
 import types as pytypes
-
-import sqlalchemy as sa
 
 from nova import exception
 from nova.api import errors
@@ -24,7 +21,6 @@ from nova.compute import (
     instance_actions,
     migrations,
     neutron_ports,
-    port_cache,
     transitions,
 )
 from nova.compute import servers as service
@@ -139,33 +135,16 @@ def hard_delete(req, session, instance):
                           finish=now)
     migrations.release_resize(session, instance, compute.driver)
     if neutron_common.enabled(req):
-        ports = port_cache.ports_of(session, instance.uuid)
-        if ports:
-            after_commit(session, lambda: neutron_ports.deallocate(
-                neutron_common.as_service(req), ports))
+        # After the commit, as upstream's delete: the ports made for the
+        # server are deleted as the caller (with a service token), the
+        # others unbound as the service.
+        compute.network.release(session, instance.uuid,
+                                lambda ports: neutron_ports.deallocate(
+                                    neutron_common.as_service(req), ports,
+                                    neutron_common.for_release(req)))
     service.delete(session, instance, driver=compute.driver,
                    network=compute.network)
 
-
-LOG = logging.getLogger(__name__)
-
-
-def after_commit(session, work):
-    """Run ``work()`` once the session's transaction committed (a call
-    to another service: never inside the transaction, never when it
-    rolled back); its errors are logged."""
-    pending = session.info.setdefault("nova_after_commit", [])
-    if not pending:
-        def run(committed):
-            if committed.in_nested_transaction():
-                return  # a SAVEPOINT released: not the commit
-            for job in committed.info.pop("nova_after_commit", []):
-                try:
-                    job()
-                except exception.NovaError as exc:
-                    LOG.warning("After a commit: %s", exc.message)
-        sa.event.listen(session, "after_commit", run)
-    pending.append(work)
 
 
 def time_param(query, name):

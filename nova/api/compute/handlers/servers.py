@@ -6,7 +6,7 @@ Listing is ``server_list``, actions ``server_actions``; what they share
 
 import base64
 
-from nova.api import errors
+from nova.api import errors, validation
 from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers import neutron_common
@@ -118,7 +118,32 @@ def _networks(req, server):
     if isinstance(networks, str):
         return networks
     req.authorize(rule=rules.S % "create:attach_network")
+    _check_requested(networks)
     return networks
+
+
+def _check_requested(networks):
+    """Upstream's checks of a networks list, before any lookup."""
+    ports = []
+    for entry in networks:
+        port = entry.get("port")
+        if port:
+            if port in ports:
+                raise errors.BadRequest(
+                    f"Port ID '{port}' was specified twice: you cannot "
+                    f"attach a port multiple times.")
+            if entry.get("fixed_ip") is not None:
+                raise errors.BadRequest(
+                    f"Specified Fixed IP '{entry['fixed_ip']}' cannot be "
+                    f"used with port '{port}': the two cannot be specified "
+                    f"together.")
+            ports.append(port)
+        elif "uuid" not in entry:
+            raise errors.BadRequest("Bad network format: missing 'uuid'")
+        elif not validation.is_uuid_like(entry["uuid"]):
+            raise errors.BadRequest(
+                f"Bad networks format: network uuid is not in proper "
+                f"format ({entry['uuid']})")
 
 
 _NO_BLOCK_STORAGE = (
@@ -199,7 +224,8 @@ def create(req):
             project_id=req.context.project_id, networks=networks,
             explicit_auto=networks == "auto" and "networks" in server,
             security_groups=groups, min_count=min_count,
-            max_count=max_count)
+            max_count=max_count,
+            external_ok=req.can(rules.NETWORK_ATTACH_EXTERNAL))
         max_count = plan.max_count
     else:
         for group in groups:
@@ -257,7 +283,7 @@ def create(req):
     if plan is not None:
         server_ports.build(db_of(req), neutron_common.as_caller(req),
                            neutron_common.as_service(req), plan, placed,
-                           conf)
+                           conf, neutron_common.for_release(req))
     if types.to_bool(server.get("return_reservation_id", False)):
         return Result(202, {"reservation_id": reservation_id})
     links = common.Links(req)
