@@ -299,7 +299,7 @@ instances = Table(
     # nova.db.revisions.moved.
     Column("view_revision", Integer, nullable=False, default=0,
            server_default="0"),
-    # -- 0012 --
+    # -- 0013 --
     # The disk config extension (OS-DCF:diskConfig): AUTO when true.
     Column("auto_disk_config", Boolean, nullable=False, default=False,
            server_default="0"),

@@ -4,15 +4,15 @@ create, rebuild, resize and update, or taken from the image's
 ``auto_disk_config`` property. Existing servers are MANUAL, as every view
 showed them.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
