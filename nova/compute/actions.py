@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova import exception
-from nova.compute import driver as driver_mod
 from nova.compute import (
+    disk_config,
     host_hints,
     image_api,
     migrations,
@@ -25,6 +25,7 @@ from nova.compute import (
     states,
     transitions,
 )
+from nova.compute import driver as driver_mod
 from nova.compute import images as image_service
 from nova.compute import servers as service
 from nova.compute.instance_actions import NO_HOST, record
@@ -181,12 +182,17 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
             hostname: str | None = None, access_ip_v4: str | None = None,
             access_ip_v6: str | None = None,
             trusted_certs: list[str] | None | tuple[()] = (),
-            remote_image: ImageInfo | None = None) -> None:
+            remote_image: ImageInfo | None = None,
+            auto_disk_config: bool | None = None) -> None:
+    """Rebuild, as upstream; without ``auto_disk_config`` (AUTO true,
+    MANUAL false) the server takes the new image's default."""
     service.check_state(instance, "rebuild",
                         (states.ACTIVE, states.STOPPED, states.ERROR))
     flavor = json.loads(instance.flavor)
     if remote_image is not None:
         # Fetched from Glance by the caller, before this transaction.
+        auto = disk_config.for_image(remote_image.properties,
+                                     remote_image.id, auto_disk_config)
         image_api.check_bootable(remote_image, flavor["memory_mb"],
                                  flavor["root_gb"])
         image_service.remember(session, remote_image)
@@ -197,6 +203,8 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
                                    is_admin=ctx.is_admin)
         if image is None:
             raise exception.Invalid("Cannot find image for rebuild")
+        auto = disk_config.for_image(image_service.properties(image),
+                                     image.id, auto_disk_config)
         if flavor["memory_mb"] < image.min_ram:
             raise exception.Invalid("Flavor's memory is too small for "
                                     "requested image.")
@@ -233,6 +241,7 @@ def rebuild(session: Session, instance: Instance, ctx: Caller,
         instance.trusted_certs = (json.dumps(trusted_certs)
                                   if trusted_certs is not None else None)
     instance.image_ref = image_id
+    instance.auto_disk_config = auto
     # A stopped server is stopped again after its rebuild, as upstream.
     stopped = instance.vm_state == states.STOPPED
     driver.run(instance, "rebuilding",

@@ -15,9 +15,8 @@ import uuid
 from typing import TYPE_CHECKING
 
 from nova import exception
-from nova.compute import driver as driver_mod
-from nova.compute import flavors as flavor_service
 from nova.compute import (
+    disk_config,
     host_hints,
     migrations,
     quotas,
@@ -25,6 +24,8 @@ from nova.compute import (
     states,
     transitions,
 )
+from nova.compute import driver as driver_mod
+from nova.compute import flavors as flavor_service
 from nova.compute import hosts as compute_hosts
 from nova.compute import servers as service
 from nova.compute.instance_actions import NO_HOST, record
@@ -46,7 +47,7 @@ RUNNING = driver_mod.RUNNING
 
 def resize(session: Session, instance: Instance, ctx: Caller,
            driver: BuiltinDriver, conf: cfg.ConfigOpts,
-           flavor_ref: str) -> None:
+           flavor_ref: str, auto_disk_config: bool | None = None) -> None:
     """Resize, as upstream: the scheduler picks a host for the new flavor
     among the enabled hosts with room, in the server's pinned availability
     zone, as its server group's policy allows, and not the server's own
@@ -57,8 +58,12 @@ def resize(session: Session, instance: Instance, ctx: Caller,
     flavor (for a revert); confirming frees the source, reverting frees
     the destination and moves the server back. When no host fits, the
     request is still accepted (202, upstream casts to its conductor): the
-    server stays as it was, the action and a fault say why."""
+    server stays as it was, the action and a fault say why.
+
+    ``auto_disk_config`` (AUTO true) becomes the server's, MANUAL when not
+    given (as upstream, whatever it was before)."""
     service.check_state(instance, "resize", (states.ACTIVE, states.STOPPED))
+    auto = disk_config.for_resize(session, instance, auto_disk_config)
     try:
         flavor = flavor_service.get(session, flavor_ref,
                                     project_id=ctx.project_id,
@@ -81,6 +86,7 @@ def resize(session: Session, instance: Instance, ctx: Caller,
     quotas.check_delta(session, conf, instance.project_id, instance.user_id,
                        cores=grow[0], ram=grow[1])
     ignore = () if conf.allow_resize_to_same_host else (instance.host,)
+    instance.auto_disk_config = auto
     _move(session, instance, ctx, driver, conf, old, new, flavor.id,
           "resize", ignore=ignore)
 
@@ -94,7 +100,8 @@ def migrate(session: Session, instance: Instance, ctx: Caller,
     which must exist and not be the server's own host (400 otherwise). It
     waits for confirmation like a resize (``confirmResize``,
     ``revertResize``, the automatic confirmation window); its migration
-    record has the type "migration"."""
+    record has the type "migration". As upstream (a resize without
+    OS-DCF:diskConfig), the server's disk config becomes MANUAL."""
     service.check_state(instance, "migrate", (states.ACTIVE, states.STOPPED))
     if host is not None:
         if host == instance.host:
@@ -104,6 +111,7 @@ def migrate(session: Session, instance: Instance, ctx: Caller,
             raise exception.Invalid(f"Compute host {host} could not be "
                                     f"found.")
     old = json.loads(instance.flavor)
+    instance.auto_disk_config = False
     _move(session, instance, ctx, driver, conf, old, old,
           migrations.flavor_id(session, old["flavorid"]), "migrate",
           ignore=(instance.host,), host=host)

@@ -17,9 +17,16 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from nova import exception
+from nova.compute import (
+    disk_config,
+    host_hints,
+    image_api,
+    quotas,
+    server_groups,
+    states,
+)
 from nova.compute import driver as driver_mod
 from nova.compute import flavors as flavor_service
-from nova.compute import host_hints, image_api, quotas, server_groups, states
 from nova.compute import hosts as host_service
 from nova.compute import images as image_service
 from nova.compute.image_api import ImageInfo
@@ -72,6 +79,9 @@ class CreateRequest:
     # The image, fetched from a remote image service before the
     # transaction (None: ``image_ref`` is looked up in the catalogue).
     image: ImageInfo | None = None
+    # OS-DCF:diskConfig: True for AUTO, False for MANUAL, None for the
+    # image's ``auto_disk_config`` property.
+    auto_disk_config: bool | None = None
 
 
 def generate_password(length: int = 12) -> str:
@@ -106,26 +116,32 @@ def _group(session, req):
         raise exception.Invalid(exc.message) from None
 
 
-def _check_image(session, req, flavor) -> str:
-    """The id of the image to boot, checked against the flavor."""
+def _check_image(session, req, flavor) -> tuple[str, bool]:
+    """The id of the image to boot, checked against the flavor, and the
+    servers' auto_disk_config."""
+    # As upstream, the disk config is checked first, then the flavor.
     if req.image is not None:
+        auto = disk_config.for_image(req.image.properties, req.image.id,
+                                     req.auto_disk_config)
         image_api.check_bootable(req.image, flavor.memory_mb,
                                  flavor.root_gb)
         image_service.remember(session, req.image)
-        return req.image.id
+        return req.image.id, auto
     image = image_service.find(session, req.image_ref,
                                project_id=req.project_id,
                                is_admin=req.is_admin) \
         if req.image_ref else None
     if image is None:
         raise exception.Invalid("Can not find requested image")
+    auto = disk_config.for_image(image_service.properties(image), image.id,
+                                 req.auto_disk_config)
     if flavor.memory_mb < image.min_ram:
         raise exception.Invalid("Flavor's memory is too small for requested "
                                 "image.")
     if flavor.root_gb and flavor.root_gb < image.min_disk:
         raise exception.Invalid("Flavor's disk is too small for requested "
                                 "image.")
-    return image.id
+    return image.id, auto
 
 
 def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
@@ -144,7 +160,7 @@ def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
     except exception.NotFound:
         raise exception.Invalid(
             f"Flavor {req.flavor_ref} could not be found.") from None
-    image_id = _check_image(session, req, flavor)
+    image_id, auto_disk_config = _check_image(session, req, flavor)
     key = None
     if req.key_name is not None:
         key = session.execute(sa.select(KeyPair).where(
@@ -203,7 +219,8 @@ def create(session: Session, req: CreateRequest, *, driver: BuiltinDriver,
             locked=False, config_drive="True" if req.config_drive else "",
             access_ip_v4=canonical_address(req.access_ip_v4),
             access_ip_v6=canonical_address(req.access_ip_v6),
-            launch_index=index, reservation_id=reservation_id,
+            auto_disk_config=auto_disk_config, launch_index=index,
+            reservation_id=reservation_id,
             security_groups=json.dumps(list(req.security_groups)),
             # Upstream pins a server to the zone it was asked for (2.96).
             pinned_availability_zone=req.availability_zone,

@@ -57,8 +57,9 @@ SORT_KEYS = {
     "user_id": Instance.user_id,
     "uuid": Instance.uuid,
     "vm_state": Instance.vm_state,
+    "auto_disk_config": Instance.auto_disk_config,
     # Accepted as upstream does, with nothing to sort by here.
-    "auto_disk_config": sa.literal(0), "kernel_id": sa.literal(""),
+    "kernel_id": sa.literal(""),
     "progress": sa.literal(0), "ramdisk_id": sa.literal(""),
     "root_device_name": sa.literal(""),
 }

@@ -299,6 +299,10 @@ instances = Table(
     # nova.db.revisions.moved.
     Column("view_revision", Integer, nullable=False, default=0,
            server_default="0"),
+    # -- 0013 --
+    # The disk config extension (OS-DCF:diskConfig): AUTO when true.
+    Column("auto_disk_config", Boolean, nullable=False, default=False,
+           server_default="0"),
     Index("ix_instances_project_created", "project_id", "deleted",
           "created_at", "id"),
     Index("ix_instances_deleted_created", "deleted", "created_at", "id"),

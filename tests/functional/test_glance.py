@@ -252,6 +252,56 @@ def test_rebuild_validates_the_new_image_in_glance(cloud, glance):
                   "badRequest", 400) == f"Image {queued} is not active."
 
 
+# -- disk config (OS-DCF:diskConfig) -----------------------------------------
+
+DCF = "OS-DCF:diskConfig"
+
+
+def _boot(cloud, image, **server):
+    return cloud.post("/servers", {"server": {
+        "name": "vm", "imageRef": image, "flavorRef": "1",
+        "networks": "none", **server}}, version="2.37", status="*")
+
+
+def test_disk_config_follows_the_glance_images_property(cloud, glance):
+    auto = glance.add_image("auto", auto_disk_config="True")
+    resp = _boot(cloud, auto)
+    assert resp.status_int == 202
+    server_id = resp.json["server"]["id"]
+    assert resp.json["server"][DCF] == "AUTO"
+    assert cloud.get(f"/servers/{server_id}").json["server"][DCF] == "AUTO"
+    # A rebuild without a value takes the new image's (none: MANUAL).
+    resp = cloud.post(f"/servers/{server_id}/action",
+                      {"rebuild": {"imageRef": IMAGE}})
+    assert resp.json["server"][DCF] == "MANUAL"
+
+
+def test_a_glance_image_with_auto_disk_config_disabled_refuses_auto(
+        cloud, glance):
+    disabled = glance.add_image("locked", auto_disk_config="disabled")
+    message = (f"Requested image {disabled} has automatic disk resize "
+               f"disabled.")
+    assert _fault(_boot(cloud, disabled, **{DCF: "AUTO"}), "badRequest",
+                  400) == message
+    assert cloud.get("/servers").json["servers"] == []
+    # Rebuild to it, resize of a server running it.
+    server_id = _boot(cloud, IMAGE, **{DCF: "AUTO"}).json["server"]["id"]
+    assert _fault(cloud.post(f"/servers/{server_id}/action", {"rebuild": {
+        "imageRef": disabled, DCF: "AUTO"}}, status=400),
+        "badRequest", 400) == message
+    server = cloud.get(f"/servers/{server_id}").json["server"]
+    assert (server["image"]["id"], server[DCF]) == (IMAGE, "AUTO")
+    resp = cloud.post(f"/servers/{server_id}/action",
+                      {"rebuild": {"imageRef": disabled}})
+    assert resp.json["server"][DCF] == "MANUAL"
+    asked = len(glance.requests)
+    assert _fault(cloud.post(f"/servers/{server_id}/action", {"resize": {
+        "flavorRef": "2", DCF: "AUTO"}}, status=400),
+        "badRequest", 400) == message
+    # The resize read the property kept when the server was rebuilt.
+    assert len(glance.requests) == asked
+
+
 # -- snapshots --------------------------------------------------------------
 
 def test_create_image_makes_and_uploads_a_glance_image(cloud, glance):

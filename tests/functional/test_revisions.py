@@ -385,6 +385,45 @@ _UNSEEN = {("action", "os-getConsoleOutput"), ("action", "createImage"),
                "accelerator-request-bound", "volume-reimaged")))}
 
 
+_AUTO = {"OS-DCF:diskConfig": "AUTO"}
+
+# The writes that change only a server's disk config (OS-DCF:diskConfig):
+# (the writes before, the write under test, the value it leaves).
+DISK_CONFIG_SCENARIOS = {
+    "update": ([], _call("put", "", {"server": _AUTO}), "AUTO"),
+    "update back": ([_call("put", "", {"server": _AUTO})],
+                    _call("put", "", {"server": {
+                        "OS-DCF:diskConfig": "MANUAL"}}), "MANUAL"),
+    "rebuild": ([], _act({"rebuild": {"imageRef": IMAGE, **_AUTO}}),
+                "AUTO"),
+    "rebuild to the image's": (
+        [_call("put", "", {"server": _AUTO})],
+        _act({"rebuild": {"imageRef": IMAGE}}), "MANUAL"),
+    "resize": ([], _act({"resize": {"flavorRef": "2", **_AUTO}}), "AUTO"),
+    "migrate": ([_call("put", "", {"server": _AUTO})],
+                _act({"migrate": None}), "MANUAL"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DISK_CONFIG_SCENARIOS))
+def test_a_disk_config_write_leaves_no_stale_view(apps, name):
+    prepare, write, shown = DISK_CONFIG_SCENARIOS[name]
+    server_id, ip = _boot(apps)
+    for step in prepare:
+        step(apps, server_id)
+    before = apps.views(server_id, ip)
+    write(apps, server_id)
+    assert not _stale(apps, server_id, ip)
+    after = apps.views(server_id, ip)
+    for version in VERSIONS:
+        assert before[("show", version)][1]["server"][
+            "OS-DCF:diskConfig"] != shown
+        assert after[("show", version)][1]["server"][
+            "OS-DCF:diskConfig"] == shown
+        assert after[("detail", version)]["servers"][0][
+            "OS-DCF:diskConfig"] == shown
+
+
 def test_a_writer_that_skips_the_revisions_is_caught(apps):
     """The positive control: a change of the name written behind the
     revisions' back leaves the kept views stale, and _stale says so."""

@@ -28,6 +28,7 @@ from nova.api.compute.handlers.server_common import (
     check_locked,
     compute_of,
     db_of,
+    disk_config,
     hard_delete,
     load_for_change,
     reduce_view,
@@ -179,7 +180,7 @@ def _rebuild(req, session, instance, body, remote=None):
         hostname=body.get("hostname"),
         access_ip_v4=body.get("accessIPv4"),
         access_ip_v6=body.get("accessIPv6"), trusted_certs=certs,
-        remote_image=remote)
+        remote_image=remote, auto_disk_config=disk_config(body))
     session.flush()
     result = show_one(req, session, instance, status=202)
     view = result.body["server"]
@@ -198,8 +199,9 @@ def _rebuild(req, session, instance, body, remote=None):
 
 
 def _resize(req, session, instance, body):
-    resize.resize(session, instance, caller(req), _driver(req),
-                          _conf(req), common.id_from_href(body["flavorRef"]))
+    resize.resize(session, instance, caller(req), _driver(req), _conf(req),
+                  common.id_from_href(body["flavorRef"]),
+                  auto_disk_config=disk_config(body))
 
 
 def _confirm(req, session, instance, body):

@@ -91,6 +91,18 @@ def load_for_change(req, session, server_id, rule=None, check_lock=True):
     return instance
 
 
+# The disk config extension's attribute (create, update, rebuild, resize).
+DISK_CONFIG = "OS-DCF:diskConfig"
+
+
+def disk_config(body):
+    """The body's ``OS-DCF:diskConfig`` (the schema allows AUTO and MANUAL
+    only) as the domain's ``auto_disk_config``: True, False, or None when
+    absent."""
+    value = body.get(DISK_CONFIG)
+    return None if value is None else value == "AUTO"
+
+
 def show_one(req, session, instance, status=200):
     fixed = compute_of(req).network.addresses(session, [instance.uuid])
     ctx = server_details.detail_context(req, session, [instance], fixed,

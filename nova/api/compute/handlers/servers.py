@@ -11,9 +11,11 @@ from nova.api.compute import common
 from nova.api.compute.common import ANY_QUERY, SHOW_QUERY
 from nova.api.compute.handlers import neutron_common
 from nova.api.compute.handlers.server_common import (
+    DISK_CONFIG,
     caller,
     compute_of,
     db_of,
+    disk_config,
     hard_delete,
     load,
     load_for_change,
@@ -259,7 +261,8 @@ def create(req):
         access_ip_v4=server.get("accessIPv4"),
         access_ip_v6=server.get("accessIPv6"),
         scheduler_hints=hints, trusted_certs=certs,
-        injected_files=_injected_files(server), image=image)
+        injected_files=_injected_files(server), image=image,
+        auto_disk_config=disk_config(server))
     compute = compute_of(req)
     who = caller(req)
     with db_of(req).writer() as session:
@@ -305,6 +308,8 @@ def update(req, server_id):
             instance.access_ip_v4 = canonical_address(changes["accessIPv4"])
         if "accessIPv6" in changes:
             instance.access_ip_v6 = canonical_address(changes["accessIPv6"])
+        if DISK_CONFIG in changes:  # as upstream, the image is not asked
+            instance.auto_disk_config = disk_config(changes)
         if "pinned_availability_zone" in changes:
             zone = changes["pinned_availability_zone"]
             if zone is not None and zone != instance.availability_zone:

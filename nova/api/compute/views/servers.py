@@ -162,7 +162,7 @@ def detail(req, instance, ctx):
         "tenant_id": instance.project_id,
         "user_id": instance.user_id,
         "updated": fields["updated"],
-        "OS-DCF:diskConfig": "MANUAL",
+        "OS-DCF:diskConfig": disk_config(instance),
         "progress": 0,
         "OS-EXT-AZ:availability_zone": instance.availability_zone or "",
         "config_drive": instance.config_drive or "",
@@ -226,6 +226,11 @@ def detail(req, instance, ctx):
     return view
 
 
+def disk_config(instance):
+    """The disk config extension's ``OS-DCF:diskConfig``."""
+    return "AUTO" if instance.auto_disk_config else "MANUAL"
+
+
 def _host_status(instance, ctx):
     if not instance.host:
         return ""
@@ -260,7 +265,7 @@ def _image(req, instance, ctx):
 def create_response(req, instance, admin_pass, links):
     view = {"id": instance.uuid,
             "links": links.resource("servers", instance.uuid),
-            "OS-DCF:diskConfig": "MANUAL",
+            "OS-DCF:diskConfig": disk_config(instance),
             "security_groups": [
                 {"name": n} for n in json.loads(instance.security_groups)]}
     if admin_pass is not None:
