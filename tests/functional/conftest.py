@@ -53,6 +53,20 @@ def slow(config_dir, tmp_path, make_image):
 
 
 @pytest.fixture
+def slower(config_dir, tmp_path, make_image):
+    """Builds take 2 s and actions 1.5 s: room for a dozen requests
+    between two states on a loaded machine."""
+    write_compute_config(config_dir, tmp_path, """
+        build_time = 2.0
+        action_time = 1.5
+        """)
+    app = config_dir.testapp()
+    make_image("cirros", image_id=IMAGE)
+    make_flavor(app, "m1.tiny", flavor_id="1")
+    return app
+
+
+@pytest.fixture
 def zones(config_dir, tmp_path, make_image):
     """Two hosts of 2 vCPUs (x4), 1024 MB and 10 GB, in az1 and az2."""
     write_compute_config(config_dir, tmp_path, """

@@ -142,7 +142,8 @@ def test_image_from_a_local_image_bdm(cloud):
 
 # -- create: fields -----------------------------------------------------------
 
-def test_build_then_active(slow):
+def test_build_then_active(slower):
+    slow = slower
     start = time.monotonic()
     resp = boot(slow, "vm", "2.37", networks="auto")
     server_id = resp.json["server"]["id"]
@@ -171,7 +172,7 @@ def test_build_then_active(slow):
     slow.delete(f"{URL}/{server_id}/metadata/a", headers=ADMIN, status=409)
     slow.put(f"{URL}/{server_id}/tags/t1", headers=v("2.26"), status=201)
     assert server["progress"] == 0
-    while time.monotonic() - start < 0.45:
+    while time.monotonic() - start < 2.6:
         time.sleep(0.05)
     server = get(slow, server_id)
     assert server["status"] == "ACTIVE"
@@ -191,9 +192,9 @@ def test_build_then_active(slow):
     # A hard reboot may interrupt a soft one.
     action(slow, server_id, {"reboot": {"type": "HARD"}})
     assert get(slow, server_id)["status"] == "HARD_REBOOT"
-    time.sleep(0.35)
+    time.sleep(2.0)
     assert get(slow, server_id)["status"] == "ACTIVE"
-    assert time.monotonic() - start < 2.0
+    assert time.monotonic() - start < 12.0
 
 
 def test_create_with_everything(cloud, net_uuid):
