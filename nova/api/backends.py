@@ -50,7 +50,10 @@ class Compute:
         # servers' network info cache; a server's release (a reclaim, a
         # failed build) gives them back with [neutron]'s credentials, as
         # upstream's periodic tasks and build failures do.
-        self.network = port_cache.PortNetwork(self._release_ports) \
+        # A move's ports follow the server with them too
+        # (``port_moves``).
+        self.network = port_cache.PortNetwork(
+            self._release_ports, self._follow_ports) \
             if neutron.enabled(conf) else network.FlatNetwork(conf)
 
     @property
@@ -80,6 +83,16 @@ class Compute:
 
         neutron_ports.deallocate(
             Neutron.for_service(self._backends.service_auth), ports)
+
+
+    def _follow_ports(self, move):
+        from nova.clients.neutron import Neutron
+        from nova.compute import port_moves
+
+        backends = self._backends
+        port_moves.follow(backends.db,
+                          Neutron.for_service(backends.service_auth),
+                          self.driver, backends.conf, move)
 
 
 def for_conf(conf):

@@ -60,6 +60,9 @@ class GlanceImages:
     def show(self, context: RequestContext, image_id: str) -> ImageInfo:
         return to_info(self.client.show(context, image_id))
 
+    def endpoint(self, context: RequestContext) -> str | None:
+        return self.client.endpoint(context)
+
     def list(self, context: RequestContext, *, limit: int,
              marker: str | None = None,
              filters: Mapping[str, str] | None = None) -> list[ImageInfo]:

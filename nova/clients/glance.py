@@ -65,6 +65,21 @@ class GlanceClient:
             return response
         raise _translate(response, image_id, method, path)
 
+    def endpoint(self, context: RequestContext) -> str | None:
+        """Glance's root URL as the caller's catalog (or
+        ``endpoint_override``) gives it, without ``/v2``; None when there
+        is none."""
+        from keystoneauth1 import exceptions as ks_exc
+
+        try:
+            found = self.auth.for_user(GROUP, context).get_endpoint()
+        except ks_exc.ClientException:
+            return None
+        if not found:
+            return None
+        found = found.rstrip("/")
+        return found[:-len("/v2")] if found.endswith("/v2") else found
+
     # -- images --------------------------------------------------------------
 
     def show(self, context: RequestContext, image_id: str) -> dict:

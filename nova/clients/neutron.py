@@ -200,6 +200,34 @@ class Neutron:
     def has_extension(self, alias: str) -> bool:
         return alias in self.extensions()
 
+    # -- port bindings (the ``binding-extended`` extension) ---------------
+
+    def create_binding(self, port_id: str, host: str,
+                       **fields: Any) -> dict:
+        """``POST /v2.0/ports/{id}/bindings``: a binding of the port on
+        ``host``, inactive while the port is bound elsewhere."""
+        body = self.request("POST", f"ports/{_quote(port_id)}/bindings",
+                            body={"binding": dict(fields, host=host)})
+        return (body or {}).get("binding", {})
+
+    def activate_binding(self, port_id: str, host: str) -> dict:
+        """``PUT /v2.0/ports/{id}/bindings/{host}/activate``: the
+        binding on ``host`` becomes the active one (the port's
+        ``binding:host_id``), the one before inactive."""
+        body = self.request(
+            "PUT", f"ports/{_quote(port_id)}/bindings/{_quote(host)}/"
+                   f"activate")
+        return (body or {}).get("binding", {})
+
+    def delete_binding(self, port_id: str, host: str) -> None:
+        """``DELETE /v2.0/ports/{id}/bindings/{host}``; a binding that is
+        not there is not an error (as upstream)."""
+        try:
+            self.request("DELETE",
+                         f"ports/{_quote(port_id)}/bindings/{_quote(host)}")
+        except exception.NotFound:
+            pass
+
     def quota(self, project_id: str, details: bool = False) -> dict:
         path = f"quotas/{_quote(project_id)}"
         if details:

@@ -359,13 +359,14 @@ def snapshot_request(instance: Instance, ctx: Caller, base: ImageInfo | None,
 # -- shelve -------------------------------------------------------------------
 
 def shelve(session: Session, instance: Instance, ctx: Caller,
-           driver: BuiltinDriver, conf: cfg.ConfigOpts) -> None:
+           driver: BuiltinDriver, conf: cfg.ConfigOpts,
+           network: Any = None) -> None:
     service.check_state(instance, "shelve", (
         states.ACTIVE, states.STOPPED, states.PAUSED, states.SUSPENDED))
     offload = conf.shelved_offload_time
     if offload == 0:
         # Offloaded at once: the host is given back now.
-        transitions.offload(session, instance, driver)
+        transitions.offload(session, instance, driver, network)
         driver.run(instance, "shelving_offloading",
                    states.SHELVED_OFFLOADED, SHUTDOWN)
         events = [("compute_shelve_instance", "Success", None),
@@ -382,9 +383,9 @@ def shelve(session: Session, instance: Instance, ctx: Caller,
 
 
 def shelve_offload(session: Session, instance: Instance, ctx: Caller,
-                   driver: BuiltinDriver) -> None:
+                   driver: BuiltinDriver, network: Any = None) -> None:
     service.check_state(instance, "shelveOffload", (states.SHELVED,))
-    transitions.offload(session, instance, driver)
+    transitions.offload(session, instance, driver, network)
     transitions.clear_then(instance)
     driver.run(instance, "shelving_offloading", states.SHELVED_OFFLOADED,
                SHUTDOWN)
@@ -396,7 +397,7 @@ def shelve_offload(session: Session, instance: Instance, ctx: Caller,
 def unshelve(session: Session, instance: Instance, ctx: Caller,
              driver: BuiltinDriver, conf: cfg.ConfigOpts, *,
              zone: str | None | tuple[()] = (),
-             host: str | None = None) -> None:
+             host: str | None = None, network: Any = None) -> None:
     """``zone``: () none given, None unpin (2.91), or a zone name ("" is
     taken and pinned unchecked, as upstream: it restricts nothing)."""
     service.check_state(instance, "unshelve", (states.SHELVED,
@@ -445,6 +446,8 @@ def unshelve(session: Session, instance: Instance, ctx: Caller,
     record(session, instance, "unshelve", ctx, [
         ("conductor_unshelve_instance", "Success", None),
         ("compute_unshelve_instance", "Success", None)])
+    if network is not None:  # its ports are bound on the new host
+        network.moved(session, instance, None, kind="unshelve")
 
 
 # -- deferred delete ----------------------------------------------------------

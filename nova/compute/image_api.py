@@ -54,6 +54,10 @@ class Images(Protocol):
     def show(self, context: RequestContext, image_id: str) -> ImageInfo:
         """The image visible to the caller; ``NotFound`` otherwise."""
 
+    def endpoint(self, context: RequestContext) -> str | None:
+        """The image service's root URL (the proxy's ``alternate``
+        link), None without one."""
+
     def list(self, context: RequestContext, *, limit: int,
              marker: str | None = None,
              filters: Mapping[str, str] | None = None) -> list[ImageInfo]:

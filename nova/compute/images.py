@@ -141,6 +141,11 @@ class LocalImages:
         self.db = db
 
     @staticmethod
+    def endpoint(context) -> None:
+        """No image service of its own to link to."""
+        return None
+
+    @staticmethod
     def _is_admin(context) -> bool:
         return bool(getattr(context, "is_admin", False))
 

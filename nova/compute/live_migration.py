@@ -32,6 +32,9 @@ from nova.compute.instance_actions import NO_HOST, end_early, record
 from nova.db.models import InstanceFault, Migration, utcnow
 
 if TYPE_CHECKING:
+    import datetime
+    from typing import Any
+
     from oslo_config import cfg
     from sqlalchemy.orm import Session
 
@@ -62,8 +65,8 @@ class PreCheckFailed(exception.Invalid):
 
 def live_migrate(session: Session, instance: Instance, ctx: Caller,
                  driver: BuiltinDriver, conf: cfg.ConfigOpts,
-                 host: str | None = None, forced: bool = False
-                 ) -> PreCheckFailed | None:
+                 host: str | None = None, forced: bool = False,
+                 network: Any = None) -> PreCheckFailed | None:
     """Start a live migration of ``instance`` (ACTIVE or PAUSED, no task;
     409 otherwise) to ``host`` or where the scheduler says.
 
@@ -111,6 +114,8 @@ def live_migrate(session: Session, instance: Instance, ctx: Caller,
     migration.finish_at = instance.task_deadline
     record(session, instance, ACTION, ctx,
            [(name, "Success", None) for name in EVENTS])
+    if network is not None:  # its ports follow it, once committed
+        network.moved(session, instance, source, kind="live")
     return None
 
 
@@ -208,7 +213,7 @@ def force_complete(session: Session, instance: Instance, ctx: Caller,
 
 def abort(session: Session, instance: Instance, ctx: Caller,
           driver: BuiltinDriver, migration_id: str,
-          queued_too: bool = False) -> None:
+          queued_too: bool = False, network: Any = None) -> None:
     """Abort the running live migration: the server goes back to its
     source, as it was; the destination gives back its room. From 2.65
     upstream also aborts one still queued or preparing (``queued_too``);
@@ -226,6 +231,22 @@ def abort(session: Session, instance: Instance, ctx: Caller,
            [("compute_live_migration_abort", "Success", None)], finish=now)
     end_early(session, instance.uuid, ACTION, now, renames={
         EVENTS[-1]: "compute_rollback_live_migration_at_destination"})
+    back_to_source(session, instance, driver, now, row=row)
+    if network is not None:
+        network.moved(session, instance, row.dest_compute or "",
+                      kind="live-abort")
+
+
+def back_to_source(session: Session, instance: Instance,
+                   driver: BuiltinDriver, now: datetime.datetime,
+                   status: str = "cancelled",
+                   row: Migration | None = None) -> None:
+    """The running live migration (``row``) ends with ``status``, the
+    server back on its source, as it was; the destination gives back its
+    room."""
+    row = row or migrations.running_live(session, instance.uuid)
+    if row is None:
+        return
     source = row.source_compute
     driver.release(session, instance)  # the destination's room
     driver.claim(session, instance, 0, 0, 0, host=source, servers=1)
@@ -238,5 +259,5 @@ def abort(session: Session, instance: Instance, ctx: Caller,
     instance.next_vm_state = instance.next_power_state = None
     transitions.clear_then(instance)
     instance.updated_at = now
-    row.status = "cancelled"
+    row.status = status
     row.updated_at = now

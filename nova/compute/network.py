@@ -162,6 +162,11 @@ class FlatNetwork:
         raise exception.Conflict("Could not allocate a unique MAC address.")
 
     @staticmethod
+    def moved(session: Session, instance: object, source: str | None,
+              kind: str) -> None:
+        """A server changed host: its addresses stay (one flat network)."""
+
+    @staticmethod
     def release(session: Session, instance_uuid: str) -> None:
         session.execute(sa.delete(fixed_ips).where(
             _IP.instance_uuid == instance_uuid))

@@ -17,6 +17,7 @@ made, unbind the others).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -200,6 +201,18 @@ def all_active(session: Reads, instance_uuid: str) -> bool:
                for port in ports_of(session, instance_uuid))
 
 
+@dataclasses.dataclass(frozen=True)
+class Move:
+    """What a move did to a server with ports (plain values, read in its
+    transaction; ``kind``: see ``nova.compute.port_moves``)."""
+
+    instance_uuid: str
+    kind: str
+    source: str | None
+    dest: str | None
+    zone: str | None
+
+
 class PortNetwork:
     """The reads and releases of ``FlatNetwork``, on the cache (with
     ``[neutron]``: the ports themselves are Neutron's)."""
@@ -210,8 +223,25 @@ class PortNetwork:
     mtu = 1450
 
     def __init__(self, release_ports: Callable[[list[dict[str, Any]]],
-                                               None] | None = None) -> None:
+                                               None] | None = None,
+                 follow_ports: Callable[[Move], None] | None = None
+                 ) -> None:
         self.release_ports = release_ports
+        self.follow_ports = follow_ports
+
+    def moved(self, session: Session, instance: Any, source: str | None,
+              kind: str) -> None:
+        """``instance`` changed host in this transaction (from
+        ``source`` to its ``host`` now; ``kind``: see
+        ``nova.compute.port_moves``): once committed, its ports follow it
+        (``follow_ports``)."""
+        follow = self.follow_ports
+        if follow is None or source == instance.host \
+                or not ports_of(session, instance.uuid):
+            return
+        move = Move(instance.uuid, kind, source, instance.host,
+                    instance.availability_zone)
+        after_commit(session, lambda: follow(move))
 
     def addresses(self, session: Reads, instance_uuids: Collection[str]
                   ) -> dict[str, list[Record]]:

@@ -32,6 +32,8 @@ from nova.compute.instance_actions import NO_HOST, record
 from nova.db.models import InstanceFault, Migration, utcnow
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from oslo_config import cfg
     from sqlalchemy.orm import Session
 
@@ -47,7 +49,8 @@ RUNNING = driver_mod.RUNNING
 
 def resize(session: Session, instance: Instance, ctx: Caller,
            driver: BuiltinDriver, conf: cfg.ConfigOpts,
-           flavor_ref: str, auto_disk_config: bool | None = None) -> None:
+           flavor_ref: str, auto_disk_config: bool | None = None,
+           network: Any = None) -> None:
     """Resize, as upstream: the scheduler picks a host for the new flavor
     among the enabled hosts with room, in the server's pinned availability
     zone, as its server group's policy allows, and not the server's own
@@ -88,12 +91,12 @@ def resize(session: Session, instance: Instance, ctx: Caller,
     ignore = () if conf.allow_resize_to_same_host else (instance.host,)
     instance.auto_disk_config = auto
     _move(session, instance, ctx, driver, conf, old, new, flavor.id,
-          "resize", ignore=ignore)
+          "resize", ignore=ignore, network=network)
 
 
 def migrate(session: Session, instance: Instance, ctx: Caller,
             driver: BuiltinDriver, conf: cfg.ConfigOpts,
-            host: str | None = None) -> None:
+            host: str | None = None, network: Any = None) -> None:
     """Cold migration, as upstream: a resize to the same flavor on another
     host (never the server's own: the built-in driver cannot move a server
     onto the host it is on), the scheduler's choice or ``host`` (2.56),
@@ -114,11 +117,11 @@ def migrate(session: Session, instance: Instance, ctx: Caller,
     instance.auto_disk_config = False
     _move(session, instance, ctx, driver, conf, old, old,
           migrations.flavor_id(session, old["flavorid"]), "migrate",
-          ignore=(instance.host,), host=host)
+          ignore=(instance.host,), host=host, network=network)
 
 
 def _move(session, instance, ctx, driver, conf, old, new, new_flavor_id,
-          action, ignore, host=None):
+          action, ignore, host=None, network=None):
     """What a resize and a cold migration share: the migration record, the
     scheduling, the held resources and the wait for confirmation."""
     now = utcnow()
@@ -170,6 +173,8 @@ def _move(session, instance, ctx, driver, conf, old, new, new_flavor_id,
         ("compute_prep_resize", "Success", None),
         ("compute_resize_instance", "Success", None),
         ("compute_finish_resize", "Success", None)])
+    if network is not None:  # its ports follow it, once committed
+        network.moved(session, instance, source, kind=action)
 
 
 def schedule(session: Session, instance: Instance, driver: BuiltinDriver,
@@ -214,7 +219,7 @@ def confirm_resize(session: Session, instance: Instance, ctx: Caller,
 
 
 def revert_resize(session: Session, instance: Instance, ctx: Caller,
-                  driver: BuiltinDriver) -> None:
+                  driver: BuiltinDriver, network: Any = None) -> None:
     """Back to the source host (which kept the old flavor's room) with the
     old flavor; the destination gives back the new one."""
     service.check_state(instance, "revertResize", (states.RESIZED,))
@@ -222,6 +227,7 @@ def revert_resize(session: Session, instance: Instance, ctx: Caller,
     if old is None:
         raise exception.Invalid("Instance has not been resized.")
     new = json.loads(instance.flavor)
+    was = instance.host
     vm_state = old.pop("vm_state", states.ACTIVE)
     power = old.pop("power_state", RUNNING)
     if "host" in old:
@@ -246,3 +252,5 @@ def revert_resize(session: Session, instance: Instance, ctx: Caller,
     record(session, instance, "revertResize", ctx, [
         ("compute_revert_resize", "Success", None),
         ("compute_finish_revert_resize", "Success", None)])
+    if network is not None:
+        network.moved(session, instance, was, kind="revert")

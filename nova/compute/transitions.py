@@ -29,6 +29,7 @@ from nova.db.models import Instance, utcnow
 
 if TYPE_CHECKING:
     import datetime
+    from typing import Any
 
     from sqlalchemy.orm import Session
 
@@ -57,7 +58,7 @@ def settle(session: Session, instance: Instance, driver: BuiltinDriver,
         # commit) and its cache is emptied.
         network.release(session, instance.uuid)
     elif target == states.SHELVED_OFFLOADED:
-        offload(session, instance, driver)
+        offload(session, instance, driver, network)
     elif instance.vm_state == states.RESIZED:
         migrations.confirm_resources(session, instance, driver)
         migrations.set_migration(session, instance.uuid, "confirmed", then)
@@ -124,7 +125,12 @@ def clear_then(instance: Instance) -> None:
     instance.then_power_state = None
 
 
-def offload(session: Session, instance: Instance,
-            driver: BuiltinDriver) -> None:
+def offload(session: Session, instance: Instance, driver: BuiltinDriver,
+            network: Any = None) -> None:
+    """The server leaves its host (shelved offloaded); with ``network``
+    its ports are unbound from it once committed."""
+    source = instance.host
     driver.release(session, instance)
     instance.host = None
+    if network is not None:
+        network.moved(session, instance, source, kind="offload")

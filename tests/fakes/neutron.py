@@ -23,6 +23,16 @@ ACTIVE at once, and a ``network-vif-plugged`` event is queued.
 ``bind = "late"``: ACTIVE and the event queued, but the binding's answer
 still says DOWN (an event that overtakes the answer).
 
+With ``binding-extended`` in ``extensions`` (the default), a port's
+bindings answer as Neutron 29's (admin or service only):
+``GET/POST /v2.0/ports/{id}/bindings``, ``GET/DELETE
+.../bindings/{host}``, ``PUT .../bindings/{host}/activate``. A binding
+made while the port is bound elsewhere is INACTIVE (kept in
+``bindings``); activating it makes it the port's ``binding:host_id``
+and the one before INACTIVE; only an inactive binding can be deleted
+(404 for the active one, as ML2). ``hosts_of(port_id)`` gives
+{host: status}.
+
 Events Neutron would send to ``os-server-external-events`` are queued in
 ``events`` (``take_events()`` empties it): the test posts them.
 
@@ -124,6 +134,7 @@ class FakeNeutron:
         self.extensions = list(EXTENSIONS)
         self._macs = 0
         self._late = set()
+        self.bindings = {}  # port id -> {host: inactive binding}
         if register:
             keystone.add_service("network", "neutron", self.url)
 
@@ -239,6 +250,16 @@ class FakeNeutron:
             return [copy.deepcopy(p) for p in self.store["ports"].values()
                     if p["device_id"] == device_id]
 
+    def hosts_of(self, port_id):
+        """{host: "ACTIVE" | "INACTIVE"} of the port's bindings."""
+        with self.lock:
+            port = self.store["ports"][port_id]
+            hosts = {h: b["status"]
+                     for h, b in self.bindings.get(port_id, {}).items()}
+            if port["binding:host_id"]:
+                hosts[port["binding:host_id"]] = "ACTIVE"
+            return hosts
+
     def port(self, port_id):
         with self.lock:
             found = self.store["ports"].get(port_id)
@@ -330,6 +351,10 @@ class FakeNeutron:
                                "The resource could not be found.")
         collection, key = parts[0], RESOURCES[parts[0]]
         method = request.method
+        if (collection == "ports" and len(parts) >= 3
+                and parts[2] == "bindings"
+                and "binding-extended" in self.extensions):
+            return self._port_bindings(request, caller, parts, body)
         if len(parts) == 1 and method == "GET":
             items = self._visible(caller, collection)
             items = [i for i in items if self._matches(i, request.args)]
@@ -627,6 +652,101 @@ class FakeNeutron:
         if was and was != host:
             self._event("network-changed", port)
 
+    # -- port bindings (binding-extended) ---------------------------------
+
+    def _active_binding(self, port):
+        return {"host": port["binding:host_id"],
+                "vif_type": port["binding:vif_type"],
+                "vif_details": copy.deepcopy(port["binding:vif_details"]),
+                "vnic_type": port["binding:vnic_type"],
+                "profile": copy.deepcopy(port["binding:profile"]),
+                "status": "ACTIVE"}
+
+    def _port_bindings(self, request, caller, parts, body):
+        port = self._find(caller, "ports", parts[1])
+        if not (caller.is_admin or caller.is_service):
+            raise NeutronFault(403, "HTTPForbidden",
+                               "rule:admin_only is disallowed by policy")
+        inactive = self.bindings.setdefault(port["id"], {})
+        method, rest = request.method, parts[3:]
+        active = port["binding:host_id"]
+        if not rest and method == "GET":
+            found = [self._active_binding(port)] if active else []
+            return self._json({"bindings": found + [
+                copy.deepcopy(b) for b in inactive.values()]})
+        if not rest and method == "POST":
+            wanted = (body or {}).get("binding")
+            if not isinstance(wanted, dict) or not wanted.get("host"):
+                raise NeutronFault(400, "HTTPBadRequest",
+                                   "Resource body required for binding")
+            host = wanted["host"]
+            if host == active or host in inactive:
+                raise NeutronFault(
+                    409, "PortBindingAlreadyExists",
+                    f"Binding for port {port['id']} on host {host} "
+                    f"already exists.")
+            if not active or port["binding:vif_type"] in (
+                    "unbound", "binding_failed"):
+                self._bind(port, host)  # no active binding: this one is
+                return self._json({"binding": self._active_binding(port)},
+                                  201)
+            failed = self.bind == "failed"
+            binding = {
+                "host": host,
+                "vif_type": "binding_failed" if failed else "ovs",
+                "vif_details": {} if failed else {
+                    "port_filter": True, "ovs_hybrid_plug": False,
+                    "connectivity": "l2",
+                    "bound_drivers": {"0": "fakebind"}},
+                "vnic_type": wanted.get("vnic_type", "normal"),
+                "profile": wanted.get("profile") or {},
+                "status": "INACTIVE"}
+            inactive[host] = binding
+            return self._json({"binding": copy.deepcopy(binding)}, 201)
+        if not rest:
+            raise NeutronFault(405, "HTTPMethodNotAllowed",
+                               "Method not allowed")
+        host = rest[0]
+        if rest[1:] == ["activate"] and method == "PUT":
+            if host == active:
+                raise NeutronFault(
+                    409, "PortBindingAlreadyActive",
+                    f"Binding for port {port['id']} on host {host} is "
+                    f"already active.")
+            if host not in inactive:
+                raise self._no_binding(port, host)
+            if active:
+                was = self._active_binding(port)
+                was["status"] = "INACTIVE"
+                inactive[active] = was
+            del inactive[host]
+            self._bind(port, host)
+            port["revision_number"] += 1
+            return self._json({"binding": self._active_binding(port)})
+        if rest[1:]:
+            raise NeutronFault(404, "HTTPNotFound",
+                               "The resource could not be found.")
+        if method == "GET":
+            if host == active:
+                return self._json({"binding": self._active_binding(port)})
+            if host not in inactive:
+                raise self._no_binding(port, host)
+            return self._json({"binding": copy.deepcopy(inactive[host])})
+        if method == "DELETE":
+            if host not in inactive:  # ML2 deletes inactive ones only
+                raise self._no_binding(port, host)
+            del inactive[host]
+            return Response(status=204)
+        raise NeutronFault(405, "HTTPMethodNotAllowed",
+                           "Method not allowed")
+
+    @staticmethod
+    def _no_binding(port, host):
+        return NeutronFault(
+            404, "PortBindingNotFound",
+            f"Binding for port {port['id']} for host {host} could not be "
+            f"found.")
+
     def _event(self, name, port):
         if not port["device_owner"].startswith("compute:") or \
                 not port["device_id"]:
@@ -706,6 +826,7 @@ class FakeNeutron:
                     409, "SecurityGroupInUse",
                     f"Security Group {item['id']} in use.")
         del self.store[collection][item["id"]]
+        self.bindings.pop(item["id"], None)
 
     # -- security groups, floating IPs -------------------------------------
 

@@ -20,7 +20,7 @@ from tests.helpers import IMAGE, sync_db
 class NeutronCloud:
     def __init__(self, config_dir, tmp_path, make_image, httpserver,
                  default_options="", neutron_options="", build_time=0,
-                 service_token=True):
+                 service_token=True, compute_options=""):
         from nova.clients import neutron as neutron_client
 
         neutron_client._EXTENSIONS.clear()
@@ -38,6 +38,7 @@ connection = {url}
 [compute]
 build_time = {build_time}
 action_time = 0
+{textwrap.dedent(compute_options)}
 [neutron]
 auth_type = password
 auth_url = {ks.base}/v3

@@ -400,6 +400,20 @@ def test_image_proxy_lists_and_shows_glance_images(cloud, glance):
                   "itemNotFound", 404) == "Image not found."
 
 
+def test_image_proxy_links_each_image_in_glance(cloud, glance):
+    # Upstream's third link: the image in Glance (its catalog endpoint).
+    mine = glance.add_image("mine", owner="p-1", visibility="private")
+    alternate = {"rel": "alternate", "type": "application/vnd.openstack.image",
+                 "href": f"{glance.url}/images/{mine}"}
+    shown = cloud.get(f"/images/{mine}").json["image"]
+    assert [link["rel"] for link in shown["links"]] == [
+        "self", "bookmark", "alternate"]
+    assert shown["links"][2] == alternate
+    for path in ("/images", "/images/detail"):
+        listed = {i["id"]: i for i in cloud.get(path).json["images"]}
+        assert listed[mine]["links"][2] == alternate
+
+
 def test_image_metadata_proxy_patches_glance(cloud, glance):
     mine = glance.add_image("mine", owner="p-1", visibility="private",
                             kind="base")

@@ -29,12 +29,23 @@ def _time(value):
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
-def _basic(image, links):
+def _links(image, links, glance):
+    """self and bookmark, and with Glance upstream's third link: the
+    image in Glance (``alternate``)."""
+    found = links.resource("images", image.id)
+    if glance:
+        found.append({"rel": "alternate",
+                      "type": "application/vnd.openstack.image",
+                      "href": f"{glance}/images/{image.id}"})
+    return found
+
+
+def _basic(image, links, glance=None):
     return {"id": image.id, "name": image.name,
-            "links": links.resource("images", image.id)}
+            "links": _links(image, links, glance)}
 
 
-def _detail(image, links):
+def _detail(image, links, glance=None):
     view = {
         "id": image.id, "name": image.name,
         "minRam": image.min_ram, "minDisk": image.min_disk,
@@ -43,7 +54,7 @@ def _detail(image, links):
         "updated": _time(image.updated_at or image.created_at),
         "status": image.status.upper(), "progress": 100,
         "OS-EXT-IMG-SIZE:size": image.size,
-        "links": links.resource("images", image.id),
+        "links": _links(image, links, glance),
     }
     # As upstream: a snapshot or backup names the server it was made of.
     server_id = image.properties.get("instance_uuid")
@@ -81,10 +92,14 @@ def _filters(req):
 
 def _list(req, render):
     limit, marker = common.page_params(req)
-    rows = compute_of(req).images.list(
-        context_of(req), limit=limit, marker=marker, filters=_filters(req))
+    images = compute_of(req).images
+    context = context_of(req)
+    rows = images.list(context, limit=limit, marker=marker,
+                       filters=_filters(req))
     links = common.Links(req)
-    return common.collection(req, "images", [render(r, links) for r in rows],
+    glance = images.endpoint(context)
+    return common.collection(req, "images",
+                             [render(r, links, glance) for r in rows],
                              limit, lambda item: item["id"])
 
 
@@ -106,11 +121,14 @@ def context_of(req):
 
 
 def show(req, image_id):
+    images = compute_of(req).images
+    context = context_of(req)
     try:
-        image = compute_of(req).images.show(context_of(req), image_id)
+        image = images.show(context, image_id)
     except exception.NotFound:
         raise exception.NotFound("Image not found.") from None
-    return {"image": _detail(image, common.Links(req))}
+    return {"image": _detail(image, common.Links(req),
+                             images.endpoint(context))}
 
 
 def delete(req, image_id):

@@ -201,7 +201,8 @@ def _rebuild(req, session, instance, body, remote=None):
 def _resize(req, session, instance, body):
     resize.resize(session, instance, caller(req), _driver(req), _conf(req),
                   common.id_from_href(body["flavorRef"]),
-                  auto_disk_config=disk_config(body))
+                  auto_disk_config=disk_config(body),
+                  network=compute_of(req).network)
 
 
 def _confirm(req, session, instance, body):
@@ -211,8 +212,8 @@ def _confirm(req, session, instance, body):
 
 
 def _revert(req, session, instance, body):
-    resize.revert_resize(session, instance, caller(req),
-                                 _driver(req))
+    resize.revert_resize(session, instance, caller(req), _driver(req),
+                         network=compute_of(req).network)
 
 
 def _migrate(req, session, instance, body):
@@ -222,7 +223,7 @@ def _migrate(req, session, instance, body):
     if host is not None:
         req.authorize(_target(instance), rule=rules.MIGRATE % "migrate:host")
     resize.migrate(session, instance, caller(req), _driver(req),
-                           _conf(req), host=host)
+                   _conf(req), host=host, network=compute_of(req).network)
 
 
 def _migrate_live(req, session, instance, body):
@@ -238,7 +239,8 @@ def _migrate_live(req, session, instance, body):
     check_locked(req, instance)
     failed = live_migration.live_migrate(
         session, instance, caller(req), _driver(req), _conf(req),
-        host=host, forced=bool(host) and force is not False)
+        host=host, forced=bool(host) and force is not False,
+        network=compute_of(req).network)
     # Before 2.34 upstream's API waits for its conductor's checks and
     # answers their failure with 400; from 2.34 it does not wait (202).
     return None if req.is_version("2.34") else failed
@@ -263,12 +265,13 @@ def _change_password(req, session, instance, body):
 
 def _shelve(req, session, instance, body, remote=None):
     action_service.shelve(session, instance, caller(req), _driver(req),
-                          _conf(req))
+                          _conf(req), network=compute_of(req).network)
 
 
 def _shelve_offload(req, session, instance, body):
     action_service.shelve_offload(session, instance, caller(req),
-                                  _driver(req))
+                                  _driver(req),
+                                  network=compute_of(req).network)
 
 
 def _unshelve(req, session, instance, body):
@@ -282,7 +285,8 @@ def _unshelve(req, session, instance, body):
                           rule=rules.SHELVE % "unshelve_to_host")
             host = body["host"]
     action_service.unshelve(session, instance, caller(req),
-                            _driver(req), _conf(req), zone=zone, host=host)
+                            _driver(req), _conf(req), zone=zone, host=host,
+                            network=compute_of(req).network)
 
 
 def _rescue(req, session, instance, body, remote=None):

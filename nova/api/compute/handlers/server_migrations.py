@@ -98,7 +98,8 @@ def delete(req, server_id, migration_id):
         instance = load_for_change(req, session, server_id, R % "delete")
         live_migration.abort(session, instance, caller(req),
                              compute_of(req).driver, migration_id,
-                             queued_too=req.is_version("2.65"))
+                             queued_too=req.is_version("2.65"),
+                             network=compute_of(req).network)
     return Result(202)
 
 
