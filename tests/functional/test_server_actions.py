@@ -362,14 +362,15 @@ def test_resize_of_a_stopped_server_stays_stopped(two_hosts):
 def small_host(config_dir, tmp_path, make_image):
     """One host of 2 vCPUs (x4), 2048 MB and 10 GB, which resizes may
     use as their destination; the auto-confirm window is 1 s, shelved
-    servers are offloaded after 1 s, deletes are soft for 1 s."""
+    servers are offloaded after 1 s, deletes are soft for 3 s (room for
+    the requests of a restore on a loaded machine)."""
     write_compute_config(config_dir, tmp_path, """
         hosts = h1:nova:2:2048:10
         build_time = 0
         action_time = 0
         """, default_options="resize_confirm_window = 1\n"
                              "shelved_offload_time = 1\n"
-                             "reclaim_instance_interval = 1\n"
+                             "reclaim_instance_interval = 3\n"
                              "allow_resize_to_same_host = True\n")
     app = config_dir.testapp()
     make_image("cirros", image_id=IMAGE)
@@ -535,7 +536,7 @@ def test_soft_delete_restore_force_delete_and_reclaim(host_app):
     # Reclaimed after the interval, by the next write.
     other = boot_id(app, who=DEMO)
     app.delete(f"{URL}/{other}", headers=DEMO, status=204)
-    time.sleep(1.2)
+    time.sleep(3.2)
     boot_id(app, "trigger")
     app.get(f"{URL}/{other}", headers=DEMO, status=404)
     assert used(app) == 512
