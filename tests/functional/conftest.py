@@ -107,6 +107,25 @@ def make_cloud(config_dir, tmp_path, make_image):
 
 
 @pytest.fixture
+def make_neutron_cloud(config_dir, tmp_path, make_image, httpserver):
+    """``make_neutron_cloud(**options)``: a ``NeutronCloud`` (the API with
+    the fake Keystone and the fake Neutron); all closed at the end."""
+    from tests.functional.neutron_cloud import NeutronCloud
+
+    made = []
+
+    def build(**options):
+        cloud = NeutronCloud(config_dir, tmp_path, make_image, httpserver,
+                             **options)
+        made.append(cloud)
+        return cloud
+
+    yield build
+    for cloud in made:
+        cloud.close()
+
+
+@pytest.fixture
 def db(db_url, tmp_path):
     """A synced ``Database`` on each backend in turn, disposed after."""
     yield from synced_database(db_url, tmp_path)

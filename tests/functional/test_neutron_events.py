@@ -3,27 +3,9 @@ wait for network-vif-plugged (vif_plugging_timeout/_is_fatal)."""
 
 import time
 
-import pytest
-
-from tests.functional.neutron_cloud import NeutronCloud
 from tests.helpers import URL, boot, get, v
 
 EVENTS = "/v2.1/os-server-external-events"
-
-
-@pytest.fixture
-def make(config_dir, tmp_path, make_image, httpserver):
-    made = []
-
-    def build(**options):
-        cloud = NeutronCloud(config_dir, tmp_path, make_image, httpserver,
-                             **options)
-        made.append(cloud)
-        return cloud
-
-    yield build
-    for cloud in made:
-        cloud.close()
 
 
 def send(cloud, events):
@@ -36,8 +18,8 @@ def create(cloud, networks="auto"):
                 networks=networks).json["server"]["id"]
 
 
-def test_network_changed_reads_the_ports_again(make):
-    cloud = make()
+def test_network_changed_reads_the_ports_again(make_neutron_cloud):
+    cloud = make_neutron_cloud()
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     public = cloud.neutron.add_network("public", "admin", external=True,
@@ -62,8 +44,8 @@ def test_network_changed_reads_the_ports_again(make):
         "OS-EXT-IPS-MAC:mac_addr": port["mac_address"]}
 
 
-def test_network_vif_deleted_drops_the_port(make):
-    cloud = make()
+def test_network_vif_deleted_drops_the_port(make_neutron_cloud):
+    cloud = make_neutron_cloud()
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     cloud.neutron.take_events()
@@ -76,8 +58,8 @@ def test_network_vif_deleted_drops_the_port(make):
     cloud.app.delete(f"{URL}/{server_id}", headers=cloud.member)
 
 
-def test_events_for_unknown_servers_are_404(make):
-    cloud = make()
+def test_events_for_unknown_servers_are_404(make_neutron_cloud):
+    cloud = make_neutron_cloud()
     resp = send(cloud, [{"name": "network-vif-plugged",
                          "server_uuid": "5bb1d1b5-6e6c-4d5c-9f1b-1c9d8e9a0b01",
                          "tag": "x"}])
@@ -85,14 +67,14 @@ def test_events_for_unknown_servers_are_404(make):
     assert resp.json["events"][0]["code"] == 404
 
 
-def test_an_active_port_needs_no_wait(make):
-    cloud = make(default_options="vif_plugging_timeout = 300\n")
+def test_an_active_port_needs_no_wait(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 300\n")
     server_id = create(cloud)
     assert get(cloud.app, server_id, who=cloud.member)["status"] == "ACTIVE"
 
 
-def test_the_build_waits_for_network_vif_plugged(make):
-    cloud = make(default_options="vif_plugging_timeout = 300\n")
+def test_the_build_waits_for_network_vif_plugged(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 300\n")
     cloud.neutron.bind = "deferred"
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
@@ -112,8 +94,8 @@ def test_the_build_waits_for_network_vif_plugged(make):
     assert "fault" not in server
 
 
-def test_no_event_in_time_is_fatal_by_default(make):
-    cloud = make(default_options="vif_plugging_timeout = 1\n")
+def test_no_event_in_time_is_fatal_by_default(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 1\n")
     cloud.neutron.bind = "deferred"
     server_id = create(cloud)
     assert get(cloud.app, server_id, who=cloud.member)["status"] == "BUILD"
@@ -130,8 +112,8 @@ def test_no_event_in_time_is_fatal_by_default(make):
     assert get(cloud.app, server_id, who=cloud.member)["status"] == "ERROR"
 
 
-def test_no_event_in_time_is_not_fatal_when_so_configured(make):
-    cloud = make(default_options="vif_plugging_timeout = 1\n"
+def test_no_event_in_time_is_not_fatal_when_so_configured(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 1\n"
                                  "vif_plugging_is_fatal = false\n")
     cloud.neutron.bind = "deferred"
     server_id = create(cloud)
@@ -142,22 +124,22 @@ def test_no_event_in_time_is_not_fatal_when_so_configured(make):
     assert "fault" not in server
 
 
-def test_no_wait_when_the_timeout_is_zero(make):
-    cloud = make(default_options="vif_plugging_timeout = 0\n")
+def test_no_wait_when_the_timeout_is_zero(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 0\n")
     cloud.neutron.bind = "deferred"
     server_id = create(cloud)
     assert get(cloud.app, server_id, who=cloud.member)["status"] == "ACTIVE"
 
 
-def test_a_plug_that_overtook_the_binding_is_not_missed(make):
-    cloud = make(default_options="vif_plugging_timeout = 300\n")
+def test_a_plug_that_overtook_the_binding_is_not_missed(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 300\n")
     cloud.neutron.bind = "late"
     server_id = create(cloud)
     assert get(cloud.app, server_id, who=cloud.member)["status"] == "ACTIVE"
 
 
-def test_a_port_that_fails_to_bind_fails_the_build(make):
-    cloud = make()
+def test_a_port_that_fails_to_bind_fails_the_build(make_neutron_cloud):
+    cloud = make_neutron_cloud()
     cloud.neutron.bind = "failed"
     server_id = create(cloud)
     server = get(cloud.app, server_id, who=cloud.member)
@@ -166,11 +148,12 @@ def test_a_port_that_fails_to_bind_fails_the_build(make):
     assert cloud.neutron.store["ports"] == {}  # the port it made is gone
 
 
-def test_a_server_settled_by_an_event_stays_in_the_active_listing(make):
+def test_a_server_settled_by_an_event_stays_in_the_active_listing(
+        make_neutron_cloud):
     # An event settles the server's row (its build's end written: no task,
     # no deadline); status=ACTIVE lists it as before (tempest's
     # ListServerFiltersTestJSON with Neutron).
-    cloud = make()
+    cloud = make_neutron_cloud()
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     resp = send(cloud, [{"name": "network-changed",

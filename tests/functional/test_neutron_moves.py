@@ -10,19 +10,15 @@ leaves it. Servers boot on h1 (the host with the most free RAM)."""
 
 import pytest
 
-from tests.functional.neutron_cloud import NeutronCloud
 from tests.helpers import boot, get, v
 
 TWO = "hosts = h1:nova:4:4096:100, h2:nova:4:2048:100"
 
 
 @pytest.fixture
-def make(config_dir, tmp_path, make_image, httpserver):
-    made = []
-
+def make(make_neutron_cloud):
     def build(extended=True, action_time=0, default_options=""):
-        cloud = NeutronCloud(
-            config_dir, tmp_path, make_image, httpserver,
+        cloud = make_neutron_cloud(
             default_options=default_options,
             compute_options=f"{TWO}\naction_time = {action_time}\n")
         if not extended:
@@ -30,12 +26,9 @@ def make(config_dir, tmp_path, make_image, httpserver):
         cloud.app.post_json("/v2.1/flavors", {"flavor": {
             "name": "m1.small", "ram": 1024, "vcpus": 1, "disk": 1,
             "id": "2"}}, headers=cloud.admin)
-        made.append(cloud)
         return cloud
 
-    yield build
-    for cloud in made:
-        cloud.close()
+    return build
 
 
 def create(cloud):

@@ -6,28 +6,11 @@ its ports were bound."""
 
 import time
 
-import pytest
 import requests
 
-from tests.functional.neutron_cloud import NeutronCloud
 from tests.helpers import URL, boot, get
 
 EVENTS = "/v2.1/os-server-external-events"
-
-
-@pytest.fixture
-def make(config_dir, tmp_path, make_image, httpserver):
-    made = []
-
-    def build(**options):
-        cloud = NeutronCloud(config_dir, tmp_path, make_image, httpserver,
-                             **options)
-        made.append(cloud)
-        return cloud
-
-    yield build
-    for cloud in made:
-        cloud.close()
 
 
 def create(cloud, networks="auto", who=None):
@@ -53,8 +36,8 @@ def unbound(port):
 
 # -- delete and detach: the caller's token with a service token -------------
 
-def test_delete_deletes_as_the_caller_with_a_service_token(make):
-    cloud = make()
+def test_delete_deletes_as_the_caller_with_a_service_token(make_neutron_cloud):
+    cloud = make_neutron_cloud()
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     cloud.app.delete(f"{URL}/{server_id}", headers=cloud.member)
@@ -64,8 +47,9 @@ def test_delete_deletes_as_the_caller_with_a_service_token(make):
     assert deletes(cloud, port["id"]) == ["alice"]
 
 
-def test_without_a_service_token_delete_uses_neutrons_credentials(make):
-    cloud = make(service_token=False)
+def test_without_a_service_token_delete_uses_neutrons_credentials(
+        make_neutron_cloud):
+    cloud = make_neutron_cloud(service_token=False)
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     cloud.app.delete(f"{URL}/{server_id}", headers=cloud.member)
@@ -73,10 +57,10 @@ def test_without_a_service_token_delete_uses_neutrons_credentials(make):
     assert deletes(cloud, port["id"]) == ["service"]
 
 
-def test_the_fake_refuses_a_member_without_a_service_token(make):
+def test_the_fake_refuses_a_member_without_a_service_token(make_neutron_cloud):
     # The rule the two tests above rely on: a member's token alone may
     # not delete a compute:* port.
-    cloud = make()
+    cloud = make_neutron_cloud()
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     answer = requests.delete(f"{cloud.neutron.url}v2.0/ports/{port['id']}",
@@ -85,8 +69,8 @@ def test_the_fake_refuses_a_member_without_a_service_token(make):
     assert cloud.neutron.port(port["id"]) is not None
 
 
-def test_detach_deletes_as_the_caller(make):
-    cloud = make()
+def test_detach_deletes_as_the_caller(make_neutron_cloud):
+    cloud = make_neutron_cloud()
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     resp = cloud.app.delete(f"{URL}/{server_id}/os-interface/{port['id']}",
@@ -99,8 +83,9 @@ def test_detach_deletes_as_the_caller(make):
 
 # -- the reclaim of a soft-deleted server ------------------------------------
 
-def test_the_reclaim_gives_the_ports_back(make):
-    cloud = make(default_options="reclaim_instance_interval = 1\n")
+def test_the_reclaim_gives_the_ports_back(make_neutron_cloud):
+    cloud = make_neutron_cloud(
+        default_options="reclaim_instance_interval = 1\n")
     made_id = create(cloud)
     made_port, = cloud.neutron.ports_of(made_id)
     passed = cloud.neutron.add_port(cloud.net["id"], "demo")
@@ -122,10 +107,11 @@ def test_the_reclaim_gives_the_ports_back(make):
                       status=404)
 
 
-def test_the_reclaim_calls_neutron_after_its_commit(make):
+def test_the_reclaim_calls_neutron_after_its_commit(make_neutron_cloud):
     import sqlalchemy
 
-    cloud = make(default_options="reclaim_instance_interval = 1\n")
+    cloud = make_neutron_cloud(
+        default_options="reclaim_instance_interval = 1\n")
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     cloud.app.delete(f"{URL}/{server_id}", headers=cloud.member)
@@ -156,8 +142,10 @@ def test_the_reclaim_calls_neutron_after_its_commit(make):
     assert cloud.neutron.port(port["id"]) is None
 
 
-def test_a_neutron_outage_does_not_fail_the_request_that_reclaims(make):
-    cloud = make(default_options="reclaim_instance_interval = 1\n")
+def test_a_neutron_outage_does_not_fail_the_request_that_reclaims(
+        make_neutron_cloud):
+    cloud = make_neutron_cloud(
+        default_options="reclaim_instance_interval = 1\n")
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
     cloud.app.delete(f"{URL}/{server_id}", headers=cloud.member)
@@ -171,8 +159,8 @@ def test_a_neutron_outage_does_not_fail_the_request_that_reclaims(make):
 
 # -- a build that fails after its ports were bound ---------------------------
 
-def test_an_aborted_build_gives_its_ports_back(make):
-    cloud = make(default_options="vif_plugging_timeout = 1\n")
+def test_an_aborted_build_gives_its_ports_back(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 1\n")
     cloud.neutron.bind = "deferred"
     made_id = create(cloud)
     made_port, = cloud.neutron.ports_of(made_id)
@@ -201,8 +189,8 @@ def test_an_aborted_build_gives_its_ports_back(make):
         "/v2.0/ports/")] == []
 
 
-def test_a_plug_in_time_keeps_the_ports(make):
-    cloud = make(default_options="vif_plugging_timeout = 1\n")
+def test_a_plug_in_time_keeps_the_ports(make_neutron_cloud):
+    cloud = make_neutron_cloud(default_options="vif_plugging_timeout = 1\n")
     cloud.neutron.bind = "deferred"
     server_id = create(cloud)
     port, = cloud.neutron.ports_of(server_id)
@@ -218,8 +206,8 @@ def test_a_plug_in_time_keeps_the_ports(make):
     assert cloud.neutron.port(port["id"])["device_id"] == server_id
 
 
-def test_a_failure_after_binding_gives_the_ports_back(make):
-    cloud = make()
+def test_a_failure_after_binding_gives_the_ports_back(make_neutron_cloud):
+    cloud = make_neutron_cloud()
     passed = cloud.neutron.add_port(cloud.net["id"], "demo")
     # The ports are made and bound; reading their floating IPs fails.
     cloud.neutron.fail(500, method="GET", path="/v2.0/floatingips")
