@@ -57,19 +57,23 @@ class FakeKeystone:
 
     # configuration ---------------------------------------------------------
 
-    def authtoken_conf(self):
-        return f"""
-[keystone_authtoken]
-www_authenticate_uri = {self.base}
+    def password_auth(self):
+        """keystoneauth's password options for the service user, as lines
+        of any nova.conf section ([keystone_authtoken], [neutron],
+        [service_user]...)."""
+        return f"""auth_type = password
 auth_url = {self.base}/v3
-auth_type = password
 username = {self.SERVICE_USER}
 password = {self.SERVICE_PASSWORD}
 project_name = {self.SERVICE_PROJECT}
 user_domain_name = Default
 project_domain_name = Default
-service_token_roles_required = true
 """
+
+    def authtoken_conf(self):
+        return (f"\n[keystone_authtoken]\nwww_authenticate_uri = "
+                f"{self.base}\n{self.password_auth()}"
+                "service_token_roles_required = true\n")
 
     def issue(self, user_id, project_id, roles, user_name=None,
               project_name=None):

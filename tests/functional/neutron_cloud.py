@@ -40,25 +40,11 @@ build_time = {build_time}
 action_time = 0
 {textwrap.dedent(compute_options)}
 [neutron]
-auth_type = password
-auth_url = {ks.base}/v3
-username = {ks.SERVICE_USER}
-password = {ks.SERVICE_PASSWORD}
-project_name = {ks.SERVICE_PROJECT}
-user_domain_name = Default
-project_domain_name = Default
-timeout = 5
+{ks.password_auth()}timeout = 5
 {textwrap.dedent(neutron_options)}
 [service_user]
 send_service_user_token = {str(service_token).lower()}
-auth_type = password
-auth_url = {ks.base}/v3
-username = {ks.SERVICE_USER}
-password = {ks.SERVICE_PASSWORD}
-project_name = {ks.SERVICE_PROJECT}
-user_domain_name = Default
-project_domain_name = Default
-""" + ks.authtoken_conf())
+{ks.password_auth()}""" + ks.authtoken_conf())
         self.app = config_dir.testapp()
         make_image("cirros", image_id=IMAGE)
         self.admin = {"X-Auth-Token": ks.issue(

@@ -92,12 +92,8 @@ def cloud(make_cloud, glance):
 
 
 def _service_user(keystone):
-    return (f"[service_user]\nsend_service_user_token = true\n"
-            f"auth_type = password\nauth_url = {keystone.base}/v3\n"
-            f"username = {keystone.SERVICE_USER}\n"
-            f"password = {keystone.SERVICE_PASSWORD}\n"
-            f"project_name = {keystone.SERVICE_PROJECT}\n"
-            f"user_domain_name = Default\nproject_domain_name = Default\n")
+    return ("[service_user]\nsend_service_user_token = true\n"
+            + keystone.password_auth())
 
 
 def _fault(resp, name, code):

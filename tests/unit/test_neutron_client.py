@@ -27,14 +27,7 @@ def fake(keystone):
 def neutron_conf(keystone, timeout=None):
     text = f"""
 [neutron]
-auth_type = password
-auth_url = {keystone.base}/v3
-username = {keystone.SERVICE_USER}
-password = {keystone.SERVICE_PASSWORD}
-project_name = {keystone.SERVICE_PROJECT}
-user_domain_name = Default
-project_domain_name = Default
-"""
+{keystone.password_auth()}"""
     if timeout:
         # No retries: a slow Neutron fails after one timeout.
         text += f"timeout = {timeout}\nhttp_retries = 0\n"
